@@ -1,0 +1,200 @@
+//! Guest genomes: genes with their lengths, kinds, essentiality and operons.
+//!
+//! A genome is either one of the built-in profiles (made from the published counts in
+//! [`crate::biology`]) or loaded from a GenBank annotation ([`crate::genbank`]).
+
+use crate::biology::{Organism, OrganismProfile};
+use serde::{Deserialize, Serialize};
+
+/// What a gene's product is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GeneKind {
+    /// Protein-coding: transcribed to mRNA, then translated.
+    Protein,
+    /// Ribosomal RNA.
+    Rrna,
+    /// Transfer RNA.
+    Trna,
+    /// Any other stable RNA (tmRNA, ncRNA, ...).
+    Other,
+}
+
+/// One gene.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Gene {
+    /// Stable identifier (a locus tag where one exists).
+    pub id: String,
+    /// Gene name (`lacZ`), or the id when the gene has none.
+    pub name: String,
+    /// Length in base pairs.
+    pub length_bp: u32,
+    /// Product kind.
+    pub kind: GeneKind,
+    /// Whether the gene is essential for growth.
+    pub essential: bool,
+    /// The operon this gene is co-transcribed in, if any.
+    pub operon: Option<String>,
+}
+
+impl Gene {
+    /// Protein length in amino acids (codons less the stop codon); 0 for RNA genes.
+    pub fn protein_aa(&self) -> u32 {
+        match self.kind {
+            GeneKind::Protein => (self.length_bp / 3).saturating_sub(1).max(1),
+            _ => 0,
+        }
+    }
+}
+
+/// A guest genome.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Genome {
+    /// Where the genome came from: `builtin:syn3a` or a file name.
+    pub source: String,
+    /// Chromosome length in base pairs.
+    pub length_bp: u64,
+    /// Genes in chromosome order.
+    pub genes: Vec<Gene>,
+}
+
+impl Genome {
+    /// Length in kilobases, rounded up: the DNA space the genome occupies.
+    pub fn length_kb(&self) -> u64 {
+        self.length_bp.div_ceil(1000)
+    }
+
+    /// Number of protein-coding genes.
+    pub fn protein_genes(&self) -> usize {
+        self.genes.iter().filter(|g| g.kind == GeneKind::Protein).count()
+    }
+
+    /// The built-in genome of an organism.
+    pub fn builtin(organism: Organism) -> Genome {
+        match organism {
+            Organism::Syn3a => synthetic(organism, "syn3a", &[]),
+            Organism::MinimalCell => synthetic(organism, "syn3", &[]),
+            Organism::Ecoli => synthetic(organism, "ecoli", &ecoli_named_genes()),
+        }
+    }
+}
+
+/// Deterministic spread in [0, 1) for gene `i`: the fractional part of `i × α` for an
+/// irrational `α` (a low-discrepancy sequence), so built-in genomes need no RNG and never
+/// change when the RNG crate does.
+pub(crate) fn spread(i: usize, alpha: f64) -> f64 {
+    (i as f64 * alpha).fract()
+}
+
+/// Golden-ratio conjugate, for gene lengths.
+const LENGTH_ALPHA: f64 = 0.618_033_988_749_895;
+
+fn synthetic(organism: Organism, prefix: &str, named: &[Gene]) -> Genome {
+    let profile: &OrganismProfile = organism.profile();
+    let mut genes: Vec<Gene> = named.to_vec();
+    let unnamed = profile.protein_genes as usize - named.len();
+    for i in 0..unnamed {
+        // Lengths from 0.4× to 1.6× the mean (mean preserved), a plausible bacterial spread.
+        let aa = (f64::from(profile.mean_protein_aa) * (0.4 + 1.2 * spread(i + 1, LENGTH_ALPHA)))
+            .round() as u32;
+        genes.push(Gene {
+            id: format!("{prefix}_p{:04}", i + 1),
+            name: format!("{prefix}_p{:04}", i + 1),
+            length_bp: (aa + 1) * 3,
+            kind: GeneKind::Protein,
+            // ~7 % essential in E. coli (303 of ~4,300; Baba et al. 2006, Keio collection);
+            // ~90 % essential or quasi-essential in the minimal cells (Hutchison et al. 2016).
+            essential: match organism {
+                Organism::Ecoli => i % 14 == 0,
+                _ => i % 10 != 0,
+            },
+            operon: None,
+        });
+    }
+    let rrna = match organism {
+        Organism::Ecoli => 21, // 7 rrn operons × 3 (Blattner et al. 1997)
+        _ => 6,                // 2 rRNA operons × 3 (syn3A.gb: 6 rRNA features)
+    };
+    let trna = match organism {
+        Organism::Ecoli => 86, // Blattner et al. 1997
+        _ => 29,               // syn3A.gb: 29 tRNA features
+    };
+    let other = profile.rna_genes as usize - rrna - trna;
+    let rna_kinds = std::iter::repeat_n((GeneKind::Rrna, "r", 1_500u32), rrna)
+        .chain(std::iter::repeat_n((GeneKind::Trna, "t", 76), trna))
+        .chain(std::iter::repeat_n((GeneKind::Other, "n", 350), other));
+    for (i, (kind, tag, length_bp)) in rna_kinds.enumerate() {
+        genes.push(Gene {
+            id: format!("{prefix}_{tag}{:03}", i + 1),
+            name: format!("{prefix}_{tag}{:03}", i + 1),
+            length_bp,
+            kind,
+            essential: true,
+            operon: None,
+        });
+    }
+    Genome { source: format!("builtin:{}", organism.name()), length_bp: profile.genome_bp, genes }
+}
+
+fn operon_gene(name: &str, id: &str, aa: u32, operon: &str) -> Gene {
+    Gene {
+        id: id.to_string(),
+        name: name.to_string(),
+        length_bp: (aa + 1) * 3,
+        kind: GeneKind::Protein,
+        essential: false,
+        operon: Some(operon.to_string()),
+    }
+}
+
+/// The lac and trp operons of E. coli K-12 under their real names, Blattner b-numbers and
+/// protein lengths (UniProt P00722, P02920, P07464; P0AD92, P00895, P00904, P00909,
+/// P0A879, P0A877). Neither is essential in rich medium (Baba et al. 2006).
+fn ecoli_named_genes() -> Vec<Gene> {
+    vec![
+        operon_gene("lacZ", "b0344", 1024, "lac"),
+        operon_gene("lacY", "b0343", 417, "lac"),
+        operon_gene("lacA", "b0342", 203, "lac"),
+        operon_gene("trpL", "b1265", 14, "trp"),
+        operon_gene("trpE", "b1264", 520, "trp"),
+        operon_gene("trpD", "b1263", 531, "trp"),
+        operon_gene("trpC", "b1262", 452, "trp"),
+        operon_gene("trpB", "b1261", 397, "trp"),
+        operon_gene("trpA", "b1260", 268, "trp"),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_profiles_match_published_counts() {
+        let syn3a = Genome::builtin(Organism::Syn3a);
+        assert_eq!(syn3a.length_bp, 543_379);
+        assert_eq!(syn3a.protein_genes(), 452);
+        assert_eq!(syn3a.genes.len(), 493);
+        let ecoli = Genome::builtin(Organism::Ecoli);
+        assert_eq!(ecoli.protein_genes(), 4_288);
+        let lac: Vec<&str> = ecoli
+            .genes
+            .iter()
+            .filter(|g| g.operon.as_deref() == Some("lac"))
+            .map(|g| g.name.as_str())
+            .collect();
+        assert_eq!(lac, ["lacZ", "lacY", "lacA"]);
+        assert_eq!(ecoli.genes.iter().filter(|g| g.operon.as_deref() == Some("trp")).count(), 6);
+        let minimal = Genome::builtin(Organism::MinimalCell);
+        assert_eq!(minimal.genes.len(), 473);
+        assert_eq!(minimal.protein_genes(), 438);
+    }
+
+    #[test]
+    fn synthetic_mean_length_is_the_published_mean() {
+        let g = Genome::builtin(Organism::Syn3a);
+        let proteins: Vec<u32> =
+            g.genes.iter().filter(|g| g.kind == GeneKind::Protein).map(Gene::protein_aa).collect();
+        let mean = f64::from(proteins.iter().sum::<u32>()) / proteins.len() as f64;
+        assert!((mean - 349.0).abs() < 5.0, "mean protein length {mean}");
+    }
+}

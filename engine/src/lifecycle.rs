@@ -1,0 +1,117 @@
+//! The VM lifecycle: created → running ⇄ paused → stopped → destroyed.
+
+use serde::{Deserialize, Serialize};
+
+/// Where a VM is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Lifecycle {
+    /// Defined, holding its DNA space, not yet started.
+    Created,
+    /// Asking for and receiving resources every tick.
+    Running,
+    /// Frozen: no demand, no advance, no draws.
+    Paused,
+    /// Finished; can only be destroyed.
+    Stopped,
+    /// Gone; its DNA space is free.
+    Destroyed,
+}
+
+/// A request to change a VM's lifecycle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Transition {
+    /// created → running.
+    Start,
+    /// running → paused.
+    Pause,
+    /// paused → running.
+    Resume,
+    /// running or paused → stopped.
+    Stop,
+    /// created or stopped → destroyed.
+    Destroy,
+}
+
+impl Lifecycle {
+    /// Lower-case name, as in scenario files and traces.
+    pub fn name(self) -> &'static str {
+        match self {
+            Lifecycle::Created => "created",
+            Lifecycle::Running => "running",
+            Lifecycle::Paused => "paused",
+            Lifecycle::Stopped => "stopped",
+            Lifecycle::Destroyed => "destroyed",
+        }
+    }
+
+    /// Compact code used in trace records.
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+
+    /// The state a transition leads to, or `None` if it is impossible from here.
+    pub fn after(self, t: Transition) -> Option<Lifecycle> {
+        use Lifecycle::*;
+        match (self, t) {
+            (Created, Transition::Start) => Some(Running),
+            (Running, Transition::Pause) => Some(Paused),
+            (Paused, Transition::Resume) => Some(Running),
+            (Running | Paused, Transition::Stop) => Some(Stopped),
+            (Created | Stopped, Transition::Destroy) => Some(Destroyed),
+            _ => None,
+        }
+    }
+}
+
+impl Transition {
+    /// Lower-case name, as in scenario files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Transition::Start => "start",
+            Transition::Pause => "pause",
+            Transition::Resume => "resume",
+            Transition::Stop => "stop",
+            Transition::Destroy => "destroy",
+        }
+    }
+}
+
+/// An impossible transition, naming the VM and the state it was in.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("cannot {action} VM `{vm}`: it is {state}", action = transition.name(), state = state.name())]
+pub struct LifecycleError {
+    /// The VM.
+    pub vm: String,
+    /// Its state when the transition was asked for.
+    pub state: Lifecycle,
+    /// What was asked.
+    pub transition: Transition,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_documented_transitions_exist() {
+        use Lifecycle::*;
+        use Transition::*;
+        let allowed = [
+            (Created, Start, Running),
+            (Running, Pause, Paused),
+            (Paused, Resume, Running),
+            (Running, Stop, Stopped),
+            (Paused, Stop, Stopped),
+            (Created, Destroy, Destroyed),
+            (Stopped, Destroy, Destroyed),
+        ];
+        for s in [Created, Running, Paused, Stopped, Destroyed] {
+            for t in [Start, Pause, Resume, Stop, Destroy] {
+                let expected = allowed.iter().find(|(a, b, _)| *a == s && *b == t).map(|x| x.2);
+                assert_eq!(s.after(t), expected, "{s:?} {t:?}");
+            }
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! A genome compiled for simulation: per-gene lengths and expression, transcription units
+//! and their cumulative rates. Built once per (genome, organism) and shared by every VM
+//! that runs it, so a VM's own state is only its counts.
+
+use crate::biology::{Organism, OrganismProfile};
+use crate::genome::{GeneKind, Genome, spread};
+use serde::{Deserialize, Serialize};
+
+/// √2 − 1, for expression weights: decorrelated from the length sequence.
+const EXPRESSION_ALPHA: f64 = std::f64::consts::SQRT_2 - 1.0;
+
+/// The simulation-ready form of a genome.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Program {
+    /// The organism whose kinetics drive this genome.
+    pub organism: Organism,
+    /// That organism's profile (copied so checkpoints are self-contained).
+    pub profile: OrganismProfile,
+    /// Protein length per gene in amino acids; 0 for RNA genes.
+    pub protein_aa: Vec<u32>,
+    /// Mean mRNA count per gene (newborn cell).
+    pub mrna_mean: Vec<f64>,
+    /// Initial protein count per gene.
+    pub protein_init: Vec<u32>,
+    /// Genes of each transcription unit, flattened; unit `u` is
+    /// `unit_genes[unit_start[u]..unit_start[u + 1]]`.
+    pub unit_genes: Vec<u32>,
+    /// Offsets into `unit_genes`, one more than there are units.
+    pub unit_start: Vec<u32>,
+    /// Cumulative transcription rate over units, per second, at the newborn cell's RNAP.
+    pub unit_rate_cumulative: Vec<f64>,
+    /// Protein mass of a newborn cell in amino acids: the reference for scaling demand.
+    pub reference_mass_aa: u64,
+}
+
+impl Program {
+    /// Compiles `genome` for `organism`.
+    ///
+    /// Expression: the organism's total mRNA is spread over its protein genes by a fixed
+    /// weight per gene (between 0.25 and 1.75 for built-in genomes, 1 for loaded ones, as
+    /// GenBank carries no expression data); initial proteins follow the same weights. A
+    /// unit's rate keeps its genes' mean mRNA at steady state: `mean × ln 2 / half-life`.
+    pub fn compile(genome: &Genome, organism: Organism) -> Program {
+        let profile = organism.profile().clone();
+        let builtin = genome.source.starts_with("builtin:");
+        let weights: Vec<f64> = genome
+            .genes
+            .iter()
+            .enumerate()
+            .map(|(i, g)| match (g.kind, builtin) {
+                (GeneKind::Protein, true) => 0.25 + 1.5 * spread(i + 1, EXPRESSION_ALPHA),
+                (GeneKind::Protein, false) => 1.0,
+                _ => 0.0,
+            })
+            .collect();
+        let weight_total: f64 = weights.iter().sum::<f64>().max(f64::MIN_POSITIVE);
+        let mrna_mean: Vec<f64> =
+            weights.iter().map(|w| profile.mrna_per_cell * w / weight_total).collect();
+        let protein_init: Vec<u32> = weights
+            .iter()
+            .map(|w| (profile.proteins_per_cell as f64 * w / weight_total).round() as u32)
+            .collect();
+        let protein_aa: Vec<u32> = genome.genes.iter().map(|g| g.protein_aa()).collect();
+        let reference_mass_aa =
+            protein_init.iter().zip(&protein_aa).map(|(&n, &aa)| u64::from(n) * u64::from(aa)).sum();
+
+        // Transcription units: consecutive genes of one operon, or a lone protein gene.
+        let decay_per_s = std::f64::consts::LN_2 / profile.mrna_half_life_s;
+        let mut unit_genes = Vec::new();
+        let mut unit_start = vec![0u32];
+        let mut unit_rate_cumulative = Vec::new();
+        let mut cumulative = 0.0;
+        let mut i = 0;
+        while i < genome.genes.len() {
+            let operon = genome.genes[i].operon.as_deref();
+            let mut j = i + 1;
+            while operon.is_some() && j < genome.genes.len() && genome.genes[j].operon.as_deref() == operon {
+                j += 1;
+            }
+            let members: Vec<u32> =
+                (i..j).filter(|&g| genome.genes[g].kind == GeneKind::Protein).map(|g| g as u32).collect();
+            if !members.is_empty() {
+                let mean = members.iter().map(|&g| mrna_mean[g as usize]).sum::<f64>() / members.len() as f64;
+                cumulative += mean * decay_per_s;
+                unit_genes.extend_from_slice(&members);
+                unit_start.push(unit_genes.len() as u32);
+                unit_rate_cumulative.push(cumulative);
+            }
+            i = j;
+        }
+        Program {
+            organism,
+            profile,
+            protein_aa,
+            mrna_mean,
+            protein_init,
+            unit_genes,
+            unit_start,
+            unit_rate_cumulative,
+            reference_mass_aa,
+        }
+    }
+
+    /// Total transcription rate per second at the newborn cell's RNAP.
+    pub fn transcription_rate_per_s(&self) -> f64 {
+        self.unit_rate_cumulative.last().copied().unwrap_or(0.0)
+    }
+
+    /// The genes of transcription unit `unit`.
+    pub fn unit(&self, unit: usize) -> &[u32] {
+        &self.unit_genes[self.unit_start[unit] as usize..self.unit_start[unit + 1] as usize]
+    }
+
+    /// The unit whose cumulative-rate interval holds `x` (`0 ≤ x < total rate`).
+    pub fn unit_at(&self, x: f64) -> usize {
+        let i = self.unit_rate_cumulative.partition_point(|&c| c <= x);
+        i.min(self.unit_rate_cumulative.len() - 1)
+    }
+
+    /// Number of genes.
+    pub fn genes(&self) -> usize {
+        self.protein_aa.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lac_operon_is_one_unit() {
+        let program = Program::compile(&Genome::builtin(Organism::Ecoli), Organism::Ecoli);
+        assert_eq!(program.unit(0), &[0, 1, 2]); // lacZ lacY lacA
+        assert_eq!(program.unit(1).len(), 6); // trpLEDCBA
+        let total_mrna: f64 = program.mrna_mean.iter().sum();
+        assert!((total_mrna - 4_000.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn syn3a_reference_mass_is_published_proteome() {
+        let program = Program::compile(&Genome::builtin(Organism::Syn3a), Organism::Syn3a);
+        let proteins: u64 = program.protein_init.iter().map(|&n| u64::from(n)).sum();
+        assert!((76_500..=77_500).contains(&proteins), "{proteins}");
+        let mean_aa = program.reference_mass_aa as f64 / proteins as f64;
+        assert!((300.0..400.0).contains(&mean_aa), "{mean_aa}");
+    }
+}

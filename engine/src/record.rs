@@ -1,0 +1,133 @@
+//! Per-tick records and the digest over them.
+//!
+//! A [`TickRecord`] is the canonical account of one tick: the pools offered and, for each
+//! VM in VM order, its state, demand, grant and a summary of its cell. The digest chains
+//! BLAKE3 over the canonical encoding of every record, `d₀ = H(domain)`,
+//! `dₜ = H(dₜ₋₁ ‖ recordₜ)`, so it is 32 bytes of state at any tick and a run resumed from
+//! a checkpoint continues the same chain.
+
+use crate::lifecycle::Lifecycle;
+use crate::resources::Resources;
+use serde::{Deserialize, Serialize};
+
+/// One VM in one tick.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VmRecord {
+    /// VM index in the scenario.
+    pub vm: u32,
+    /// Its state during the tick.
+    pub state: Lifecycle,
+    /// What it asked for (zero unless running).
+    pub demand: Resources,
+    /// What it was granted.
+    pub grant: Resources,
+    /// mRNA molecules after the tick.
+    pub mrna: u32,
+    /// Protein molecules after the tick.
+    pub proteins: u64,
+    /// Protein mass in amino acids after the tick.
+    pub mass_aa: u64,
+    /// Proteins completed so far.
+    pub proteins_made: u64,
+    /// Divisions so far.
+    pub divisions: u32,
+}
+
+impl VmRecord {
+    /// Named numeric fields, for comparisons and exports (state as its code).
+    pub fn fields(&self) -> [(&'static str, u64); 13] {
+        [
+            ("state", u64::from(self.state.code())),
+            ("demand.atp", self.demand.atp),
+            ("demand.ribosomes", self.demand.ribosomes),
+            ("demand.rnap", self.demand.rnap),
+            ("grant.atp", self.grant.atp),
+            ("grant.ribosomes", self.grant.ribosomes),
+            ("grant.rnap", self.grant.rnap),
+            ("mrna", u64::from(self.mrna)),
+            ("proteins", self.proteins),
+            ("mass_aa", self.mass_aa),
+            ("proteins_made", self.proteins_made),
+            ("divisions", u64::from(self.divisions)),
+            ("vm", u64::from(self.vm)),
+        ]
+    }
+}
+
+/// One tick.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TickRecord {
+    /// Tick number, from 0.
+    pub tick: u64,
+    /// Pools offered to the guests this tick.
+    pub pool: Resources,
+    /// ATP left in the store after the tick.
+    pub atp_store: u64,
+    /// Every VM that is not destroyed, in VM order.
+    pub vms: Vec<VmRecord>,
+}
+
+/// Where two runs first differ.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Divergence {
+    /// The tick.
+    pub tick: u64,
+    /// The VM index, if the difference is in a VM.
+    pub vm: Option<u32>,
+    /// The field.
+    pub field: &'static str,
+    /// Value in the reference.
+    pub expected: u64,
+    /// Value in the other run.
+    pub actual: u64,
+}
+
+impl TickRecord {
+    /// The first field where `other` differs from `self`, or `None` when they agree.
+    pub fn first_difference(&self, other: &TickRecord) -> Option<Divergence> {
+        let at = |vm, field, expected, actual| Some(Divergence { tick: self.tick, vm, field, expected, actual });
+        for (field, a, b) in [
+            ("tick", self.tick, other.tick),
+            ("pool.atp", self.pool.atp, other.pool.atp),
+            ("pool.ribosomes", self.pool.ribosomes, other.pool.ribosomes),
+            ("pool.rnap", self.pool.rnap, other.pool.rnap),
+            ("atp_store", self.atp_store, other.atp_store),
+        ] {
+            if a != b {
+                return at(None, field, a, b);
+            }
+        }
+        for (x, y) in self.vms.iter().zip(&other.vms) {
+            if x.vm != y.vm {
+                return at(Some(x.vm), "vm", u64::from(x.vm), u64::from(y.vm));
+            }
+            for ((field, a), (_, b)) in x.fields().into_iter().zip(y.fields()) {
+                if a != b {
+                    return at(Some(x.vm), field, a, b);
+                }
+            }
+        }
+        if self.vms.len() != other.vms.len() {
+            return at(None, "vm count", self.vms.len() as u64, other.vms.len() as u64);
+        }
+        None
+    }
+}
+
+/// The digest before any tick.
+pub fn digest_start() -> [u8; 32] {
+    blake3::derive_key("bioxen.digest.v1", b"")
+}
+
+/// Chains one encoded record into the digest.
+pub fn digest_chain(previous: &[u8; 32], record_bytes: &[u8]) -> [u8; 32] {
+    let mut h = blake3::Hasher::new();
+    h.update(previous);
+    h.update(record_bytes);
+    *h.finalize().as_bytes()
+}
+
+/// Lower-case hex of a digest.
+pub fn hex(bytes: &[u8; 32]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

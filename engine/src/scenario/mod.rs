@@ -1,0 +1,187 @@
+//! Scenarios: what to simulate, resolved and checked.
+//!
+//! A scenario file (TOML, see `README.md` for the format) is parsed by [`parse`] into a
+//! [`Scenario`]: every name resolved, every genome loaded, VMs sorted by id and events by
+//! tick, every limit checked. A `Scenario` is what traces and checkpoints embed, so replay
+//! and resume need nothing but the file they are given.
+
+mod parse;
+
+pub use parse::{ScenarioError, load, parse};
+
+use crate::biology::Organism;
+use crate::chassis::Chassis;
+use crate::genome::Genome;
+use crate::lifecycle::Transition;
+use crate::policy::{PolicyKind, PolicyParams};
+use serde::{Deserialize, Serialize};
+
+/// The scenario format version this engine reads and writes.
+pub const SCENARIO_FORMAT_VERSION: u32 = 1;
+
+/// A resolved, validated scenario.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Scenario {
+    /// Format version of the file it came from.
+    pub format_version: u32,
+    /// Free-form name.
+    pub name: String,
+    /// Seed of every random stream.
+    pub seed: u64,
+    /// Ticks to run.
+    pub ticks: u64,
+    /// Simulated seconds per tick.
+    pub tick_seconds: f64,
+    /// Scheduling policy.
+    pub policy: PolicyKind,
+    /// Its tunables.
+    pub policy_params: PolicyParams,
+    /// The host cell.
+    pub chassis: Chassis,
+    /// Guests, sorted by id.
+    pub vms: Vec<VmSpec>,
+    /// Timeline, sorted by tick (file order within a tick).
+    pub events: Vec<Event>,
+}
+
+/// Where a VM's genome comes from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum GenomeSource {
+    /// The organism's built-in profile.
+    Builtin,
+    /// Loaded from a GenBank file (embedded, so the scenario is self-contained).
+    File(Genome),
+}
+
+/// One guest VM.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VmSpec {
+    /// Unique id (its random stream derives from it).
+    pub id: String,
+    /// Organism type: whose kinetics the genome runs with.
+    pub organism: Organism,
+    /// Its genome.
+    pub genome: GenomeSource,
+    /// DNA space reserved for it, in kb (at least its genome's size).
+    pub memory_kb: u64,
+    /// Whether it starts at tick 0.
+    pub autostart: bool,
+    /// Its initial share settings.
+    pub allocation: Allocation,
+}
+
+impl VmSpec {
+    /// The genome this VM runs.
+    pub fn genome(&self) -> Genome {
+        match &self.genome {
+            GenomeSource::Builtin => Genome::builtin(self.organism),
+            GenomeSource::File(g) => g.clone(),
+        }
+    }
+}
+
+/// A VM's share settings: weight, priority, caps and reservations.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Allocation {
+    /// Relative weight (≥ 1). Xen's default is 256.
+    pub weight: u32,
+    /// Priority; higher first under the priority policy.
+    pub priority: i32,
+    /// Most ATP per tick as a percentage of the guests' ATP pool.
+    pub atp_cap_percent: f64,
+    /// ATP guaranteed per tick as a percentage of the guests' ATP pool.
+    pub atp_reserve_percent: f64,
+    /// Most ribosomes per tick.
+    pub ribosome_cap: Option<u64>,
+    /// Ribosomes guaranteed per tick.
+    pub ribosome_reserve: u64,
+}
+
+/// Xen's default domain weight.
+pub const DEFAULT_WEIGHT: u32 = 256;
+
+impl Default for Allocation {
+    fn default() -> Self {
+        Allocation {
+            weight: DEFAULT_WEIGHT,
+            priority: 0,
+            atp_cap_percent: 100.0,
+            atp_reserve_percent: 0.0,
+            ribosome_cap: None,
+            ribosome_reserve: 0,
+        }
+    }
+}
+
+/// Changes to a VM's allocation; `None` leaves a setting as it is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AllocationChange {
+    /// New weight.
+    pub weight: Option<u32>,
+    /// New priority.
+    pub priority: Option<i32>,
+    /// New ATP cap.
+    pub atp_cap_percent: Option<f64>,
+    /// New ATP reservation.
+    pub atp_reserve_percent: Option<f64>,
+    /// New ribosome cap.
+    pub ribosome_cap: Option<u64>,
+    /// New ribosome reservation.
+    pub ribosome_reserve: Option<u64>,
+}
+
+impl AllocationChange {
+    /// Applies the change.
+    pub fn apply(&self, a: &mut Allocation) {
+        if let Some(w) = self.weight {
+            a.weight = w;
+        }
+        if let Some(p) = self.priority {
+            a.priority = p;
+        }
+        if let Some(c) = self.atp_cap_percent {
+            a.atp_cap_percent = c;
+        }
+        if let Some(r) = self.atp_reserve_percent {
+            a.atp_reserve_percent = r;
+        }
+        if let Some(c) = self.ribosome_cap {
+            a.ribosome_cap = Some(c);
+        }
+        if let Some(r) = self.ribosome_reserve {
+            a.ribosome_reserve = r;
+        }
+    }
+}
+
+/// What happens at an event.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Action {
+    /// A lifecycle transition.
+    Lifecycle(Transition),
+    /// An allocation change.
+    Set(AllocationChange),
+}
+
+/// A timeline event, applied at the start of its tick.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// The tick it applies at.
+    pub tick: u64,
+    /// Index of the VM in [`Scenario::vms`].
+    pub vm: u32,
+    /// What happens.
+    pub action: Action,
+}
+
+impl Scenario {
+    /// Index of the VM with this id.
+    pub fn vm_index(&self, id: &str) -> Option<usize> {
+        self.vms.binary_search_by(|v| v.id.as_str().cmp(id)).ok()
+    }
+
+    /// BLAKE3 of the scenario's canonical encoding: names it in traces and checkpoints.
+    pub fn hash(&self) -> [u8; 32] {
+        *blake3::hash(&crate::codec::encode(self)).as_bytes()
+    }
+}

@@ -1,0 +1,294 @@
+//! One guest cell's state and its biology per tick.
+//!
+//! A tick for a running VM has two halves: [`Vm::demand`] states what the cell would use
+//! given its present size, and [`Vm::advance`] runs transcription, mRNA decay, translation
+//! and division with what the scheduler granted. Every draw comes from the VM's own stream.
+//!
+//! The sampling is event-driven: instead of testing each gene each tick, the VM draws how
+//! many transcription, decay and completion events happen and then which genes they hit
+//! (a Fenwick tree over mRNA counts, a binary search over unit rates). A VM-tick therefore
+//! costs in proportion to its events, not to its gene count.
+
+use crate::biology::{ATP_PER_AMINO_ACID_ALL_IN, RIBOSOMES_PER_MRNA_MAX, STARVED_FRACTION};
+use crate::fenwick::Fenwick;
+use crate::lifecycle::Lifecycle;
+use crate::program::Program;
+use crate::resources::Resources;
+use crate::rng::{Stream, serde_stream};
+use rand::RngExt;
+use rand_distr::{Binomial, Distribution, Poisson};
+use serde::{Deserialize, Serialize};
+
+/// Cumulative counters of a VM over a run.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VmStats {
+    /// Proteins completed.
+    pub proteins_made: u64,
+    /// Resources asked for, summed over running ticks.
+    pub demanded: Resources,
+    /// Resources granted, summed over running ticks (`granted.ribosomes` is ribosome-ticks).
+    pub granted: Resources,
+    /// Divisions.
+    pub divisions: u32,
+    /// Running ticks with less than half the ATP, ribosomes or RNAP asked for.
+    pub starved_ticks: u64,
+    /// Ticks spent running.
+    pub running_ticks: u64,
+    /// Sum of the lengths of completed cell cycles, in ticks (for the mean doubling time).
+    pub cycle_ticks_total: u64,
+}
+
+/// The mutable state of one VM.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Vm {
+    /// Where the VM is in its life.
+    pub lifecycle: Lifecycle,
+    mrna: Vec<u32>,
+    /// Derived from `mrna`; rebuilt on restore rather than stored.
+    #[serde(skip)]
+    mrna_tree: Fenwick,
+    proteins: Vec<u32>,
+    proteins_total: u64,
+    mass_aa: u64,
+    birth_mass_aa: u64,
+    /// Amino acids polymerised but not yet part of a finished protein.
+    aa_carry: f64,
+    /// Gene whose protein the ribosomes are finishing, chosen when it was started.
+    pending_gene: Option<u32>,
+    ticks_since_division: u64,
+    /// Counters over the run.
+    pub stats: VmStats,
+    #[serde(with = "serde_stream")]
+    rng: Stream,
+}
+
+/// A summary of a VM's state, as recorded every tick.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct VmSummary {
+    /// mRNA molecules.
+    pub mrna: u32,
+    /// Protein molecules.
+    pub proteins: u64,
+    /// Protein mass in amino acids.
+    pub mass_aa: u64,
+}
+
+impl Vm {
+    /// A newborn cell: mRNA counts drawn Poisson around the program's means (as the
+    /// syn3A whole-cell model initialises them; Thornburg et al. 2022), proteins at their
+    /// mean counts.
+    pub fn new(program: &Program, mut rng: Stream) -> Vm {
+        let mrna: Vec<u32> = program.mrna_mean.iter().map(|&m| poisson(&mut rng, m) as u32).collect();
+        let proteins = program.protein_init.clone();
+        let mass_aa = mass_of(&proteins, program);
+        Vm {
+            lifecycle: Lifecycle::Created,
+            mrna_tree: Fenwick::from_counts(&mrna),
+            mrna,
+            proteins_total: proteins.iter().map(|&n| u64::from(n)).sum(),
+            proteins,
+            mass_aa,
+            birth_mass_aa: mass_aa,
+            aa_carry: 0.0,
+            pending_gene: None,
+            ticks_since_division: 0,
+            stats: VmStats::default(),
+            rng,
+        }
+    }
+
+    /// Rebuilds derived state after decoding a checkpoint and checks the decoded state
+    /// against the VM's program, so untrusted bytes cannot index out of bounds later.
+    pub fn restore(&mut self, program: &Program) -> Result<(), String> {
+        let genes = program.genes();
+        if self.mrna.len() != genes || self.proteins.len() != genes {
+            return Err(format!(
+                "state has {} mRNA and {} protein counts for a genome of {genes} genes",
+                self.mrna.len(),
+                self.proteins.len()
+            ));
+        }
+        if self.pending_gene.is_some_and(|g| g as usize >= genes) || !(self.aa_carry.is_finite() && self.aa_carry >= 0.0) {
+            return Err("translation state out of range".into());
+        }
+        self.mrna_tree = Fenwick::from_counts(&self.mrna);
+        self.proteins_total = self.proteins.iter().map(|&n| u64::from(n)).sum();
+        self.mass_aa = mass_of(&self.proteins, program);
+        self.birth_mass_aa = self.birth_mass_aa.max(1);
+        Ok(())
+    }
+
+    /// The state summary recorded in traces.
+    pub fn summary(&self) -> VmSummary {
+        VmSummary { mrna: self.mrna_tree.total() as u32, proteins: self.proteins_total, mass_aa: self.mass_aa }
+    }
+
+    /// What this cell would use this tick, given its size. Ribosomes and RNAP scale with
+    /// protein mass relative to a newborn cell (machinery grows with the cell), ribosomes
+    /// are limited by the mRNA there is to translate, and ATP pays for the translation
+    /// those ribosomes can do (see [`ATP_PER_AMINO_ACID_ALL_IN`]).
+    pub fn demand(&self, program: &Program, tick_seconds: f64) -> Resources {
+        let profile = &program.profile;
+        let scale = self.mass_aa as f64 / program.reference_mass_aa.max(1) as f64;
+        let ribosomes = ((profile.active_ribosomes() * scale).ceil() as u64)
+            .min(self.mrna_tree.total() * RIBOSOMES_PER_MRNA_MAX);
+        let rnap = (profile.active_rnap() * scale).ceil() as u64;
+        let atp =
+            (ribosomes as f64 * profile.elongation_aa_per_s * tick_seconds * ATP_PER_AMINO_ACID_ALL_IN).ceil() as u64;
+        Resources { atp, ribosomes, rnap }
+    }
+
+    /// Runs one tick of biology with `grant` (which the scheduler guarantees is within
+    /// `demand`).
+    pub fn advance(&mut self, program: &Program, demand: Resources, grant: Resources, tick_seconds: f64) {
+        debug_assert!(grant.fits_within(&demand));
+        self.account(demand, grant);
+        self.decay(program, tick_seconds);
+        self.transcribe(program, demand, grant, tick_seconds);
+        self.translate(program, grant, tick_seconds);
+        self.ticks_since_division += 1;
+        if self.mass_aa >= 2 * self.birth_mass_aa {
+            self.divide(program);
+        }
+    }
+
+    fn account(&mut self, demand: Resources, grant: Resources) {
+        let s = &mut self.stats;
+        s.running_ticks += 1;
+        s.demanded += demand;
+        s.granted += grant;
+        let short = |g: u64, d: u64| d > 0 && (g as f64) < STARVED_FRACTION * d as f64;
+        if short(grant.atp, demand.atp)
+            || short(grant.ribosomes, demand.ribosomes)
+            || short(grant.rnap, demand.rnap)
+        {
+            s.starved_ticks += 1;
+        }
+    }
+
+    /// mRNA decay: each molecule survives a tick with probability 2^(−dt/half-life), so the
+    /// number decaying is binomial; which ones is a uniform pick without replacement.
+    fn decay(&mut self, program: &Program, tick_seconds: f64) {
+        let total = self.mrna_tree.total();
+        if total == 0 {
+            return;
+        }
+        let p = 1.0 - (-std::f64::consts::LN_2 * tick_seconds / program.profile.mrna_half_life_s).exp();
+        let decays = Binomial::new(total, p).map(|b| b.sample(&mut self.rng)).unwrap_or(0);
+        for _ in 0..decays {
+            let gene = self.mrna_tree.find(self.rng.random_range(0..self.mrna_tree.total()));
+            self.mrna[gene] -= 1;
+            self.mrna_tree.add(gene, -1);
+        }
+    }
+
+    /// Transcription: Poisson events at the program's rate scaled by the RNAP granted
+    /// (relative to a newborn's active RNAP) and by the share of ATP granted.
+    fn transcribe(&mut self, program: &Program, demand: Resources, grant: Resources, tick_seconds: f64) {
+        let rate = program.transcription_rate_per_s();
+        if rate <= 0.0 {
+            return;
+        }
+        let rnap_scale = grant.rnap as f64 / program.profile.active_rnap();
+        let atp_share = if demand.atp == 0 { 1.0 } else { grant.atp as f64 / demand.atp as f64 };
+        let events = poisson(&mut self.rng, rate * rnap_scale * atp_share * tick_seconds);
+        for _ in 0..events {
+            let unit = program.unit_at(self.rng.random_range(0.0..rate));
+            for &gene in program.unit(unit) {
+                self.mrna[gene as usize] += 1;
+                self.mrna_tree.add(gene as usize, 1);
+            }
+        }
+    }
+
+    /// Translation: the granted ribosomes polymerise `ribosomes × elongation × dt` amino
+    /// acids, limited by the ATP granted. Each protein started picks its message uniformly
+    /// among the mRNAs present and completes when its length has been paid for.
+    fn translate(&mut self, program: &Program, grant: Resources, tick_seconds: f64) {
+        let by_ribosomes = grant.ribosomes as f64 * program.profile.elongation_aa_per_s * tick_seconds;
+        let by_atp = grant.atp as f64 / ATP_PER_AMINO_ACID_ALL_IN;
+        self.aa_carry += by_ribosomes.min(by_atp);
+        loop {
+            let gene = match self.pending_gene {
+                Some(g) => g as usize,
+                None => {
+                    let total = self.mrna_tree.total();
+                    if total == 0 {
+                        // Ribosomes without messages polymerise nothing; keep at most one
+                        // protein's worth so a long mRNA drought cannot bank credit.
+                        self.aa_carry = self.aa_carry.min(by_ribosomes);
+                        return;
+                    }
+                    let g = self.mrna_tree.find(self.rng.random_range(0..total));
+                    self.pending_gene = Some(g as u32);
+                    g
+                }
+            };
+            let length = f64::from(program.protein_aa[gene]);
+            if self.aa_carry < length {
+                return;
+            }
+            self.aa_carry -= length;
+            self.pending_gene = None;
+            self.proteins[gene] += 1;
+            self.proteins_total += 1;
+            self.mass_aa += u64::from(program.protein_aa[gene]);
+            self.stats.proteins_made += 1;
+        }
+    }
+
+    /// Division when protein mass has doubled since birth: every molecule goes to the kept
+    /// daughter with probability ½ (binomial partition); the VM follows that daughter.
+    fn divide(&mut self, program: &Program) {
+        for count in self.proteins.iter_mut().chain(self.mrna.iter_mut()) {
+            if *count > 0 {
+                *count = Binomial::new(u64::from(*count), 0.5).map(|b| b.sample(&mut self.rng)).unwrap_or(0) as u32;
+            }
+        }
+        self.mrna_tree = Fenwick::from_counts(&self.mrna);
+        self.proteins_total = self.proteins.iter().map(|&n| u64::from(n)).sum();
+        self.mass_aa = mass_of(&self.proteins, program);
+        self.birth_mass_aa = self.mass_aa.max(1);
+        self.stats.divisions += 1;
+        self.stats.cycle_ticks_total += self.ticks_since_division;
+        self.ticks_since_division = 0;
+    }
+}
+
+fn mass_of(proteins: &[u32], program: &Program) -> u64 {
+    proteins.iter().zip(&program.protein_aa).map(|(&n, &aa)| u64::from(n) * u64::from(aa)).sum()
+}
+
+/// A Poisson draw; 0 for a non-positive or non-finite mean.
+fn poisson(rng: &mut Stream, mean: f64) -> u64 {
+    if !(mean > 0.0 && mean.is_finite()) {
+        return 0;
+    }
+    Poisson::new(mean).map(|p| p.sample(rng) as u64).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::biology::Organism;
+    use crate::genome::Genome;
+    use crate::rng::vm_stream;
+
+    #[test]
+    fn starved_cell_makes_nothing_and_fed_cell_grows() {
+        let program = Program::compile(&Genome::builtin(Organism::Syn3a), Organism::Syn3a);
+        let mut fed = Vm::new(&program, vm_stream(1, "fed"));
+        let mut starved = Vm::new(&program, vm_stream(1, "starved"));
+        let mass0 = fed.summary().mass_aa;
+        for _ in 0..600 {
+            let d = fed.demand(&program, 1.0);
+            fed.advance(&program, d, d, 1.0);
+            let d = starved.demand(&program, 1.0);
+            starved.advance(&program, d, Resources::ZERO, 1.0);
+        }
+        assert!(fed.summary().mass_aa > mass0 + 1_000_000);
+        assert_eq!(starved.stats.proteins_made, 0);
+        assert_eq!(starved.stats.starved_ticks, 600);
+        assert_eq!(fed.stats.starved_ticks, 0);
+    }
+}
