@@ -2,9 +2,10 @@
 //!
 //! A [`TickRecord`] is the canonical account of one tick: the pools offered and, for each
 //! VM in VM order, its state, demand, grant and a summary of its cell. The digest chains
-//! BLAKE3 over the canonical encoding of every record, `d₀ = H(domain)`,
-//! `dₜ = H(dₜ₋₁ ‖ recordₜ)`, so it is 32 bytes of state at any tick and a run resumed from
-//! a checkpoint continues the same chain.
+//! BLAKE3 over the canonical encoding of every record, starting from the scenario's hash:
+//! `d₀ = H(domain ‖ scenario)`, `dₜ = H(dₜ₋₁ ‖ recordₜ)`. So a digest names the run (scenario,
+//! seed, policy) and all it produced, it is 32 bytes of state at any tick, and a run
+//! resumed from a checkpoint continues the same chain.
 
 use crate::lifecycle::Lifecycle;
 use crate::resources::Resources;
@@ -114,9 +115,9 @@ impl TickRecord {
     }
 }
 
-/// The digest before any tick.
-pub fn digest_start() -> [u8; 32] {
-    blake3::derive_key("bioxen.digest.v1", b"")
+/// The digest before any tick of the scenario whose hash is `scenario_hash`.
+pub fn digest_start(scenario_hash: &[u8; 32]) -> [u8; 32] {
+    blake3::derive_key("bioxen.digest.v1", scenario_hash)
 }
 
 /// Chains one encoded record into the digest.

@@ -115,7 +115,7 @@ impl Simulation {
             atp_store: scenario.chassis.atp_store_max,
             policy: AnyPolicy::new(scenario.policy, scenario.policy_params),
             scheduler_rng: scheduler_stream(scenario.seed),
-            digest: digest_start(),
+            digest: digest_start(&scenario.hash()),
             next_event: 0,
         };
         Simulation { scenario: Arc::new(scenario), programs, state, record_bytes: Vec::new() }

@@ -127,6 +127,9 @@ impl TraceReader {
         let file = File::open(path).map_err(|source| FormatError::Io { what: what.clone(), source })?;
         let mut frames = FrameReader::open(BufReader::new(file), &what, KIND, MAGIC, TRACE_FORMAT_VERSION)?;
         let header: TraceHeader = frames.next("the trace header")?;
+        if header.scenario.hash() != header.scenario_hash {
+            return Err(frames.corrupt("the embedded scenario does not match its hash".into()));
+        }
         Ok(TraceReader { frames, header, ended: false })
     }
 

@@ -1,0 +1,16 @@
+//! BioXen: biological virtual machines competing for a host cell, simulated
+//! deterministically.
+//!
+//! This crate is the command-line tool and the public API around the engine
+//! ([`bioxen_engine`], re-exported as [`engine`]). The engine does the science and knows
+//! nothing of terminals or threads pools; this crate turns its runs into reports
+//! ([`report`]), drives runs with traces and checkpoints ([`driver`]), and generates the
+//! benchmark workload ([`bench`]).
+
+#![warn(missing_docs)]
+
+pub use bioxen_engine as engine;
+
+pub mod bench;
+pub mod driver;
+pub mod report;
