@@ -40,7 +40,8 @@ pub fn run(sim: &mut Simulation, outputs: &Outputs, mut progress: impl FnMut(u64
         None => None,
     };
     if let Some(dir) = &outputs.checkpoint_dir {
-        std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("{}: cannot create checkpoint directory: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| anyhow::anyhow!("{}: cannot create checkpoint directory: {e}", dir.display()))?;
     }
     let mut report = RunReport::default();
     let started = Instant::now();
@@ -52,7 +53,7 @@ pub fn run(sim: &mut Simulation, outputs: &Outputs, mut progress: impl FnMut(u64
                 t.write(&record).map_err(|e| anyhow::anyhow!("cannot write trace: {e}"))?;
             }
             if let (Some(every), Some(dir)) = (outputs.checkpoint_every, &outputs.checkpoint_dir)
-                && sim.tick() % every == 0
+                && sim.tick().is_multiple_of(every)
                 && !sim.finished()
             {
                 let path = checkpoint::write(dir, sim)

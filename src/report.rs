@@ -109,7 +109,14 @@ pub fn table(summary: &RunSummary) -> String {
     let mut t = comfy_table::Table::new();
     t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
     t.set_header([
-        "VM", "organism", "state", "proteins", "divisions", "doubling (min)", "ATP met", "ribosomes met",
+        "VM",
+        "organism",
+        "state",
+        "proteins",
+        "divisions",
+        "doubling (min)",
+        "ATP met",
+        "ribosomes met",
         "starved ticks",
     ]);
     for v in summary.vms.iter().take(TABLE_ROWS_MAX) {

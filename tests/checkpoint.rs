@@ -14,7 +14,11 @@ fn resuming_from_several_ticks_gives_the_uninterrupted_digest() {
     let mut s = scenario::load(&root().join("scenarios/contention.toml")).unwrap();
     s.ticks = 240;
     // Every policy with state (stride passes, credit balances, lottery draws) must survive.
-    for policy in [bioxen::engine::policy::PolicyKind::Credit, bioxen::engine::policy::PolicyKind::Stride, bioxen::engine::policy::PolicyKind::Lottery] {
+    for policy in [
+        bioxen::engine::policy::PolicyKind::Credit,
+        bioxen::engine::policy::PolicyKind::Stride,
+        bioxen::engine::policy::PolicyKind::Lottery,
+    ] {
         s.policy = policy;
         let whole = digest(&s, 1);
         let mut sim = Simulation::new(s.clone());
@@ -40,8 +44,15 @@ fn cli_resume_matches_cli_run() {
     let dir = tempfile::tempdir().unwrap();
     let cdir = dir.path().join("ckpt");
     let o = bioxen(&[
-        "run", "scenarios/quickstart.toml", "--ticks", "120", "--checkpoint-every", "50",
-        "--checkpoint-dir", cdir.to_str().unwrap(), "--json",
+        "run",
+        "scenarios/quickstart.toml",
+        "--ticks",
+        "120",
+        "--checkpoint-every",
+        "50",
+        "--checkpoint-dir",
+        cdir.to_str().unwrap(),
+        "--json",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let whole: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
@@ -71,8 +82,25 @@ fn damaged_checkpoints_are_refused_not_resumed() {
     let bytes = fs::read(&path).unwrap();
     let damaged = [
         ("truncated", bytes[..bytes.len() / 2].to_vec(), "truncated BioXen checkpoint"),
-        ("flipped", { let mut b = bytes.clone(); let i = b.len() - 100; b[i] ^= 0x55; b }, "corrupt BioXen checkpoint"),
-        ("version", { let mut b = bytes.clone(); b[8] = 7; b }, "format version 7"),
+        (
+            "flipped",
+            {
+                let mut b = bytes.clone();
+                let i = b.len() - 100;
+                b[i] ^= 0x55;
+                b
+            },
+            "corrupt BioXen checkpoint",
+        ),
+        (
+            "version",
+            {
+                let mut b = bytes.clone();
+                b[8] = 7;
+                b
+            },
+            "format version 7",
+        ),
         ("a trace", b"BIOXENTR\x01\0\0\0".to_vec(), "not a BioXen checkpoint"),
     ];
     for (name, content, message) in damaged {

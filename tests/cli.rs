@@ -37,7 +37,9 @@ fn overrides_change_the_run_and_the_digest() {
     assert_ne!(base["digest"], priority["digest"]);
     // The policy really is applied: under strict priority the lowest level (syn3a-c) is
     // starved by the E. coli guests, under fair share it is not.
-    let proteins = |v: &serde_json::Value, id: &str| v["vms"].as_array().unwrap().iter().find(|x| x["id"] == id).unwrap()["proteins"].as_u64().unwrap();
+    let proteins = |v: &serde_json::Value, id: &str| {
+        v["vms"].as_array().unwrap().iter().find(|x| x["id"] == id).unwrap()["proteins"].as_u64().unwrap()
+    };
     assert!(proteins(&base, "syn3a-c") > 0);
     assert_eq!(proteins(&priority, "syn3a-c"), 0);
     assert_eq!(base["digest"], run(&[])["digest"]);
@@ -66,7 +68,8 @@ fn replay_of_a_fresh_trace_is_identical_and_export_reads_it() {
     let t = trace.to_str().unwrap();
     let o = bioxen(&["run", "scenarios/contention.toml", "--ticks", "60", "--trace", t, "--json"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let digest = serde_json::from_str::<serde_json::Value>(&stdout(&o)).unwrap()["digest"].as_str().unwrap().to_string();
+    let digest =
+        serde_json::from_str::<serde_json::Value>(&stdout(&o)).unwrap()["digest"].as_str().unwrap().to_string();
     let r = bioxen(&["replay", t]);
     assert!(r.status.success(), "{}{}", stdout(&r), stderr(&r));
     assert!(stdout(&r).contains(&format!("identical over 60 ticks, digest {digest}")), "{}", stdout(&r));
@@ -134,21 +137,141 @@ fn bad_inputs_fail_clearly_with_status_2_and_write_nothing() {
         (0..65).map(|i| format!("[[vm]]\nid = \"v{i}\"\norganism = \"syn3a\"\n")).collect::<String>().into_boxed_str(),
     );
     let cases: Vec<(Bad, String)> = vec![
-        (Bad { name: "missing file", scenario: None, args: &["run", "nope.toml"], message: "nope.toml:1:1: cannot read scenario" }, String::new()),
-        (Bad { name: "toml syntax", scenario: Some("s.toml"), args: &["run", "s.toml"], message: "s.toml:3:8: extra `=`" }, BASE.replace("seed = 1", "seed = = 1")),
-        (Bad { name: "unknown policy", scenario: Some("s.toml"), args: &["run", "s.toml"], message: "s.toml:5:10: unknown policy `best`" }, BASE.replace("\"fair\"", "\"best\"")),
-        (Bad { name: "unknown policy flag", scenario: Some("s.toml"), args: &["run", "s.toml", "--policy", "best"], message: "unknown policy `best`; expected one of: fair," }, BASE.to_string()),
-        (Bad { name: "unknown organism", scenario: Some("s.toml"), args: &["run", "s.toml"], message: "s.toml:10:12: unknown organism `human`" }, BASE.replace("\"syn3a\"", "\"human\"")),
-        (Bad { name: "duplicate id", scenario: Some("s.toml"), args: &["run", "s.toml"], message: "s.toml:12:6: duplicate VM id `a` (first defined at 9:6)" }, format!("{BASE}[[vm]]\nid = \"a\"\norganism = \"syn3a\"\n")),
-        (Bad { name: "unknown event VM", scenario: Some("s.toml"), args: &["run", "s.toml"], message: "s.toml:13:6: event for unknown VM `ghost`" }, format!("{BASE}[[event]]\ntick = 1\nvm = \"ghost\"\naction = \"pause\"\n")),
-        (Bad { name: "negative quantity", scenario: Some("s.toml"), args: &["run", "s.toml"], message: "s.toml:11:16: invalid value: integer `-5`, expected u64" }, format!("{BASE}ribosome_cap = -5\n")),
-        (Bad { name: "NaN quantity", scenario: Some("s.toml"), args: &["run", "s.toml"], message: "s.toml:11:19: atp_cap_percent must be a percentage in [0, 100], not NaN" }, format!("{BASE}atp_cap_percent = nan\n")),
-        (Bad { name: "cap over 100 %", scenario: Some("s.toml"), args: &["run", "s.toml"], message: "s.toml:11:19: atp_cap_percent must be a percentage in [0, 100], not 150" }, format!("{BASE}atp_cap_percent = 150.0\n")),
-        (Bad { name: "too many VMs", scenario: Some("s.toml"), args: &["run", "s.toml"], message: "s.toml:vm: 66 VMs, but the ecoli chassis allows 64" }, format!("{BASE}{many_vms}")),
-        (Bad { name: "genome too large", scenario: Some("s.toml"), args: &["run", "s.toml"], message: "s.toml:10:6: VM `a`: its genome is 544 kb, larger than the ecoli chassis DNA space of 500 kb" }, BASE.replace("kind = \"ecoli\"", "kind = \"ecoli\"\ndna_space_kb = 500")),
-        (Bad { name: "impossible transition", scenario: Some("s.toml"), args: &["run", "s.toml"], message: "s.toml:14:10: at tick 2: cannot resume VM `a`: it is running" }, format!("{BASE}[[event]]\ntick = 2\nvm = \"a\"\naction = \"resume\"\n")),
-        (Bad { name: "zero threads", scenario: Some("s.toml"), args: &["run", "s.toml", "--threads", "0"], message: "--threads must be at least 1" }, BASE.to_string()),
-        (Bad { name: "future format", scenario: Some("s.toml"), args: &["validate", "s.toml"], message: "s.toml:1:18: format_version 2 is not supported" }, BASE.replace("format_version = 1", "format_version = 2")),
+        (
+            Bad {
+                name: "missing file",
+                scenario: None,
+                args: &["run", "nope.toml"],
+                message: "nope.toml:1:1: cannot read scenario",
+            },
+            String::new(),
+        ),
+        (
+            Bad {
+                name: "toml syntax",
+                scenario: Some("s.toml"),
+                args: &["run", "s.toml"],
+                message: "s.toml:3:8: extra `=`",
+            },
+            BASE.replace("seed = 1", "seed = = 1"),
+        ),
+        (
+            Bad {
+                name: "unknown policy",
+                scenario: Some("s.toml"),
+                args: &["run", "s.toml"],
+                message: "s.toml:5:10: unknown policy `best`",
+            },
+            BASE.replace("\"fair\"", "\"best\""),
+        ),
+        (
+            Bad {
+                name: "unknown policy flag",
+                scenario: Some("s.toml"),
+                args: &["run", "s.toml", "--policy", "best"],
+                message: "unknown policy `best`; expected one of: fair,",
+            },
+            BASE.to_string(),
+        ),
+        (
+            Bad {
+                name: "unknown organism",
+                scenario: Some("s.toml"),
+                args: &["run", "s.toml"],
+                message: "s.toml:10:12: unknown organism `human`",
+            },
+            BASE.replace("\"syn3a\"", "\"human\""),
+        ),
+        (
+            Bad {
+                name: "duplicate id",
+                scenario: Some("s.toml"),
+                args: &["run", "s.toml"],
+                message: "s.toml:12:6: duplicate VM id `a` (first defined at 9:6)",
+            },
+            format!("{BASE}[[vm]]\nid = \"a\"\norganism = \"syn3a\"\n"),
+        ),
+        (
+            Bad {
+                name: "unknown event VM",
+                scenario: Some("s.toml"),
+                args: &["run", "s.toml"],
+                message: "s.toml:13:6: event for unknown VM `ghost`",
+            },
+            format!("{BASE}[[event]]\ntick = 1\nvm = \"ghost\"\naction = \"pause\"\n"),
+        ),
+        (
+            Bad {
+                name: "negative quantity",
+                scenario: Some("s.toml"),
+                args: &["run", "s.toml"],
+                message: "s.toml:11:16: invalid value: integer `-5`, expected u64",
+            },
+            format!("{BASE}ribosome_cap = -5\n"),
+        ),
+        (
+            Bad {
+                name: "NaN quantity",
+                scenario: Some("s.toml"),
+                args: &["run", "s.toml"],
+                message: "s.toml:11:19: atp_cap_percent must be a percentage in [0, 100], not NaN",
+            },
+            format!("{BASE}atp_cap_percent = nan\n"),
+        ),
+        (
+            Bad {
+                name: "cap over 100 %",
+                scenario: Some("s.toml"),
+                args: &["run", "s.toml"],
+                message: "s.toml:11:19: atp_cap_percent must be a percentage in [0, 100], not 150",
+            },
+            format!("{BASE}atp_cap_percent = 150.0\n"),
+        ),
+        (
+            Bad {
+                name: "too many VMs",
+                scenario: Some("s.toml"),
+                args: &["run", "s.toml"],
+                message: "s.toml:vm: 66 VMs, but the ecoli chassis allows 64",
+            },
+            format!("{BASE}{many_vms}"),
+        ),
+        (
+            Bad {
+                name: "genome too large",
+                scenario: Some("s.toml"),
+                args: &["run", "s.toml"],
+                message: "s.toml:10:6: VM `a`: its genome is 544 kb, larger than the ecoli chassis DNA space of 500 kb",
+            },
+            BASE.replace("kind = \"ecoli\"", "kind = \"ecoli\"\ndna_space_kb = 500"),
+        ),
+        (
+            Bad {
+                name: "impossible transition",
+                scenario: Some("s.toml"),
+                args: &["run", "s.toml"],
+                message: "s.toml:14:10: at tick 2: cannot resume VM `a`: it is running",
+            },
+            format!("{BASE}[[event]]\ntick = 2\nvm = \"a\"\naction = \"resume\"\n"),
+        ),
+        (
+            Bad {
+                name: "zero threads",
+                scenario: Some("s.toml"),
+                args: &["run", "s.toml", "--threads", "0"],
+                message: "--threads must be at least 1",
+            },
+            BASE.to_string(),
+        ),
+        (
+            Bad {
+                name: "future format",
+                scenario: Some("s.toml"),
+                args: &["validate", "s.toml"],
+                message: "s.toml:1:18: format_version 2 is not supported",
+            },
+            BASE.replace("format_version = 1", "format_version = 2"),
+        ),
     ];
     for (case, text) in cases {
         let dir = tempfile::tempdir().unwrap();
@@ -176,9 +299,33 @@ fn truncated_corrupt_and_foreign_traces_are_clear_errors() {
         ("truncated mid-frame", bytes[..bytes.len() - 7].to_vec(), "truncated BioXen trace"),
         ("truncated at a frame boundary", bytes[..header_and_ticks(&bytes, 5)].to_vec(), "truncated BioXen trace"),
         ("empty", Vec::new(), "not a BioXen trace"),
-        ("another format version", { let mut b = bytes.clone(); b[8] = 9; b }, "BioXen trace format version 9, but this bioxen reads version 1"),
-        ("huge frame length", { let mut b = bytes[..12].to_vec(); b.extend_from_slice(&u32::MAX.to_le_bytes()); b }, "more than the"),
-        ("flipped byte in the header", { let mut b = bytes.clone(); b[40] ^= 0xff; b }, "BioXen trace"),
+        (
+            "another format version",
+            {
+                let mut b = bytes.clone();
+                b[8] = 9;
+                b
+            },
+            "BioXen trace format version 9, but this bioxen reads version 1",
+        ),
+        (
+            "huge frame length",
+            {
+                let mut b = bytes[..12].to_vec();
+                b.extend_from_slice(&u32::MAX.to_le_bytes());
+                b
+            },
+            "more than the",
+        ),
+        (
+            "flipped byte in the header",
+            {
+                let mut b = bytes.clone();
+                b[40] ^= 0xff;
+                b
+            },
+            "BioXen trace",
+        ),
     ];
     for (name, content, message) in cases {
         let bad = dir.path().join(format!("{}.bxtr", name.replace(' ', "_")));
@@ -192,7 +339,11 @@ fn truncated_corrupt_and_foreign_traces_are_clear_errors() {
             let code = o.status.code();
             // A flipped byte may decode to a different but valid trace; then replay must
             // report a divergence (1) rather than crash.
-            assert!(code == Some(2) || (name.starts_with("flipped") && code == Some(1)), "{name}/{cmd}: {code:?} {}", stderr(&o));
+            assert!(
+                code == Some(2) || (name.starts_with("flipped") && code == Some(1)),
+                "{name}/{cmd}: {code:?} {}",
+                stderr(&o)
+            );
             assert!(!stderr(&o).contains("panicked"), "{name}/{cmd} panicked");
             if code == Some(2) {
                 assert!(stderr(&o).contains(message), "{name}/{cmd}: expected `{message}` in {}", stderr(&o));

@@ -22,7 +22,13 @@ fn digest_does_not_depend_on_thread_count() {
 #[test]
 fn many_vms_split_across_threads_give_one_digest() {
     // Enough VMs that rayon really splits the work (64 VMs per task minimum).
-    let s = bioxen::bench::scenario(300, 30, bioxen::engine::biology::Organism::Syn3a, bioxen::engine::policy::PolicyKind::Lottery, 5);
+    let s = bioxen::bench::scenario(
+        300,
+        30,
+        bioxen::engine::biology::Organism::Syn3a,
+        bioxen::engine::policy::PolicyKind::Lottery,
+        5,
+    );
     assert_eq!(digest(&s, 1), digest(&s, 2));
     assert_eq!(digest(&s, 1), digest(&s, 8));
 }
@@ -62,7 +68,14 @@ fn a_different_seed_gives_a_different_run() {
 /// A random small scenario: organisms, policies, caps, reservations, and a timeline that
 /// plays only legal transitions.
 fn scenario_strategy() -> impl Strategy<Value = String> {
-    let vm = (0usize..3, 1u32..1000, -2i32..3, proptest::option::of(1u32..100), proptest::option::of(0u64..3000), any::<bool>());
+    let vm = (
+        0usize..3,
+        1u32..1000,
+        -2i32..3,
+        proptest::option::of(1u32..100),
+        proptest::option::of(0u64..3000),
+        any::<bool>(),
+    );
     (
         any::<u64>(),
         0usize..8,

@@ -43,7 +43,9 @@ fn shipped_scenarios_match_their_golden_digests() {
         actual.insert(name, hex(&digest(&s, 2)));
     }
     if bless {
-        let mut text = String::from("# Golden digests of the shipped scenarios (tests/golden.rs). Re-bless with BIOXEN_BLESS=1.\n");
+        let mut text = String::from(
+            "# Golden digests of the shipped scenarios (tests/golden.rs). Re-bless with BIOXEN_BLESS=1.\n",
+        );
         for (name, d) in &actual {
             text.push_str(&format!("{name} {d}\n"));
         }

@@ -100,9 +100,7 @@ pub fn read(path: &Path) -> Result<Simulation, CheckpointError> {
     let mut frames = FrameReader::open(BufReader::new(file), &what, KIND, MAGIC, CHECKPOINT_FORMAT_VERSION)?;
     let mut checksum = blake3::Hasher::new();
     let mut payload = |frames: &mut FrameReader<_>, expecting: &str| -> Result<Vec<u8>, FormatError> {
-        let p = frames
-            .next_payload()?
-            .ok_or_else(|| frames.truncated(format!("ends where {expecting} should be")))?;
+        let p = frames.next_payload()?.ok_or_else(|| frames.truncated(format!("ends where {expecting} should be")))?;
         checksum.update(&p);
         Ok(p)
     };

@@ -107,7 +107,10 @@ pub fn write_preamble(w: &mut (impl Write + ?Sized), magic: &[u8; 8], version: u
 /// Writes one frame.
 pub fn write_frame(w: &mut (impl Write + ?Sized), payload: &[u8]) -> io::Result<()> {
     let len = u32::try_from(payload.len()).ok().filter(|&l| l as usize <= FRAME_BYTES_MAX).ok_or_else(|| {
-        io::Error::new(io::ErrorKind::InvalidData, format!("frame of {} bytes exceeds {FRAME_BYTES_MAX}", payload.len()))
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("frame of {} bytes exceeds {FRAME_BYTES_MAX}", payload.len()),
+        )
     })?;
     w.write_all(&len.to_le_bytes())?;
     w.write_all(payload)
@@ -123,7 +126,13 @@ pub struct FrameReader<R> {
 
 impl<R: Read> FrameReader<R> {
     /// Checks the preamble and returns a reader positioned at the first frame.
-    pub fn open(mut inner: R, what: &str, kind: &'static str, magic: &[u8; 8], version: u32) -> Result<Self, FormatError> {
+    pub fn open(
+        mut inner: R,
+        what: &str,
+        kind: &'static str,
+        magic: &[u8; 8],
+        version: u32,
+    ) -> Result<Self, FormatError> {
         let mut head = [0u8; 12];
         let got = read_up_to(&mut inner, &mut head).map_err(|source| FormatError::Io { what: what.into(), source })?;
         if got < 8 || &head[..8] != magic {
@@ -151,7 +160,10 @@ impl<R: Read> FrameReader<R> {
         }
         let len = u32::from_le_bytes(len) as usize;
         if len > FRAME_BYTES_MAX {
-            return Err(self.corrupt(format!("frame {} claims {len} bytes, more than the {FRAME_BYTES_MAX} allowed", self.frames)));
+            return Err(self.corrupt(format!(
+                "frame {} claims {len} bytes, more than the {FRAME_BYTES_MAX} allowed",
+                self.frames
+            )));
         }
         // `take` + `read_to_end` grows the buffer as bytes arrive, so a lying length on a
         // short file costs only what the file holds.
@@ -174,7 +186,9 @@ impl<R: Read> FrameReader<R> {
 
     /// Decodes a payload read from this file.
     pub fn decode<T: DeserializeOwned>(&self, payload: &[u8], expecting: &str) -> Result<T, FormatError> {
-        decode(payload).map_err(|e| self.corrupt(format!("frame {} is not a valid {expecting}: {e}", self.frames.saturating_sub(1))))
+        decode(payload).map_err(|e| {
+            self.corrupt(format!("frame {} is not a valid {expecting}: {e}", self.frames.saturating_sub(1)))
+        })
     }
 
     /// An error for this file: the bytes are wrong.
@@ -279,10 +293,16 @@ mod tests {
 
     #[test]
     fn wrong_magic_version_and_huge_frame_are_refused() {
-        assert!(matches!(FrameReader::open(&b"NOTMAGIC\x03\0\0\0"[..], "x", "test file", MAGIC, 3), Err(FormatError::BadMagic { .. })));
+        assert!(matches!(
+            FrameReader::open(&b"NOTMAGIC\x03\0\0\0"[..], "x", "test file", MAGIC, 3),
+            Err(FormatError::BadMagic { .. })
+        ));
         let mut other = Vec::new();
         write_preamble(&mut other, MAGIC, 4).unwrap();
-        assert!(matches!(FrameReader::open(&other[..], "x", "test file", MAGIC, 3), Err(FormatError::Version { found: 4, .. })));
+        assert!(matches!(
+            FrameReader::open(&other[..], "x", "test file", MAGIC, 3),
+            Err(FormatError::Version { found: 4, .. })
+        ));
         let mut huge = file(&[]);
         huge.extend_from_slice(&u32::MAX.to_le_bytes());
         let mut r = FrameReader::open(&huge[..], "x", "test file", MAGIC, 3).unwrap();

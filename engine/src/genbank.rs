@@ -84,10 +84,7 @@ pub fn load(path: &Path) -> Result<Genome, GenbankError> {
         });
     }
     if genes.is_empty() {
-        return Err(GenbankError::Content {
-            path: shown,
-            message: "no CDS, rRNA or tRNA features".into(),
-        });
+        return Err(GenbankError::Content { path: shown, message: "no CDS, rRNA or tRNA features".into() });
     }
     let length_bp = record.len.map(|l| l as u64).unwrap_or_else(|| record.seq.len() as u64);
     Ok(Genome { source: shown, length_bp, genes })

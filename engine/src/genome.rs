@@ -95,8 +95,7 @@ fn synthetic(organism: Organism, prefix: &str, named: &[Gene]) -> Genome {
     let unnamed = profile.protein_genes as usize - named.len();
     for i in 0..unnamed {
         // Lengths from 0.4× to 1.6× the mean (mean preserved), a plausible bacterial spread.
-        let aa = (f64::from(profile.mean_protein_aa) * (0.4 + 1.2 * spread(i + 1, LENGTH_ALPHA)))
-            .round() as u32;
+        let aa = (f64::from(profile.mean_protein_aa) * (0.4 + 1.2 * spread(i + 1, LENGTH_ALPHA))).round() as u32;
         genes.push(Gene {
             id: format!("{prefix}_p{:04}", i + 1),
             name: format!("{prefix}_p{:04}", i + 1),
@@ -176,12 +175,8 @@ mod tests {
         assert_eq!(syn3a.genes.len(), 493);
         let ecoli = Genome::builtin(Organism::Ecoli);
         assert_eq!(ecoli.protein_genes(), 4_288);
-        let lac: Vec<&str> = ecoli
-            .genes
-            .iter()
-            .filter(|g| g.operon.as_deref() == Some("lac"))
-            .map(|g| g.name.as_str())
-            .collect();
+        let lac: Vec<&str> =
+            ecoli.genes.iter().filter(|g| g.operon.as_deref() == Some("lac")).map(|g| g.name.as_str()).collect();
         assert_eq!(lac, ["lacZ", "lacY", "lacA"]);
         assert_eq!(ecoli.genes.iter().filter(|g| g.operon.as_deref() == Some("trp")).count(), 6);
         let minimal = Genome::builtin(Organism::MinimalCell);
@@ -192,8 +187,7 @@ mod tests {
     #[test]
     fn synthetic_mean_length_is_the_published_mean() {
         let g = Genome::builtin(Organism::Syn3a);
-        let proteins: Vec<u32> =
-            g.genes.iter().filter(|g| g.kind == GeneKind::Protein).map(Gene::protein_aa).collect();
+        let proteins: Vec<u32> = g.genes.iter().filter(|g| g.kind == GeneKind::Protein).map(Gene::protein_aa).collect();
         let mean = f64::from(proteins.iter().sum::<u32>()) / proteins.len() as f64;
         assert!((mean - 349.0).abs() < 5.0, "mean protein length {mean}");
     }

@@ -54,12 +54,9 @@ impl Program {
             })
             .collect();
         let weight_total: f64 = weights.iter().sum::<f64>().max(f64::MIN_POSITIVE);
-        let mrna_mean: Vec<f64> =
-            weights.iter().map(|w| profile.mrna_per_cell * w / weight_total).collect();
-        let protein_init: Vec<u32> = weights
-            .iter()
-            .map(|w| (profile.proteins_per_cell as f64 * w / weight_total).round() as u32)
-            .collect();
+        let mrna_mean: Vec<f64> = weights.iter().map(|w| profile.mrna_per_cell * w / weight_total).collect();
+        let protein_init: Vec<u32> =
+            weights.iter().map(|w| (profile.proteins_per_cell as f64 * w / weight_total).round() as u32).collect();
         let protein_aa: Vec<u32> = genome.genes.iter().map(|g| g.protein_aa()).collect();
         let reference_mass_aa =
             protein_init.iter().zip(&protein_aa).map(|(&n, &aa)| u64::from(n) * u64::from(aa)).sum();

@@ -32,17 +32,7 @@ impl Resource {
 }
 
 /// An amount of each resource: a pool, a demand, a cap or a grant.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    Default,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Resources {
     /// ATP molecules.
     pub atp: u64,
@@ -83,11 +73,7 @@ impl Resources {
 
     /// Element-wise minimum.
     pub fn min(self, other: Resources) -> Resources {
-        Resources::new(
-            self.atp.min(other.atp),
-            self.ribosomes.min(other.ribosomes),
-            self.rnap.min(other.rnap),
-        )
+        Resources::new(self.atp.min(other.atp), self.ribosomes.min(other.ribosomes), self.rnap.min(other.rnap))
     }
 
     /// Element-wise saturating subtraction.

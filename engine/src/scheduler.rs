@@ -70,20 +70,23 @@ mod tests {
     use proptest::prelude::*;
 
     fn requests() -> impl Strategy<Value = Vec<Request>> {
-        proptest::collection::vec(((0u64..100_000, 0u64..1_000), (0u64..100_000, 0u64..1_000), (0u64..50_000, 0u64..500), 1u32..100), 0..16)
-            .prop_map(|v| {
-                v.into_iter()
-                    .enumerate()
-                    .map(|(i, ((da, dr), (ca, cr), (ra, rr), w))| Request {
-                        vm: i as u32,
-                        demand: Resources::new(da, dr, dr),
-                        cap: Resources::new(ca, cr, u64::MAX),
-                        reserve: Resources::new(ra, rr, 0),
-                        weight: w,
-                        priority: (i % 3) as i32,
-                    })
-                    .collect()
-            })
+        proptest::collection::vec(
+            ((0u64..100_000, 0u64..1_000), (0u64..100_000, 0u64..1_000), (0u64..50_000, 0u64..500), 1u32..100),
+            0..16,
+        )
+        .prop_map(|v| {
+            v.into_iter()
+                .enumerate()
+                .map(|(i, ((da, dr), (ca, cr), (ra, rr), w))| Request {
+                    vm: i as u32,
+                    demand: Resources::new(da, dr, dr),
+                    cap: Resources::new(ca, cr, u64::MAX),
+                    reserve: Resources::new(ra, rr, 0),
+                    weight: w,
+                    priority: (i % 3) as i32,
+                })
+                .collect()
+        })
     }
 
     proptest! {

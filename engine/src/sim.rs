@@ -185,7 +185,9 @@ impl Simulation {
             }
             let vm = event.vm as usize;
             match event.action {
-                Action::Lifecycle(t) => self.transition(vm, t).map_err(|source| SimError::Lifecycle { tick, source })?,
+                Action::Lifecycle(t) => {
+                    self.transition(vm, t).map_err(|source| SimError::Lifecycle { tick, source })?
+                }
                 Action::Set(change) => change.apply(&mut self.state.allocations[vm]),
             }
             self.state.next_event += 1;
@@ -222,11 +224,8 @@ impl Simulation {
             .map(|(vm, program)| (vm.lifecycle == Lifecycle::Running).then(|| vm.demand(program, tick_seconds)))
             .collect();
 
-        let requests: Vec<Request> = demands
-            .iter()
-            .enumerate()
-            .filter_map(|(i, d)| d.map(|demand| self.request(i, demand, pool)))
-            .collect();
+        let requests: Vec<Request> =
+            demands.iter().enumerate().filter_map(|(i, d)| d.map(|demand| self.request(i, demand, pool))).collect();
         let grants = ration(&mut self.state.policy, tick, pool, &requests, &mut self.state.scheduler_rng);
         let mut granted: Vec<Option<Resources>> = vec![None; self.state.vms.len()];
         for (req, grant) in requests.iter().zip(&grants) {
@@ -260,18 +259,20 @@ impl Simulation {
         Request {
             vm: vm as u32,
             demand,
-            cap: Resources::new(
-                percent_of(pool.atp, a.atp_cap_percent),
-                a.ribosome_cap.unwrap_or(u64::MAX),
-                u64::MAX,
-            ),
+            cap: Resources::new(percent_of(pool.atp, a.atp_cap_percent), a.ribosome_cap.unwrap_or(u64::MAX), u64::MAX),
             reserve: Resources::new(percent_of(pool.atp, a.atp_reserve_percent), a.ribosome_reserve, 0),
             weight: a.weight,
             priority: a.priority,
         }
     }
 
-    fn record(&self, tick: u64, pool: Resources, demands: &[Option<Resources>], granted: &[Option<Resources>]) -> TickRecord {
+    fn record(
+        &self,
+        tick: u64,
+        pool: Resources,
+        demands: &[Option<Resources>],
+        granted: &[Option<Resources>],
+    ) -> TickRecord {
         let vms = self
             .state
             .vms

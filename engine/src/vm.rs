@@ -108,7 +108,9 @@ impl Vm {
                 self.proteins.len()
             ));
         }
-        if self.pending_gene.is_some_and(|g| g as usize >= genes) || !(self.aa_carry.is_finite() && self.aa_carry >= 0.0) {
+        if self.pending_gene.is_some_and(|g| g as usize >= genes)
+            || !(self.aa_carry.is_finite() && self.aa_carry >= 0.0)
+        {
             return Err("translation state out of range".into());
         }
         self.mrna_tree = Fenwick::from_counts(&self.mrna);
@@ -130,8 +132,8 @@ impl Vm {
     pub fn demand(&self, program: &Program, tick_seconds: f64) -> Resources {
         let profile = &program.profile;
         let scale = self.mass_aa as f64 / program.reference_mass_aa.max(1) as f64;
-        let ribosomes = ((profile.active_ribosomes() * scale).ceil() as u64)
-            .min(self.mrna_tree.total() * RIBOSOMES_PER_MRNA_MAX);
+        let ribosomes =
+            ((profile.active_ribosomes() * scale).ceil() as u64).min(self.mrna_tree.total() * RIBOSOMES_PER_MRNA_MAX);
         let rnap = (profile.active_rnap() * scale).ceil() as u64;
         let atp =
             (ribosomes as f64 * profile.elongation_aa_per_s * tick_seconds * ATP_PER_AMINO_ACID_ALL_IN).ceil() as u64;
@@ -158,10 +160,7 @@ impl Vm {
         s.demanded += demand;
         s.granted += grant;
         let short = |g: u64, d: u64| d > 0 && (g as f64) < STARVED_FRACTION * d as f64;
-        if short(grant.atp, demand.atp)
-            || short(grant.ribosomes, demand.ribosomes)
-            || short(grant.rnap, demand.rnap)
-        {
+        if short(grant.atp, demand.atp) || short(grant.ribosomes, demand.ribosomes) || short(grant.rnap, demand.rnap) {
             s.starved_ticks += 1;
         }
     }

@@ -182,14 +182,13 @@ fn with_threads<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Send) -
 
 /// The exit status for an error: 2 for bad input, 1 otherwise.
 pub fn exit_code(e: &anyhow::Error) -> u8 {
-    let bad_input = e.chain().any(|c| {
-        c.is::<BadInput>() || c.is::<ScenarioError>() || c.is::<FormatError>() || c.is::<CheckpointError>()
-    });
+    let bad_input = e
+        .chain()
+        .any(|c| c.is::<BadInput>() || c.is::<ScenarioError>() || c.is::<FormatError>() || c.is::<CheckpointError>());
     if bad_input { 2 } else { 1 }
 }
 
 /// True when the error is a closed pipe on output (`bioxen export … | head`): not a failure.
 pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain()
-        .any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
+    e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
 }

@@ -16,12 +16,16 @@ pub fn replay(a: ReplayArgs) -> anyhow::Result<ExitCode> {
             match trace.next_tick()? {
                 Ok(recorded) => {
                     if sim.finished() {
-                        println!("{path}: diverges at tick {}: the trace has more ticks than its scenario", recorded.tick);
+                        println!(
+                            "{path}: diverges at tick {}: the trace has more ticks than its scenario",
+                            recorded.tick
+                        );
                         return Ok(ExitCode::from(1));
                     }
                     let replayed = sim.step()?;
                     if let Some(d) = recorded.first_difference(&replayed) {
-                        let vm = d.vm.and_then(|i| sim.scenario().vms.get(i as usize)).map(|v| format!(", VM `{}`", v.id));
+                        let vm =
+                            d.vm.and_then(|i| sim.scenario().vms.get(i as usize)).map(|v| format!(", VM `{}`", v.id));
                         println!(
                             "{path}: diverges at tick {}{}, field {}: trace has {}, replay gives {}",
                             d.tick,

@@ -29,23 +29,20 @@ impl Policy for DominantResourceFairness {
         let dominant: Vec<f64> = claims
             .iter()
             .map(|c| {
-                DRF_RESOURCES
-                    .iter()
-                    .map(|&r| share(c.demand.get(r), pool.get(r)))
-                    .fold(0.0, f64::max)
+                DRF_RESOURCES.iter().map(|&r| share(c.demand.get(r), pool.get(r))).fold(0.0, f64::max)
                     / f64::from(c.weight.max(1))
             })
             .collect();
         // Fraction of its demand each VM gets; `None` while it is still filling.
-        let mut fixed: Vec<Option<f64>> =
-            dominant.iter().map(|&d| if d > 0.0 { None } else { Some(0.0) }).collect();
+        let mut fixed: Vec<Option<f64>> = dominant.iter().map(|&d| if d > 0.0 { None } else { Some(0.0) }).collect();
         let usage = |level: f64, fixed: &[Option<f64>], r: Resource| -> f64 {
             (0..n)
                 .map(|i| fixed[i].unwrap_or_else(|| (level / dominant[i]).min(1.0)) * claims[i].demand.get(r) as f64)
                 .sum()
         };
-        let fits =
-            |level: f64, fixed: &[Option<f64>]| DRF_RESOURCES.iter().all(|&r| usage(level, fixed, r) <= pool.get(r) as f64);
+        let fits = |level: f64, fixed: &[Option<f64>]| {
+            DRF_RESOURCES.iter().all(|&r| usage(level, fixed, r) <= pool.get(r) as f64)
+        };
         // At most one round per resource plus one: each round freezes every VM using a
         // newly exhausted pool, or finishes.
         for _ in 0..=DRF_RESOURCES.len() {

@@ -107,13 +107,25 @@ impl PolicyKind {
     pub fn summary(self) -> &'static str {
         match self {
             PolicyKind::Fair => "max-min fair share by water-filling, each resource alone (Bertsekas & Gallager 1992)",
-            PolicyKind::Proportional => "weighted max-min share in proportion to VM weight (Demers, Keshav & Shenker 1989)",
-            PolicyKind::Priority => "highest priority served first, fair share within a priority level (strict priority)",
-            PolicyKind::RoundRobin => "one VM served first for `quantum_ticks`, then the next (BioXen_jcvi_vm_lib's behaviour)",
-            PolicyKind::Lottery => "resource quanta won by weighted draws from the scheduler's stream (Waldspurger & Weihl 1994)",
+            PolicyKind::Proportional => {
+                "weighted max-min share in proportion to VM weight (Demers, Keshav & Shenker 1989)"
+            }
+            PolicyKind::Priority => {
+                "highest priority served first, fair share within a priority level (strict priority)"
+            }
+            PolicyKind::RoundRobin => {
+                "one VM served first for `quantum_ticks`, then the next (BioXen_jcvi_vm_lib's behaviour)"
+            }
+            PolicyKind::Lottery => {
+                "resource quanta won by weighted draws from the scheduler's stream (Waldspurger & Weihl 1994)"
+            }
             PolicyKind::Stride => "deterministic proportional share by lowest pass (Waldspurger & Weihl 1995)",
-            PolicyKind::Drf => "Dominant Resource Fairness over ATP and ribosomes, progressive filling (Ghodsi et al. 2011)",
-            PolicyKind::Credit => "Xen credit: weighted credits per accounting period, UNDER before OVER (Cherkasova et al. 2007)",
+            PolicyKind::Drf => {
+                "Dominant Resource Fairness over ATP and ribosomes, progressive filling (Ghodsi et al. 2011)"
+            }
+            PolicyKind::Credit => {
+                "Xen credit: weighted credits per accounting period, UNDER before OVER (Cherkasova et al. 2007)"
+            }
         }
     }
 

@@ -5,11 +5,7 @@ use crate::rng::scheduler_stream;
 use proptest::prelude::*;
 
 fn claims_strategy() -> impl Strategy<Value = Vec<Claim>> {
-    proptest::collection::vec(
-        ((0u64..2_000_000, 0u64..5_000, 0u64..300), 1u32..1000, -3i32..4),
-        0..24,
-    )
-    .prop_map(|v| {
+    proptest::collection::vec(((0u64..2_000_000, 0u64..5_000, 0u64..300), 1u32..1000, -3i32..4), 0..24).prop_map(|v| {
         v.into_iter()
             .enumerate()
             .map(|(i, ((atp, ribosomes, rnap), weight, priority))| Claim {

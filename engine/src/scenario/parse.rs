@@ -189,17 +189,25 @@ pub fn parse(text: &str, file: &str, base: &Path) -> Result<Scenario, ScenarioEr
         Some(t) => {
             let v = *t.get_ref();
             if !(v.is_finite() && v > 0.0 && v <= TICK_SECONDS_MAX) {
-                return Err(loc.at(&t.span(), format!("tick_seconds must be a number in (0, {TICK_SECONDS_MAX}], not {v}")));
+                return Err(
+                    loc.at(&t.span(), format!("tick_seconds must be a number in (0, {TICK_SECONDS_MAX}], not {v}"))
+                );
             }
             v
         }
     };
     let policy = PolicyKind::from_name(sim.policy.get_ref()).ok_or_else(|| {
-        loc.at(&sim.policy.span(), format!("unknown policy `{}`; expected one of: {}", sim.policy.get_ref(), policy_names()))
+        loc.at(
+            &sim.policy.span(),
+            format!("unknown policy `{}`; expected one of: {}", sim.policy.get_ref(), policy_names()),
+        )
     })?;
     let p = sim.policy_params;
     if p.quantum_ticks == 0 || p.quanta_per_vm == 0 || p.credit_period_ticks == 0 {
-        return Err(loc.field("simulation.policy_params", "quantum_ticks, quanta_per_vm and credit_period_ticks must be at least 1"));
+        return Err(loc.field(
+            "simulation.policy_params",
+            "quantum_ticks, quanta_per_vm and credit_period_ticks must be at least 1",
+        ));
     }
     let chassis = resolve_chassis(&raw.chassis, &loc)?;
     let vms = resolve_vms(&raw.vms, &loc, base, &chassis)?;
@@ -237,7 +245,10 @@ fn fraction(value: &Option<Spanned<f64>>, default: f64, loc: &Locator) -> Result
 fn resolve_chassis(raw: &RawChassis, loc: &Locator) -> Result<crate::chassis::Chassis, ScenarioError> {
     let kind = ChassisKind::ALL.into_iter().find(|k| k.name() == raw.kind.get_ref()).ok_or_else(|| {
         let names: Vec<_> = ChassisKind::ALL.iter().map(|k| k.name()).collect();
-        loc.at(&raw.kind.span(), format!("unknown chassis `{}`; expected one of: {}", raw.kind.get_ref(), names.join(", ")))
+        loc.at(
+            &raw.kind.span(),
+            format!("unknown chassis `{}`; expected one of: {}", raw.kind.get_ref(), names.join(", ")),
+        )
     })?;
     let mut c = kind.defaults();
     c.ribosomes = raw.ribosomes.unwrap_or(c.ribosomes);
@@ -306,7 +317,9 @@ fn resolve_vms(
     for v in raw {
         let id = v.id.get_ref().as_str();
         if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
-            return Err(loc.at(&v.id.span(), format!("VM id `{id}` must be non-empty letters, digits, `-`, `_` or `.`")));
+            return Err(
+                loc.at(&v.id.span(), format!("VM id `{id}` must be non-empty letters, digits, `-`, `_` or `.`"))
+            );
         }
         if let Some(first) = seen.get(id) {
             let f = loc.at(first, "");
@@ -315,7 +328,10 @@ fn resolve_vms(
         seen.insert(id, v.id.span());
         let organism = Organism::from_name(v.organism.get_ref()).ok_or_else(|| {
             let names: Vec<_> = Organism::ALL.iter().map(|o| o.name()).collect();
-            loc.at(&v.organism.span(), format!("unknown organism `{}`; expected one of: {}", v.organism.get_ref(), names.join(", ")))
+            loc.at(
+                &v.organism.span(),
+                format!("unknown organism `{}`; expected one of: {}", v.organism.get_ref(), names.join(", ")),
+            )
         })?;
         let genome = match &v.genome_file {
             None => GenomeSource::Builtin,
@@ -351,20 +367,34 @@ fn resolve_vms(
             None => genome_kb,
             Some(m) if *m.get_ref() >= genome_kb => *m.get_ref(),
             Some(m) => {
-                return Err(loc.at(&m.span(), format!("memory_kb {} is less than the genome's {genome_kb} kb", m.get_ref())));
+                return Err(
+                    loc.at(&m.span(), format!("memory_kb {} is less than the genome's {genome_kb} kb", m.get_ref()))
+                );
             }
         };
         let mut allocation = Allocation::default();
         change_of(&raw_allocation!(v), loc)?.apply(&mut allocation);
         allocation.weight = v.weight.as_ref().map_or(DEFAULT_WEIGHT, |w| *w.get_ref());
         check_allocation(&allocation, &format!("vm.{id}"), loc)?;
-        let spec = VmSpec { id: id.to_string(), organism, genome, memory_kb, autostart: v.autostart.unwrap_or(true), allocation };
+        let spec = VmSpec {
+            id: id.to_string(),
+            organism,
+            genome,
+            memory_kb,
+            autostart: v.autostart.unwrap_or(true),
+            allocation,
+        };
         vms.push((spec, v.id.span()));
     }
     if vms.len() > chassis.max_vms as usize {
         return Err(loc.field(
             "vm",
-            format!("{} VMs, but the {} chassis allows {} (chassis.max_vms)", vms.len(), chassis.kind.name(), chassis.max_vms),
+            format!(
+                "{} VMs, but the {} chassis allows {} (chassis.max_vms)",
+                vms.len(),
+                chassis.kind.name(),
+                chassis.max_vms
+            ),
         ));
     }
     let memory_total: u64 = vms.iter().map(|(v, _)| v.memory_kb).sum();
@@ -414,7 +444,10 @@ fn resolve_events(
             .binary_search_by(|(v, _)| v.id.as_str().cmp(name))
             .map_err(|_| loc.at(&e.vm.span(), format!("event for unknown VM `{name}`")))?;
         if *e.tick.get_ref() >= ticks {
-            return Err(loc.at(&e.tick.span(), format!("event at tick {} is after the run's last tick {}", e.tick.get_ref(), ticks - 1)));
+            return Err(loc.at(
+                &e.tick.span(),
+                format!("event at tick {} is after the run's last tick {}", e.tick.get_ref(), ticks - 1),
+            ));
         }
         let change = change_of(&raw_allocation!(e), loc)?;
         let action = match e.action.get_ref().as_str() {
