@@ -19,7 +19,7 @@ use crate::program::Program;
 use crate::record::{TickRecord, VmRecord, digest_chain, digest_start};
 use crate::resources::Resources;
 use crate::rng::{Stream, scheduler_stream, serde_stream, vm_stream};
-use crate::scenario::{Action, Allocation, Scenario};
+use crate::scenario::{Action, Allocation, GenomeSource, Scenario};
 use crate::scheduler::{Request, ration};
 use crate::vm::Vm;
 use rayon::prelude::*;
@@ -27,7 +27,10 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// VMs per rayon task: below this, splitting costs more than it saves.
+/// VMs per rayon task: below this, splitting costs more than it saves. Also the chunk in
+/// which VMs advance and encode their records; a fixed number, so the bytes produced can
+/// never depend on the thread count (they would not anyway: chunks are concatenated in
+/// order).
 const VMS_PER_TASK_MIN: usize = 64;
 
 /// Everything that changes during a run: what a checkpoint stores.
@@ -83,10 +86,13 @@ fn compile_programs(scenario: &Scenario) -> Vec<Arc<Program>> {
         .vms
         .iter()
         .map(|v| {
-            let genome = v.genome();
+            let source = match &v.genome {
+                GenomeSource::Builtin => String::new(),
+                GenomeSource::File(g) => g.source.clone(),
+            };
             cache
-                .entry((v.organism, genome.source.clone()))
-                .or_insert_with(|| Arc::new(Program::compile(&genome, v.organism)))
+                .entry((v.organism, source))
+                .or_insert_with(|| Arc::new(Program::compile(&v.genome(), v.organism)))
                 .clone()
         })
         .collect()
@@ -233,22 +239,49 @@ impl Simulation {
         }
         self.state.atp_store -= grants.iter().map(|g| g.atp).sum::<u64>();
 
-        self.state
+        // Advance and record in one parallel pass: each chunk of VMs advances, then encodes
+        // its VM records into its own buffer.
+        let chunks: Vec<(Vec<VmRecord>, Vec<u8>)> = self
+            .state
             .vms
-            .par_iter_mut()
-            .with_min_len(VMS_PER_TASK_MIN)
-            .zip(self.programs.par_iter())
-            .zip(demands.par_iter().zip(granted.par_iter()))
-            .for_each(|((vm, program), (demand, grant))| {
-                if let (Some(d), Some(g)) = (demand, grant) {
-                    vm.advance(program, *d, *g, tick_seconds);
+            .par_chunks_mut(VMS_PER_TASK_MIN)
+            .zip(self.programs.par_chunks(VMS_PER_TASK_MIN))
+            .zip(demands.par_chunks(VMS_PER_TASK_MIN).zip(granted.par_chunks(VMS_PER_TASK_MIN)))
+            .enumerate()
+            .map(|(chunk, ((vms, programs), (demands, granted)))| {
+                let mut records = Vec::with_capacity(vms.len());
+                let mut bytes = Vec::with_capacity(vms.len() * 48);
+                for (k, vm) in vms.iter_mut().enumerate() {
+                    if let (Some(d), Some(g)) = (demands[k], granted[k]) {
+                        vm.advance(&programs[k], d, g, tick_seconds);
+                    }
+                    if vm.lifecycle != Lifecycle::Destroyed {
+                        let r = vm_record(chunk * VMS_PER_TASK_MIN + k, vm, demands[k], granted[k]);
+                        codec::encode_into(&r, &mut bytes);
+                        records.push(r);
+                    }
                 }
-            });
+                (records, bytes)
+            })
+            .collect();
 
-        let record = self.record(tick, pool, &demands, &granted);
+        // The record's canonical encoding is its head, the VM count, then each VM record:
+        // hash exactly that, chunk by chunk, without assembling it.
+        let vm_count: usize = chunks.iter().map(|(r, _)| r.len()).sum();
         self.record_bytes.clear();
-        codec::encode_into(&record, &mut self.record_bytes);
-        self.state.digest = digest_chain(&self.state.digest, &self.record_bytes);
+        codec::encode_into(&(tick, pool, self.state.atp_store, vm_count as u64), &mut self.record_bytes);
+        let mut hasher = blake3::Hasher::new();
+        hasher.update(&self.state.digest);
+        hasher.update(&self.record_bytes);
+        let mut vms = Vec::with_capacity(vm_count);
+        for (records, bytes) in chunks {
+            hasher.update(&bytes);
+            vms.extend(records);
+        }
+        let record = TickRecord { tick, pool, atp_store: self.state.atp_store, vms };
+        let digest = *hasher.finalize().as_bytes();
+        debug_assert_eq!(digest, digest_chain(&self.state.digest, &codec::encode(&record)), "record encoding drifted");
+        self.state.digest = digest;
         self.state.tick += 1;
         Ok(record)
     }
@@ -266,37 +299,6 @@ impl Simulation {
         }
     }
 
-    fn record(
-        &self,
-        tick: u64,
-        pool: Resources,
-        demands: &[Option<Resources>],
-        granted: &[Option<Resources>],
-    ) -> TickRecord {
-        let vms = self
-            .state
-            .vms
-            .iter()
-            .enumerate()
-            .filter(|(_, vm)| vm.lifecycle != Lifecycle::Destroyed)
-            .map(|(i, vm)| {
-                let s = vm.summary();
-                VmRecord {
-                    vm: i as u32,
-                    state: vm.lifecycle,
-                    demand: demands[i].unwrap_or_default(),
-                    grant: granted[i].unwrap_or_default(),
-                    mrna: s.mrna,
-                    proteins: s.proteins,
-                    mass_aa: s.mass_aa,
-                    proteins_made: vm.stats.proteins_made,
-                    divisions: vm.stats.divisions,
-                }
-            })
-            .collect();
-        TickRecord { tick, pool, atp_store: self.state.atp_store, vms }
-    }
-
     /// Runs every remaining tick, handing each record to `on_tick` (trace writers,
     /// checkpointers, progress bars) before the next tick starts.
     pub fn run(&mut self, mut on_tick: impl FnMut(&Simulation, &TickRecord)) -> Result<[u8; 32], SimError> {
@@ -305,5 +307,21 @@ impl Simulation {
             on_tick(self, &record);
         }
         Ok(self.state.digest)
+    }
+}
+
+/// The record of VM `index` after its tick.
+fn vm_record(index: usize, vm: &Vm, demand: Option<Resources>, grant: Option<Resources>) -> VmRecord {
+    let s = vm.summary();
+    VmRecord {
+        vm: index as u32,
+        state: vm.lifecycle,
+        demand: demand.unwrap_or_default(),
+        grant: grant.unwrap_or_default(),
+        mrna: s.mrna,
+        proteins: s.proteins,
+        mass_aa: s.mass_aa,
+        proteins_made: vm.stats.proteins_made,
+        divisions: vm.stats.divisions,
     }
 }

@@ -43,10 +43,9 @@ pub struct VmStats {
 pub struct Vm {
     /// Where the VM is in its life.
     pub lifecycle: Lifecycle,
-    mrna: Vec<u32>,
-    /// Derived from `mrna`; rebuilt on restore rather than stored.
-    #[serde(skip)]
-    mrna_tree: Fenwick,
+    /// mRNA count per gene, kept only as a Fenwick tree: the counts are recovered from it
+    /// on the rare occasions they are needed whole (division, checkpoints).
+    mrna: Fenwick,
     proteins: Vec<u32>,
     proteins_total: u64,
     mass_aa: u64,
@@ -78,13 +77,12 @@ impl Vm {
     /// syn3A whole-cell model initialises them; Thornburg et al. 2022), proteins at their
     /// mean counts.
     pub fn new(program: &Program, mut rng: Stream) -> Vm {
-        let mrna: Vec<u32> = program.mrna_mean.iter().map(|&m| poisson(&mut rng, m) as u32).collect();
+        let mrna_counts: Vec<u32> = program.mrna_mean.iter().map(|&m| poisson(&mut rng, m) as u32).collect();
         let proteins = program.protein_init.clone();
         let mass_aa = mass_of(&proteins, program);
         Vm {
             lifecycle: Lifecycle::Created,
-            mrna_tree: Fenwick::from_counts(&mrna),
-            mrna,
+            mrna: Fenwick::from_counts(&mrna_counts),
             proteins_total: proteins.iter().map(|&n| u64::from(n)).sum(),
             proteins,
             mass_aa,
@@ -113,7 +111,6 @@ impl Vm {
         {
             return Err("translation state out of range".into());
         }
-        self.mrna_tree = Fenwick::from_counts(&self.mrna);
         self.proteins_total = self.proteins.iter().map(|&n| u64::from(n)).sum();
         self.mass_aa = mass_of(&self.proteins, program);
         self.birth_mass_aa = self.birth_mass_aa.max(1);
@@ -122,7 +119,7 @@ impl Vm {
 
     /// The state summary recorded in traces.
     pub fn summary(&self) -> VmSummary {
-        VmSummary { mrna: self.mrna_tree.total() as u32, proteins: self.proteins_total, mass_aa: self.mass_aa }
+        VmSummary { mrna: self.mrna.total() as u32, proteins: self.proteins_total, mass_aa: self.mass_aa }
     }
 
     /// What this cell would use this tick, given its size. Ribosomes and RNAP scale with
@@ -133,7 +130,7 @@ impl Vm {
         let profile = &program.profile;
         let scale = self.mass_aa as f64 / program.reference_mass_aa.max(1) as f64;
         let ribosomes =
-            ((profile.active_ribosomes() * scale).ceil() as u64).min(self.mrna_tree.total() * RIBOSOMES_PER_MRNA_MAX);
+            ((profile.active_ribosomes() * scale).ceil() as u64).min(self.mrna.total() * RIBOSOMES_PER_MRNA_MAX);
         let rnap = (profile.active_rnap() * scale).ceil() as u64;
         let atp =
             (ribosomes as f64 * profile.elongation_aa_per_s * tick_seconds * ATP_PER_AMINO_ACID_ALL_IN).ceil() as u64;
@@ -168,16 +165,15 @@ impl Vm {
     /// mRNA decay: each molecule survives a tick with probability 2^(−dt/half-life), so the
     /// number decaying is binomial; which ones is a uniform pick without replacement.
     fn decay(&mut self, program: &Program, tick_seconds: f64) {
-        let total = self.mrna_tree.total();
+        let total = self.mrna.total();
         if total == 0 {
             return;
         }
         let p = 1.0 - (-std::f64::consts::LN_2 * tick_seconds / program.profile.mrna_half_life_s).exp();
         let decays = Binomial::new(total, p).map(|b| b.sample(&mut self.rng)).unwrap_or(0);
         for _ in 0..decays {
-            let gene = self.mrna_tree.find(self.rng.random_range(0..self.mrna_tree.total()));
-            self.mrna[gene] -= 1;
-            self.mrna_tree.add(gene, -1);
+            let gene = self.mrna.find(self.rng.random_range(0..self.mrna.total()));
+            self.mrna.add(gene, -1);
         }
     }
 
@@ -194,8 +190,7 @@ impl Vm {
         for _ in 0..events {
             let unit = program.unit_at(self.rng.random_range(0.0..rate));
             for &gene in program.unit(unit) {
-                self.mrna[gene as usize] += 1;
-                self.mrna_tree.add(gene as usize, 1);
+                self.mrna.add(gene as usize, 1);
             }
         }
     }
@@ -211,14 +206,14 @@ impl Vm {
             let gene = match self.pending_gene {
                 Some(g) => g as usize,
                 None => {
-                    let total = self.mrna_tree.total();
+                    let total = self.mrna.total();
                     if total == 0 {
                         // Ribosomes without messages polymerise nothing; keep at most one
                         // protein's worth so a long mRNA drought cannot bank credit.
                         self.aa_carry = self.aa_carry.min(by_ribosomes);
                         return;
                     }
-                    let g = self.mrna_tree.find(self.rng.random_range(0..total));
+                    let g = self.mrna.find(self.rng.random_range(0..total));
                     self.pending_gene = Some(g as u32);
                     g
                 }
@@ -239,12 +234,13 @@ impl Vm {
     /// Division when protein mass has doubled since birth: every molecule goes to the kept
     /// daughter with probability ½ (binomial partition); the VM follows that daughter.
     fn divide(&mut self, program: &Program) {
-        for count in self.proteins.iter_mut().chain(self.mrna.iter_mut()) {
+        let mut mrna = self.mrna.counts();
+        for count in self.proteins.iter_mut().chain(mrna.iter_mut()) {
             if *count > 0 {
                 *count = Binomial::new(u64::from(*count), 0.5).map(|b| b.sample(&mut self.rng)).unwrap_or(0) as u32;
             }
         }
-        self.mrna_tree = Fenwick::from_counts(&self.mrna);
+        self.mrna = Fenwick::from_counts(&mrna);
         self.proteins_total = self.proteins.iter().map(|&n| u64::from(n)).sum();
         self.mass_aa = mass_of(&self.proteins, program);
         self.birth_mass_aa = self.mass_aa.max(1);

@@ -28,8 +28,13 @@ impl Policy for Lottery {
         let mut grants = vec![Resources::ZERO; claims.len()];
         for r in Resource::ALL {
             let mut wanting: Vec<u64> = claims.iter().map(|c| c.demand.get(r)).collect();
-            let tickets: Vec<u32> =
-                claims.iter().zip(&wanting).map(|(c, &w)| if w > 0 { c.weight.max(1) } else { 0 }).collect();
+            // Weights are capped at i32::MAX tickets so a ticket count fits the tree's
+            // signed updates; scenario weights are far below that.
+            let tickets: Vec<u32> = claims
+                .iter()
+                .zip(&wanting)
+                .map(|(c, &w)| if w > 0 { c.weight.clamp(1, i32::MAX as u32) } else { 0 })
+                .collect();
             let mut draw = Fenwick::from_counts(&tickets);
             let mut left = pool.get(r);
             let quantum = quantum_size(left, claims.len(), self.quanta_per_vm);
@@ -40,7 +45,7 @@ impl Policy for Lottery {
                 wanting[winner] -= amount;
                 left -= amount;
                 if wanting[winner] == 0 {
-                    draw.add(winner, -i64::from(tickets[winner]));
+                    draw.add(winner, -(tickets[winner] as i32));
                 }
             }
         }
