@@ -46,8 +46,9 @@ pub fn run(sim: &mut Simulation, outputs: &Outputs, mut progress: impl FnMut(u64
     let mut report = RunReport::default();
     let started = Instant::now();
     let result = (|| -> anyhow::Result<()> {
+        let mut record = bioxen_engine::record::TickRecord::default();
         while !sim.finished() {
-            let record = sim.step()?;
+            sim.step_into(&mut record)?;
             report.vm_ticks += record.vms.iter().filter(|v| v.state == Lifecycle::Running).count() as u64;
             if let Some(t) = trace.as_mut() {
                 t.write(&record).map_err(|e| anyhow::anyhow!("cannot write trace: {e}"))?;

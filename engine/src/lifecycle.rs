@@ -3,10 +3,11 @@
 use serde::{Deserialize, Serialize};
 
 /// Where a VM is in its life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Lifecycle {
     /// Defined, holding its DNA space, not yet started.
+    #[default]
     Created,
     /// Asking for and receiving resources every tick.
     Running,

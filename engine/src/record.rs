@@ -56,7 +56,7 @@ impl VmRecord {
 }
 
 /// One tick.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TickRecord {
     /// Tick number, from 0.
     pub tick: u64,

@@ -3,11 +3,12 @@
 //! One tick, in order:
 //! 1. timeline events for this tick are applied, in scenario order;
 //! 2. the ATP store is refilled and the guests' pools are set aside from the host reserve;
-//! 3. every running VM states its demand (in parallel; each VM reads only itself);
+//! 3. every running VM states its demand (worked out at the end of its previous advance,
+//!    in parallel, each VM reading only itself);
 //! 4. the scheduler rations, in VM order, under the policy, with the scheduler's stream;
-//! 5. every running VM advances with its grant (in parallel; each VM draws only from its
-//!    own stream);
-//! 6. the record is built in VM order and chained into the digest.
+//! 5. every running VM advances with its grant and encodes its record (in parallel, in
+//!    fixed chunks; each VM draws only from its own stream);
+//! 6. the chunks are hashed in VM order into the digest.
 //!
 //! Only steps 3 and 5 run on several threads, and they touch disjoint VMs with per-VM
 //! streams, so the result is the same for any thread count.
@@ -60,8 +61,18 @@ pub struct Simulation {
     scenario: Arc<Scenario>,
     programs: Vec<Arc<Program>>,
     state: SimState,
-    /// Reused encoding buffer for the digest (no allocation per tick once warm).
+    /// Reused encoding buffer for the record's head.
     record_bytes: Vec<u8>,
+    /// Reused per-chunk buffers of the parallel pass: allocating and freeing ~100 kB a
+    /// tick costs page faults and TLB shootdowns that, being serial, limit the speed-up.
+    chunks: Vec<Chunk>,
+}
+
+/// One chunk's output in the parallel pass: its VMs' records and their encoding.
+#[derive(Default)]
+struct Chunk {
+    records: Vec<VmRecord>,
+    bytes: Vec<u8>,
 }
 
 /// A simulation that cannot go on.
@@ -108,6 +119,7 @@ impl Simulation {
             .zip(programs.par_iter())
             .map(|(spec, program)| {
                 let mut vm = Vm::new(program, vm_stream(scenario.seed, &spec.id));
+                vm.refresh_demand(program, scenario.tick_seconds);
                 if spec.autostart {
                     vm.lifecycle = Lifecycle::Running;
                 }
@@ -124,7 +136,7 @@ impl Simulation {
             digest: digest_start(&scenario.hash()),
             next_event: 0,
         };
-        Simulation { scenario: Arc::new(scenario), programs, state, record_bytes: Vec::new() }
+        Simulation { scenario: Arc::new(scenario), programs, state, record_bytes: Vec::new(), chunks: Vec::new() }
     }
 
     /// Continues a run from a checkpointed state.
@@ -142,8 +154,9 @@ impl Simulation {
         }
         for ((vm, program), spec) in state.vms.iter_mut().zip(&programs).zip(&scenario.vms) {
             vm.restore(program).map_err(|e| SimError::Restore(format!("VM `{}`: {e}", spec.id)))?;
+            vm.refresh_demand(program, scenario.tick_seconds);
         }
-        Ok(Simulation { scenario: Arc::new(scenario), programs, state, record_bytes: Vec::new() })
+        Ok(Simulation { scenario: Arc::new(scenario), programs, state, record_bytes: Vec::new(), chunks: Vec::new() })
     }
 
     /// The scenario being run.
@@ -216,19 +229,22 @@ impl Simulation {
 
     /// Runs one tick and returns its record.
     pub fn step(&mut self) -> Result<TickRecord, SimError> {
+        let mut record = TickRecord::default();
+        self.step_into(&mut record)?;
+        Ok(record)
+    }
+
+    /// Runs one tick, writing its record into `record` (reusing its allocation: the
+    /// cheaper form for loops that look at one record at a time).
+    pub fn step_into(&mut self, record: &mut TickRecord) -> Result<(), SimError> {
         let tick = self.state.tick;
         self.apply_events()?;
         let pool = self.refill_and_offer();
         let tick_seconds = self.scenario.tick_seconds;
 
-        let demands: Vec<Option<Resources>> = self
-            .state
-            .vms
-            .par_iter()
-            .with_min_len(VMS_PER_TASK_MIN)
-            .zip(self.programs.par_iter())
-            .map(|(vm, program)| (vm.lifecycle == Lifecycle::Running).then(|| vm.demand(program, tick_seconds)))
-            .collect();
+        // Demands were worked out at the end of each VM's last advance (or creation).
+        let demands: Vec<Option<Resources>> =
+            self.state.vms.iter().map(|vm| (vm.lifecycle == Lifecycle::Running).then(|| vm.next_demand())).collect();
 
         let requests: Vec<Request> =
             demands.iter().enumerate().filter_map(|(i, d)| d.map(|demand| self.request(i, demand, pool))).collect();
@@ -241,49 +257,50 @@ impl Simulation {
 
         // Advance and record in one parallel pass: each chunk of VMs advances, then encodes
         // its VM records into its own buffer.
-        let chunks: Vec<(Vec<VmRecord>, Vec<u8>)> = self
-            .state
+        self.chunks.resize_with(self.state.vms.len().div_ceil(VMS_PER_TASK_MIN), Chunk::default);
+        self.state
             .vms
             .par_chunks_mut(VMS_PER_TASK_MIN)
             .zip(self.programs.par_chunks(VMS_PER_TASK_MIN))
             .zip(demands.par_chunks(VMS_PER_TASK_MIN).zip(granted.par_chunks(VMS_PER_TASK_MIN)))
+            .zip(self.chunks.par_iter_mut())
             .enumerate()
-            .map(|(chunk, ((vms, programs), (demands, granted)))| {
-                let mut records = Vec::with_capacity(vms.len());
-                let mut bytes = Vec::with_capacity(vms.len() * 48);
+            .for_each(|(chunk, (((vms, programs), (demands, granted)), out))| {
+                let Chunk { records, bytes } = out;
+                records.clear();
+                bytes.clear();
                 for (k, vm) in vms.iter_mut().enumerate() {
                     if let (Some(d), Some(g)) = (demands[k], granted[k]) {
                         vm.advance(&programs[k], d, g, tick_seconds);
+                        vm.refresh_demand(&programs[k], tick_seconds);
                     }
                     if vm.lifecycle != Lifecycle::Destroyed {
                         let r = vm_record(chunk * VMS_PER_TASK_MIN + k, vm, demands[k], granted[k]);
-                        codec::encode_into(&r, &mut bytes);
+                        codec::encode_into(&r, bytes);
                         records.push(r);
                     }
                 }
-                (records, bytes)
-            })
-            .collect();
+            });
 
         // The record's canonical encoding is its head, the VM count, then each VM record:
         // hash exactly that, chunk by chunk, without assembling it.
-        let vm_count: usize = chunks.iter().map(|(r, _)| r.len()).sum();
+        let vm_count: usize = self.chunks.iter().map(|c| c.records.len()).sum();
         self.record_bytes.clear();
         codec::encode_into(&(tick, pool, self.state.atp_store, vm_count as u64), &mut self.record_bytes);
         let mut hasher = blake3::Hasher::new();
         hasher.update(&self.state.digest);
         hasher.update(&self.record_bytes);
-        let mut vms = Vec::with_capacity(vm_count);
-        for (records, bytes) in chunks {
-            hasher.update(&bytes);
-            vms.extend(records);
+        record.vms.clear();
+        for c in &self.chunks {
+            hasher.update(&c.bytes);
+            record.vms.extend_from_slice(&c.records);
         }
-        let record = TickRecord { tick, pool, atp_store: self.state.atp_store, vms };
+        (record.tick, record.pool, record.atp_store) = (tick, pool, self.state.atp_store);
         let digest = *hasher.finalize().as_bytes();
-        debug_assert_eq!(digest, digest_chain(&self.state.digest, &codec::encode(&record)), "record encoding drifted");
+        debug_assert_eq!(digest, digest_chain(&self.state.digest, &codec::encode(&*record)), "record encoding drifted");
         self.state.digest = digest;
         self.state.tick += 1;
-        Ok(record)
+        Ok(())
     }
 
     fn request(&self, vm: usize, demand: Resources, pool: Resources) -> Request {
@@ -302,8 +319,9 @@ impl Simulation {
     /// Runs every remaining tick, handing each record to `on_tick` (trace writers,
     /// checkpointers, progress bars) before the next tick starts.
     pub fn run(&mut self, mut on_tick: impl FnMut(&Simulation, &TickRecord)) -> Result<[u8; 32], SimError> {
+        let mut record = TickRecord::default();
         while !self.finished() {
-            let record = self.step()?;
+            self.step_into(&mut record)?;
             on_tick(self, &record);
         }
         Ok(self.state.digest)

@@ -55,6 +55,10 @@ pub struct Vm {
     /// Gene whose protein the ribosomes are finishing, chosen when it was started.
     pending_gene: Option<u32>,
     ticks_since_division: u64,
+    /// What the cell will ask for next tick: it depends only on the cell, so it is worked
+    /// out at the end of each advance, in the same parallel pass. Derived, not stored.
+    #[serde(skip)]
+    next_demand: Resources,
     /// Counters over the run.
     pub stats: VmStats,
     #[serde(with = "serde_stream")]
@@ -90,9 +94,21 @@ impl Vm {
             aa_carry: 0.0,
             pending_gene: None,
             ticks_since_division: 0,
+            next_demand: Resources::ZERO,
             stats: VmStats::default(),
             rng,
         }
+    }
+
+    /// What this cell asks for in its next running tick (see [`Vm::demand`]).
+    pub fn next_demand(&self) -> Resources {
+        self.next_demand
+    }
+
+    /// Recomputes [`Vm::next_demand`]; the simulation calls it after creating, restoring or
+    /// advancing the VM.
+    pub fn refresh_demand(&mut self, program: &Program, tick_seconds: f64) {
+        self.next_demand = self.demand(program, tick_seconds);
     }
 
     /// Rebuilds derived state after decoding a checkpoint and checks the decoded state

@@ -23,8 +23,9 @@ pub fn bench(a: BenchArgs) -> anyhow::Result<ExitCode> {
         let setup = started.elapsed().as_secs_f64();
         let bar = super::run::progress_bar(sim.scenario().ticks, 0, a.json);
         let started = Instant::now();
+        let mut record = bioxen_engine::record::TickRecord::default();
         while !sim.finished() {
-            sim.step()?;
+            sim.step_into(&mut record)?;
             bar.set_position(sim.tick());
         }
         bar.finish_and_clear();
