@@ -111,14 +111,6 @@ fn replay_names_the_first_divergent_tick_vm_and_field() {
     assert!(stdout(&o).contains("diverges at tick 13, VM `syn3a-1`, field grant.ribosomes"), "{}", stdout(&o));
 }
 
-/// One bad input: the arguments, what the error must say, the exit code.
-struct Bad {
-    name: &'static str,
-    scenario: Option<&'static str>,
-    args: &'static [&'static str],
-    message: &'static str,
-}
-
 const BASE: &str = r#"format_version = 1
 [simulation]
 seed = 1
@@ -131,160 +123,92 @@ id = "a"
 organism = "syn3a"
 "#;
 
+/// Appended to BASE: an event for VM `vm`.
+fn event(tick: u64, vm: &str, action: &str) -> String {
+    format!("{BASE}[[event]]\ntick = {tick}\nvm = \"{vm}\"\naction = \"{action}\"\n")
+}
+
 #[test]
 fn bad_inputs_fail_clearly_with_status_2_and_write_nothing() {
-    let many_vms: &'static str = Box::leak(
-        (0..65).map(|i| format!("[[vm]]\nid = \"v{i}\"\norganism = \"syn3a\"\n")).collect::<String>().into_boxed_str(),
-    );
-    let cases: Vec<(Bad, String)> = vec![
+    let run: &[&str] = &["run", "s.toml"];
+    let many_vms: String = (0..65).map(|i| format!("[[vm]]\nid = \"v{i}\"\norganism = \"syn3a\"\n")).collect();
+    // (case, arguments, what stderr must say, scenario text written to s.toml if any)
+    let cases: Vec<(&str, &[&str], &str, Option<String>)> = vec![
+        ("missing file", &["run", "nope.toml"], "nope.toml:1:1: cannot read scenario", None),
+        ("toml syntax", run, "s.toml:3:8: extra `=`", Some(BASE.replace("seed = 1", "seed = = 1"))),
+        ("unknown policy", run, "s.toml:5:10: unknown policy `best`", Some(BASE.replace("\"fair\"", "\"best\""))),
         (
-            Bad {
-                name: "missing file",
-                scenario: None,
-                args: &["run", "nope.toml"],
-                message: "nope.toml:1:1: cannot read scenario",
-            },
-            String::new(),
+            "unknown policy flag",
+            &["run", "s.toml", "--policy", "best"],
+            "unknown policy `best`; expected one of: fair,",
+            Some(BASE.into()),
         ),
         (
-            Bad {
-                name: "toml syntax",
-                scenario: Some("s.toml"),
-                args: &["run", "s.toml"],
-                message: "s.toml:3:8: extra `=`",
-            },
-            BASE.replace("seed = 1", "seed = = 1"),
+            "unknown organism",
+            run,
+            "s.toml:10:12: unknown organism `human`",
+            Some(BASE.replace("\"syn3a\"", "\"human\"")),
         ),
         (
-            Bad {
-                name: "unknown policy",
-                scenario: Some("s.toml"),
-                args: &["run", "s.toml"],
-                message: "s.toml:5:10: unknown policy `best`",
-            },
-            BASE.replace("\"fair\"", "\"best\""),
+            "duplicate id",
+            run,
+            "s.toml:12:6: duplicate VM id `a` (first defined at 9:6)",
+            Some(format!("{BASE}[[vm]]\nid = \"a\"\norganism = \"syn3a\"\n")),
+        ),
+        ("unknown event VM", run, "s.toml:13:6: event for unknown VM `ghost`", Some(event(1, "ghost", "pause"))),
+        (
+            "negative quantity",
+            run,
+            "s.toml:11:16: invalid value: integer `-5`, expected u64",
+            Some(format!("{BASE}ribosome_cap = -5\n")),
         ),
         (
-            Bad {
-                name: "unknown policy flag",
-                scenario: Some("s.toml"),
-                args: &["run", "s.toml", "--policy", "best"],
-                message: "unknown policy `best`; expected one of: fair,",
-            },
-            BASE.to_string(),
+            "NaN quantity",
+            run,
+            "s.toml:11:19: atp_cap_percent must be a percentage in [0, 100], not NaN",
+            Some(format!("{BASE}atp_cap_percent = nan\n")),
         ),
         (
-            Bad {
-                name: "unknown organism",
-                scenario: Some("s.toml"),
-                args: &["run", "s.toml"],
-                message: "s.toml:10:12: unknown organism `human`",
-            },
-            BASE.replace("\"syn3a\"", "\"human\""),
+            "cap over 100 %",
+            run,
+            "s.toml:11:19: atp_cap_percent must be a percentage in [0, 100], not 150",
+            Some(format!("{BASE}atp_cap_percent = 150.0\n")),
+        ),
+        ("too many VMs", run, "s.toml:vm: 66 VMs, but the ecoli chassis allows 64", Some(format!("{BASE}{many_vms}"))),
+        (
+            "genome too large",
+            run,
+            "s.toml:10:6: VM `a`: its genome is 544 kb, larger than the ecoli chassis DNA space of 500 kb",
+            Some(BASE.replace("kind = \"ecoli\"", "kind = \"ecoli\"\ndna_space_kb = 500")),
         ),
         (
-            Bad {
-                name: "duplicate id",
-                scenario: Some("s.toml"),
-                args: &["run", "s.toml"],
-                message: "s.toml:12:6: duplicate VM id `a` (first defined at 9:6)",
-            },
-            format!("{BASE}[[vm]]\nid = \"a\"\norganism = \"syn3a\"\n"),
+            "impossible transition",
+            run,
+            "s.toml:14:10: at tick 2: cannot resume VM `a`: it is running",
+            Some(event(2, "a", "resume")),
         ),
+        ("zero threads", &["run", "s.toml", "--threads", "0"], "--threads must be at least 1", Some(BASE.into())),
         (
-            Bad {
-                name: "unknown event VM",
-                scenario: Some("s.toml"),
-                args: &["run", "s.toml"],
-                message: "s.toml:13:6: event for unknown VM `ghost`",
-            },
-            format!("{BASE}[[event]]\ntick = 1\nvm = \"ghost\"\naction = \"pause\"\n"),
-        ),
-        (
-            Bad {
-                name: "negative quantity",
-                scenario: Some("s.toml"),
-                args: &["run", "s.toml"],
-                message: "s.toml:11:16: invalid value: integer `-5`, expected u64",
-            },
-            format!("{BASE}ribosome_cap = -5\n"),
-        ),
-        (
-            Bad {
-                name: "NaN quantity",
-                scenario: Some("s.toml"),
-                args: &["run", "s.toml"],
-                message: "s.toml:11:19: atp_cap_percent must be a percentage in [0, 100], not NaN",
-            },
-            format!("{BASE}atp_cap_percent = nan\n"),
-        ),
-        (
-            Bad {
-                name: "cap over 100 %",
-                scenario: Some("s.toml"),
-                args: &["run", "s.toml"],
-                message: "s.toml:11:19: atp_cap_percent must be a percentage in [0, 100], not 150",
-            },
-            format!("{BASE}atp_cap_percent = 150.0\n"),
-        ),
-        (
-            Bad {
-                name: "too many VMs",
-                scenario: Some("s.toml"),
-                args: &["run", "s.toml"],
-                message: "s.toml:vm: 66 VMs, but the ecoli chassis allows 64",
-            },
-            format!("{BASE}{many_vms}"),
-        ),
-        (
-            Bad {
-                name: "genome too large",
-                scenario: Some("s.toml"),
-                args: &["run", "s.toml"],
-                message: "s.toml:10:6: VM `a`: its genome is 544 kb, larger than the ecoli chassis DNA space of 500 kb",
-            },
-            BASE.replace("kind = \"ecoli\"", "kind = \"ecoli\"\ndna_space_kb = 500"),
-        ),
-        (
-            Bad {
-                name: "impossible transition",
-                scenario: Some("s.toml"),
-                args: &["run", "s.toml"],
-                message: "s.toml:14:10: at tick 2: cannot resume VM `a`: it is running",
-            },
-            format!("{BASE}[[event]]\ntick = 2\nvm = \"a\"\naction = \"resume\"\n"),
-        ),
-        (
-            Bad {
-                name: "zero threads",
-                scenario: Some("s.toml"),
-                args: &["run", "s.toml", "--threads", "0"],
-                message: "--threads must be at least 1",
-            },
-            BASE.to_string(),
-        ),
-        (
-            Bad {
-                name: "future format",
-                scenario: Some("s.toml"),
-                args: &["validate", "s.toml"],
-                message: "s.toml:1:18: format_version 2 is not supported",
-            },
-            BASE.replace("format_version = 1", "format_version = 2"),
+            "future format",
+            &["validate", "s.toml"],
+            "s.toml:1:18: format_version 2 is not supported",
+            Some(BASE.replace("format_version = 1", "format_version = 2")),
         ),
     ];
-    for (case, text) in cases {
+    for (name, args, message, text) in cases {
         let dir = tempfile::tempdir().unwrap();
-        if let Some(name) = case.scenario {
-            fs::write(dir.path().join(name), text).unwrap();
+        if let Some(text) = &text {
+            fs::write(dir.path().join("s.toml"), text).unwrap();
         }
-        let mut args: Vec<&str> = case.args.to_vec();
-        args.extend(["--trace", "out.bxtr"].iter().filter(|_| case.args[0] == "run"));
+        let mut args: Vec<&str> = args.to_vec();
+        if args[0] == "run" {
+            args.extend(["--trace", "out.bxtr"]);
+        }
         let o = bioxen_in(dir.path(), &args);
-        assert_eq!(o.status.code(), Some(2), "{}: status {:?}, stderr {}", case.name, o.status, stderr(&o));
-        assert!(stderr(&o).contains(case.message), "{}: expected `{}` in\n{}", case.name, case.message, stderr(&o));
+        assert_eq!(o.status.code(), Some(2), "{name}: status {:?}, stderr {}", o.status, stderr(&o));
+        assert!(stderr(&o).contains(message), "{name}: expected `{message}` in\n{}", stderr(&o));
         let left: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
-        assert!(left.iter().all(|n| n.to_str() == case.scenario), "{}: files left behind: {left:?}", case.name);
+        assert!(left.iter().all(|n| n == "s.toml"), "{name}: files left behind: {left:?}");
     }
 }
 

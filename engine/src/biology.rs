@@ -126,7 +126,7 @@ impl OrganismProfile {
 /// `ln 2 × proteome_aa / (active ribosomes × elongation)` = 0.693 × 77,000 × 349 /
 /// (500 × 0.45 × 12) ≈ 6,900 s ≈ 115 min, within the ±30 % of the measured 105 min that
 /// `tests/grounding.rs` checks.
-pub static SYN3A: OrganismProfile = OrganismProfile {
+pub const SYN3A: OrganismProfile = OrganismProfile {
     // 543,379 bp, CP016816.2 (shared/data/syn3a/syn3A.gb LOCUS line; Breuer et al. 2019).
     genome_bp: 543_379,
     // 452 protein-coding genes of 493 (Breuer et al. 2019; shared README).
@@ -159,7 +159,7 @@ pub static SYN3A: OrganismProfile = OrganismProfile {
 /// E. coli K-12 MG1655 in rich medium.
 ///
 /// Doubling in the model: 0.693 × 3.0 M × 317 / (40,000 × 0.85 × 16) ≈ 1,210 s ≈ 20 min.
-pub static ECOLI: OrganismProfile = OrganismProfile {
+pub const ECOLI: OrganismProfile = OrganismProfile {
     // 4,641,652 bp (Blattner et al. 1997; shared README).
     genome_bp: 4_641_652,
     // 4,288 protein-coding genes annotated by Blattner et al. 1997 (~4,300 in shared README).
@@ -195,26 +195,17 @@ pub static ECOLI: OrganismProfile = OrganismProfile {
 /// 2019), so it borrows syn3A's machinery counts. The active-ribosome fraction is the one
 /// free parameter, set so the model doubles in the measured 180 min:
 /// 0.693 × 77,000 × 349 / (500 × f × 12) = 10,800 s ⇒ f ≈ 0.29.
-pub static MINIMAL_CELL: OrganismProfile = OrganismProfile {
+pub const MINIMAL_CELL: OrganismProfile = OrganismProfile {
     // 531,490 bp (Hutchison et al. 2016; shared README).
     genome_bp: 531_490,
     // 473 genes, 438 protein-coding (Hutchison et al. 2016; shared README).
     protein_genes: 438,
     rna_genes: 35,
-    // As syn3A (derived: near-identical gene set).
-    mean_protein_aa: 349,
-    // As syn3A (assumption, see above).
-    ribosomes_per_cell: 500,
     // Calibrated to the measured doubling (see above).
     ribosome_active_fraction: 0.29,
-    // As syn3A (assumption).
-    rnap_per_cell: 187,
-    rnap_active_fraction: 0.34,
-    // As syn3A.
-    elongation_aa_per_s: 12.0,
-    mrna_half_life_s: 162.0,
-    mrna_per_cell: 139.2,
-    proteins_per_cell: 77_000,
     // ~180 min (Hutchison et al. 2016; shared README).
     doubling_min: 180.0,
+    // Everything else as syn3A (assumption, see above): protein length, ribosome and RNAP
+    // counts, elongation, mRNA half-life and abundance, proteome size.
+    ..SYN3A
 };
