@@ -67,7 +67,7 @@ pub fn progress_bar(ticks: u64, at: u64, json: bool) -> ProgressBar {
     }
     let bar = ProgressBar::with_draw_target(Some(ticks), ProgressDrawTarget::stderr());
     bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} ticks  {per_sec}  eta {eta}")
+        ProgressStyle::with_template("{bar:40} {pos}/{len} ticks · {elapsed} elapsed · eta {eta}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar.set_position(at);
