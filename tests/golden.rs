@@ -57,3 +57,19 @@ fn shipped_scenarios_match_their_golden_digests() {
     }
     assert_eq!(golden.len(), actual.len(), "golden file lists scenarios that are not shipped");
 }
+
+#[test]
+fn digests_do_not_depend_on_where_the_scenario_is_loaded_from() {
+    if !shared_present() {
+        return;
+    }
+    // The same file reached by an absolute path and by a relative one from another
+    // directory (the CLI resolves genome files against the scenario's directory).
+    let absolute = scenario::load(&root().join("scenarios/syn3a-genbank.toml")).unwrap();
+    let o = bioxen_in(&root().join("engine"), &["run", "../scenarios/syn3a-genbank.toml", "--ticks", "5", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut short = absolute.clone();
+    short.ticks = 5;
+    let relative: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(relative["digest"].as_str().unwrap(), hex(&digest(&short, 1)));
+}

@@ -50,7 +50,9 @@ impl Gene {
 /// A guest genome.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Genome {
-    /// Where the genome came from: `builtin:syn3a` or a file name.
+    /// Where the genome came from: `builtin:syn3a`, or the `genome_file` as the scenario
+    /// wrote it (never a resolved path, which would make digests depend on the checkout's
+    /// location).
     pub source: String,
     /// Chromosome length in base pairs.
     pub length_bp: u64,

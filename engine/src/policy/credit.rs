@@ -36,7 +36,7 @@ impl Policy for Credit {
         }
         let w = weights(claims);
         let weight_total: i64 = w.iter().sum::<u64>() as i64;
-        if tick.is_multiple_of(u64::from(self.period_ticks)) && weight_total > 0 {
+        if tick.is_multiple_of(u64::from(self.period_ticks.max(1))) && weight_total > 0 {
             let period = i64::from(self.period_ticks) * CREDIT_PER_POOL_TICK;
             for (c, &wi) in claims.iter().zip(&w) {
                 // Balances are clamped to one period's entitlement either way, as Xen does,

@@ -26,7 +26,8 @@ impl Policy for RoundRobin {
         if claims.is_empty() {
             return Vec::new();
         }
-        let first = ((tick / u64::from(self.quantum_ticks)) % claims.len() as u64) as usize;
+        // `max(1)` again: a checkpoint is untrusted input and could carry a zero quantum.
+        let first = ((tick / u64::from(self.quantum_ticks.max(1))) % claims.len() as u64) as usize;
         per_resource(pool, claims, |total, demands| {
             let mut grants = vec![0u64; demands.len()];
             let mut left = total;

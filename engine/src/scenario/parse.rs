@@ -341,7 +341,10 @@ fn resolve_vms(
                 let genome = match loaded.get(&key) {
                     Some(g) => g.clone(),
                     None => {
-                        let g = crate::genbank::load(&path).map_err(|e| loc.at(&f.span(), e.to_string()))?;
+                        let mut g = crate::genbank::load(&path).map_err(|e| loc.at(&f.span(), e.to_string()))?;
+                        // The path as written, not as resolved: where the checkout lives must
+                        // not reach the scenario's hash, hence the digest.
+                        g.source = f.get_ref().clone();
                         loaded.insert(key, g.clone());
                         g
                     }
