@@ -5,8 +5,7 @@
 //! payload before it, so a corrupt checkpoint is refused rather than resumed from.
 
 use crate::codec::{self, FormatError, FrameReader};
-use crate::policy::AnyPolicy;
-use crate::rng::StreamState;
+use crate::hypervisor::Hypervisor;
 use crate::scenario::{Allocation, Scenario};
 use crate::sim::{SimError, SimState, Simulation};
 use crate::vm::Vm;
@@ -27,9 +26,7 @@ struct Header {
     scenario: Scenario,
     tick: u64,
     allocations: Vec<Allocation>,
-    atp_store: u64,
-    policy: AnyPolicy,
-    scheduler_rng: StreamState,
+    hypervisor: Hypervisor,
     digest: [u8; 32],
     next_event: usize,
 }
@@ -54,9 +51,7 @@ pub fn write(dir: &Path, sim: &Simulation) -> io::Result<PathBuf> {
         scenario: sim.scenario().clone(),
         tick: s.tick,
         allocations: s.allocations.clone(),
-        atp_store: s.atp_store,
-        policy: s.policy.clone(),
-        scheduler_rng: StreamState::capture(&s.scheduler_rng),
+        hypervisor: s.hypervisor.clone(),
         digest: s.digest,
         next_event: s.next_event,
     };
@@ -130,9 +125,7 @@ pub fn read(path: &Path) -> Result<Simulation, CheckpointError> {
         tick: header.tick,
         vms,
         allocations: header.allocations,
-        atp_store: header.atp_store,
-        policy: header.policy,
-        scheduler_rng: header.scheduler_rng.restore(),
+        hypervisor: header.hypervisor,
         digest: header.digest,
         next_event: header.next_event,
     };

@@ -25,7 +25,8 @@
 //! - [`genome`], [`genbank`], [`program`]: genes, loading annotations, compiled expression.
 //! - [`chassis`], [`resources`]: host pools and the three-resource vector.
 //! - [`lifecycle`], [`vm`]: a VM's states and its per-tick biology.
-//! - [`policy`], [`scheduler`]: the eight policies and the rationing around them.
+//! - [`policy`], [`scheduler`], [`hypervisor`]: the eight policies, the rationing around
+//!   them, and the scheduler's state (ATP store, policy, stream) that every runtime shares.
 //! - [`scenario`]: the TOML format, resolved and validated.
 //! - [`sim`], [`record`]: the tick loop, records and digest.
 //! - [`codec`], [`trace`], [`checkpoint`]: versioned, bounded file formats.
@@ -61,6 +62,7 @@ pub mod codec;
 pub mod fenwick;
 pub mod genbank;
 pub mod genome;
+pub mod hypervisor;
 pub mod lifecycle;
 pub mod policy;
 pub mod program;

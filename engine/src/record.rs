@@ -35,6 +35,23 @@ pub struct VmRecord {
 }
 
 impl VmRecord {
+    /// The record of VM `index` after its tick, with what it asked for and got (both
+    /// zero when it did not run).
+    pub fn of(index: usize, vm: &crate::vm::Vm, demand: Option<Resources>, grant: Option<Resources>) -> VmRecord {
+        let s = vm.summary();
+        VmRecord {
+            vm: index as u32,
+            state: vm.lifecycle,
+            demand: demand.unwrap_or_default(),
+            grant: grant.unwrap_or_default(),
+            mrna: s.mrna,
+            proteins: s.proteins,
+            mass_aa: s.mass_aa,
+            proteins_made: vm.stats.proteins_made,
+            divisions: vm.stats.divisions,
+        }
+    }
+
     /// Named numeric fields, for comparisons and exports (state as its code).
     pub fn fields(&self) -> [(&'static str, u64); 13] {
         [

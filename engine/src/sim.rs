@@ -14,14 +14,13 @@
 //! streams, so the result is the same for any thread count.
 
 use crate::codec;
+use crate::hypervisor::Hypervisor;
 use crate::lifecycle::{Lifecycle, LifecycleError, Transition};
-use crate::policy::AnyPolicy;
 use crate::program::Program;
 use crate::record::{TickRecord, VmRecord, digest_chain, digest_start};
 use crate::resources::Resources;
-use crate::rng::{Stream, scheduler_stream, serde_stream, vm_stream};
+use crate::rng::vm_stream;
 use crate::scenario::{Action, Allocation, GenomeSource, Scenario};
-use crate::scheduler::{Request, ration};
 use crate::vm::Vm;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -43,13 +42,8 @@ pub struct SimState {
     pub vms: Vec<Vm>,
     /// Current allocation of each VM (scenario's, as changed by `set` events).
     pub allocations: Vec<Allocation>,
-    /// ATP in the chassis store.
-    pub atp_store: u64,
-    /// The policy and its state.
-    pub policy: AnyPolicy,
-    /// The scheduler's stream.
-    #[serde(with = "serde_stream")]
-    pub scheduler_rng: Stream,
+    /// The scheduler's state: ATP store, policy, stream.
+    pub hypervisor: Hypervisor,
     /// Digest of all ticks so far.
     pub digest: [u8; 32],
     /// Index of the next timeline event to apply.
@@ -130,9 +124,7 @@ impl Simulation {
             tick: 0,
             vms,
             allocations: scenario.vms.iter().map(|v| v.allocation).collect(),
-            atp_store: scenario.chassis.atp_store_max,
-            policy: AnyPolicy::new(scenario.policy, scenario.policy_params),
-            scheduler_rng: scheduler_stream(scenario.seed),
+            hypervisor: Hypervisor::new(&scenario),
             digest: digest_start(&scenario.hash()),
             next_event: 0,
         };
@@ -149,7 +141,7 @@ impl Simulation {
         if state.next_event > scenario.events.len() || state.tick > scenario.ticks {
             return Err(SimError::Restore("tick or event position past the scenario's end".into()));
         }
-        if state.policy.kind() != scenario.policy {
+        if state.hypervisor.policy.kind() != scenario.policy {
             return Err(SimError::Restore("policy state is not the scenario's policy".into()));
         }
         for ((vm, program), spec) in state.vms.iter_mut().zip(&programs).zip(&scenario.vms) {
@@ -167,6 +159,13 @@ impl Simulation {
     /// The run's state (for checkpoints and summaries).
     pub fn state(&self) -> &SimState {
         &self.state
+    }
+
+    /// The scenario, each VM's compiled program, and the state: what another runtime
+    /// needs to take the run over from here. [`Simulation::restore`] is the inverse.
+    pub fn into_parts(self) -> (Scenario, Vec<Arc<Program>>, SimState) {
+        let scenario = Arc::try_unwrap(self.scenario).unwrap_or_else(|shared| (*shared).clone());
+        (scenario, self.programs, self.state)
     }
 
     /// Ticks completed.
@@ -196,37 +195,6 @@ impl Simulation {
         Ok(())
     }
 
-    fn apply_events(&mut self) -> Result<(), SimError> {
-        let tick = self.state.tick;
-        while let Some(event) = self.scenario.events.get(self.state.next_event) {
-            if event.tick > tick {
-                break;
-            }
-            let vm = event.vm as usize;
-            match event.action {
-                Action::Lifecycle(t) => {
-                    self.transition(vm, t).map_err(|source| SimError::Lifecycle { tick, source })?
-                }
-                Action::Set(change) => change.apply(&mut self.state.allocations[vm]),
-            }
-            self.state.next_event += 1;
-        }
-        Ok(())
-    }
-
-    /// The pools offered to guests this tick, after refilling the ATP store.
-    fn refill_and_offer(&mut self) -> Resources {
-        let c = &self.scenario.chassis;
-        let produced = (c.atp_per_s as f64 * self.scenario.tick_seconds).floor() as u64;
-        self.state.atp_store = self.state.atp_store.saturating_add(produced).min(c.atp_store_max);
-        let share = |amount: u64, reserve: f64| (amount as f64 * (1.0 - reserve)).floor() as u64;
-        Resources {
-            atp: share(self.state.atp_store, c.reserve_fraction),
-            ribosomes: share(c.ribosomes, c.ribosome_reserve_fraction),
-            rnap: share(c.rnap, c.reserve_fraction),
-        }
-    }
-
     /// Runs one tick and returns its record.
     pub fn step(&mut self) -> Result<TickRecord, SimError> {
         let mut record = TickRecord::default();
@@ -238,22 +206,15 @@ impl Simulation {
     /// cheaper form for loops that look at one record at a time).
     pub fn step_into(&mut self, record: &mut TickRecord) -> Result<(), SimError> {
         let tick = self.state.tick;
-        self.apply_events()?;
-        let pool = self.refill_and_offer();
+        let s = &mut self.state;
+        apply_due_events(&self.scenario, &mut s.next_event, tick, s.vms.as_mut_slice(), &mut s.allocations)?;
+        let pool = self.state.hypervisor.offer(&self.scenario.chassis, self.scenario.tick_seconds);
         let tick_seconds = self.scenario.tick_seconds;
 
         // Demands were worked out at the end of each VM's last advance (or creation).
         let demands: Vec<Option<Resources>> =
             self.state.vms.iter().map(|vm| (vm.lifecycle == Lifecycle::Running).then(|| vm.next_demand())).collect();
-
-        let requests: Vec<Request> =
-            demands.iter().enumerate().filter_map(|(i, d)| d.map(|demand| self.request(i, demand, pool))).collect();
-        let grants = ration(&mut self.state.policy, tick, pool, &requests, &mut self.state.scheduler_rng);
-        let mut granted: Vec<Option<Resources>> = vec![None; self.state.vms.len()];
-        for (req, grant) in requests.iter().zip(&grants) {
-            granted[req.vm as usize] = Some(*grant);
-        }
-        self.state.atp_store -= grants.iter().map(|g| g.atp).sum::<u64>();
+        let granted = self.state.hypervisor.ration(tick, pool, &demands, &self.state.allocations);
 
         // Advance and record in one parallel pass: each chunk of VMs advances, then encodes
         // its VM records into its own buffer.
@@ -275,7 +236,7 @@ impl Simulation {
                         vm.refresh_demand(&programs[k], tick_seconds);
                     }
                     if vm.lifecycle != Lifecycle::Destroyed {
-                        let r = vm_record(chunk * VMS_PER_TASK_MIN + k, vm, demands[k], granted[k]);
+                        let r = VmRecord::of(chunk * VMS_PER_TASK_MIN + k, vm, demands[k], granted[k]);
                         codec::encode_into(&r, bytes);
                         records.push(r);
                     }
@@ -286,7 +247,7 @@ impl Simulation {
         // hash exactly that, chunk by chunk, without assembling it.
         let vm_count: usize = self.chunks.iter().map(|c| c.records.len()).sum();
         self.record_bytes.clear();
-        codec::encode_into(&(tick, pool, self.state.atp_store, vm_count as u64), &mut self.record_bytes);
+        codec::encode_into(&(tick, pool, self.state.hypervisor.atp_store, vm_count as u64), &mut self.record_bytes);
         let mut hasher = blake3::Hasher::new();
         hasher.update(&self.state.digest);
         hasher.update(&self.record_bytes);
@@ -295,25 +256,12 @@ impl Simulation {
             hasher.update(&c.bytes);
             record.vms.extend_from_slice(&c.records);
         }
-        (record.tick, record.pool, record.atp_store) = (tick, pool, self.state.atp_store);
+        (record.tick, record.pool, record.atp_store) = (tick, pool, self.state.hypervisor.atp_store);
         let digest = *hasher.finalize().as_bytes();
         debug_assert_eq!(digest, digest_chain(&self.state.digest, &codec::encode(&*record)), "record encoding drifted");
         self.state.digest = digest;
         self.state.tick += 1;
         Ok(())
-    }
-
-    fn request(&self, vm: usize, demand: Resources, pool: Resources) -> Request {
-        let a = &self.state.allocations[vm];
-        let percent_of = |amount: u64, pct: f64| (amount as f64 * pct / 100.0).floor() as u64;
-        Request {
-            vm: vm as u32,
-            demand,
-            cap: Resources::new(percent_of(pool.atp, a.atp_cap_percent), a.ribosome_cap.unwrap_or(u64::MAX), u64::MAX),
-            reserve: Resources::new(percent_of(pool.atp, a.atp_reserve_percent), a.ribosome_reserve, 0),
-            weight: a.weight,
-            priority: a.priority,
-        }
     }
 
     /// Runs every remaining tick, handing each record to `on_tick` (trace writers,
@@ -328,18 +276,50 @@ impl Simulation {
     }
 }
 
-/// The record of VM `index` after its tick.
-fn vm_record(index: usize, vm: &Vm, demand: Option<Resources>, grant: Option<Resources>) -> VmRecord {
-    let s = vm.summary();
-    VmRecord {
-        vm: index as u32,
-        state: vm.lifecycle,
-        demand: demand.unwrap_or_default(),
-        grant: grant.unwrap_or_default(),
-        mrna: s.mrna,
-        proteins: s.proteins,
-        mass_aa: s.mass_aa,
-        proteins_made: vm.stats.proteins_made,
-        divisions: vm.stats.divisions,
+/// Whatever holds the VMs' lifecycle states: the engine's VMs, or a runtime's mirror of them.
+pub trait Lifecycles {
+    /// VM `vm`'s state.
+    fn lifecycle_mut(&mut self, vm: usize) -> &mut Lifecycle;
+}
+
+impl Lifecycles for [Vm] {
+    fn lifecycle_mut(&mut self, vm: usize) -> &mut Lifecycle {
+        &mut self[vm].lifecycle
     }
+}
+
+impl Lifecycles for [Lifecycle] {
+    fn lifecycle_mut(&mut self, vm: usize) -> &mut Lifecycle {
+        &mut self[vm]
+    }
+}
+
+/// Applies the timeline events due at `tick` (those not yet applied, in scenario order),
+/// advancing `next_event`: transitions change `lifecycles`, `set` events `allocations`.
+/// The one definition of the timeline, for every runtime.
+pub fn apply_due_events(
+    scenario: &Scenario,
+    next_event: &mut usize,
+    tick: u64,
+    lifecycles: &mut (impl Lifecycles + ?Sized),
+    allocations: &mut [Allocation],
+) -> Result<(), SimError> {
+    while let Some(event) = scenario.events.get(*next_event) {
+        if event.tick > tick {
+            break;
+        }
+        let vm = event.vm as usize;
+        match event.action {
+            Action::Lifecycle(t) => {
+                let state = lifecycles.lifecycle_mut(vm);
+                *state = state.after(t).ok_or_else(|| SimError::Lifecycle {
+                    tick,
+                    source: LifecycleError { vm: scenario.vms[vm].id.clone(), state: *state, transition: t },
+                })?;
+            }
+            Action::Set(change) => change.apply(&mut allocations[vm]),
+        }
+        *next_event += 1;
+    }
+    Ok(())
 }

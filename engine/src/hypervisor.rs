@@ -1,0 +1,87 @@
+//! The hypervisor's side of a tick: the chassis' ATP store, the policy with its state, and
+//! the scheduler's random stream. Every runtime (the sequential engine, the actor
+//! scheduler) rations through this one type, so they cannot differ.
+
+use crate::chassis::Chassis;
+use crate::policy::AnyPolicy;
+use crate::resources::Resources;
+use crate::rng::{Stream, scheduler_stream, serde_stream};
+use crate::scenario::{Allocation, Scenario};
+use crate::scheduler::{Request, ration};
+use serde::{Deserialize, Serialize};
+
+/// The scheduler's state.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Hypervisor {
+    /// ATP in the chassis store.
+    pub atp_store: u64,
+    /// The policy and its state.
+    pub policy: AnyPolicy,
+    /// The scheduler's stream.
+    #[serde(with = "serde_stream")]
+    pub rng: Stream,
+}
+
+impl Hypervisor {
+    /// The hypervisor at tick 0: a full ATP store, a fresh policy, the seed's stream.
+    pub fn new(scenario: &Scenario) -> Hypervisor {
+        Hypervisor {
+            atp_store: scenario.chassis.atp_store_max,
+            policy: AnyPolicy::new(scenario.policy, scenario.policy_params),
+            rng: scheduler_stream(scenario.seed),
+        }
+    }
+
+    /// Refills the ATP store for one tick and returns the pools offered to the guests:
+    /// each pool less the host's reserve.
+    pub fn offer(&mut self, chassis: &Chassis, tick_seconds: f64) -> Resources {
+        let produced = (chassis.atp_per_s as f64 * tick_seconds).floor() as u64;
+        self.atp_store = self.atp_store.saturating_add(produced).min(chassis.atp_store_max);
+        let share = |amount: u64, reserve: f64| (amount as f64 * (1.0 - reserve)).floor() as u64;
+        Resources {
+            atp: share(self.atp_store, chassis.reserve_fraction),
+            ribosomes: share(chassis.ribosomes, chassis.ribosome_reserve_fraction),
+            rnap: share(chassis.rnap, chassis.reserve_fraction),
+        }
+    }
+
+    /// Rations `pool` among the running VMs: `demands[i]` is VM `i`'s demand if it runs.
+    /// Returns a grant for each running VM (same indexing) and takes the ATP granted from
+    /// the store. Requests are built and rationed in VM order, whatever order the demands
+    /// arrived in.
+    pub fn ration(
+        &mut self,
+        tick: u64,
+        pool: Resources,
+        demands: &[Option<Resources>],
+        allocations: &[Allocation],
+    ) -> Vec<Option<Resources>> {
+        let requests: Vec<Request> = demands
+            .iter()
+            .zip(allocations)
+            .enumerate()
+            .filter_map(|(i, (d, a))| d.map(|demand| request(i, demand, a, pool)))
+            .collect();
+        let grants = ration(&mut self.policy, tick, pool, &requests, &mut self.rng);
+        let mut granted: Vec<Option<Resources>> = vec![None; demands.len()];
+        for (req, grant) in requests.iter().zip(&grants) {
+            granted[req.vm as usize] = Some(*grant);
+        }
+        self.atp_store -= grants.iter().map(|g| g.atp).sum::<u64>();
+        granted
+    }
+}
+
+/// VM `vm`'s request: its demand with its allocation's caps and reservations resolved
+/// against this tick's pools.
+fn request(vm: usize, demand: Resources, a: &Allocation, pool: Resources) -> Request {
+    let percent_of = |amount: u64, pct: f64| (amount as f64 * pct / 100.0).floor() as u64;
+    Request {
+        vm: vm as u32,
+        demand,
+        cap: Resources::new(percent_of(pool.atp, a.atp_cap_percent), a.ribosome_cap.unwrap_or(u64::MAX), u64::MAX),
+        reserve: Resources::new(percent_of(pool.atp, a.atp_reserve_percent), a.ribosome_reserve, 0),
+        weight: a.weight,
+        priority: a.priority,
+    }
+}
