@@ -1,0 +1,270 @@
+//! The synchronous handle on a running actor system.
+
+use crate::ActorError;
+use crate::coordinator::{Clock, Command, Coordinator, Step, TakeClock};
+use crate::messages::TakeVm;
+use crate::scheduler_actor::{SchedulerActor, TakeHypervisor};
+use crate::vm_actor::VmActor;
+use actix::{Actor, Addr, Arbiter, AsyncContext, System};
+use bioxen_engine::lifecycle::{Lifecycle, Transition};
+use bioxen_engine::program::Program;
+use bioxen_engine::record::{TickRecord, VmRecord};
+use bioxen_engine::scenario::Scenario;
+use bioxen_engine::sim::{SimState, Simulation};
+use bioxen_engine::vm::Vm;
+use crossbeam_channel::{Receiver, bounded};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+/// How to lay the actors out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ActorConfig {
+    /// Arbiters (event-loop threads) the VM actors are spread over, in contiguous blocks.
+    /// The coordinator and scheduler run on the system's own thread.
+    pub arbiters: usize,
+}
+
+impl Default for ActorConfig {
+    fn default() -> Self {
+        ActorConfig { arbiters: std::thread::available_parallelism().map_or(1, |n| n.get()) }
+    }
+}
+
+/// A running actor system and the handle to drive it.
+pub struct ActorRuntime {
+    scenario: Arc<Scenario>,
+    programs: Vec<Arc<Program>>,
+    coordinator: Addr<Coordinator>,
+    scheduler: Addr<SchedulerActor>,
+    vms: Vec<Addr<VmActor>>,
+    system: System,
+    thread: Option<JoinHandle<()>>,
+    tick: u64,
+    digest: [u8; 32],
+}
+
+/// Addresses handed from the system's thread to the handle.
+struct Started {
+    coordinator: Addr<Coordinator>,
+    scheduler: Addr<SchedulerActor>,
+    vms: Vec<Addr<VmActor>>,
+    system: System,
+}
+
+impl ActorRuntime {
+    /// Starts the actors from `sim`'s current state (tick 0 or a restored checkpoint).
+    pub fn start(sim: Simulation, config: ActorConfig) -> Result<ActorRuntime, ActorError> {
+        let (scenario, programs, state) = sim.into_parts();
+        let scenario = Arc::new(scenario);
+        let (tick, digest) = (state.tick, state.digest);
+        let (started_tx, started_rx) = bounded(1);
+        let (scenario2, programs2) = (scenario.clone(), programs.clone());
+        let arbiters = config.arbiters.max(1);
+        let thread = std::thread::Builder::new()
+            .name("bioxen-actors".into())
+            .spawn(move || {
+                let system = System::new();
+                let workers: Vec<Arbiter> = system.block_on(async { (0..arbiters).map(|_| Arbiter::new()).collect() });
+                let started = system.block_on(async { build(scenario2, programs2, state, &workers) });
+                if started_tx.send(started).is_ok() {
+                    let _ = system.run();
+                }
+                for w in &workers {
+                    w.stop();
+                }
+                for w in workers {
+                    let _ = w.join();
+                }
+            })
+            .map_err(|e| ActorError::Protocol(format!("cannot start the actor thread: {e}")))?;
+        let s = started_rx.recv().map_err(|_| ActorError::Protocol("the actor system failed to start".into()))?;
+        Ok(ActorRuntime {
+            scenario,
+            programs,
+            coordinator: s.coordinator,
+            scheduler: s.scheduler,
+            vms: s.vms,
+            system: s.system,
+            thread: Some(thread),
+            tick,
+            digest,
+        })
+    }
+
+    /// The scenario being run.
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    /// Ticks completed.
+    pub fn tick(&self) -> u64 {
+        self.tick
+    }
+
+    /// True when every tick has run.
+    pub fn finished(&self) -> bool {
+        self.tick >= self.scenario.ticks
+    }
+
+    /// The digest so far.
+    pub fn digest(&self) -> [u8; 32] {
+        self.digest
+    }
+
+    /// Runs one tick and returns its record.
+    pub fn step(&mut self) -> Result<TickRecord, ActorError> {
+        let (tx, rx) = bounded(1);
+        self.coordinator.do_send(Step { reply: tx });
+        let record = wait(&rx)??;
+        self.tick += 1;
+        let clock = self.clock()?;
+        self.digest = clock.digest;
+        Ok(record)
+    }
+
+    /// Runs `n` ticks (fewer if the run ends), handing each record to `on_tick`.
+    pub fn run_ticks(&mut self, n: u64, mut on_tick: impl FnMut(&TickRecord)) -> Result<(), ActorError> {
+        for _ in 0..n {
+            if self.finished() {
+                break;
+            }
+            on_tick(&self.step()?);
+        }
+        Ok(())
+    }
+
+    /// Applies a lifecycle transition to VM `vm` before the next tick.
+    pub fn transition(&mut self, vm: usize, transition: Transition) -> Result<(), ActorError> {
+        let (tx, rx) = bounded(1);
+        self.coordinator.do_send(Command { vm, transition, reply: tx });
+        wait(&rx)?
+    }
+
+    /// Every VM's lifecycle state now.
+    pub fn status(&self) -> Result<Vec<Lifecycle>, ActorError> {
+        Ok(self.clock()?.lifecycles)
+    }
+
+    fn clock(&self) -> Result<Clock, ActorError> {
+        let (tx, rx) = bounded(1);
+        self.coordinator.do_send(TakeClock { reply: tx });
+        wait(&rx)
+    }
+
+    /// The whole run's state as an engine simulation (for checkpoints and summaries), taken
+    /// between ticks.
+    pub fn snapshot(&self) -> Result<Simulation, ActorError> {
+        let clock = self.clock()?;
+        let (tx, rx) = bounded(1);
+        self.scheduler.do_send(TakeHypervisor { reply: tx });
+        let hypervisor = wait(&rx)?;
+        let (tx, rx) = bounded(self.vms.len().max(1));
+        for vm in &self.vms {
+            vm.do_send(TakeVm { reply: tx.clone() });
+        }
+        drop(tx);
+        let mut vms: Vec<Option<Vm>> = vec![None; self.vms.len()];
+        for _ in 0..self.vms.len() {
+            let (i, vm) = wait(&rx)?;
+            vms[i as usize] = Some(vm);
+        }
+        let vms = vms
+            .into_iter()
+            .zip(&clock.lifecycles)
+            .map(|(vm, &lifecycle)| {
+                vm.map(|mut vm| {
+                    vm.lifecycle = lifecycle;
+                    vm
+                })
+            })
+            .collect::<Option<Vec<Vm>>>()
+            .ok_or_else(|| ActorError::Protocol("a VM did not report its state".into()))?;
+        let state = SimState {
+            tick: clock.tick,
+            vms,
+            allocations: (*clock.allocations).clone(),
+            hypervisor,
+            digest: clock.digest,
+            next_event: clock.next_event,
+        };
+        Simulation::restore((*self.scenario).clone(), state).map_err(ActorError::Simulation)
+    }
+
+    /// The compiled programs of the VMs (shared with the engine).
+    pub fn programs(&self) -> &[Arc<Program>] {
+        &self.programs
+    }
+
+    /// Stops every actor and joins every thread.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        self.system.stop();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for ActorRuntime {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// Waits for an answer from the actor system; a closed channel means it stopped.
+fn wait<T>(rx: &Receiver<T>) -> Result<T, ActorError> {
+    rx.recv().map_err(|_| ActorError::Protocol("the actor system stopped".into()))
+}
+
+/// Creates the actors on the system thread: the coordinator, the scheduler reporting to
+/// it, and the VM actors in contiguous blocks over the worker arbiters.
+fn build(scenario: Arc<Scenario>, programs: Vec<Arc<Program>>, state: SimState, workers: &[Arbiter]) -> Started {
+    let latest: Vec<VmRecord> = state.vms.iter().enumerate().map(|(i, vm)| VmRecord::of(i, vm, None, None)).collect();
+    let demands = state.vms.iter().map(|vm| vm.next_demand()).collect();
+    let clock = Clock {
+        tick: state.tick,
+        lifecycles: state.vms.iter().map(|vm| vm.lifecycle).collect(),
+        allocations: Arc::new(state.allocations),
+        next_event: state.next_event,
+        digest: state.digest,
+    };
+    let count = state.vms.len();
+    let mut scheduler_out = None;
+    let mut vms_out = Vec::new();
+    let coordinator = Coordinator::create(|cctx| {
+        let coordinator_addr = cctx.address();
+        let scheduler = SchedulerActor::create(|sctx| {
+            let me = sctx.address();
+            let mut s = SchedulerActor::new(scenario.clone(), state.hypervisor, demands, coordinator_addr.recipient());
+            s.vms = state
+                .vms
+                .into_iter()
+                .zip(programs)
+                .enumerate()
+                .map(|(i, (vm, program))| {
+                    let worker = &workers[i * workers.len() / count.max(1)];
+                    let (advanced, failures) = (me.clone().recipient(), me.clone().recipient());
+                    let tick_seconds = scenario.tick_seconds;
+                    VmActor::start_in_arbiter(&worker.handle(), move |_| VmActor {
+                        index: i as u32,
+                        vm,
+                        program,
+                        tick_seconds,
+                        scheduler: advanced,
+                        failures,
+                    })
+                })
+                .collect();
+            vms_out = s.vms.clone();
+            s
+        });
+        scheduler_out = Some(scheduler.clone());
+        let mut c = Coordinator::new(scenario.clone(), clock, latest);
+        c.set_scheduler(scheduler);
+        c
+    });
+    Started { coordinator, scheduler: scheduler_out.expect("created above"), vms: vms_out, system: System::current() }
+}

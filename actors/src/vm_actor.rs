@@ -1,0 +1,65 @@
+//! One VM: its engine state, its program and its random stream, advanced on each grant.
+
+use crate::messages::{Advanced, Failed, Grant, TakeVm};
+use actix::{Actor, Context, Handler, Recipient};
+use bioxen_engine::program::Program;
+use bioxen_engine::record::VmRecord;
+use bioxen_engine::vm::Vm;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+
+/// The actor of one VM.
+pub struct VmActor {
+    /// Index in the scenario.
+    pub index: u32,
+    /// The cell (its stream inside).
+    pub vm: Vm,
+    /// Its compiled genome.
+    pub program: Arc<Program>,
+    /// Simulated seconds per tick.
+    pub tick_seconds: f64,
+    /// Where to report.
+    pub scheduler: Recipient<Advanced>,
+    /// Where to report a failure.
+    pub failures: Recipient<Failed>,
+}
+
+impl Actor for VmActor {
+    type Context = Context<Self>;
+}
+
+impl Handler<Grant> for VmActor {
+    type Result = ();
+
+    fn handle(&mut self, g: Grant, _: &mut Context<Self>) {
+        let (index, tick_seconds) = (self.index, self.tick_seconds);
+        let (vm, program) = (&mut self.vm, &self.program);
+        // A panic in the biology must become an error naming the VM and tick, not a hang
+        // of the tick waiting for this VM's report.
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            vm.advance(program, g.demand, g.grant, tick_seconds);
+            vm.refresh_demand(program, tick_seconds);
+            (VmRecord::of(index as usize, vm, Some(g.demand), Some(g.grant)), vm.next_demand())
+        }));
+        match outcome {
+            Ok((record, next_demand)) => self.scheduler.do_send(Advanced { tick: g.tick, record, next_demand }),
+            Err(panic) => {
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "panic".into());
+                self.failures.do_send(Failed { tick: g.tick, vm: index, message });
+            }
+        }
+    }
+}
+
+impl Handler<TakeVm> for VmActor {
+    type Result = ();
+
+    fn handle(&mut self, m: TakeVm, _: &mut Context<Self>) {
+        // The caller may have given up (shutdown); nothing to do then.
+        let _ = m.reply.send((self.index, self.vm.clone()));
+    }
+}

@@ -1,0 +1,60 @@
+//! The actor runtime reproduces the engine's digest exactly.
+
+use bioxen_actors::{ActorConfig, ActorRuntime};
+use bioxen_engine::record::{TickRecord, hex};
+use bioxen_engine::scenario::{self, Scenario};
+use bioxen_engine::sim::Simulation;
+use std::path::PathBuf;
+
+fn scenarios_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios")
+}
+
+fn shipped() -> Vec<(String, Scenario)> {
+    let mut names: Vec<String> = std::fs::read_dir(scenarios_dir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".toml"))
+        .collect();
+    names.sort();
+    names
+        .into_iter()
+        .filter_map(|n| match scenario::load(&scenarios_dir().join(&n)) {
+            Ok(s) => Some((n, s)),
+            Err(e) => {
+                eprintln!("skipped {n}: {e}");
+                None
+            }
+        })
+        .collect()
+}
+
+fn sequential(s: &Scenario) -> (Vec<TickRecord>, [u8; 32]) {
+    let mut sim = Simulation::new(s.clone());
+    let mut records = Vec::new();
+    let d = sim.run(|_, r| records.push(r.clone())).unwrap();
+    (records, d)
+}
+
+fn actors(s: &Scenario, arbiters: usize) -> (Vec<TickRecord>, [u8; 32]) {
+    let mut rt = ActorRuntime::start(Simulation::new(s.clone()), ActorConfig { arbiters }).unwrap();
+    let mut records = Vec::new();
+    rt.run_ticks(u64::MAX, |r| records.push(r.clone())).unwrap();
+    let d = rt.digest();
+    rt.stop();
+    (records, d)
+}
+
+#[test]
+fn every_shipped_scenario_gives_the_engine_digest_on_1_2_and_4_arbiters() {
+    for (name, s) in shipped() {
+        let (expected_records, expected) = sequential(&s);
+        for arbiters in [1, 2, 4] {
+            let (records, digest) = actors(&s, arbiters);
+            for (a, b) in expected_records.iter().zip(&records) {
+                assert_eq!(a.first_difference(b), None, "{name} on {arbiters} arbiters");
+            }
+            assert_eq!(hex(&digest), hex(&expected), "{name} on {arbiters} arbiters");
+        }
+    }
+}
