@@ -142,12 +142,11 @@ impl Handler<TickDone> for Coordinator {
             }),
             Ok(records) => self.assemble(m.head, records),
         };
-        let result = result.map(|record| {
+        let result = result.inspect(|record| {
             self.bytes.clear();
-            codec::encode_into(&record, &mut self.bytes);
+            codec::encode_into(record, &mut self.bytes);
             self.clock.digest = digest_chain(&self.clock.digest, &self.bytes);
             self.clock.tick += 1;
-            record
         });
         self.reply(result);
     }
