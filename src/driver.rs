@@ -1,11 +1,95 @@
-//! Driving a run: ticks, the optional trace, periodic checkpoints, and a progress hook.
+//! Driving a run on either runtime: ticks, the optional trace, periodic checkpoints, and a
+//! progress hook.
 
+use bioxen_actors::{ActorConfig, ActorRuntime};
 use bioxen_engine::checkpoint;
 use bioxen_engine::lifecycle::Lifecycle;
+use bioxen_engine::record::TickRecord;
+use bioxen_engine::scenario::Scenario;
 use bioxen_engine::sim::Simulation;
 use bioxen_engine::trace::TraceWriter;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
+
+/// What runs the ticks. Both give the same records and digest.
+pub enum Runner {
+    /// The engine itself, VMs advanced by rayon.
+    Sequential(Simulation),
+    /// Every VM an actix actor (see `bioxen-actors`).
+    Actors(ActorRuntime),
+}
+
+impl Runner {
+    /// Puts `sim` on the actor runtime when `arbiters` is given, else keeps it on the engine.
+    pub fn new(sim: Simulation, actors: Option<ActorConfig>) -> anyhow::Result<Runner> {
+        Ok(match actors {
+            None => Runner::Sequential(sim),
+            Some(config) => Runner::Actors(ActorRuntime::start(sim, config)?),
+        })
+    }
+
+    /// The scenario being run.
+    pub fn scenario(&self) -> &Scenario {
+        match self {
+            Runner::Sequential(s) => s.scenario(),
+            Runner::Actors(a) => a.scenario(),
+        }
+    }
+
+    /// Ticks completed.
+    pub fn tick(&self) -> u64 {
+        match self {
+            Runner::Sequential(s) => s.tick(),
+            Runner::Actors(a) => a.tick(),
+        }
+    }
+
+    /// True when every tick has run.
+    pub fn finished(&self) -> bool {
+        match self {
+            Runner::Sequential(s) => s.finished(),
+            Runner::Actors(a) => a.finished(),
+        }
+    }
+
+    /// The digest so far.
+    pub fn digest(&self) -> [u8; 32] {
+        match self {
+            Runner::Sequential(s) => s.digest(),
+            Runner::Actors(a) => a.digest(),
+        }
+    }
+
+    /// Runs one tick into `record`.
+    pub fn step_into(&mut self, record: &mut TickRecord) -> anyhow::Result<()> {
+        match self {
+            Runner::Sequential(s) => s.step_into(record)?,
+            Runner::Actors(a) => *record = a.step()?,
+        }
+        Ok(())
+    }
+
+    /// Writes a checkpoint of the current state into `dir`.
+    pub fn checkpoint(&self, dir: &Path) -> anyhow::Result<PathBuf> {
+        let written = match self {
+            Runner::Sequential(s) => checkpoint::write(dir, s),
+            Runner::Actors(a) => checkpoint::write(dir, &a.snapshot()?),
+        };
+        written.map_err(|e| anyhow::anyhow!("{}: cannot write checkpoint: {e}", dir.display()))
+    }
+
+    /// The run's state as an engine simulation (stopping the actors, if any).
+    pub fn into_simulation(self) -> anyhow::Result<Simulation> {
+        Ok(match self {
+            Runner::Sequential(s) => s,
+            Runner::Actors(a) => {
+                let sim = a.snapshot()?;
+                a.stop();
+                sim
+            }
+        })
+    }
+}
 
 /// What to write while running.
 #[derive(Clone, Debug, Default)]
@@ -29,12 +113,12 @@ pub struct RunReport {
     pub checkpoints: Vec<PathBuf>,
 }
 
-/// Runs `sim` to its last tick, writing what `outputs` asks for; `progress` is told the
-/// tick after each one. A trace is only moved to its final name when the run completes.
-pub fn run(sim: &mut Simulation, outputs: &Outputs, mut progress: impl FnMut(u64)) -> anyhow::Result<RunReport> {
+/// Runs to the last tick, writing what `outputs` asks for; `progress` is told the tick
+/// after each one. A trace is only moved to its final name when the run completes.
+pub fn run(runner: &mut Runner, outputs: &Outputs, mut progress: impl FnMut(u64)) -> anyhow::Result<RunReport> {
     let mut trace = match &outputs.trace {
         Some(path) => Some(
-            TraceWriter::create(path, sim.scenario())
+            TraceWriter::create(path, runner.scenario())
                 .map_err(|e| anyhow::anyhow!("{}: cannot write trace: {e}", path.display()))?,
         ),
         None => None,
@@ -46,29 +130,28 @@ pub fn run(sim: &mut Simulation, outputs: &Outputs, mut progress: impl FnMut(u64
     let mut report = RunReport::default();
     let started = Instant::now();
     let result = (|| -> anyhow::Result<()> {
-        let mut record = bioxen_engine::record::TickRecord::default();
-        while !sim.finished() {
-            sim.step_into(&mut record)?;
+        let mut record = TickRecord::default();
+        while !runner.finished() {
+            runner.step_into(&mut record)?;
             report.vm_ticks += record.vms.iter().filter(|v| v.state == Lifecycle::Running).count() as u64;
             if let Some(t) = trace.as_mut() {
                 t.write(&record).map_err(|e| anyhow::anyhow!("cannot write trace: {e}"))?;
             }
             if let (Some(every), Some(dir)) = (outputs.checkpoint_every, &outputs.checkpoint_dir)
-                && sim.tick().is_multiple_of(every)
-                && !sim.finished()
+                && runner.tick().is_multiple_of(every)
+                && !runner.finished()
             {
-                let path = checkpoint::write(dir, sim)
-                    .map_err(|e| anyhow::anyhow!("{}: cannot write checkpoint: {e}", dir.display()))?;
-                tracing::info!(tick = sim.tick(), path = %path.display(), "checkpoint written");
+                let path = runner.checkpoint(dir)?;
+                tracing::info!(tick = runner.tick(), path = %path.display(), "checkpoint written");
                 report.checkpoints.push(path);
             }
-            progress(sim.tick());
+            progress(runner.tick());
         }
         Ok(())
     })();
     report.elapsed_seconds = started.elapsed().as_secs_f64();
     match (result, trace) {
-        (Ok(()), Some(t)) => t.finish(sim.digest()).map_err(|e| anyhow::anyhow!("cannot finish trace: {e}"))?,
+        (Ok(()), Some(t)) => t.finish(runner.digest()).map_err(|e| anyhow::anyhow!("cannot finish trace: {e}"))?,
         (Ok(()), None) => {}
         (Err(e), t) => {
             if let Some(t) = t {

@@ -38,7 +38,7 @@ pub struct Coordinator {
     /// cannot change while it does not run).
     latest: Vec<VmRecord>,
     scheduler: Option<Addr<SchedulerActor>>,
-    reply: Option<Sender<Result<TickRecord, ActorError>>>,
+    reply: Option<Sender<Result<(TickRecord, [u8; 32]), ActorError>>>,
     /// Reused encoding buffer for the digest.
     bytes: Vec<u8>,
 }
@@ -55,7 +55,7 @@ impl Coordinator {
         self.scheduler = Some(scheduler);
     }
 
-    fn reply(&mut self, result: Result<TickRecord, ActorError>) {
+    fn reply(&mut self, result: Result<(TickRecord, [u8; 32]), ActorError>) {
         if let Some(r) = self.reply.take() {
             let _ = r.send(result);
         }
@@ -95,8 +95,8 @@ impl Actor for Coordinator {
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct Step {
-    /// Where the record goes.
-    pub reply: Sender<Result<TickRecord, ActorError>>,
+    /// Where the record and the digest after it go.
+    pub reply: Sender<Result<(TickRecord, [u8; 32]), ActorError>>,
 }
 
 impl Handler<Step> for Coordinator {
@@ -142,11 +142,12 @@ impl Handler<TickDone> for Coordinator {
             }),
             Ok(records) => self.assemble(m.head, records),
         };
-        let result = result.inspect(|record| {
+        let result = result.map(|record| {
             self.bytes.clear();
-            codec::encode_into(record, &mut self.bytes);
+            codec::encode_into(&record, &mut self.bytes);
             self.clock.digest = digest_chain(&self.clock.digest, &self.bytes);
             self.clock.tick += 1;
+            (record, self.clock.digest)
         });
         self.reply(result);
     }

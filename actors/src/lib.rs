@@ -34,6 +34,7 @@
 
 pub mod coordinator;
 pub mod messages;
+pub mod relay;
 pub mod runtime;
 pub mod scheduler_actor;
 pub mod vm_actor;

@@ -67,6 +67,12 @@ pub struct TickDone {
     pub records: Result<Vec<VmRecord>, Failed>,
 }
 
+/// Fault injection: the VM panics on its next grant. For tests that a panic inside an
+/// actor becomes an error naming the VM and tick, never a hang.
+#[derive(Clone, Copy, Debug, Message)]
+#[rtype(result = "()")]
+pub struct FailNextGrant;
+
 /// Ask a VM actor for a copy of its state (checkpoints, summaries); it answers on the
 /// channel, so a synchronous caller can wait without an async runtime.
 #[derive(Clone, Debug, Message)]

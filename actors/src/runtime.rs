@@ -2,7 +2,8 @@
 
 use crate::ActorError;
 use crate::coordinator::{Clock, Command, Coordinator, Step, TakeClock};
-use crate::messages::TakeVm;
+use crate::messages::{FailNextGrant, TakeVm};
+use crate::relay::{Relay, SetVms};
 use crate::scheduler_actor::{SchedulerActor, TakeHypervisor};
 use crate::vm_actor::VmActor;
 use actix::{Actor, Addr, Arbiter, AsyncContext, System};
@@ -19,8 +20,8 @@ use std::thread::JoinHandle;
 /// How to lay the actors out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ActorConfig {
-    /// Arbiters (event-loop threads) the VM actors are spread over, in contiguous blocks.
-    /// The coordinator and scheduler run on the system's own thread.
+    /// Arbiters (event-loop threads) the VM actors are spread over, in contiguous blocks,
+    /// each with one relay. The coordinator and scheduler run on the system's own thread.
     pub arbiters: usize,
 }
 
@@ -115,10 +116,9 @@ impl ActorRuntime {
     pub fn step(&mut self) -> Result<TickRecord, ActorError> {
         let (tx, rx) = bounded(1);
         self.coordinator.do_send(Step { reply: tx });
-        let record = wait(&rx)??;
+        let (record, digest) = wait(&rx)??;
         self.tick += 1;
-        let clock = self.clock()?;
-        self.digest = clock.digest;
+        self.digest = digest;
         Ok(record)
     }
 
@@ -190,6 +190,13 @@ impl ActorRuntime {
         Simulation::restore((*self.scenario).clone(), state).map_err(ActorError::Simulation)
     }
 
+    /// Fault injection: VM `vm` panics on its next grant (see [`FailNextGrant`]).
+    pub fn fail_next_grant(&self, vm: usize) {
+        if let Some(a) = self.vms.get(vm) {
+            a.do_send(FailNextGrant);
+        }
+    }
+
     /// The compiled programs of the VMs (shared with the engine).
     pub fn programs(&self) -> &[Arc<Program>] {
         &self.programs
@@ -239,14 +246,23 @@ fn build(scenario: Arc<Scenario>, programs: Vec<Arc<Program>>, state: SimState, 
         let scheduler = SchedulerActor::create(|sctx| {
             let me = sctx.address();
             let mut s = SchedulerActor::new(scenario.clone(), state.hypervisor, demands, coordinator_addr.recipient());
+            s.relays = workers
+                .iter()
+                .map(|w| {
+                    let scheduler = me.clone().recipient();
+                    Relay::start_in_arbiter(&w.handle(), move |_| Relay::new(scheduler))
+                })
+                .collect();
+            s.relay_of = (0..count).map(|i| i * workers.len() / count.max(1)).collect();
             s.vms = state
                 .vms
                 .into_iter()
                 .zip(programs)
                 .enumerate()
                 .map(|(i, (vm, program))| {
-                    let worker = &workers[i * workers.len() / count.max(1)];
-                    let (advanced, failures) = (me.clone().recipient(), me.clone().recipient());
+                    let relay = &s.relays[s.relay_of[i]];
+                    let worker = &workers[s.relay_of[i]];
+                    let (advanced, failures) = (relay.clone().recipient(), relay.clone().recipient());
                     let tick_seconds = scenario.tick_seconds;
                     VmActor::start_in_arbiter(&worker.handle(), move |_| VmActor {
                         index: i as u32,
@@ -255,9 +271,16 @@ fn build(scenario: Arc<Scenario>, programs: Vec<Arc<Program>>, state: SimState, 
                         tick_seconds,
                         scheduler: advanced,
                         failures,
+                        fail_next_grant: false,
                     })
                 })
                 .collect();
+            for (r, relay) in s.relays.iter().enumerate() {
+                let first = s.relay_of.iter().position(|&x| x == r).unwrap_or(0);
+                let vms: Vec<Addr<VmActor>> =
+                    (first..count).take_while(|&i| s.relay_of[i] == r).map(|i| s.vms[i].clone()).collect();
+                relay.do_send(SetVms { first: first as u32, vms });
+            }
             vms_out = s.vms.clone();
             s
         });

@@ -1,12 +1,14 @@
 //! The scheduler: owns the chassis' ATP store, the policy and the scheduler's stream (the
 //! engine's [`Hypervisor`]), rations each tick and collects the VMs' reports.
 //!
+//! Grants go out and reports come back in one batch per arbiter (see [`crate::relay`]).
 //! Why arrival order cannot matter: reports land in slots indexed by VM; demands are read
 //! from those slots in VM order; a tick is rationed only after the previous tick's every
 //! report is in (the coordinator starts tick t+1 only on `TickDone` for t), and its records
 //! leave in VM order.
 
-use crate::messages::{Advanced, Failed, Grant, StartTick, TickDone};
+use crate::messages::{Failed, Grant, StartTick, TickDone};
+use crate::relay::{GrantBatch, Relay, ReportBatch};
 use crate::vm_actor::VmActor;
 use actix::{Actor, Addr, Context, Handler, Recipient};
 use bioxen_engine::hypervisor::Hypervisor;
@@ -18,8 +20,8 @@ use std::sync::Arc;
 /// A tick in progress.
 struct Pending {
     head: TickRecord,
-    expected: usize,
-    received: usize,
+    /// Relays that were sent grants and have not yet reported.
+    batches_left: usize,
     records: Vec<Option<VmRecord>>,
     failure: Option<Failed>,
 }
@@ -32,6 +34,9 @@ pub struct SchedulerActor {
     demands: Vec<Resources>,
     /// VM actors, by index.
     pub(crate) vms: Vec<Addr<VmActor>>,
+    /// The relay of each arbiter, and which relay serves each VM.
+    pub(crate) relays: Vec<Addr<Relay>>,
+    pub(crate) relay_of: Vec<usize>,
     coordinator: Recipient<TickDone>,
     pending: Option<Pending>,
 }
@@ -44,12 +49,21 @@ impl SchedulerActor {
         demands: Vec<Resources>,
         coordinator: Recipient<TickDone>,
     ) -> SchedulerActor {
-        SchedulerActor { scenario, hypervisor, demands, vms: Vec::new(), coordinator, pending: None }
+        SchedulerActor {
+            scenario,
+            hypervisor,
+            demands,
+            vms: Vec::new(),
+            relays: Vec::new(),
+            relay_of: Vec::new(),
+            coordinator,
+            pending: None,
+        }
     }
 
     fn finish_if_complete(&mut self) {
         let Some(p) = &self.pending else { return };
-        if p.received < p.expected && p.failure.is_none() {
+        if p.batches_left > 0 {
             return;
         }
         let p = self.pending.take().expect("checked above");
@@ -74,41 +88,44 @@ impl Handler<StartTick> for SchedulerActor {
             m.running.iter().zip(&self.demands).map(|(&running, d)| running.then_some(*d)).collect();
         let granted = self.hypervisor.ration(m.tick, pool, &demands, &m.allocations);
         let head = TickRecord { tick: m.tick, pool, atp_store: self.hypervisor.atp_store, vms: Vec::new() };
-        let expected = granted.iter().filter(|g| g.is_some()).count();
-        self.pending =
-            Some(Pending { head, expected, received: 0, records: vec![None; self.vms.len()], failure: None });
+        // One batch per relay, in VM order.
+        let mut batches: Vec<Vec<(u32, Grant)>> = vec![Vec::new(); self.relays.len()];
         for (i, (demand, grant)) in demands.iter().zip(&granted).enumerate() {
             if let (Some(demand), Some(grant)) = (demand, grant) {
-                self.vms[i].do_send(Grant { tick: m.tick, demand: *demand, grant: *grant });
+                batches[self.relay_of[i]].push((i as u32, Grant { tick: m.tick, demand: *demand, grant: *grant }));
+            }
+        }
+        let batches_left = batches.iter().filter(|b| !b.is_empty()).count();
+        self.pending = Some(Pending { head, batches_left, records: vec![None; self.vms.len()], failure: None });
+        for (relay, grants) in self.relays.iter().zip(batches) {
+            if !grants.is_empty() {
+                relay.do_send(GrantBatch { tick: m.tick, grants });
             }
         }
         self.finish_if_complete();
     }
 }
 
-impl Handler<Advanced> for SchedulerActor {
+impl Handler<ReportBatch> for SchedulerActor {
     type Result = ();
 
-    fn handle(&mut self, m: Advanced, _: &mut Context<Self>) {
-        let vm = m.record.vm as usize;
-        let Some(p) = self.pending.as_mut().filter(|p| p.head.tick == m.tick && p.records[vm].is_none()) else {
-            tracing::error!(tick = m.tick, vm, "unexpected report ignored");
+    fn handle(&mut self, m: ReportBatch, _: &mut Context<Self>) {
+        let Some(p) = self.pending.as_mut().filter(|p| p.head.tick == m.tick && p.batches_left > 0) else {
+            tracing::error!(tick = m.tick, "unexpected report batch ignored");
             return;
         };
-        p.records[vm] = Some(m.record);
-        p.received += 1;
-        self.demands[vm] = m.next_demand;
-        self.finish_if_complete();
-    }
-}
-
-impl Handler<Failed> for SchedulerActor {
-    type Result = ();
-
-    fn handle(&mut self, m: Failed, _: &mut Context<Self>) {
-        if let Some(p) = self.pending.as_mut().filter(|p| p.head.tick == m.tick) {
-            p.failure.get_or_insert(m);
+        for r in m.reports {
+            let vm = r.record.vm as usize;
+            // Slots by VM: the order reports arrived in cannot matter.
+            if let Some(slot) = p.records.get_mut(vm).filter(|s| s.is_none()) {
+                *slot = Some(r.record);
+                self.demands[vm] = r.next_demand;
+            }
         }
+        if let Some(f) = m.failure {
+            p.failure.get_or_insert(f);
+        }
+        p.batches_left -= 1;
         self.finish_if_complete();
     }
 }

@@ -1,6 +1,6 @@
 //! One VM: its engine state, its program and its random stream, advanced on each grant.
 
-use crate::messages::{Advanced, Failed, Grant, TakeVm};
+use crate::messages::{Advanced, FailNextGrant, Failed, Grant, TakeVm};
 use actix::{Actor, Context, Handler, Recipient};
 use bioxen_engine::program::Program;
 use bioxen_engine::record::VmRecord;
@@ -18,10 +18,20 @@ pub struct VmActor {
     pub program: Arc<Program>,
     /// Simulated seconds per tick.
     pub tick_seconds: f64,
-    /// Where to report.
+    /// Where to report (this arbiter's relay).
     pub scheduler: Recipient<Advanced>,
     /// Where to report a failure.
     pub failures: Recipient<Failed>,
+    /// Set by [`FailNextGrant`].
+    pub fail_next_grant: bool,
+}
+
+impl Handler<FailNextGrant> for VmActor {
+    type Result = ();
+
+    fn handle(&mut self, _: FailNextGrant, _: &mut Context<Self>) {
+        self.fail_next_grant = true;
+    }
 }
 
 impl Actor for VmActor {
@@ -34,9 +44,11 @@ impl Handler<Grant> for VmActor {
     fn handle(&mut self, g: Grant, _: &mut Context<Self>) {
         let (index, tick_seconds) = (self.index, self.tick_seconds);
         let (vm, program) = (&mut self.vm, &self.program);
+        let fail = std::mem::take(&mut self.fail_next_grant);
         // A panic in the biology must become an error naming the VM and tick, not a hang
         // of the tick waiting for this VM's report.
         let outcome = catch_unwind(AssertUnwindSafe(|| {
+            assert!(!fail, "injected failure");
             vm.advance(program, g.demand, g.grant, tick_seconds);
             vm.refresh_demand(program, tick_seconds);
             (VmRecord::of(index as usize, vm, Some(g.demand), Some(g.grant)), vm.next_demand())

@@ -2,6 +2,7 @@
 
 use super::{BadInput, BenchArgs, parse_policy, with_threads};
 use bioxen::bench;
+use bioxen::driver::Runner;
 use bioxen_engine::biology::Organism;
 use bioxen_engine::record::hex;
 use bioxen_engine::sim::Simulation;
@@ -17,19 +18,27 @@ pub fn bench(a: BenchArgs) -> anyhow::Result<ExitCode> {
     let scenario = bench::scenario(a.vms, a.ticks, organism, policy, a.seed);
     let genes = bioxen_engine::genome::Genome::builtin(organism).genes.len() as u64;
     let threads = a.threads.unwrap_or_else(rayon::current_num_threads);
+    let actors = a.runtime.actors()?;
+    let runtime = match actors {
+        None => "sequential".to_string(),
+        Some(c) => format!("actors ({} arbiters)", c.arbiters),
+    };
     let (setup_seconds, run_seconds, digest) = with_threads(a.threads, move || -> anyhow::Result<_> {
         let started = Instant::now();
-        let mut sim = Simulation::new(scenario);
+        let mut runner = Runner::new(Simulation::new(scenario), actors)?;
         let setup = started.elapsed().as_secs_f64();
-        let bar = super::run::progress_bar(sim.scenario().ticks, 0, a.json);
+        let bar = super::run::progress_bar(runner.scenario().ticks, 0, a.json);
         let started = Instant::now();
         let mut record = bioxen_engine::record::TickRecord::default();
-        while !sim.finished() {
-            sim.step_into(&mut record)?;
-            bar.set_position(sim.tick());
+        while !runner.finished() {
+            runner.step_into(&mut record)?;
+            bar.set_position(runner.tick());
         }
+        let run = started.elapsed().as_secs_f64();
         bar.finish_and_clear();
-        Ok((setup, started.elapsed().as_secs_f64(), sim.digest()))
+        let digest = runner.digest();
+        drop(runner);
+        Ok((setup, run, digest))
     })??;
     let vm_ticks = u64::from(a.vms) * a.ticks;
     let vm_ticks_per_second = vm_ticks as f64 / run_seconds;
@@ -39,6 +48,7 @@ pub fn bench(a: BenchArgs) -> anyhow::Result<ExitCode> {
         "organism": organism.name(),
         "policy": policy.name(),
         "threads": threads,
+        "runtime": runtime,
         "setup_seconds": setup_seconds,
         "run_seconds": run_seconds,
         "vm_ticks_per_second": vm_ticks_per_second,
@@ -50,11 +60,12 @@ pub fn bench(a: BenchArgs) -> anyhow::Result<ExitCode> {
         println!("{result}");
     } else {
         println!(
-            "{} × {} VMs, {} ticks, {} policy, {} threads: {:.0} VM-ticks/s ({:.3e} gene-ticks/s); setup {:.2} s, run {:.2} s; peak RSS {}",
+            "{} × {} VMs, {} ticks, {} policy, {}, {} threads: {:.0} VM-ticks/s ({:.3e} gene-ticks/s); setup {:.2} s, run {:.2} s; peak RSS {}",
             a.vms,
             organism.name(),
             a.ticks,
             policy.name(),
+            runtime,
             threads,
             vm_ticks_per_second,
             vm_ticks_per_second * genes as f64,

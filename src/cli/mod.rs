@@ -42,8 +42,44 @@ enum Command {
     Bench(BenchArgs),
 }
 
+/// Which runtime runs the ticks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+enum RuntimeKind {
+    /// The engine: VMs advanced by a rayon pool (`--threads`).
+    #[default]
+    Sequential,
+    /// Every VM an actix actor, spread over `--arbiters` event loops.
+    Actors,
+}
+
+/// The runtime choice, shared by run, resume and bench.
+#[derive(Args, Debug, Clone, Default)]
+struct RuntimeArgs {
+    /// Runtime: sequential (the engine) or actors; both give the same digest.
+    #[arg(long, value_enum, default_value_t = RuntimeKind::Sequential)]
+    runtime: RuntimeKind,
+    /// Arbiters (event-loop threads) for --runtime actors [default: all cores].
+    #[arg(long, value_name = "N")]
+    arbiters: Option<usize>,
+}
+
+impl RuntimeArgs {
+    /// The actor layout, or `None` for the sequential engine.
+    fn actors(&self) -> Result<Option<bioxen_actors::ActorConfig>, BadInput> {
+        match (self.runtime, self.arbiters) {
+            (RuntimeKind::Sequential, Some(_)) => Err(BadInput("--arbiters needs --runtime actors".into())),
+            (RuntimeKind::Sequential, None) => Ok(None),
+            (RuntimeKind::Actors, Some(0)) => Err(BadInput("--arbiters must be at least 1".into())),
+            (RuntimeKind::Actors, Some(n)) => Ok(Some(bioxen_actors::ActorConfig { arbiters: n })),
+            (RuntimeKind::Actors, None) => Ok(Some(bioxen_actors::ActorConfig::default())),
+        }
+    }
+}
+
 #[derive(Args, Debug, Clone, Default)]
 struct ExecArgs {
+    #[command(flatten)]
+    runtime: RuntimeArgs,
     /// Worker threads for the VMs' biology (the digest does not depend on it) [default: all cores].
     #[arg(long)]
     threads: Option<usize>,
@@ -136,6 +172,8 @@ struct BenchArgs {
     /// Print one JSON object.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    runtime: RuntimeArgs,
 }
 
 /// Bad input that is not a scenario or file-format error: exit status 2.

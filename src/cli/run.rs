@@ -1,7 +1,7 @@
 //! `bioxen run`, `bioxen resume` and `bioxen validate`.
 
 use super::{BadInput, ExecArgs, ResumeArgs, RunArgs, parse_policy, with_threads};
-use bioxen::driver::{self, Outputs};
+use bioxen::driver::{self, Outputs, Runner};
 use bioxen::report;
 use bioxen_engine::checkpoint;
 use bioxen_engine::policy::AnyPolicy;
@@ -43,11 +43,13 @@ fn execute(exec: &ExecArgs, make: impl FnOnce() -> Simulation + Send) -> anyhow:
         checkpoint_dir: exec.checkpoint_dir.clone(),
     };
     let json = exec.json;
+    let actors = exec.runtime.actors()?;
     let summary = with_threads(exec.threads, move || -> anyhow::Result<report::RunSummary> {
-        let mut sim = make();
-        let bar = progress_bar(sim.scenario().ticks, sim.tick(), json);
-        let done = driver::run(&mut sim, &outputs, |tick| bar.set_position(tick))?;
+        let mut runner = Runner::new(make(), actors)?;
+        let bar = progress_bar(runner.scenario().ticks, runner.tick(), json);
+        let done = driver::run(&mut runner, &outputs, |tick| bar.set_position(tick))?;
         bar.finish_and_clear();
+        let sim = runner.into_simulation()?;
         Ok(report::summarise(&sim, done.vm_ticks, done.elapsed_seconds))
     })??;
     let mut out = std::io::stdout().lock();
