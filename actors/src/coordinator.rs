@@ -14,6 +14,9 @@ use bioxen_engine::sim::apply_due_events;
 use crossbeam_channel::Sender;
 use std::sync::Arc;
 
+/// A tick's record and the digest after it, or why the tick failed.
+pub type StepResult = Result<(TickRecord, [u8; 32]), ActorError>;
+
 /// What the coordinator keeps of a run (and gives back for checkpoints).
 #[derive(Clone, Debug)]
 pub struct Clock {
@@ -38,7 +41,7 @@ pub struct Coordinator {
     /// cannot change while it does not run).
     latest: Vec<VmRecord>,
     scheduler: Option<Addr<SchedulerActor>>,
-    reply: Option<Sender<Result<(TickRecord, [u8; 32]), ActorError>>>,
+    reply: Option<Sender<StepResult>>,
     /// Reused encoding buffer for the digest.
     bytes: Vec<u8>,
 }
@@ -55,7 +58,7 @@ impl Coordinator {
         self.scheduler = Some(scheduler);
     }
 
-    fn reply(&mut self, result: Result<(TickRecord, [u8; 32]), ActorError>) {
+    fn reply(&mut self, result: StepResult) {
         if let Some(r) = self.reply.take() {
             let _ = r.send(result);
         }
@@ -96,7 +99,7 @@ impl Actor for Coordinator {
 #[rtype(result = "()")]
 pub struct Step {
     /// Where the record and the digest after it go.
-    pub reply: Sender<Result<(TickRecord, [u8; 32]), ActorError>>,
+    pub reply: Sender<StepResult>,
 }
 
 impl Handler<Step> for Coordinator {
