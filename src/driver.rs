@@ -14,7 +14,7 @@ use std::time::Instant;
 /// What runs the ticks. Both give the same records and digest.
 pub enum Runner {
     /// The engine itself, VMs advanced by rayon.
-    Sequential(Simulation),
+    Sequential(Box<Simulation>),
     /// Every VM an actix actor (see `bioxen-actors`).
     Actors(ActorRuntime),
 }
@@ -23,7 +23,7 @@ impl Runner {
     /// Puts `sim` on the actor runtime when `arbiters` is given, else keeps it on the engine.
     pub fn new(sim: Simulation, actors: Option<ActorConfig>) -> anyhow::Result<Runner> {
         Ok(match actors {
-            None => Runner::Sequential(sim),
+            None => Runner::Sequential(Box::new(sim)),
             Some(config) => Runner::Actors(ActorRuntime::start(sim, config)?),
         })
     }
@@ -81,7 +81,7 @@ impl Runner {
     /// The run's state as an engine simulation (stopping the actors, if any).
     pub fn into_simulation(self) -> anyhow::Result<Simulation> {
         Ok(match self {
-            Runner::Sequential(s) => s,
+            Runner::Sequential(s) => *s,
             Runner::Actors(a) => {
                 let sim = a.snapshot()?;
                 a.stop();
