@@ -65,66 +65,6 @@ fn a_different_seed_gives_a_different_run() {
     assert_ne!(a, digest(&s, 1));
 }
 
-/// A random small scenario: organisms, policies, caps, reservations, and a timeline that
-/// plays only legal transitions.
-fn scenario_strategy() -> impl Strategy<Value = String> {
-    let vm = (
-        0usize..3,
-        1u32..1000,
-        -2i32..3,
-        proptest::option::of(1u32..100),
-        proptest::option::of(0u64..3000),
-        any::<bool>(),
-    );
-    (
-        any::<u64>(),
-        0usize..8,
-        0usize..3,
-        proptest::collection::vec(vm, 1..5),
-        proptest::collection::vec((0u64..40, 0usize..5, 0usize..6), 0..10),
-    )
-        .prop_map(|(seed, policy, chassis, vms, events)| {
-            let policy = bioxen::engine::policy::PolicyKind::ALL[policy].name();
-            let chassis = ["ecoli", "yeast", "orthogonal"][chassis];
-            let mut text = format!(
-                "format_version = 1\n[simulation]\nseed = {seed}\nticks = 40\npolicy = \"{policy}\"\n[simulation.policy_params]\nquantum_ticks = 3\ncredit_period_ticks = 7\n[chassis]\nkind = \"{chassis}\"\n"
-            );
-            let organisms = ["syn3a", "ecoli", "minimal_cell"];
-            let mut states = Vec::new();
-            for (i, (o, w, p, cap, ribocap, autostart)) in vms.iter().enumerate() {
-                text.push_str(&format!("[[vm]]\nid = \"vm{i}\"\norganism = \"{}\"\nweight = {w}\npriority = {p}\nautostart = {autostart}\n", organisms[*o]));
-                if let Some(c) = cap {
-                    text.push_str(&format!("atp_cap_percent = {c}\n"));
-                }
-                if let Some(r) = ribocap {
-                    text.push_str(&format!("ribosome_cap = {r}\n"));
-                }
-                states.push(if *autostart { "running" } else { "created" });
-            }
-            let mut events = events;
-            events.sort_by_key(|e| e.0);
-            for (tick, vm, action) in events {
-                let vm = vm % vms.len();
-                let (action, next) = match (states[vm], action) {
-                    ("created", 0..=2) => ("start", "running"),
-                    ("running", 0 | 1) => ("pause", "paused"),
-                    ("running", 2) => ("stop", "stopped"),
-                    ("paused", 0 | 1) => ("resume", "running"),
-                    ("paused", 2) => ("stop", "stopped"),
-                    ("stopped" | "created", 3) => ("destroy", "destroyed"),
-                    (s, 4 | 5) if s != "destroyed" => {
-                        text.push_str(&format!("[[event]]\ntick = {tick}\nvm = \"vm{vm}\"\naction = \"set\"\nweight = {}\npriority = {}\n", 1 + tick, action));
-                        continue;
-                    }
-                    _ => continue,
-                };
-                states[vm] = next;
-                text.push_str(&format!("[[event]]\ntick = {tick}\nvm = \"vm{vm}\"\naction = \"{action}\"\n"));
-            }
-            text
-        })
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
 

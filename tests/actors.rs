@@ -1,0 +1,131 @@
+//! The actor runtime against the engine: same digest, same JSON, same checkpoints; a
+//! panic is an error, not a hang; nothing is left running.
+
+mod common;
+use bioxen::engine::lifecycle::{Lifecycle, Transition};
+use bioxen::engine::record::hex;
+use bioxen::engine::sim::Simulation;
+use bioxen_actors::{ActorConfig, ActorError, ActorRuntime};
+use common::*;
+use proptest::prelude::*;
+use std::fs;
+
+fn actor_digest(s: &bioxen::engine::scenario::Scenario, arbiters: usize) -> [u8; 32] {
+    let mut rt = ActorRuntime::start(Simulation::new(s.clone()), ActorConfig { arbiters }).unwrap();
+    rt.run_ticks(u64::MAX, |_| {}).unwrap();
+    rt.digest()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_scenarios_give_the_engine_digest_on_actors(text in scenario_strategy(), arbiters in 1usize..5) {
+        let s = parse(&text);
+        prop_assert_eq!(hex(&actor_digest(&s, arbiters)), hex(&digest(&s, 1)));
+    }
+}
+
+fn without_timing(mut v: serde_json::Value) -> serde_json::Value {
+    let o = v.as_object_mut().unwrap();
+    o.remove("elapsed_seconds");
+    o.remove("vm_ticks_per_second");
+    v
+}
+
+#[test]
+fn cli_json_is_identical_on_both_runtimes_but_timing() {
+    let seq = bioxen(&["run", "scenarios/contention.toml", "--ticks", "150", "--json"]);
+    let act = bioxen(&[
+        "run",
+        "scenarios/contention.toml",
+        "--ticks",
+        "150",
+        "--json",
+        "--runtime",
+        "actors",
+        "--arbiters",
+        "3",
+    ]);
+    assert!(act.status.success(), "{}", stderr(&act));
+    let parse = |o: &std::process::Output| without_timing(serde_json::from_str(&stdout(o)).unwrap());
+    assert_eq!(parse(&seq), parse(&act));
+}
+
+#[test]
+fn checkpoints_cross_runtimes_and_resume_to_the_same_digest() {
+    let dir = tempfile::tempdir().unwrap();
+    let cdir = dir.path().join("ckpt");
+    let whole = bioxen(&[
+        "run",
+        "scenarios/contention.toml",
+        "--ticks",
+        "240",
+        "--runtime",
+        "actors",
+        "--arbiters",
+        "2",
+        "--checkpoint-every",
+        "110",
+        "--checkpoint-dir",
+        cdir.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(whole.status.success(), "{}", stderr(&whole));
+    let whole: serde_json::Value = serde_json::from_str(&stdout(&whole)).unwrap();
+    let sequential = bioxen(&["run", "scenarios/contention.toml", "--ticks", "240", "--json"]);
+    let sequential: serde_json::Value = serde_json::from_str(&stdout(&sequential)).unwrap();
+    assert_eq!(whole["digest"], sequential["digest"]);
+    let mut files: Vec<_> = fs::read_dir(&cdir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    assert_eq!(files.len(), 2, "{files:?}");
+    for f in &files {
+        for runtime in [&["--runtime", "actors", "--arbiters", "2"][..], &[]] {
+            let mut args = vec!["resume", f.to_str().unwrap(), "--json"];
+            args.extend_from_slice(runtime);
+            let r = bioxen(&args);
+            assert!(r.status.success(), "{}", stderr(&r));
+            let resumed: serde_json::Value = serde_json::from_str(&stdout(&r)).unwrap();
+            assert_eq!(resumed["digest"], whole["digest"], "resume {} with {runtime:?}", f.display());
+        }
+    }
+}
+
+#[test]
+fn a_panicking_vm_is_an_error_naming_it_and_the_tick() {
+    let s =
+        parse(&format!("{ROOMY}[[vm]]\nid = \"a\"\norganism = \"syn3a\"\n[[vm]]\nid = \"b\"\norganism = \"syn3a\"\n"));
+    let mut rt = ActorRuntime::start(Simulation::new(s), ActorConfig { arbiters: 2 }).unwrap();
+    rt.run_ticks(5, |_| {}).unwrap();
+    rt.fail_next_grant(1);
+    match rt.step() {
+        Err(ActorError::VmPanicked { vm, tick, message }) => {
+            assert_eq!((vm.as_str(), tick), ("b", 5));
+            assert!(message.contains("injected failure"), "{message}");
+        }
+        other => panic!("expected a panic error, got {other:?}"),
+    }
+    rt.stop(); // returns: no hang
+}
+
+#[test]
+fn lifecycle_commands_through_the_handle_match_the_engine() {
+    let s = parse(&format!(
+        "{ROOMY}[[vm]]\nid = \"a\"\norganism = \"syn3a\"\n[[vm]]\nid = \"b\"\norganism = \"minimal_cell\"\n"
+    ));
+    let mut engine = Simulation::new(s.clone());
+    let mut rt = ActorRuntime::start(Simulation::new(s), ActorConfig { arbiters: 2 }).unwrap();
+    for _ in 0..10 {
+        engine.step().unwrap();
+    }
+    rt.run_ticks(10, |_| {}).unwrap();
+    engine.transition(0, Transition::Pause).unwrap();
+    rt.transition(0, Transition::Pause).unwrap();
+    assert_eq!(rt.status().unwrap(), [Lifecycle::Paused, Lifecycle::Running]);
+    let err = rt.transition(0, Transition::Start).unwrap_err();
+    assert_eq!(err.to_string(), "cannot start VM `a`: it is paused");
+    engine.run(|_, _| {}).unwrap();
+    rt.run_ticks(u64::MAX, |_| {}).unwrap();
+    assert_eq!(hex(&rt.digest()), hex(&engine.digest()));
+    assert!(matches!(rt.step(), Err(ActorError::Finished)));
+}

@@ -1,0 +1,29 @@
+//! Clean shutdown: no actor thread outlives its runtime. Alone in its test binary, so
+//! no other test's threads disturb the count.
+
+mod common;
+use bioxen::engine::sim::Simulation;
+use bioxen_actors::{ActorConfig, ActorRuntime};
+use common::*;
+use std::fs;
+
+fn threads() -> usize {
+    fs::read_dir("/proc/self/task").map(|d| d.count()).unwrap_or(0)
+}
+
+#[test]
+fn stopping_leaves_no_thread_behind() {
+    let s = parse(&format!("{ROOMY}[[vm]]\nid = \"a\"\norganism = \"syn3a\"\n"));
+    // Rayon's global pool starts on first use (building a simulation); start it before
+    // counting, since it is the engine's and lives as long as the process.
+    drop(Simulation::new(s.clone()));
+    let before = threads();
+    for _ in 0..3 {
+        let mut rt = ActorRuntime::start(Simulation::new(s.clone()), ActorConfig { arbiters: 3 }).unwrap();
+        rt.run_ticks(3, |_| {}).unwrap();
+        rt.stop();
+    }
+    // Dropping without stop() shuts down too.
+    drop(ActorRuntime::start(Simulation::new(s), ActorConfig { arbiters: 2 }).unwrap());
+    assert_eq!(threads(), before);
+}
