@@ -49,7 +49,7 @@ pub struct Coordinator {
 impl Coordinator {
     /// A coordinator at `clock`, with each VM's current record.
     pub fn new(scenario: Arc<Scenario>, clock: Clock, latest: Vec<VmRecord>) -> Coordinator {
-        let running = Arc::new(clock.lifecycles.iter().map(|&l| l == Lifecycle::Running).collect());
+        let running = running_of(&clock.lifecycles);
         Coordinator { scenario, clock, running, latest, scheduler: None, reply: None, bytes: Vec::new() }
     }
 
@@ -123,7 +123,7 @@ impl Handler<Step> for Coordinator {
             if let Err(e) = applied {
                 return self.reply(Err(ActorError::Simulation(e)));
             }
-            self.running = Arc::new(c.lifecycles.iter().map(|&l| l == Lifecycle::Running).collect());
+            self.running = running_of(&c.lifecycles);
         }
         let start = StartTick { tick, running: self.running.clone(), allocations: self.clock.allocations.clone() };
         match &self.scheduler {
@@ -193,7 +193,7 @@ impl Handler<Command> for Coordinator {
             Some(state) => match state.after(m.transition) {
                 Some(next) => {
                     self.clock.lifecycles[m.vm] = next;
-                    self.running = Arc::new(self.clock.lifecycles.iter().map(|&l| l == Lifecycle::Running).collect());
+                    self.running = running_of(&self.clock.lifecycles);
                     Ok(())
                 }
                 None => Err(ActorError::Lifecycle(bioxen_engine::lifecycle::LifecycleError {
@@ -205,4 +205,9 @@ impl Handler<Command> for Coordinator {
         };
         let _ = m.reply.send(result);
     }
+}
+
+/// Which VMs run, by index: what the scheduler is told each tick.
+fn running_of(lifecycles: &[Lifecycle]) -> Arc<Vec<bool>> {
+    Arc::new(lifecycles.iter().map(|&l| l == Lifecycle::Running).collect())
 }

@@ -269,7 +269,7 @@ fn build(scenario: Arc<Scenario>, programs: Vec<Arc<Program>>, state: SimState, 
                         vm,
                         program,
                         tick_seconds,
-                        scheduler: advanced,
+                        relay: advanced,
                         failures,
                         fail_next_grant: false,
                     })

@@ -18,8 +18,8 @@ pub struct VmActor {
     pub program: Arc<Program>,
     /// Simulated seconds per tick.
     pub tick_seconds: f64,
-    /// Where to report (this arbiter's relay).
-    pub scheduler: Recipient<Advanced>,
+    /// Where to report (this arbiter's relay, which batches reports to the scheduler).
+    pub relay: Recipient<Advanced>,
     /// Where to report a failure.
     pub failures: Recipient<Failed>,
     /// Set by [`FailNextGrant`].
@@ -54,7 +54,7 @@ impl Handler<Grant> for VmActor {
             (VmRecord::of(index as usize, vm, Some(g.demand), Some(g.grant)), vm.next_demand())
         }));
         match outcome {
-            Ok((record, next_demand)) => self.scheduler.do_send(Advanced { tick: g.tick, record, next_demand }),
+            Ok((record, next_demand)) => self.relay.do_send(Advanced { tick: g.tick, record, next_demand }),
             Err(panic) => {
                 let message = panic
                     .downcast_ref::<&str>()
