@@ -15,7 +15,13 @@ use std::process::ExitCode;
 
 /// Deterministic simulator of biological virtual machines.
 #[derive(Parser, Debug)]
-#[command(name = "bioxen", version, about, long_about = None)]
+#[command(
+    name = "bioxen",
+    version,
+    about,
+    long_about = None,
+    after_help = "Exit codes: 0 success; 1 the run failed or a replay diverged; 2 bad input (arguments, scenario, trace, checkpoint)."
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
