@@ -34,7 +34,6 @@ impl Default for ActorConfig {
 /// A running actor system and the handle to drive it.
 pub struct ActorRuntime {
     scenario: Arc<Scenario>,
-    programs: Vec<Arc<Program>>,
     coordinator: Addr<Coordinator>,
     scheduler: Addr<SchedulerActor>,
     vms: Vec<Addr<VmActor>>,
@@ -59,14 +58,14 @@ impl ActorRuntime {
         let scenario = Arc::new(scenario);
         let (tick, digest) = (state.tick, state.digest);
         let (started_tx, started_rx) = bounded(1);
-        let (scenario2, programs2) = (scenario.clone(), programs.clone());
+        let scenario2 = scenario.clone();
         let arbiters = config.arbiters.max(1);
         let thread = std::thread::Builder::new()
             .name("bioxen-actors".into())
             .spawn(move || {
                 let system = System::new();
                 let workers: Vec<Arbiter> = system.block_on(async { (0..arbiters).map(|_| Arbiter::new()).collect() });
-                let started = system.block_on(async { build(scenario2, programs2, state, &workers) });
+                let started = system.block_on(async { build(scenario2, programs, state, &workers) });
                 if started_tx.send(started).is_ok() {
                     let _ = system.run();
                 }
@@ -81,7 +80,6 @@ impl ActorRuntime {
         let s = started_rx.recv().map_err(|_| ActorError::Protocol("the actor system failed to start".into()))?;
         Ok(ActorRuntime {
             scenario,
-            programs,
             coordinator: s.coordinator,
             scheduler: s.scheduler,
             vms: s.vms,
@@ -195,11 +193,6 @@ impl ActorRuntime {
         if let Some(a) = self.vms.get(vm) {
             a.do_send(FailNextGrant);
         }
-    }
-
-    /// The compiled programs of the VMs (shared with the engine).
-    pub fn programs(&self) -> &[Arc<Program>] {
-        &self.programs
     }
 
     /// Stops every actor and joins every thread.
