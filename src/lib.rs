@@ -13,4 +13,6 @@ pub use bioxen_engine as engine;
 
 pub mod bench;
 pub mod driver;
+pub mod metrics;
 pub mod report;
+pub mod sweep;

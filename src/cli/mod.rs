@@ -4,6 +4,7 @@ mod bench;
 mod export;
 mod replay;
 mod run;
+mod sweep;
 
 use bioxen_engine::checkpoint::CheckpointError;
 use bioxen_engine::codec::FormatError;
@@ -46,6 +47,47 @@ enum Command {
     Policies,
     /// Measure throughput on a generated workload.
     Bench(BenchArgs),
+    /// Run a scenario over seeds, policies and parameters, in parallel, reproducibly.
+    Sweep(SweepArgs),
+    /// Join the output directories of a sharded sweep.
+    SweepMerge(SweepMergeArgs),
+}
+
+#[derive(Args, Debug)]
+struct SweepArgs {
+    /// The scenario file (TOML).
+    scenario: PathBuf,
+    /// Seeds: a range `0..100` (0 to 99) or a list `1,5,9`.
+    #[arg(long)]
+    seeds: String,
+    /// Policies: `all` or a list such as `fair,drf,credit`.
+    #[arg(long, default_value = "all")]
+    policies: String,
+    /// A parameter axis, repeatable: `vm.<id>.<field>=V1,V2`, `chassis.<field>=…`, `simulation.<field>=…`.
+    #[arg(long, value_name = "KEY=V1,V2")]
+    set: Vec<String>,
+    /// Runs in parallel [default: all cores].
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Run only the K-th of N interleaved slices (for job arrays; join with sweep-merge).
+    #[arg(long, value_name = "K/N")]
+    shard: Option<String>,
+    /// Output directory: manifest.json, results.jsonl, results.csv.
+    #[arg(long)]
+    out: PathBuf,
+    /// Finish an interrupted sweep in --out: keep its rows, run the rest.
+    #[arg(long)]
+    resume: bool,
+}
+
+#[derive(Args, Debug)]
+struct SweepMergeArgs {
+    /// Shard output directories.
+    #[arg(required = true)]
+    dirs: Vec<PathBuf>,
+    /// Where to write the merged results.
+    #[arg(long)]
+    out: PathBuf,
 }
 
 /// Which runtime runs the ticks.
@@ -202,6 +244,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench(a) => bench::bench(a),
+        Command::Sweep(a) => sweep::sweep(a),
+        Command::SweepMerge(a) => sweep::merge(a),
     }
 }
 

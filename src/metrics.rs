@@ -1,0 +1,115 @@
+//! Metrics of a finished run, per VM and per run, as sweeps and comparisons report them.
+//!
+//! Definitions:
+//! - **proteins**: proteins completed (throughput).
+//! - **atp_granted**, **ribosome_ticks**: ATP molecules and ribosome-ticks granted.
+//! - **demand_met**: the fraction of the VM's demand granted, averaged over ATP and
+//!   ribosomes: ½ (Σ granted ATP / Σ demanded ATP + Σ granted ribosomes / Σ demanded
+//!   ribosomes), 1 when nothing was asked.
+//! - **starved_ticks**: running ticks with less than half of some resource asked for.
+//! - **divisions**, **mean_doubling_minutes**: completed cell cycles and their mean length.
+//! - **jain_fairness**: Jain's index over the VMs' demand_met, (Σx)² / (n Σx²), from 1/n
+//!   (one VM gets everything) to 1 (equal shares) (Jain, Chiu & Hawe 1984, DEC-TR-301).
+//! - **worst_demand_met**: the smallest demand_met of any VM that ran.
+//!
+//! Only VMs that ran at least one tick count in the run metrics.
+
+use bioxen_engine::sim::Simulation;
+use serde::{Deserialize, Serialize};
+
+/// One VM's metrics.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VmMetrics {
+    /// VM id.
+    pub id: String,
+    /// Proteins completed.
+    pub proteins: u64,
+    /// ATP granted.
+    pub atp_granted: u64,
+    /// Ribosome-ticks granted.
+    pub ribosome_ticks: u64,
+    /// Fraction of demand met (see the module docs).
+    pub demand_met: f64,
+    /// Starved ticks.
+    pub starved_ticks: u64,
+    /// Divisions.
+    pub divisions: u32,
+    /// Mean doubling time in minutes, if the VM divided.
+    pub mean_doubling_minutes: Option<f64>,
+}
+
+/// A run's metrics.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RunMetrics {
+    /// Jain's fairness index over demand_met.
+    pub jain_fairness: f64,
+    /// Smallest demand_met.
+    pub worst_demand_met: f64,
+    /// Proteins completed by all VMs.
+    pub proteins_total: u64,
+    /// Per VM, in id order.
+    pub vms: Vec<VmMetrics>,
+}
+
+fn ratio(part: u64, whole: u64) -> f64 {
+    if whole == 0 { 1.0 } else { part as f64 / whole as f64 }
+}
+
+/// Jain's fairness index of `xs` (1 for an empty or all-zero list).
+pub fn jain(xs: &[f64]) -> f64 {
+    let sum: f64 = xs.iter().sum();
+    let squares: f64 = xs.iter().map(|x| x * x).sum();
+    if squares == 0.0 { 1.0 } else { sum * sum / (xs.len() as f64 * squares) }
+}
+
+/// The metrics of `sim` as it stands (normally finished).
+pub fn of(sim: &Simulation) -> RunMetrics {
+    let tick_minutes = sim.scenario().tick_seconds / 60.0;
+    let vms: Vec<VmMetrics> = sim
+        .scenario()
+        .vms
+        .iter()
+        .zip(&sim.state().vms)
+        .map(|(spec, vm)| {
+            let s = &vm.stats;
+            VmMetrics {
+                id: spec.id.clone(),
+                proteins: s.proteins_made,
+                atp_granted: s.granted.atp,
+                ribosome_ticks: s.granted.ribosomes,
+                demand_met: 0.5
+                    * (ratio(s.granted.atp, s.demanded.atp) + ratio(s.granted.ribosomes, s.demanded.ribosomes)),
+                starved_ticks: s.starved_ticks,
+                divisions: s.divisions,
+                mean_doubling_minutes: (s.divisions > 0)
+                    .then(|| s.cycle_ticks_total as f64 / f64::from(s.divisions) * tick_minutes),
+            }
+        })
+        .collect();
+    let ran: Vec<f64> = sim
+        .state()
+        .vms
+        .iter()
+        .zip(&vms)
+        .filter(|(vm, _)| vm.stats.running_ticks > 0)
+        .map(|(_, m)| m.demand_met)
+        .collect();
+    RunMetrics {
+        jain_fairness: jain(&ran),
+        worst_demand_met: ran.iter().copied().fold(1.0, f64::min),
+        proteins_total: vms.iter().map(|v| v.proteins).sum(),
+        vms,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jain_is_one_for_equal_shares_and_one_over_n_for_a_monopoly() {
+        assert_eq!(jain(&[0.5, 0.5, 0.5]), 1.0);
+        assert!((jain(&[1.0, 0.0, 0.0, 0.0]) - 0.25).abs() < 1e-12);
+        assert_eq!(jain(&[]), 1.0);
+    }
+}
