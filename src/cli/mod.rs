@@ -1,6 +1,7 @@
 //! Command-line arguments and the commands behind them.
 
 mod bench;
+mod compare;
 mod export;
 mod replay;
 mod run;
@@ -51,6 +52,43 @@ enum Command {
     Sweep(SweepArgs),
     /// Join the output directories of a sharded sweep.
     SweepMerge(SweepMergeArgs),
+    /// Compare policies over seeds: mean and 95 % interval of each metric, ranked.
+    Compare(CompareArgs),
+    /// Chart a trace: ribosomes, ATP and proteins per VM over time, events marked.
+    Plot(PlotArgs),
+}
+
+#[derive(Args, Debug)]
+struct CompareArgs {
+    /// The scenario file (TOML).
+    scenario: PathBuf,
+    /// Policies: `all` or a list.
+    #[arg(long, default_value = "all")]
+    policies: String,
+    /// Seeds: a range `0..20` or a list.
+    #[arg(long, default_value = "0..20")]
+    seeds: String,
+    /// Parameter axis, as for sweep (repeatable).
+    #[arg(long, value_name = "KEY=V1,V2")]
+    set: Vec<String>,
+    /// Runs in parallel [default: all cores].
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Also draw the comparison to this .svg file.
+    #[arg(long, value_name = "FILE.svg")]
+    plot: Option<PathBuf>,
+    /// Print JSON instead of the table.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args, Debug)]
+struct PlotArgs {
+    /// A trace written by `run --trace`.
+    trace: PathBuf,
+    /// The chart (.svg).
+    #[arg(long, value_name = "FILE.svg")]
+    out: PathBuf,
 }
 
 #[derive(Args, Debug)]
@@ -246,6 +284,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bench(a) => bench::bench(a),
         Command::Sweep(a) => sweep::sweep(a),
         Command::SweepMerge(a) => sweep::merge(a),
+        Command::Compare(a) => compare::compare(a),
+        Command::Plot(a) => compare::plot(a),
     }
 }
 
@@ -270,9 +310,13 @@ fn with_threads<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Send) -
 
 /// The exit status for an error: 2 for bad input, 1 otherwise.
 pub fn exit_code(e: &anyhow::Error) -> u8 {
-    let bad_input = e
-        .chain()
-        .any(|c| c.is::<BadInput>() || c.is::<ScenarioError>() || c.is::<FormatError>() || c.is::<CheckpointError>());
+    let bad_input = e.chain().any(|c| {
+        c.is::<BadInput>()
+            || c.is::<bioxen::BadPlot>()
+            || c.is::<ScenarioError>()
+            || c.is::<FormatError>()
+            || c.is::<CheckpointError>()
+    });
     if bad_input { 2 } else { 1 }
 }
 

@@ -174,6 +174,30 @@ pub fn run(sweep: &Sweep, progress: impl Fn(usize, usize) + Sync) -> Result<Vec<
     Ok(rows)
 }
 
+/// Runs `runs` of the scenario `text` in parallel without writing anything (for
+/// `bioxen compare`), in run order. Every `--set` combination is checked first.
+pub fn run_in_memory(
+    scenario: &Path,
+    sets: &[SetAxis],
+    runs: &[RunSpec],
+    progress: impl Fn(usize, usize) + Sync,
+) -> Result<Vec<Row>, SweepError> {
+    let text = std::fs::read_to_string(scenario).map_err(|e| io(scenario, e))?;
+    let file = scenario.display().to_string();
+    let base = scenario.parent().unwrap_or(Path::new(".")).to_path_buf();
+    for r in runs {
+        plan::scenario_for(&text, &file, &base, sets, r)?;
+    }
+    let finished = std::sync::atomic::AtomicUsize::new(0);
+    runs.par_iter()
+        .map(|r| {
+            let row = run_one(&text, &file, &base, sets, r);
+            progress(finished.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, runs.len());
+            row
+        })
+        .collect()
+}
+
 fn run_one(text: &str, file: &str, base: &Path, sets: &[SetAxis], r: &RunSpec) -> Result<Row, SweepError> {
     let started = Instant::now();
     let scenario = plan::scenario_for(text, file, base, sets, r)?;

@@ -1,0 +1,95 @@
+//! Comparing policies over seeds: per policy, each metric's mean and 95 % confidence
+//! interval, ranked.
+
+use crate::sweep::Row;
+use serde::Serialize;
+
+/// Mean and 95 % confidence interval of one metric.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Estimate {
+    /// Sample mean.
+    pub mean: f64,
+    /// Half-width of the 95 % interval (Student's t, n − 1 degrees of freedom); 0 for n < 2.
+    pub half_width: f64,
+}
+
+/// One policy's results over seeds.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PolicySummary {
+    /// Policy name.
+    pub policy: String,
+    /// Runs (seeds).
+    pub runs: usize,
+    /// Proteins made by all VMs per run.
+    pub proteins_total: Estimate,
+    /// Jain's fairness index over demand met.
+    pub jain_fairness: Estimate,
+    /// The worst VM's fraction of demand met.
+    pub worst_demand_met: Estimate,
+    /// Starved VM-ticks per run.
+    pub starved_ticks: Estimate,
+}
+
+/// Two-sided 97.5 % quantiles of Student's t for 1–30 degrees of freedom (standard
+/// tables, e.g. NIST/SEMATECH e-Handbook §1.3.6.7.2); 1.96 beyond.
+const T_975: [f64; 30] = [
+    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120,
+    2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
+];
+
+/// Mean and 95 % interval of `xs`.
+pub fn estimate(xs: &[f64]) -> Estimate {
+    let n = xs.len();
+    if n == 0 {
+        return Estimate { mean: f64::NAN, half_width: f64::NAN };
+    }
+    let mean = xs.iter().sum::<f64>() / n as f64;
+    if n < 2 {
+        return Estimate { mean, half_width: 0.0 };
+    }
+    let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64;
+    let t = T_975.get(n - 2).copied().unwrap_or(1.96);
+    Estimate { mean, half_width: t * (var / n as f64).sqrt() }
+}
+
+/// Summaries per policy, in the order policies first appear in `rows`, then ranked by
+/// mean proteins made (descending; ties keep that order).
+pub fn summarise(rows: &[Row]) -> Vec<PolicySummary> {
+    let mut policies: Vec<String> = Vec::new();
+    for r in rows {
+        if !policies.contains(&r.policy) {
+            policies.push(r.policy.clone());
+        }
+    }
+    let mut out: Vec<PolicySummary> = policies
+        .into_iter()
+        .map(|p| {
+            let mine: Vec<&Row> = rows.iter().filter(|r| r.policy == p).collect();
+            let metric = |f: &dyn Fn(&Row) -> f64| estimate(&mine.iter().map(|r| f(r)).collect::<Vec<_>>());
+            PolicySummary {
+                runs: mine.len(),
+                proteins_total: metric(&|r| r.proteins_total as f64),
+                jain_fairness: metric(&|r| r.jain_fairness),
+                worst_demand_met: metric(&|r| r.worst_demand_met),
+                starved_ticks: metric(&|r| r.vms.iter().map(|v| v.starved_ticks).sum::<u64>() as f64),
+                policy: p,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| b.proteins_total.mean.total_cmp(&a.proteins_total.mean));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interval_matches_a_hand_computation() {
+        // 1, 2, 3: mean 2, s = 1, t(2) = 4.303, half-width 4.303 / √3.
+        let e = estimate(&[1.0, 2.0, 3.0]);
+        assert_eq!(e.mean, 2.0);
+        assert!((e.half_width - 4.303 / 3f64.sqrt()).abs() < 1e-12);
+        assert_eq!(estimate(&[5.0]).half_width, 0.0);
+    }
+}
