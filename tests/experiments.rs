@@ -1,0 +1,62 @@
+//! `bioxen compare` and `bioxen plot`.
+
+mod common;
+use common::*;
+use std::fs;
+
+#[test]
+fn compare_ranks_every_policy_with_intervals_and_draws_a_chart() {
+    let dir = tempfile::tempdir().unwrap();
+    let chart = dir.path().join("c.svg");
+    let o = bioxen(&[
+        "compare", "scenarios/contention.toml", "--seeds", "0..4", "--policies", "all", "--json", "--plot",
+        chart.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let rows = v.as_array().unwrap();
+    assert_eq!(rows.len(), 8);
+    let means: Vec<f64> = rows.iter().map(|r| r["proteins_total"]["mean"].as_f64().unwrap()).collect();
+    assert!(means.windows(2).all(|w| w[0] >= w[1]), "not ranked: {means:?}");
+    for r in rows {
+        assert_eq!(r["runs"], 4);
+        assert!(r["jain_fairness"]["half_width"].as_f64().unwrap() >= 0.0);
+    }
+    // Strict priority starves the lowest level; fair share does not.
+    let worst = |p: &str| rows.iter().find(|r| r["policy"] == p).unwrap()["worst_demand_met"]["mean"].as_f64().unwrap();
+    assert_eq!(worst("priority"), 0.0);
+    assert!(worst("fair") > 0.3);
+    let svg = fs::read_to_string(&chart).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("round-robin") && svg.contains("95 % CI"), "chart lacks labels");
+}
+
+#[test]
+fn plot_draws_every_vm_and_the_timeline() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("t.bxtr");
+    let chart = dir.path().join("t.svg");
+    assert!(bioxen(&["run", "scenarios/contention.toml", "--trace", trace.to_str().unwrap()]).status.success());
+    let o = bioxen(&["plot", trace.to_str().unwrap(), "--out", chart.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let svg = fs::read_to_string(&chart).unwrap();
+    for label in ["coli-big", "syn3a-d", "pause minimal-1", "resume minimal-1", "simulated time (minutes)", "ATP granted"] {
+        assert!(svg.contains(label), "chart lacks `{label}`");
+    }
+}
+
+#[test]
+fn chart_and_axis_errors_are_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("c.png");
+    let cases: [(&[&str], &str); 3] = [
+        (&["compare", "scenarios/quickstart.toml", "--seeds", "0..2", "--plot", png.to_str().unwrap()], "charts are written as .svg"),
+        (&["compare", "scenarios/quickstart.toml", "--seeds", "9..1"], "the range is empty"),
+        (&["plot", "scenarios/quickstart.toml", "--out", "x.svg"], "not a BioXen trace"),
+    ];
+    for (args, message) in cases {
+        let o = bioxen(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(message), "{args:?}: {}", stderr(&o));
+    }
+    assert!(!png.exists());
+}
