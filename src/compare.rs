@@ -28,6 +28,10 @@ pub struct PolicySummary {
     pub worst_demand_met: Estimate,
     /// Starved VM-ticks per run.
     pub starved_ticks: Estimate,
+    /// Jain's index over weighted dominant shares (what DRF equalises).
+    pub jain_dominant: Estimate,
+    /// Ribosomes granted / offered.
+    pub ribosome_utilisation: Estimate,
 }
 
 /// Two-sided 97.5 % quantiles of Student's t for 1–30 degrees of freedom (standard
@@ -72,6 +76,8 @@ pub fn summarise(rows: &[Row]) -> Vec<PolicySummary> {
                 jain_fairness: metric(&|r| r.jain_fairness),
                 worst_demand_met: metric(&|r| r.worst_demand_met),
                 starved_ticks: metric(&|r| r.vms.iter().map(|v| v.starved_ticks).sum::<u64>() as f64),
+                jain_dominant: metric(&|r| r.jain_dominant),
+                ribosome_utilisation: metric(&|r| r.ribosome_utilisation),
                 policy: p,
             }
         })

@@ -11,6 +11,12 @@
 //! - **jain_fairness**: Jain's index over the VMs' demand_met, (Σx)² / (n Σx²), from 1/n
 //!   (one VM gets everything) to 1 (equal shares) (Jain, Chiu & Hawe 1984, DEC-TR-301).
 //! - **worst_demand_met**: the smallest demand_met of any VM that ran.
+//! - **dominant_share**: a VM's largest share of a pool over the run, max(Σ its ATP /
+//!   Σ ATP offered, Σ its ribosomes / Σ ribosomes offered) — what DRF equalises (Ghodsi et
+//!   al. 2011); **jain_dominant** is Jain's index over the VMs' dominant shares divided by
+//!   their weights.
+//! - **atp_utilisation**, **ribosome_utilisation**: all VMs' grants over the pools offered,
+//!   summed over the run: how much of the guests' share the policy handed out.
 //!
 //! Only VMs that ran at least one tick count in the run metrics.
 
@@ -36,6 +42,8 @@ pub struct VmMetrics {
     pub divisions: u32,
     /// Mean doubling time in minutes, if the VM divided.
     pub mean_doubling_minutes: Option<f64>,
+    /// Largest share of a pool (ATP or ribosomes) over the run.
+    pub dominant_share: f64,
 }
 
 /// A run's metrics.
@@ -45,6 +53,12 @@ pub struct RunMetrics {
     pub jain_fairness: f64,
     /// Smallest demand_met.
     pub worst_demand_met: f64,
+    /// Jain's index over dominant shares per unit weight.
+    pub jain_dominant: f64,
+    /// ATP granted / ATP offered.
+    pub atp_utilisation: f64,
+    /// Ribosomes granted / ribosomes offered.
+    pub ribosome_utilisation: f64,
     /// Proteins completed by all VMs.
     pub proteins_total: u64,
     /// Per VM, in id order.
@@ -65,6 +79,8 @@ pub fn jain(xs: &[f64]) -> f64 {
 /// The metrics of `sim` as it stands (normally finished).
 pub fn of(sim: &Simulation) -> RunMetrics {
     let tick_minutes = sim.scenario().tick_seconds / 60.0;
+    let offered = sim.state().hypervisor.offered;
+    let share = |part: u64, whole: u64| if whole == 0 { 0.0 } else { part as f64 / whole as f64 };
     let vms: Vec<VmMetrics> = sim
         .scenario()
         .vms
@@ -83,6 +99,7 @@ pub fn of(sim: &Simulation) -> RunMetrics {
                 divisions: s.divisions,
                 mean_doubling_minutes: (s.divisions > 0)
                     .then(|| s.cycle_ticks_total as f64 / f64::from(s.divisions) * tick_minutes),
+                dominant_share: share(s.granted.atp, offered.atp).max(share(s.granted.ribosomes, offered.ribosomes)),
             }
         })
         .collect();
@@ -94,8 +111,22 @@ pub fn of(sim: &Simulation) -> RunMetrics {
         .filter(|(vm, _)| vm.stats.running_ticks > 0)
         .map(|(_, m)| m.demand_met)
         .collect();
+    let weighted_dominant: Vec<f64> = sim
+        .state()
+        .vms
+        .iter()
+        .zip(&vms)
+        .zip(&sim.state().allocations)
+        .filter(|((vm, _), _)| vm.stats.running_ticks > 0)
+        .map(|((_, m), a)| m.dominant_share / f64::from(a.weight.max(1)))
+        .collect();
+    let granted =
+        bioxen_engine::resources::Resources::sum(&sim.state().vms.iter().map(|v| v.stats.granted).collect::<Vec<_>>());
     RunMetrics {
         jain_fairness: jain(&ran),
+        jain_dominant: jain(&weighted_dominant),
+        atp_utilisation: share(granted.atp, offered.atp),
+        ribosome_utilisation: share(granted.ribosomes, offered.ribosomes),
         worst_demand_met: ran.iter().copied().fold(1.0, f64::min),
         proteins_total: vms.iter().map(|v| v.proteins).sum(),
         vms,

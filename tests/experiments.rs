@@ -9,7 +9,14 @@ fn compare_ranks_every_policy_with_intervals_and_draws_a_chart() {
     let dir = tempfile::tempdir().unwrap();
     let chart = dir.path().join("c.svg");
     let o = bioxen(&[
-        "compare", "scenarios/contention.toml", "--seeds", "0..4", "--policies", "all", "--json", "--plot",
+        "compare",
+        "scenarios/contention.toml",
+        "--seeds",
+        "0..4",
+        "--policies",
+        "all",
+        "--json",
+        "--plot",
         chart.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -39,7 +46,9 @@ fn plot_draws_every_vm_and_the_timeline() {
     let o = bioxen(&["plot", trace.to_str().unwrap(), "--out", chart.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
     let svg = fs::read_to_string(&chart).unwrap();
-    for label in ["coli-big", "syn3a-d", "pause minimal-1", "resume minimal-1", "simulated time (minutes)", "ATP granted"] {
+    for label in
+        ["coli-big", "syn3a-d", "pause minimal-1", "resume minimal-1", "simulated time (minutes)", "ATP granted"]
+    {
         assert!(svg.contains(label), "chart lacks `{label}`");
     }
 }
@@ -49,7 +58,10 @@ fn chart_and_axis_errors_are_bad_input() {
     let dir = tempfile::tempdir().unwrap();
     let png = dir.path().join("c.png");
     let cases: [(&[&str], &str); 3] = [
-        (&["compare", "scenarios/quickstart.toml", "--seeds", "0..2", "--plot", png.to_str().unwrap()], "charts are written as .svg"),
+        (
+            &["compare", "scenarios/quickstart.toml", "--seeds", "0..2", "--plot", png.to_str().unwrap()],
+            "charts are written as .svg",
+        ),
         (&["compare", "scenarios/quickstart.toml", "--seeds", "9..1"], "the range is empty"),
         (&["plot", "scenarios/quickstart.toml", "--out", "x.svg"], "not a BioXen trace"),
     ];

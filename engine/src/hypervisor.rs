@@ -20,6 +20,9 @@ pub struct Hypervisor {
     /// The scheduler's stream.
     #[serde(with = "serde_stream")]
     pub rng: Stream,
+    /// Pools offered to the guests, summed over the ticks run (for utilisation metrics;
+    /// part of the state, not of any record).
+    pub offered: Resources,
 }
 
 impl Hypervisor {
@@ -29,6 +32,7 @@ impl Hypervisor {
             atp_store: scenario.chassis.atp_store_max,
             policy: AnyPolicy::new(scenario.policy, scenario.policy_params),
             rng: scheduler_stream(scenario.seed),
+            offered: Resources::ZERO,
         }
     }
 
@@ -38,11 +42,13 @@ impl Hypervisor {
         let produced = (chassis.atp_per_s as f64 * tick_seconds).floor() as u64;
         self.atp_store = self.atp_store.saturating_add(produced).min(chassis.atp_store_max);
         let share = |amount: u64, reserve: f64| (amount as f64 * (1.0 - reserve)).floor() as u64;
-        Resources {
+        let pool = Resources {
             atp: share(self.atp_store, chassis.reserve_fraction),
             ribosomes: share(chassis.ribosomes, chassis.ribosome_reserve_fraction),
             rnap: share(chassis.rnap, chassis.reserve_fraction),
-        }
+        };
+        self.offered += pool;
+        pool
     }
 
     /// Rations `pool` among the running VMs: `demands[i]` is VM `i`'s demand if it runs.

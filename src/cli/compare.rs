@@ -41,8 +41,10 @@ pub fn compare(a: CompareArgs) -> anyhow::Result<ExitCode> {
             "policy",
             "runs",
             "proteins made",
-            "Jain fairness",
+            "Jain (demand met)",
+            "Jain (dominant share)",
             "worst VM demand met",
+            "ribosome utilisation",
             "starved VM-ticks",
         ]);
         for (i, s) in summaries.iter().enumerate() {
@@ -52,7 +54,9 @@ pub fn compare(a: CompareArgs) -> anyhow::Result<ExitCode> {
                 s.runs.to_string(),
                 cell(s.proteins_total, 0),
                 cell(s.jain_fairness, 3),
+                cell(s.jain_dominant, 3),
                 cell(s.worst_demand_met, 3),
+                cell(s.ribosome_utilisation, 3),
                 cell(s.starved_ticks, 1),
             ]);
         }

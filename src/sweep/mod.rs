@@ -46,6 +46,12 @@ pub struct Row {
     pub jain_fairness: f64,
     /// Smallest demand met.
     pub worst_demand_met: f64,
+    /// Jain's index over weighted dominant shares.
+    pub jain_dominant: f64,
+    /// ATP granted / offered.
+    pub atp_utilisation: f64,
+    /// Ribosomes granted / offered.
+    pub ribosome_utilisation: f64,
     /// Per-VM metrics, in id order.
     pub vms: Vec<VmMetrics>,
     /// Wall-clock seconds (the one column that varies between identical sweeps).
@@ -213,6 +219,9 @@ fn run_one(text: &str, file: &str, base: &Path, sets: &[SetAxis], r: &RunSpec) -
         proteins_total: m.proteins_total,
         jain_fairness: m.jain_fairness,
         worst_demand_met: m.worst_demand_met,
+        jain_dominant: m.jain_dominant,
+        atp_utilisation: m.atp_utilisation,
+        ribosome_utilisation: m.ribosome_utilisation,
         vms: m.vms,
         elapsed_seconds: started.elapsed().as_secs_f64(),
     })
@@ -286,13 +295,32 @@ pub fn write_results(out: &Path, rows: &[Row], sets: &[SetAxis]) -> Result<(), S
     write_atomically(&csv, |w| write_csv(w, rows, sets)).map_err(|e| io(&csv, e))
 }
 
-const VM_COLUMNS: [&str; 7] =
-    ["proteins", "atp_granted", "ribosome_ticks", "demand_met", "starved_ticks", "divisions", "mean_doubling_minutes"];
+const VM_COLUMNS: [&str; 8] = [
+    "proteins",
+    "atp_granted",
+    "ribosome_ticks",
+    "demand_met",
+    "starved_ticks",
+    "divisions",
+    "mean_doubling_minutes",
+    "dominant_share",
+];
 
 fn write_csv(w: &mut dyn Write, rows: &[Row], sets: &[SetAxis]) -> std::io::Result<()> {
     let mut header: Vec<String> = ["run", "seed", "policy"].map(String::from).to_vec();
     header.extend(sets.iter().map(|s| s.key.clone()));
-    header.extend(["digest", "proteins_total", "jain_fairness", "worst_demand_met"].map(String::from));
+    header.extend(
+        [
+            "digest",
+            "proteins_total",
+            "jain_fairness",
+            "worst_demand_met",
+            "jain_dominant",
+            "atp_utilisation",
+            "ribosome_utilisation",
+        ]
+        .map(String::from),
+    );
     if let Some(first) = rows.first() {
         for vm in &first.vms {
             header.extend(VM_COLUMNS.iter().map(|c| format!("{}.{c}", vm.id)));
@@ -308,6 +336,9 @@ fn write_csv(w: &mut dyn Write, rows: &[Row], sets: &[SetAxis]) -> std::io::Resu
             r.proteins_total.to_string(),
             r.jain_fairness.to_string(),
             r.worst_demand_met.to_string(),
+            r.jain_dominant.to_string(),
+            r.atp_utilisation.to_string(),
+            r.ribosome_utilisation.to_string(),
         ]);
         for vm in &r.vms {
             cells.extend([
@@ -318,6 +349,7 @@ fn write_csv(w: &mut dyn Write, rows: &[Row], sets: &[SetAxis]) -> std::io::Resu
                 vm.starved_ticks.to_string(),
                 vm.divisions.to_string(),
                 vm.mean_doubling_minutes.map_or(String::new(), |m| m.to_string()),
+                vm.dominant_share.to_string(),
             ]);
         }
         cells.push(r.elapsed_seconds.to_string());
