@@ -409,3 +409,19 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Vec<Row>, SweepError> {
     write_results(out, &rows, &manifest.sets)?;
     Ok(rows)
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    proptest! {
+        /// `--resume` and `sweep-merge` read rows back from JSON; their floats must come
+        /// back bit for bit or the merged results differ from a single sweep's in the last
+        /// digit (serde_json's `float_roundtrip`).
+        #[test]
+        fn floats_survive_the_json_round_trip(x in any::<f64>().prop_filter("finite", |x| x.is_finite())) {
+            let back: f64 = serde_json::from_str(&serde_json::to_string(&x).unwrap()).unwrap();
+            prop_assert_eq!(back.to_bits(), x.to_bits());
+        }
+    }
+}
