@@ -17,9 +17,7 @@ pub fn compare(a: CompareArgs) -> anyhow::Result<ExitCode> {
     let sets = a.set.iter().map(|s| arg(plan::parse_set(s))).collect::<anyhow::Result<Vec<_>>>()?;
     if let Some(p) = &a.plot {
         // Refuse a bad chart path before minutes of runs, not after.
-        if p.extension().and_then(|e| e.to_str()) != Some("svg") {
-            return Err(bioxen::BadPlot(format!("{}: charts are written as .svg", p.display())).into());
-        }
+        bioxen::plot::format_of(p)?;
     }
     let runs = arg(plan::plan(&seeds, &policies, &sets))?;
     let rows =
@@ -81,9 +79,7 @@ pub fn compare(a: CompareArgs) -> anyhow::Result<ExitCode> {
 const PLOT_TICKS_MAX: usize = 1_000_000;
 
 pub fn plot(a: PlotArgs) -> anyhow::Result<ExitCode> {
-    if a.out.extension().and_then(|e| e.to_str()) != Some("svg") {
-        return Err(bioxen::BadPlot(format!("{}: charts are written as .svg", a.out.display())).into());
-    }
+    bioxen::plot::format_of(&a.out)?;
     let mut trace = TraceReader::open(&a.trace)?;
     let mut records = Vec::new();
     while let Ok(r) = trace.next_tick()? {

@@ -74,8 +74,8 @@ struct CompareArgs {
     /// Runs in parallel [default: all cores].
     #[arg(long)]
     jobs: Option<usize>,
-    /// Also draw the comparison to this .svg file.
-    #[arg(long, value_name = "FILE.svg")]
+    /// Also draw the comparison to this file (.svg or .png).
+    #[arg(long, value_name = "FILE")]
     plot: Option<PathBuf>,
     /// Print JSON instead of the table.
     #[arg(long)]
@@ -86,8 +86,8 @@ struct CompareArgs {
 struct PlotArgs {
     /// A trace written by `run --trace`.
     trace: PathBuf,
-    /// The chart (.svg).
-    #[arg(long, value_name = "FILE.svg")]
+    /// The chart (.svg or .png).
+    #[arg(long, value_name = "FILE")]
     out: PathBuf,
 }
 
