@@ -65,8 +65,14 @@ pub struct RunMetrics {
     pub vms: Vec<VmMetrics>,
 }
 
-fn ratio(part: u64, whole: u64) -> f64 {
-    if whole == 0 { 1.0 } else { part as f64 / whole as f64 }
+/// Granted over demanded: 1 when nothing was asked.
+pub fn demand_ratio(granted: u64, demanded: u64) -> f64 {
+    if demanded == 0 { 1.0 } else { granted as f64 / demanded as f64 }
+}
+
+/// Mean length of the completed cell cycles in minutes, if the VM divided.
+pub fn mean_doubling_minutes(stats: &bioxen_engine::vm::VmStats, tick_seconds: f64) -> Option<f64> {
+    (stats.divisions > 0).then(|| stats.cycle_ticks_total as f64 / f64::from(stats.divisions) * tick_seconds / 60.0)
 }
 
 /// Jain's fairness index of `xs` (1 for an empty or all-zero list).
@@ -78,7 +84,6 @@ pub fn jain(xs: &[f64]) -> f64 {
 
 /// The metrics of `sim` as it stands (normally finished).
 pub fn of(sim: &Simulation) -> RunMetrics {
-    let tick_minutes = sim.scenario().tick_seconds / 60.0;
     let offered = sim.state().hypervisor.offered;
     let share = |part: u64, whole: u64| if whole == 0 { 0.0 } else { part as f64 / whole as f64 };
     let vms: Vec<VmMetrics> = sim
@@ -94,11 +99,11 @@ pub fn of(sim: &Simulation) -> RunMetrics {
                 atp_granted: s.granted.atp,
                 ribosome_ticks: s.granted.ribosomes,
                 demand_met: 0.5
-                    * (ratio(s.granted.atp, s.demanded.atp) + ratio(s.granted.ribosomes, s.demanded.ribosomes)),
+                    * (demand_ratio(s.granted.atp, s.demanded.atp)
+                        + demand_ratio(s.granted.ribosomes, s.demanded.ribosomes)),
                 starved_ticks: s.starved_ticks,
                 divisions: s.divisions,
-                mean_doubling_minutes: (s.divisions > 0)
-                    .then(|| s.cycle_ticks_total as f64 / f64::from(s.divisions) * tick_minutes),
+                mean_doubling_minutes: mean_doubling_minutes(s, sim.scenario().tick_seconds),
                 dominant_share: share(s.granted.atp, offered.atp).max(share(s.granted.ribosomes, offered.ribosomes)),
             }
         })

@@ -1,5 +1,6 @@
 //! Run summaries: the table a person reads and the JSON other tools parse.
 
+use crate::metrics;
 use bioxen_engine::record::hex;
 use bioxen_engine::sim::Simulation;
 use serde::Serialize;
@@ -56,15 +57,10 @@ pub struct RunSummary {
     pub vms: Vec<VmSummary>,
 }
 
-fn ratio(part: u64, whole: u64) -> f64 {
-    if whole == 0 { 1.0 } else { part as f64 / whole as f64 }
-}
-
 /// Summarises a finished (or paused) simulation. `vm_ticks` and `elapsed_seconds` are the
 /// work this process did, for the throughput figure.
 pub fn summarise(sim: &Simulation, vm_ticks: u64, elapsed_seconds: f64) -> RunSummary {
     let scenario = sim.scenario();
-    let tick_minutes = scenario.tick_seconds / 60.0;
     let vms = scenario
         .vms
         .iter()
@@ -80,12 +76,11 @@ pub fn summarise(sim: &Simulation, vm_ticks: u64, elapsed_seconds: f64) -> RunSu
                 ribosome_ticks: s.granted.ribosomes,
                 rnap_ticks: s.granted.rnap,
                 divisions: s.divisions,
-                mean_doubling_minutes: (s.divisions > 0)
-                    .then(|| s.cycle_ticks_total as f64 / f64::from(s.divisions) * tick_minutes),
+                mean_doubling_minutes: metrics::mean_doubling_minutes(s, scenario.tick_seconds),
                 starved_ticks: s.starved_ticks,
                 running_ticks: s.running_ticks,
-                atp_demand_met: ratio(s.granted.atp, s.demanded.atp),
-                ribosome_demand_met: ratio(s.granted.ribosomes, s.demanded.ribosomes),
+                atp_demand_met: metrics::demand_ratio(s.granted.atp, s.demanded.atp),
+                ribosome_demand_met: metrics::demand_ratio(s.granted.ribosomes, s.demanded.ribosomes),
             }
         })
         .collect();
