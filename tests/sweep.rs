@@ -129,7 +129,8 @@ fn a_killed_sweep_resumes_with_no_missing_and_no_duplicated_rows() {
 fn bad_axes_are_clear_errors_with_status_2() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("o");
-    let cases: [(&[&str], &str); 9] = [
+    let cases: [(&[&str], &str); 10] = [
+        (&["--seeds", "0..2", "--set", "simulation.seed=5"], "use --seeds and --policies"),
         (&["--seeds", "5..5"], "--seeds 5..5: the range is empty"),
         (&["--seeds", "1,x"], "--seeds: `x` is not a non-negative integer"),
         (&["--seeds", "0..2", "--policies", "fair,best"], "--policies: unknown policy `best`"),

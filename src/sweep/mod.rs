@@ -379,6 +379,14 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Vec<Row>, SweepError> {
             .into());
         }
         for (run, row) in read_rows(&dir.join("results.jsonl"))? {
+            if run >= m.runs_total {
+                return Err(SweepArgError(format!(
+                    "{}: run {run} is outside the plan's {} runs",
+                    dir.display(),
+                    m.runs_total
+                ))
+                .into());
+            }
             if let Some(existing) = rows.get(&run)
                 && existing.digest != row.digest
             {
@@ -391,6 +399,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Vec<Row>, SweepError> {
     let Some(mut manifest) = manifest else {
         return Err(SweepArgError("sweep-merge needs at least one directory".into()).into());
     };
+    // Every run is < runs_total (checked above), so this cannot underflow.
     let missing = manifest.runs_total - rows.len();
     if missing > 0 {
         return Err(SweepArgError(format!(

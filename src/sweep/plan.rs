@@ -87,6 +87,9 @@ pub fn parse_set(text: &str) -> Result<SetAxis, SweepArgError> {
             "--set {text}: the key must be vm.<id>.<field>, chassis.<field> or simulation.<field>"
         )));
     }
+    if matches!(parts.as_slice(), ["simulation", "seed" | "policy"]) {
+        return Err(bad(format!("--set {text}: seeds and policies are axes of their own: use --seeds and --policies")));
+    }
     let values: Vec<String> = values.split(',').map(|v| v.trim().to_string()).collect();
     if values.iter().any(String::is_empty) {
         return Err(bad(format!("--set {text}: an empty value")));
