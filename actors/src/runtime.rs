@@ -255,15 +255,14 @@ fn build(scenario: Arc<Scenario>, programs: Vec<Arc<Program>>, state: SimState, 
                 .map(|(i, (vm, program))| {
                     let relay = &s.relays[s.relay_of[i]];
                     let worker = &workers[s.relay_of[i]];
-                    let (advanced, failures) = (relay.clone().recipient(), relay.clone().recipient());
+                    let relay = relay.clone();
                     let tick_seconds = scenario.tick_seconds;
                     VmActor::start_in_arbiter(&worker.handle(), move |_| VmActor {
                         index: i as u32,
                         vm,
                         program,
                         tick_seconds,
-                        relay: advanced,
-                        failures,
+                        relay,
                         fail_next_grant: false,
                     })
                 })

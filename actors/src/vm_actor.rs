@@ -1,7 +1,8 @@
 //! One VM: its engine state, its program and its random stream, advanced on each grant.
 
 use crate::messages::{Advanced, FailNextGrant, Failed, Grant, TakeVm};
-use actix::{Actor, Context, Handler, Recipient};
+use crate::relay::{Collect, Relay, file_report};
+use actix::{Actor, Addr, Context, Handler};
 use bioxen_engine::program::Program;
 use bioxen_engine::record::VmRecord;
 use bioxen_engine::vm::Vm;
@@ -18,10 +19,8 @@ pub struct VmActor {
     pub program: Arc<Program>,
     /// Simulated seconds per tick.
     pub tick_seconds: f64,
-    /// Where to report (this arbiter's relay, which batches reports to the scheduler).
-    pub relay: Recipient<Advanced>,
-    /// Where to report a failure.
-    pub failures: Recipient<Failed>,
+    /// This arbiter's relay: reports go to its inbox, and the last one of a batch tells it.
+    pub relay: Addr<Relay>,
     /// Set by [`FailNextGrant`].
     pub fail_next_grant: bool,
 }
@@ -53,16 +52,19 @@ impl Handler<Grant> for VmActor {
             vm.refresh_demand(program, tick_seconds);
             (VmRecord::of(index as usize, vm, Some(g.demand), Some(g.grant)), vm.next_demand())
         }));
-        match outcome {
-            Ok((record, next_demand)) => self.relay.do_send(Advanced { tick: g.tick, record, next_demand }),
+        let report = match outcome {
+            Ok((record, next_demand)) => Ok(Advanced { tick: g.tick, record, next_demand }),
             Err(panic) => {
                 let message = panic
                     .downcast_ref::<&str>()
                     .map(|s| s.to_string())
                     .or_else(|| panic.downcast_ref::<String>().cloned())
                     .unwrap_or_else(|| "panic".into());
-                self.failures.do_send(Failed { tick: g.tick, vm: index, message });
+                Err(Failed { tick: g.tick, vm: index, message })
             }
+        };
+        if file_report(g.tick, report) {
+            self.relay.do_send(Collect { tick: g.tick });
         }
     }
 }
