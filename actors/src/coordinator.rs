@@ -10,7 +10,7 @@ use bioxen_engine::lifecycle::Lifecycle;
 use bioxen_engine::record::{TickRecord, VmRecord, digest_chain};
 use bioxen_engine::resources::Resources;
 use bioxen_engine::scenario::{Allocation, Scenario};
-use bioxen_engine::sim::apply_due_events;
+use bioxen_engine::sim::{apply_due_events, apply_transition};
 use crossbeam_channel::Sender;
 use std::sync::Arc;
 
@@ -188,20 +188,12 @@ impl Handler<Command> for Coordinator {
     type Result = ();
 
     fn handle(&mut self, m: Command, _: &mut Context<Self>) {
-        let result = match self.clock.lifecycles.get(m.vm).copied() {
-            None => Err(ActorError::Protocol(format!("no VM with index {}", m.vm))),
-            Some(state) => match state.after(m.transition) {
-                Some(next) => {
-                    self.clock.lifecycles[m.vm] = next;
-                    self.running = running_of(&self.clock.lifecycles);
-                    Ok(())
-                }
-                None => Err(ActorError::Lifecycle(bioxen_engine::lifecycle::LifecycleError {
-                    vm: self.scenario.vms[m.vm].id.clone(),
-                    state,
-                    transition: m.transition,
-                })),
-            },
+        let result = if m.vm >= self.clock.lifecycles.len() {
+            Err(ActorError::Protocol(format!("no VM with index {}", m.vm)))
+        } else {
+            apply_transition(&self.scenario, self.clock.lifecycles.as_mut_slice(), m.vm, m.transition)
+                .map(|()| self.running = running_of(&self.clock.lifecycles))
+                .map_err(ActorError::Lifecycle)
         };
         let _ = m.reply.send(result);
     }

@@ -21,9 +21,9 @@ pub struct Grant {
     pub grant: Resources,
 }
 
-/// VM → scheduler: I advanced; here is my record, and my demand for my next running tick.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Message)]
-#[rtype(result = "()")]
+/// A VM's report: it advanced; its record, and its demand for its next running tick. Filed
+/// in its arbiter's inbox and carried to the scheduler in a `ReportBatch`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Advanced {
     /// The tick.
     pub tick: u64,
@@ -33,9 +33,8 @@ pub struct Advanced {
     pub next_demand: Resources,
 }
 
-/// VM → scheduler: advancing failed (a panic inside the VM).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Message)]
-#[rtype(result = "()")]
+/// A VM's report that advancing failed (a panic inside the VM), carried like [`Advanced`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Failed {
     /// The tick.
     pub tick: u64,

@@ -185,14 +185,7 @@ impl Simulation {
 
     /// Applies a lifecycle transition to VM `vm` now (between ticks).
     pub fn transition(&mut self, vm: usize, t: Transition) -> Result<(), LifecycleError> {
-        let state = self.state.vms[vm].lifecycle;
-        let next = state.after(t).ok_or_else(|| LifecycleError {
-            vm: self.scenario.vms[vm].id.clone(),
-            state,
-            transition: t,
-        })?;
-        self.state.vms[vm].lifecycle = next;
-        Ok(())
+        apply_transition(&self.scenario, self.state.vms.as_mut_slice(), vm, t)
     }
 
     /// Runs one tick and returns its record.
@@ -294,6 +287,23 @@ impl Lifecycles for [Lifecycle] {
     }
 }
 
+/// Moves VM `vm` through transition `t`, or says why it cannot, naming the VM and its
+/// state. The one place a lifecycle changes, for every runtime and for direct commands.
+pub fn apply_transition(
+    scenario: &Scenario,
+    lifecycles: &mut (impl Lifecycles + ?Sized),
+    vm: usize,
+    t: Transition,
+) -> Result<(), LifecycleError> {
+    let state = lifecycles.lifecycle_mut(vm);
+    *state = state.after(t).ok_or_else(|| LifecycleError {
+        vm: scenario.vms[vm].id.clone(),
+        state: *state,
+        transition: t,
+    })?;
+    Ok(())
+}
+
 /// Applies the timeline events due at `tick` (those not yet applied, in scenario order),
 /// advancing `next_event`: transitions change `lifecycles`, `set` events `allocations`.
 /// The one definition of the timeline, for every runtime.
@@ -311,11 +321,7 @@ pub fn apply_due_events(
         let vm = event.vm as usize;
         match event.action {
             Action::Lifecycle(t) => {
-                let state = lifecycles.lifecycle_mut(vm);
-                *state = state.after(t).ok_or_else(|| SimError::Lifecycle {
-                    tick,
-                    source: LifecycleError { vm: scenario.vms[vm].id.clone(), state: *state, transition: t },
-                })?;
+                apply_transition(scenario, lifecycles, vm, t).map_err(|source| SimError::Lifecycle { tick, source })?
             }
             Action::Set(change) => change.apply(&mut allocations[vm]),
         }

@@ -13,6 +13,7 @@ pub mod plan;
 use crate::metrics::{self, VmMetrics};
 use bioxen_engine::codec::write_atomically;
 use bioxen_engine::record::hex;
+use bioxen_engine::scenario::Scenario;
 use bioxen_engine::sim::Simulation;
 use plan::{RunSpec, SetAxis, SweepArgError};
 use rayon::prelude::*;
@@ -131,15 +132,8 @@ fn io(path: &Path, e: impl std::fmt::Display) -> SweepError {
 pub fn run(sweep: &Sweep, progress: impl Fn(usize, usize) + Sync) -> Result<Vec<Row>, SweepError> {
     let text = std::fs::read_to_string(&sweep.scenario).map_err(|e| io(&sweep.scenario, e))?;
     let file = sweep.scenario.display().to_string();
-    let base = sweep.scenario.parent().unwrap_or(Path::new(".")).to_path_buf();
     let runs: Vec<RunSpec> = plan::plan(&sweep.seeds, &sweep.policies, &sweep.sets)?;
-    // Check every scenario the sweep will run before running any.
-    let mut combos_checked = std::collections::BTreeSet::new();
-    for r in &runs {
-        if combos_checked.insert(r.set.clone()) {
-            plan::scenario_for(&text, &file, &base, &sweep.sets, r)?;
-        }
-    }
+    let scenarios = scenarios(&sweep.scenario, &text, &sweep.sets, &runs)?;
     let manifest = Manifest {
         format_version: MANIFEST_VERSION,
         engine_version: bioxen_engine::ENGINE_VERSION.to_string(),
@@ -162,7 +156,7 @@ pub fn run(sweep: &Sweep, progress: impl Fn(usize, usize) + Sync) -> Result<Vec<
     let new_rows: Vec<Row> = todo
         .par_iter()
         .map(|r| -> Result<Row, SweepError> {
-            let row = run_one(&text, &file, &base, &sweep.sets, r)?;
+            let row = run_one(&scenarios[&r.set], &sweep.sets, r)?;
             let mut line = serde_json::to_string(&row).map_err(|e| SweepError::Io(e.to_string()))?;
             line.push('\n');
             // One write per row on an append-only file: a crash leaves whole rows and at
@@ -189,24 +183,40 @@ pub fn run_in_memory(
     progress: impl Fn(usize, usize) + Sync,
 ) -> Result<Vec<Row>, SweepError> {
     let text = std::fs::read_to_string(scenario).map_err(|e| io(scenario, e))?;
-    let file = scenario.display().to_string();
-    let base = scenario.parent().unwrap_or(Path::new(".")).to_path_buf();
-    for r in runs {
-        plan::scenario_for(&text, &file, &base, sets, r)?;
-    }
+    let scenarios = scenarios(scenario, &text, sets, runs)?;
     let finished = std::sync::atomic::AtomicUsize::new(0);
     runs.par_iter()
         .map(|r| {
-            let row = run_one(&text, &file, &base, sets, r);
+            let row = run_one(&scenarios[&r.set], sets, r);
             progress(finished.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, runs.len());
             row
         })
         .collect()
 }
 
-fn run_one(text: &str, file: &str, base: &Path, sets: &[SetAxis], r: &RunSpec) -> Result<Row, SweepError> {
+/// Each `--set` combination's scenario, parsed and checked once, before any run: a bad
+/// value fails the sweep up front, and no run re-parses TOML or re-reads a genome file.
+fn scenarios(
+    path: &Path,
+    text: &str,
+    sets: &[SetAxis],
+    runs: &[RunSpec],
+) -> Result<BTreeMap<Vec<String>, Scenario>, SweepError> {
+    let file = path.display().to_string();
+    let base = path.parent().unwrap_or(Path::new("."));
+    let mut out = BTreeMap::new();
+    for r in runs {
+        if !out.contains_key(&r.set) {
+            out.insert(r.set.clone(), plan::scenario_for(text, &file, base, sets, r)?);
+        }
+    }
+    Ok(out)
+}
+
+fn run_one(scenario: &Scenario, sets: &[SetAxis], r: &RunSpec) -> Result<Row, SweepError> {
     let started = Instant::now();
-    let scenario = plan::scenario_for(text, file, base, sets, r)?;
+    let mut scenario = scenario.clone();
+    (scenario.seed, scenario.policy) = (r.seed, r.policy);
     let mut sim = Simulation::new(scenario);
     let digest = sim.run(|_, _| {}).map_err(|e| SweepError::Io(format!("run {}: {e}", r.run)))?;
     let m = metrics::of(&sim);
