@@ -2,13 +2,11 @@
 //! and turns the scheduler's reports into the engine's tick record and digest.
 
 use crate::ActorError;
-use crate::messages::{StartTick, TickDone};
+use crate::messages::{Block, Fault, StartTick, TickDone};
 use crate::scheduler_actor::SchedulerActor;
 use actix::{Actor, Addr, Context, Handler, Message};
-use bioxen_engine::codec;
 use bioxen_engine::lifecycle::Lifecycle;
-use bioxen_engine::record::{TickRecord, VmRecord, digest_chain};
-use bioxen_engine::resources::Resources;
+use bioxen_engine::record::{TickRecord, digest_chain_pieces};
 use bioxen_engine::scenario::{Allocation, Scenario};
 use bioxen_engine::sim::{apply_due_events, apply_transition};
 use crossbeam_channel::Sender;
@@ -36,21 +34,19 @@ pub struct Clock {
 pub struct Coordinator {
     scenario: Arc<Scenario>,
     clock: Clock,
-    running: Arc<Vec<bool>>,
-    /// Each VM's latest record: what a VM that does not run this tick reports (its cell
-    /// cannot change while it does not run).
-    latest: Vec<VmRecord>,
+    /// The lifecycles as the actors see them this tick (a copy of the clock's, shared).
+    lifecycles: Arc<Vec<Lifecycle>>,
     scheduler: Option<Addr<SchedulerActor>>,
     reply: Option<Sender<StepResult>>,
-    /// Reused encoding buffer for the digest.
-    bytes: Vec<u8>,
+    /// Reused encoding buffer for the record's head.
+    head_bytes: Vec<u8>,
 }
 
 impl Coordinator {
-    /// A coordinator at `clock`, with each VM's current record.
-    pub fn new(scenario: Arc<Scenario>, clock: Clock, latest: Vec<VmRecord>) -> Coordinator {
-        let running = running_of(&clock.lifecycles);
-        Coordinator { scenario, clock, running, latest, scheduler: None, reply: None, bytes: Vec::new() }
+    /// A coordinator at `clock`.
+    pub fn new(scenario: Arc<Scenario>, clock: Clock) -> Coordinator {
+        let lifecycles = Arc::new(clock.lifecycles.clone());
+        Coordinator { scenario, clock, lifecycles, scheduler: None, reply: None, head_bytes: Vec::new() }
     }
 
     /// Connects the scheduler (created after the coordinator, which it reports to).
@@ -64,29 +60,21 @@ impl Coordinator {
         }
     }
 
-    fn assemble(&mut self, head: TickRecord, records: Vec<VmRecord>) -> Result<TickRecord, ActorError> {
-        let mut reported = records.into_iter();
-        let mut vms = Vec::with_capacity(self.latest.len());
-        for (i, &state) in self.clock.lifecycles.iter().enumerate() {
-            if state == Lifecycle::Destroyed {
-                continue;
-            }
-            if self.running[i] {
-                let mut r = reported.next().filter(|r| r.vm as usize == i).ok_or_else(|| {
-                    ActorError::Protocol(format!("tick {}: no report from VM `{}`", head.tick, self.scenario.vms[i].id))
-                })?;
-                // The lifecycle mirror is authoritative: VM actors are never told of
-                // transitions, they only advance when granted.
-                r.state = state;
-                self.latest[i] = r;
-                vms.push(r);
-            } else {
-                let r = &mut self.latest[i];
-                (r.state, r.demand, r.grant) = (state, Resources::ZERO, Resources::ZERO);
-                vms.push(*r);
-            }
+    /// Chains the tick into the digest from its pieces — the head, then each block's
+    /// encoded records in VM order: the same bytes as the whole record's encoding — and
+    /// assembles the record.
+    fn complete(&mut self, head: TickRecord, blocks: Vec<Block>) -> (TickRecord, [u8; 32]) {
+        let vm_count = blocks.iter().map(|b| b.records.len()).sum();
+        self.head_bytes.clear();
+        TickRecord::encode_head_into(head.tick, head.pool, head.atp_store, vm_count, &mut self.head_bytes);
+        let mut vms = Vec::with_capacity(vm_count);
+        for b in &blocks {
+            vms.extend_from_slice(&b.records);
         }
-        Ok(TickRecord { vms, ..head })
+        let pieces = std::iter::once(self.head_bytes.as_slice()).chain(blocks.iter().map(|b| b.bytes.as_slice()));
+        self.clock.digest = digest_chain_pieces(&self.clock.digest, pieces);
+        self.clock.tick += 1;
+        (TickRecord { vms, ..head }, self.clock.digest)
     }
 }
 
@@ -123,9 +111,10 @@ impl Handler<Step> for Coordinator {
             if let Err(e) = applied {
                 return self.reply(Err(ActorError::Simulation(e)));
             }
-            self.running = running_of(&c.lifecycles);
+            self.lifecycles = Arc::new(c.lifecycles.clone());
         }
-        let start = StartTick { tick, running: self.running.clone(), allocations: self.clock.allocations.clone() };
+        let start =
+            StartTick { tick, lifecycles: self.lifecycles.clone(), allocations: self.clock.allocations.clone() };
         match &self.scheduler {
             Some(s) => s.do_send(start),
             None => self.reply(Err(ActorError::Protocol("no scheduler".into()))),
@@ -137,22 +126,23 @@ impl Handler<TickDone> for Coordinator {
     type Result = ();
 
     fn handle(&mut self, m: TickDone, _: &mut Context<Self>) {
-        let result = match m.records {
-            Err(f) => Err(ActorError::VmPanicked {
-                vm: self.scenario.vms.get(f.vm as usize).map_or_else(|| f.vm.to_string(), |v| v.id.clone()),
-                tick: f.tick,
-                message: f.message,
-            }),
-            Ok(records) => self.assemble(m.head, records),
+        let result = match m.blocks {
+            Err(Fault::Panicked(f)) => {
+                Err(ActorError::VmPanicked { vm: self.vm_name(f.vm), tick: f.tick, message: f.message })
+            }
+            Err(Fault::Silent { tick, vm }) => {
+                Err(ActorError::Protocol(format!("tick {tick}: no report from VM `{}`", self.vm_name(vm))))
+            }
+            Ok(blocks) => Ok(self.complete(m.head, blocks)),
         };
-        let result = result.map(|record| {
-            self.bytes.clear();
-            codec::encode_into(&record, &mut self.bytes);
-            self.clock.digest = digest_chain(&self.clock.digest, &self.bytes);
-            self.clock.tick += 1;
-            (record, self.clock.digest)
-        });
         self.reply(result);
+    }
+}
+
+impl Coordinator {
+    /// The id of VM `index`, for errors.
+    fn vm_name(&self, index: u32) -> String {
+        self.scenario.vms.get(index as usize).map_or_else(|| index.to_string(), |v| v.id.clone())
     }
 }
 
@@ -192,14 +182,9 @@ impl Handler<Command> for Coordinator {
             Err(ActorError::Protocol(format!("no VM with index {}", m.vm)))
         } else {
             apply_transition(&self.scenario, self.clock.lifecycles.as_mut_slice(), m.vm, m.transition)
-                .map(|()| self.running = running_of(&self.clock.lifecycles))
+                .map(|()| self.lifecycles = Arc::new(self.clock.lifecycles.clone()))
                 .map_err(ActorError::Lifecycle)
         };
         let _ = m.reply.send(result);
     }
-}
-
-/// Which VMs run, by index: what the scheduler is told each tick.
-fn running_of(lifecycles: &[Lifecycle]) -> Arc<Vec<bool>> {
-    Arc::new(lifecycles.iter().map(|&l| l == Lifecycle::Running).collect())
 }

@@ -2,6 +2,7 @@
 //! cross a wire to a remote `bioxen worker` unchanged.
 
 use actix::Message;
+use bioxen_engine::lifecycle::Lifecycle;
 use bioxen_engine::record::{TickRecord, VmRecord};
 use bioxen_engine::resources::Resources;
 use bioxen_engine::scenario::Allocation;
@@ -22,7 +23,7 @@ pub struct Grant {
 }
 
 /// A VM's report: it advanced; its record, and its demand for its next running tick. Filed
-/// in its arbiter's inbox and carried to the scheduler in a `ReportBatch`.
+/// in its arbiter's inbox, where the arbiter's relay collects it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Advanced {
     /// The tick.
@@ -44,26 +45,51 @@ pub struct Failed {
     pub message: String,
 }
 
-/// Coordinator → scheduler: start a tick with these VMs running under these allocations.
+/// Why a tick could not complete.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Fault {
+    /// A VM's biology panicked.
+    Panicked(Failed),
+    /// A running VM was granted but never reported (a broken protocol, not biology).
+    Silent {
+        /// The tick.
+        tick: u64,
+        /// The VM's index.
+        vm: u32,
+    },
+}
+
+/// One arbiter's share of a tick's record: the records of its contiguous block of VMs (all
+/// that are not destroyed, in VM order, idle ones included) and their canonical encoding,
+/// made on the arbiter's thread so that encoding runs in parallel like the VMs themselves.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Block {
+    /// The VM records.
+    pub records: Vec<VmRecord>,
+    /// Their encodings, concatenated: exactly the bytes they add to the record's encoding.
+    pub bytes: Vec<u8>,
+}
+
+/// Coordinator → scheduler: start a tick with these lifecycles and allocations.
 #[derive(Clone, Debug, Message)]
 #[rtype(result = "()")]
 pub struct StartTick {
     /// The tick.
     pub tick: u64,
-    /// Which VMs run this tick (indexed by VM).
-    pub running: Arc<Vec<bool>>,
+    /// Every VM's lifecycle this tick (the running ones are rationed).
+    pub lifecycles: Arc<Vec<Lifecycle>>,
     /// Every VM's allocation this tick.
     pub allocations: Arc<Vec<Allocation>>,
 }
 
-/// Scheduler → coordinator: every running VM has advanced.
+/// Scheduler → coordinator: every arbiter has reported.
 #[derive(Clone, Debug, Message)]
 #[rtype(result = "()")]
 pub struct TickDone {
-    /// The tick, its pools and the ATP store after it.
+    /// The tick, its pools and the ATP store after it (no VM records).
     pub head: TickRecord,
-    /// The running VMs' records, in VM order; or the first failure.
-    pub records: Result<Vec<VmRecord>, Failed>,
+    /// Each arbiter's block, in arbiter (hence VM) order; or the first fault.
+    pub blocks: Result<Vec<Block>, Fault>,
 }
 
 /// Fault injection: the VM panics on its next grant. For tests that a panic inside an

@@ -1,16 +1,25 @@
 //! One relay per arbiter: batches the grant fan-out and the reports, so that a tick
-//! crosses threads twice per arbiter instead of twice per VM.
+//! crosses threads twice per arbiter instead of twice per VM, and assembles and encodes
+//! its block of the tick's record on its own thread.
 //!
 //! Measured reasons: with 10,000 VMs, one cross-thread message each way per VM spent more
-//! time waking threads than advancing cells; and within an arbiter, an actix message
-//! costs ~1,500 instructions against ~4,000 for a VM's whole tick of biology. So each VM
-//! actor receives its own grant as a message, and files its report in the arbiter's
-//! thread-local inbox; the last VM of the batch sends the relay one `Collect`.
+//! time waking threads than advancing cells; within an arbiter, an actix message costs
+//! ~1,500 instructions against ~4,000 for a VM's whole tick of biology; and assembling and
+//! encoding every record on the coordinator's thread was serial work the engine does in
+//! parallel. So each VM actor receives its own grant as a message and files its report in
+//! the arbiter's thread-local inbox; the last VM of the batch sends the relay one
+//! `Collect`; the relay puts its block's records in VM order, encodes them and sends the
+//! scheduler one `ReportBatch`.
 
-use crate::messages::{Advanced, Failed, Grant};
+use crate::messages::{Advanced, Block, Failed, Fault, Grant};
 use crate::vm_actor::VmActor;
 use actix::{Actor, Addr, Context, Handler, Message, Recipient};
+use bioxen_engine::codec;
+use bioxen_engine::lifecycle::Lifecycle;
+use bioxen_engine::record::VmRecord;
+use bioxen_engine::resources::Resources;
 use std::cell::RefCell;
+use std::sync::Arc;
 
 thread_local! {
     /// This arbiter's reports for the tick in progress. VM actors and their relay share a
@@ -44,7 +53,8 @@ pub struct Collect {
     pub tick: u64,
 }
 
-/// Scheduler → relay: this tick's grants for the relay's VMs, in VM order.
+/// Scheduler → relay: this tick's grants for the relay's VMs, in VM order. Every relay gets
+/// one each tick, with or without grants, because it also reports its idle VMs' records.
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct GrantBatch {
@@ -52,21 +62,29 @@ pub struct GrantBatch {
     pub tick: u64,
     /// `(VM index, grant)` pairs.
     pub grants: Vec<(u32, Grant)>,
+    /// Every VM's lifecycle this tick: the coordinator's authoritative mirror (VM actors
+    /// are never told of transitions, they only advance when granted).
+    pub lifecycles: Arc<Vec<Lifecycle>>,
 }
 
-/// Relay → scheduler: every granted VM on this arbiter has reported.
+/// Relay → scheduler: the relay's block of the tick, complete.
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct ReportBatch {
     /// The tick.
     pub tick: u64,
-    /// The reports, in arrival order (the scheduler slots them by VM).
-    pub reports: Vec<Advanced>,
-    /// The first failure, if any VM failed.
-    pub failure: Option<Failed>,
+    /// Which relay (its VMs are the `relay`-th contiguous block).
+    pub relay: usize,
+    /// The block's records and their encoding.
+    pub block: Block,
+    /// `(VM index, next demand)` of each VM that ran, in VM order.
+    pub demands: Vec<(u32, Resources)>,
+    /// The first fault, if the block could not be completed.
+    pub fault: Option<Fault>,
 }
 
-/// Relay ← system thread: the VM actors this relay serves (indices `first..first+len`).
+/// Relay ← system thread: the VM actors this relay serves (indices `first..first+len`)
+/// and each one's latest record.
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct SetVms {
@@ -74,6 +92,8 @@ pub struct SetVms {
     pub first: u32,
     /// Their actors.
     pub vms: Vec<Addr<VmActor>>,
+    /// Their latest records, in the same order.
+    pub latest: Vec<VmRecord>,
 }
 
 struct Pending {
@@ -86,19 +106,25 @@ struct Pending {
 
 /// The relay actor.
 pub struct Relay {
+    index: usize,
     scheduler: Recipient<ReportBatch>,
     first: u32,
     vms: Vec<Addr<VmActor>>,
+    /// Each VM's latest record: what a VM that does not run this tick reports (its cell
+    /// cannot change while it does not run).
+    latest: Vec<VmRecord>,
+    /// The lifecycles of the tick in progress.
+    lifecycles: Arc<Vec<Lifecycle>>,
 }
 
 impl Relay {
-    /// A relay reporting to `scheduler`; its VMs come with [`SetVms`].
-    pub fn new(scheduler: Recipient<ReportBatch>) -> Relay {
-        Relay { scheduler, first: 0, vms: Vec::new() }
+    /// Relay number `index`, reporting to `scheduler`; its VMs come with [`SetVms`].
+    pub fn new(index: usize, scheduler: Recipient<ReportBatch>) -> Relay {
+        Relay { index, scheduler, first: 0, vms: Vec::new(), latest: Vec::new(), lifecycles: Arc::default() }
     }
 
-    /// Sends the inbox's batch to the scheduler if it is complete for `tick`.
-    fn collect(&self, tick: u64) {
+    /// Sends the block to the scheduler if the inbox is complete for `tick`.
+    fn collect(&mut self, tick: u64) {
         let done = INBOX.with(|inbox| {
             let mut inbox = inbox.borrow_mut();
             match inbox.as_ref() {
@@ -106,9 +132,41 @@ impl Relay {
                 _ => None,
             }
         });
-        if let Some(p) = done {
-            self.scheduler.do_send(ReportBatch { tick: p.tick, reports: p.reports, failure: p.failure });
+        let Some(p) = done else { return };
+        let (block, demands, fault) = match p.failure {
+            Some(f) => (Block::default(), Vec::new(), Some(Fault::Panicked(f))),
+            None => self.assemble(tick, p.reports),
+        };
+        self.scheduler.do_send(ReportBatch { tick, relay: self.index, block, demands, fault });
+    }
+
+    /// The block's records in VM order: each running VM's report, each idle VM's latest
+    /// record; the same as the engine's, since the engine records a VM that did not run
+    /// with its unchanged cell and zero demand and grant.
+    fn assemble(&mut self, tick: u64, mut reports: Vec<Advanced>) -> (Block, Vec<(u32, Resources)>, Option<Fault>) {
+        // Reports arrive in the order the arbiter ran the VMs; the record is in VM order.
+        reports.sort_unstable_by_key(|a| a.record.vm);
+        let mut reports = reports.into_iter().peekable();
+        let mut block = Block { records: Vec::with_capacity(self.latest.len()), bytes: Vec::new() };
+        let mut demands = Vec::with_capacity(reports.len());
+        for (k, latest) in self.latest.iter_mut().enumerate() {
+            let vm = self.first + k as u32;
+            let state = self.lifecycles.get(vm as usize).copied().unwrap_or(Lifecycle::Destroyed);
+            match state {
+                Lifecycle::Destroyed => continue,
+                Lifecycle::Running => {
+                    let Some(report) = reports.next_if(|a| a.record.vm == vm) else {
+                        return (Block::default(), Vec::new(), Some(Fault::Silent { tick, vm }));
+                    };
+                    *latest = VmRecord { state, ..report.record };
+                    demands.push((vm, report.next_demand));
+                }
+                _ => (latest.state, latest.demand, latest.grant) = (state, Resources::ZERO, Resources::ZERO),
+            }
+            codec::encode_into(latest, &mut block.bytes);
+            block.records.push(*latest);
         }
+        (block, demands, None)
     }
 }
 
@@ -120,7 +178,7 @@ impl Handler<SetVms> for Relay {
     type Result = ();
 
     fn handle(&mut self, m: SetVms, _: &mut Context<Self>) {
-        (self.first, self.vms) = (m.first, m.vms);
+        (self.first, self.vms, self.latest) = (m.first, m.vms, m.latest);
     }
 }
 
@@ -129,6 +187,7 @@ impl Handler<GrantBatch> for Relay {
 
     fn handle(&mut self, m: GrantBatch, _: &mut Context<Self>) {
         let expected = m.grants.len();
+        self.lifecycles = m.lifecycles;
         INBOX.with(|inbox| {
             *inbox.borrow_mut() = Some(Pending {
                 tick: m.tick,

@@ -222,7 +222,8 @@ fn wait<T>(rx: &Receiver<T>) -> Result<T, ActorError> {
 /// Creates the actors on the system thread: the coordinator, the scheduler reporting to
 /// it, and the VM actors in contiguous blocks over the worker arbiters.
 fn build(scenario: Arc<Scenario>, programs: Vec<Arc<Program>>, state: SimState, workers: &[Arbiter]) -> Started {
-    let latest: Vec<VmRecord> = state.vms.iter().enumerate().map(|(i, vm)| VmRecord::of(i, vm, None, None)).collect();
+    let mut latest: Vec<VmRecord> =
+        state.vms.iter().enumerate().map(|(i, vm)| VmRecord::of(i, vm, None, None)).collect();
     let demands = state.vms.iter().map(|vm| vm.next_demand()).collect();
     let clock = Clock {
         tick: state.tick,
@@ -241,9 +242,10 @@ fn build(scenario: Arc<Scenario>, programs: Vec<Arc<Program>>, state: SimState, 
             let mut s = SchedulerActor::new(scenario.clone(), state.hypervisor, demands, coordinator_addr.recipient());
             s.relays = workers
                 .iter()
-                .map(|w| {
+                .enumerate()
+                .map(|(r, w)| {
                     let scheduler = me.clone().recipient();
-                    Relay::start_in_arbiter(&w.handle(), move |_| Relay::new(scheduler))
+                    Relay::start_in_arbiter(&w.handle(), move |_| Relay::new(r, scheduler))
                 })
                 .collect();
             s.relay_of = (0..count).map(|i| i * workers.len() / count.max(1)).collect();
@@ -267,17 +269,21 @@ fn build(scenario: Arc<Scenario>, programs: Vec<Arc<Program>>, state: SimState, 
                     })
                 })
                 .collect();
-            for (r, relay) in s.relays.iter().enumerate() {
-                let first = s.relay_of.iter().position(|&x| x == r).unwrap_or(0);
+            // Blocks are contiguous and in relay order, so the last block's VMs are the
+            // tail of `latest`: split them off from the back.
+            for (r, relay) in s.relays.iter().enumerate().rev() {
+                let first = s.relay_of.partition_point(|&x| x < r);
                 let vms: Vec<Addr<VmActor>> =
                     (first..count).take_while(|&i| s.relay_of[i] == r).map(|i| s.vms[i].clone()).collect();
-                relay.do_send(SetVms { first: first as u32, vms });
+                let block = latest.split_off(first);
+                debug_assert_eq!(block.len(), vms.len());
+                relay.do_send(SetVms { first: first as u32, vms, latest: block });
             }
             vms_out = s.vms.clone();
             s
         });
         scheduler_out = Some(scheduler.clone());
-        let mut c = Coordinator::new(scenario.clone(), clock, latest);
+        let mut c = Coordinator::new(scenario.clone(), clock);
         c.set_scheduler(scheduler);
         c
     });

@@ -2,17 +2,18 @@
 //! engine's [`Hypervisor`]), rations each tick and collects the VMs' reports.
 //!
 //! Grants go out and reports come back in one batch per arbiter (see [`crate::relay`]).
-//! Why arrival order cannot matter: reports land in slots indexed by VM; demands are read
-//! from those slots in VM order; a tick is rationed only after the previous tick's every
-//! report is in (the coordinator starts tick t+1 only on `TickDone` for t), and its records
-//! leave in VM order.
+//! Why arrival order cannot matter: each relay puts its block of VMs in VM order, blocks
+//! land in slots indexed by relay, and next demands in slots indexed by VM; demands are
+//! read in VM order; a tick is rationed only after every report of the previous tick is in
+//! (the coordinator starts tick t+1 only on `TickDone` for t).
 
-use crate::messages::{Failed, Grant, StartTick, TickDone};
+use crate::messages::{Block, Fault, Grant, StartTick, TickDone};
 use crate::relay::{GrantBatch, Relay, ReportBatch};
 use crate::vm_actor::VmActor;
 use actix::{Actor, Addr, Context, Handler, Recipient};
 use bioxen_engine::hypervisor::Hypervisor;
-use bioxen_engine::record::{TickRecord, VmRecord};
+use bioxen_engine::lifecycle::Lifecycle;
+use bioxen_engine::record::TickRecord;
 use bioxen_engine::resources::Resources;
 use bioxen_engine::scenario::Scenario;
 use std::sync::Arc;
@@ -20,10 +21,11 @@ use std::sync::Arc;
 /// A tick in progress.
 struct Pending {
     head: TickRecord,
-    /// Relays that were sent grants and have not yet reported.
+    /// Relays that have not yet reported.
     batches_left: usize,
-    records: Vec<Option<VmRecord>>,
-    failure: Option<Failed>,
+    /// Each relay's block, by relay.
+    blocks: Vec<Option<Block>>,
+    fault: Option<Fault>,
 }
 
 /// The scheduler actor.
@@ -67,11 +69,11 @@ impl SchedulerActor {
             return;
         }
         let p = self.pending.take().expect("checked above");
-        let records = match p.failure {
+        let blocks = match p.fault {
             Some(f) => Err(f),
-            None => Ok(p.records.into_iter().flatten().collect()),
+            None => Ok(p.blocks.into_iter().map(Option::unwrap_or_default).collect()),
         };
-        self.coordinator.do_send(TickDone { head: p.head, records });
+        self.coordinator.do_send(TickDone { head: p.head, blocks });
     }
 }
 
@@ -84,23 +86,26 @@ impl Handler<StartTick> for SchedulerActor {
 
     fn handle(&mut self, m: StartTick, _: &mut Context<Self>) {
         let pool = self.hypervisor.offer(&self.scenario.chassis, self.scenario.tick_seconds);
-        let demands: Vec<Option<Resources>> =
-            m.running.iter().zip(&self.demands).map(|(&running, d)| running.then_some(*d)).collect();
+        let demands: Vec<Option<Resources>> = m
+            .lifecycles
+            .iter()
+            .zip(&self.demands)
+            .map(|(&state, d)| (state == Lifecycle::Running).then_some(*d))
+            .collect();
         let granted = self.hypervisor.ration(m.tick, pool, &demands, &m.allocations);
         let head = TickRecord { tick: m.tick, pool, atp_store: self.hypervisor.atp_store, vms: Vec::new() };
-        // One batch per relay, in VM order.
+        // One batch per relay, in VM order; every relay gets one, since it also records
+        // its idle VMs.
         let mut batches: Vec<Vec<(u32, Grant)>> = vec![Vec::new(); self.relays.len()];
         for (i, (demand, grant)) in demands.iter().zip(&granted).enumerate() {
             if let (Some(demand), Some(grant)) = (demand, grant) {
                 batches[self.relay_of[i]].push((i as u32, Grant { tick: m.tick, demand: *demand, grant: *grant }));
             }
         }
-        let batches_left = batches.iter().filter(|b| !b.is_empty()).count();
-        self.pending = Some(Pending { head, batches_left, records: vec![None; self.vms.len()], failure: None });
+        self.pending =
+            Some(Pending { head, batches_left: self.relays.len(), blocks: vec![None; self.relays.len()], fault: None });
         for (relay, grants) in self.relays.iter().zip(batches) {
-            if !grants.is_empty() {
-                relay.do_send(GrantBatch { tick: m.tick, grants });
-            }
+            relay.do_send(GrantBatch { tick: m.tick, grants, lifecycles: m.lifecycles.clone() });
         }
         self.finish_if_complete();
     }
@@ -110,21 +115,20 @@ impl Handler<ReportBatch> for SchedulerActor {
     type Result = ();
 
     fn handle(&mut self, m: ReportBatch, _: &mut Context<Self>) {
-        let Some(p) = self.pending.as_mut().filter(|p| p.head.tick == m.tick && p.batches_left > 0) else {
-            tracing::error!(tick = m.tick, "unexpected report batch ignored");
+        let Some(p) = self.pending.as_mut().filter(|p| p.head.tick == m.tick && p.blocks.get(m.relay) == Some(&None))
+        else {
+            tracing::error!(tick = m.tick, relay = m.relay, "unexpected report batch ignored");
             return;
         };
-        for r in m.reports {
-            let vm = r.record.vm as usize;
-            // Slots by VM: the order reports arrived in cannot matter.
-            if let Some(slot) = p.records.get_mut(vm).filter(|s| s.is_none()) {
-                *slot = Some(r.record);
-                self.demands[vm] = r.next_demand;
+        for (vm, demand) in m.demands {
+            if let Some(d) = self.demands.get_mut(vm as usize) {
+                *d = demand;
             }
         }
-        if let Some(f) = m.failure {
-            p.failure.get_or_insert(f);
+        if let Some(f) = m.fault {
+            p.fault.get_or_insert(f);
         }
+        p.blocks[m.relay] = Some(m.block);
         p.batches_left -= 1;
         self.finish_if_complete();
     }

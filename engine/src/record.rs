@@ -85,6 +85,17 @@ pub struct TickRecord {
     pub vms: Vec<VmRecord>,
 }
 
+impl TickRecord {
+    /// Appends the canonical encoding of a record's head — everything before its VM
+    /// records: tick, pool, ATP store and the number of VM records that follow. The
+    /// encoding of a whole record is this head followed by each VM record's encoding, so a
+    /// runtime can encode VM records where they are made (in parallel) and hash the pieces
+    /// in VM order without assembling the record.
+    pub fn encode_head_into(tick: u64, pool: Resources, atp_store: u64, vm_count: usize, out: &mut Vec<u8>) {
+        crate::codec::encode_into(&(tick, pool, atp_store, vm_count as u64), out);
+    }
+}
+
 /// Where two runs first differ.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Divergence {
@@ -139,9 +150,18 @@ pub fn digest_start(scenario_hash: &[u8; 32]) -> [u8; 32] {
 
 /// Chains one encoded record into the digest.
 pub fn digest_chain(previous: &[u8; 32], record_bytes: &[u8]) -> [u8; 32] {
+    digest_chain_pieces(previous, [record_bytes])
+}
+
+/// Chains one encoded record, given as consecutive pieces (its head, then its VM records
+/// as they were encoded in parallel), into the digest: the same as [`digest_chain`] over
+/// the pieces concatenated, without concatenating them.
+pub fn digest_chain_pieces<'a>(previous: &[u8; 32], pieces: impl IntoIterator<Item = &'a [u8]>) -> [u8; 32] {
     let mut h = blake3::Hasher::new();
     h.update(previous);
-    h.update(record_bytes);
+    for piece in pieces {
+        h.update(piece);
+    }
     *h.finalize().as_bytes()
 }
 

@@ -17,7 +17,7 @@ use crate::codec;
 use crate::hypervisor::Hypervisor;
 use crate::lifecycle::{Lifecycle, LifecycleError, Transition};
 use crate::program::Program;
-use crate::record::{TickRecord, VmRecord, digest_chain, digest_start};
+use crate::record::{TickRecord, VmRecord, digest_chain, digest_chain_pieces, digest_start};
 use crate::resources::Resources;
 use crate::rng::vm_stream;
 use crate::scenario::{Action, Allocation, GenomeSource, Scenario};
@@ -240,17 +240,15 @@ impl Simulation {
         // hash exactly that, chunk by chunk, without assembling it.
         let vm_count: usize = self.chunks.iter().map(|c| c.records.len()).sum();
         self.record_bytes.clear();
-        codec::encode_into(&(tick, pool, self.state.hypervisor.atp_store, vm_count as u64), &mut self.record_bytes);
-        let mut hasher = blake3::Hasher::new();
-        hasher.update(&self.state.digest);
-        hasher.update(&self.record_bytes);
+        TickRecord::encode_head_into(tick, pool, self.state.hypervisor.atp_store, vm_count, &mut self.record_bytes);
         record.vms.clear();
         for c in &self.chunks {
-            hasher.update(&c.bytes);
             record.vms.extend_from_slice(&c.records);
         }
         (record.tick, record.pool, record.atp_store) = (tick, pool, self.state.hypervisor.atp_store);
-        let digest = *hasher.finalize().as_bytes();
+        let pieces =
+            std::iter::once(self.record_bytes.as_slice()).chain(self.chunks.iter().map(|c| c.bytes.as_slice()));
+        let digest = digest_chain_pieces(&self.state.digest, pieces);
         debug_assert_eq!(digest, digest_chain(&self.state.digest, &codec::encode(&*record)), "record encoding drifted");
         self.state.digest = digest;
         self.state.tick += 1;
