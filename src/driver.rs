@@ -60,11 +60,24 @@ impl Runner {
         }
     }
 
-    /// Runs one tick into `record`.
-    pub fn step_into(&mut self, record: &mut TickRecord) -> anyhow::Result<()> {
+    /// Runs up to `n` ticks (fewer if the run ends), handing each record to `on_tick`;
+    /// when it returns false the run stops (on actors, after the tick already under way).
+    /// On actors the ticks are pipelined, so `on_tick`'s work overlaps the next tick.
+    pub fn run_ticks(&mut self, n: u64, mut on_tick: impl FnMut(&TickRecord) -> bool) -> anyhow::Result<()> {
         match self {
-            Runner::Sequential(s) => s.step_into(record)?,
-            Runner::Actors(a) => *record = a.step()?,
+            Runner::Sequential(s) => {
+                let mut record = TickRecord::default();
+                for _ in 0..n {
+                    if s.finished() {
+                        break;
+                    }
+                    s.step_into(&mut record)?;
+                    if !on_tick(&record) {
+                        break;
+                    }
+                }
+            }
+            Runner::Actors(a) => a.run_ticks_while(n, on_tick)?,
         }
         Ok(())
     }
@@ -130,14 +143,26 @@ pub fn run(runner: &mut Runner, outputs: &Outputs, mut progress: impl FnMut(u64)
     let mut report = RunReport::default();
     let started = Instant::now();
     let result = (|| -> anyhow::Result<()> {
-        let mut record = TickRecord::default();
+        let checkpoints = outputs.checkpoint_every.filter(|_| outputs.checkpoint_dir.is_some());
         while !runner.finished() {
-            runner.step_into(&mut record)?;
-            report.vm_ticks += record.vms.iter().filter(|v| v.state == Lifecycle::Running).count() as u64;
-            if let Some(t) = trace.as_mut() {
-                t.write(&record).map_err(|e| anyhow::anyhow!("cannot write trace: {e}"))?;
+            // Run to the next checkpoint (or the end) in one go: on actors, one pipelined run.
+            let n = checkpoints.map_or(u64::MAX, |every| every - runner.tick() % every);
+            let mut trace_error = None;
+            runner.run_ticks(n, |record| {
+                report.vm_ticks += record.vms.iter().filter(|v| v.state == Lifecycle::Running).count() as u64;
+                if let Some(t) = trace.as_mut()
+                    && let Err(e) = t.write(record)
+                {
+                    trace_error = Some(anyhow::anyhow!("cannot write trace: {e}"));
+                    return false;
+                }
+                progress(record.tick + 1);
+                true
+            })?;
+            if let Some(e) = trace_error {
+                return Err(e);
             }
-            if let (Some(every), Some(dir)) = (outputs.checkpoint_every, &outputs.checkpoint_dir)
+            if let (Some(every), Some(dir)) = (checkpoints, &outputs.checkpoint_dir)
                 && runner.tick().is_multiple_of(every)
                 && !runner.finished()
             {
@@ -145,7 +170,6 @@ pub fn run(runner: &mut Runner, outputs: &Outputs, mut progress: impl FnMut(u64)
                 tracing::info!(tick = runner.tick(), path = %path.display(), "checkpoint written");
                 report.checkpoints.push(path);
             }
-            progress(runner.tick());
         }
         Ok(())
     })();

@@ -129,3 +129,30 @@ fn lifecycle_commands_through_the_handle_match_the_engine() {
     assert_eq!(hex(&rt.digest()), hex(&engine.digest()));
     assert!(matches!(rt.step(), Err(ActorError::Finished)));
 }
+
+#[test]
+fn a_pipelined_run_stopped_early_leaves_whole_ticks_and_resumes_exactly() {
+    let s = parse(&format!(
+        "{ROOMY}[[vm]]\nid = \"a\"\norganism = \"syn3a\"\n[[vm]]\nid = \"b\"\norganism = \"minimal_cell\"\n"
+    ));
+    let mut rt = ActorRuntime::start(Simulation::new(s.clone()), ActorConfig { arbiters: 2 }).unwrap();
+    let mut shown = Vec::new();
+    rt.run_ticks_while(u64::MAX, |r| {
+        shown.push(r.tick);
+        r.tick < 4
+    })
+    .unwrap();
+    // Records reach `on_tick` in order, none after it said stop; the tick already under
+    // way when it did still completes, so the handle is between ticks.
+    assert_eq!(shown, [0, 1, 2, 3, 4]);
+    assert!(rt.tick() >= 5, "{}", rt.tick());
+    let mut engine = Simulation::new(s);
+    for _ in 0..rt.tick() {
+        engine.step().unwrap();
+    }
+    assert_eq!(hex(&rt.digest()), hex(&engine.digest()));
+    assert_eq!(hex(&rt.snapshot().unwrap().digest()), hex(&engine.digest()));
+    engine.run(|_, _| {}).unwrap();
+    rt.run_ticks(u64::MAX, |_| {}).unwrap();
+    assert_eq!(hex(&rt.digest()), hex(&engine.digest()));
+}

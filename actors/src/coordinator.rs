@@ -1,5 +1,12 @@
 //! The clock: applies the timeline at tick boundaries, starts each tick at the scheduler,
 //! and turns the scheduler's reports into the engine's tick record and digest.
+//!
+//! Ticks are pipelined within a [`Run`]: as soon as every VM has reported tick t, the
+//! coordinator applies tick t+1's events and starts it, and only then hashes tick t and
+//! hands its record over. The scheduler and the VMs work on t+1 while this thread hashes
+//! t, and the handle writes t's trace while t+1 runs. Nothing about t+1 depends on that
+//! bookkeeping: its lifecycles, allocations and demands are all final when t's reports are
+//! in.
 
 use crate::ActorError;
 use crate::messages::{Block, Fault, StartTick, TickDone};
@@ -11,6 +18,7 @@ use bioxen_engine::scenario::{Allocation, Scenario};
 use bioxen_engine::sim::{apply_due_events, apply_transition};
 use crossbeam_channel::Sender;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// A tick's record and the digest after it, or why the tick failed.
 pub type StepResult = Result<(TickRecord, [u8; 32]), ActorError>;
@@ -21,7 +29,8 @@ pub struct Clock {
     /// Next tick to run.
     pub tick: u64,
     /// Each VM's lifecycle: the authoritative copy (VM actors only advance when granted).
-    pub lifecycles: Vec<Lifecycle>,
+    /// Shared with the scheduler and relays for the tick in progress.
+    pub lifecycles: Arc<Vec<Lifecycle>>,
     /// Each VM's allocation.
     pub allocations: Arc<Vec<Allocation>>,
     /// Next timeline event.
@@ -30,14 +39,21 @@ pub struct Clock {
     pub digest: [u8; 32],
 }
 
+/// The run in progress: where its records go and how many ticks it still wants.
+struct Running {
+    reply: Sender<StepResult>,
+    /// Ticks still to start, the one in flight excluded.
+    to_start: u64,
+    /// Set by the handle to stop after the tick in flight.
+    stop: Arc<AtomicBool>,
+}
+
 /// The coordinator actor.
 pub struct Coordinator {
     scenario: Arc<Scenario>,
     clock: Clock,
-    /// The lifecycles as the actors see them this tick (a copy of the clock's, shared).
-    lifecycles: Arc<Vec<Lifecycle>>,
     scheduler: Option<Addr<SchedulerActor>>,
-    reply: Option<Sender<StepResult>>,
+    run: Option<Running>,
     /// Reused encoding buffer for the record's head.
     head_bytes: Vec<u8>,
 }
@@ -45,8 +61,7 @@ pub struct Coordinator {
 impl Coordinator {
     /// A coordinator at `clock`.
     pub fn new(scenario: Arc<Scenario>, clock: Clock) -> Coordinator {
-        let lifecycles = Arc::new(clock.lifecycles.clone());
-        Coordinator { scenario, clock, lifecycles, scheduler: None, reply: None, head_bytes: Vec::new() }
+        Coordinator { scenario, clock, scheduler: None, run: None, head_bytes: Vec::new() }
     }
 
     /// Connects the scheduler (created after the coordinator, which it reports to).
@@ -54,9 +69,44 @@ impl Coordinator {
         self.scheduler = Some(scheduler);
     }
 
-    fn reply(&mut self, result: StepResult) {
-        if let Some(r) = self.reply.take() {
-            let _ = r.send(result);
+    /// Applies the next tick's events and sends it to the scheduler.
+    fn start_tick(&mut self) -> Result<(), ActorError> {
+        let tick = self.clock.tick;
+        if tick >= self.scenario.ticks {
+            return Err(ActorError::Finished);
+        }
+        let c = &mut self.clock;
+        if self.scenario.events.get(c.next_event).is_some_and(|e| e.tick <= tick) {
+            apply_due_events(
+                &self.scenario,
+                &mut c.next_event,
+                tick,
+                Arc::make_mut(&mut c.lifecycles).as_mut_slice(),
+                Arc::make_mut(&mut c.allocations).as_mut_slice(),
+            )?;
+        }
+        let start = StartTick { tick, lifecycles: c.lifecycles.clone(), allocations: c.allocations.clone() };
+        let scheduler = self.scheduler.as_ref().ok_or_else(|| ActorError::Protocol("no scheduler".into()))?;
+        scheduler.do_send(start);
+        Ok(())
+    }
+
+    /// Starts the run's next tick if it wants one; false when the run is over.
+    fn start_next(&mut self) -> Result<bool, ActorError> {
+        let Some(run) = self.run.as_mut() else { return Ok(false) };
+        if run.to_start == 0 || run.stop.load(Ordering::Acquire) || self.clock.tick >= self.scenario.ticks {
+            return Ok(false);
+        }
+        run.to_start -= 1;
+        self.start_tick().map(|()| true)
+    }
+
+    /// Sends a result to the run's handle. A handle that is gone stops the run.
+    fn send(&mut self, result: StepResult) {
+        if let Some(run) = &self.run
+            && run.reply.send(result).is_err()
+        {
+            self.run = None;
         }
     }
 
@@ -73,8 +123,12 @@ impl Coordinator {
         }
         let pieces = std::iter::once(self.head_bytes.as_slice()).chain(blocks.iter().map(|b| b.bytes.as_slice()));
         self.clock.digest = digest_chain_pieces(&self.clock.digest, pieces);
-        self.clock.tick += 1;
         (TickRecord { vms, ..head }, self.clock.digest)
+    }
+
+    /// The id of VM `index`, for errors.
+    fn vm_name(&self, index: u32) -> String {
+        self.scenario.vms.get(index as usize).map_or_else(|| index.to_string(), |v| v.id.clone())
     }
 }
 
@@ -82,42 +136,37 @@ impl Actor for Coordinator {
     type Context = Context<Self>;
 }
 
-/// Handle → coordinator: run one tick and send its record.
+/// Handle → coordinator: run up to `ticks` ticks, sending each record as it completes. The
+/// coordinator drops `reply` when the run is over (all ticks run, stopped, or failed), so
+/// the handle knows no tick is left in flight.
 #[derive(Message)]
 #[rtype(result = "()")]
-pub struct Step {
-    /// Where the record and the digest after it go.
+pub struct Run {
+    /// How many ticks.
+    pub ticks: u64,
+    /// Where each record and the digest after it go.
     pub reply: Sender<StepResult>,
+    /// Set by the handle to stop after the tick in flight.
+    pub stop: Arc<AtomicBool>,
 }
 
-impl Handler<Step> for Coordinator {
+impl Handler<Run> for Coordinator {
     type Result = ();
 
-    fn handle(&mut self, m: Step, _: &mut Context<Self>) {
-        self.reply = Some(m.reply);
-        let tick = self.clock.tick;
-        if tick >= self.scenario.ticks {
-            return self.reply(Err(ActorError::Finished));
+    fn handle(&mut self, m: Run, _: &mut Context<Self>) {
+        self.run = Some(Running { reply: m.reply, to_start: m.ticks, stop: m.stop });
+        if self.clock.tick >= self.scenario.ticks {
+            self.send(Err(ActorError::Finished));
+            self.run = None;
+            return;
         }
-        if self.scenario.events.get(self.clock.next_event).is_some_and(|e| e.tick <= tick) {
-            let c = &mut self.clock;
-            let applied = apply_due_events(
-                &self.scenario,
-                &mut c.next_event,
-                tick,
-                c.lifecycles.as_mut_slice(),
-                Arc::make_mut(&mut c.allocations).as_mut_slice(),
-            );
-            if let Err(e) = applied {
-                return self.reply(Err(ActorError::Simulation(e)));
+        match self.start_next() {
+            Ok(true) => {}
+            Ok(false) => self.run = None,
+            Err(e) => {
+                self.send(Err(e));
+                self.run = None;
             }
-            self.lifecycles = Arc::new(c.lifecycles.clone());
-        }
-        let start =
-            StartTick { tick, lifecycles: self.lifecycles.clone(), allocations: self.clock.allocations.clone() };
-        match &self.scheduler {
-            Some(s) => s.do_send(start),
-            None => self.reply(Err(ActorError::Protocol("no scheduler".into()))),
         }
     }
 }
@@ -126,23 +175,35 @@ impl Handler<TickDone> for Coordinator {
     type Result = ();
 
     fn handle(&mut self, m: TickDone, _: &mut Context<Self>) {
-        let result = match m.blocks {
-            Err(Fault::Panicked(f)) => {
-                Err(ActorError::VmPanicked { vm: self.vm_name(f.vm), tick: f.tick, message: f.message })
+        let blocks = match m.blocks {
+            Ok(blocks) => blocks,
+            Err(fault) => {
+                let e = match fault {
+                    Fault::Panicked(f) => {
+                        ActorError::VmPanicked { vm: self.vm_name(f.vm), tick: f.tick, message: f.message }
+                    }
+                    Fault::Silent { tick, vm } => {
+                        ActorError::Protocol(format!("tick {tick}: no report from VM `{}`", self.vm_name(vm)))
+                    }
+                };
+                self.send(Err(e));
+                self.run = None;
+                return;
             }
-            Err(Fault::Silent { tick, vm }) => {
-                Err(ActorError::Protocol(format!("tick {tick}: no report from VM `{}`", self.vm_name(vm))))
-            }
-            Ok(blocks) => Ok(self.complete(m.head, blocks)),
         };
-        self.reply(result);
-    }
-}
-
-impl Coordinator {
-    /// The id of VM `index`, for errors.
-    fn vm_name(&self, index: u32) -> String {
-        self.scenario.vms.get(index as usize).map_or_else(|| index.to_string(), |v| v.id.clone())
+        self.clock.tick += 1;
+        // Start tick t+1 before finishing t: see the module's doc.
+        let next = self.start_next();
+        let done = self.complete(m.head, blocks);
+        self.send(Ok(done));
+        match next {
+            Ok(true) => {}
+            Ok(false) => self.run = None,
+            Err(e) => {
+                self.send(Err(e));
+                self.run = None;
+            }
+        }
     }
 }
 
@@ -181,9 +242,8 @@ impl Handler<Command> for Coordinator {
         let result = if m.vm >= self.clock.lifecycles.len() {
             Err(ActorError::Protocol(format!("no VM with index {}", m.vm)))
         } else {
-            apply_transition(&self.scenario, self.clock.lifecycles.as_mut_slice(), m.vm, m.transition)
-                .map(|()| self.lifecycles = Arc::new(self.clock.lifecycles.clone()))
-                .map_err(ActorError::Lifecycle)
+            let lifecycles = Arc::make_mut(&mut self.clock.lifecycles).as_mut_slice();
+            apply_transition(&self.scenario, lifecycles, m.vm, m.transition).map_err(ActorError::Lifecycle)
         };
         let _ = m.reply.send(result);
     }

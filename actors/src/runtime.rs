@@ -1,10 +1,10 @@
 //! The synchronous handle on a running actor system.
 
 use crate::ActorError;
-use crate::coordinator::{Clock, Command, Coordinator, Step, TakeClock};
+use crate::coordinator::{Clock, Command, Coordinator, Run, TakeClock};
 use crate::messages::{FailNextGrant, TakeVm};
 use crate::relay::{Relay, SetVms};
-use crate::scheduler_actor::{SchedulerActor, TakeHypervisor};
+use crate::scheduler_actor::{SchedulerActor, SetRelays, TakeHypervisor};
 use crate::vm_actor::VmActor;
 use actix::{Actor, Addr, Arbiter, AsyncContext, System};
 use bioxen_engine::lifecycle::{Lifecycle, Transition};
@@ -15,13 +15,15 @@ use bioxen_engine::sim::{SimState, Simulation};
 use bioxen_engine::vm::Vm;
 use crossbeam_channel::{Receiver, bounded};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 
 /// How to lay the actors out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ActorConfig {
     /// Arbiters (event-loop threads) the VM actors are spread over, in contiguous blocks,
-    /// each with one relay. The coordinator and scheduler run on the system's own thread.
+    /// each with one relay. The coordinator runs on the system's own thread and the
+    /// scheduler on one more arbiter.
     pub arbiters: usize,
 }
 
@@ -64,11 +66,14 @@ impl ActorRuntime {
             .name("bioxen-actors".into())
             .spawn(move || {
                 let system = System::new();
-                let workers: Vec<Arbiter> = system.block_on(async { (0..arbiters).map(|_| Arbiter::new()).collect() });
-                let started = system.block_on(async { build(scenario2, programs, state, &workers) });
+                let mut workers: Vec<Arbiter> =
+                    system.block_on(async { (0..=arbiters).map(|_| Arbiter::new()).collect() });
+                let control = workers.pop().expect("one more than the VM arbiters");
+                let started = system.block_on(async { build(scenario2, programs, state, &workers, &control) });
                 if started_tx.send(started).is_ok() {
                     let _ = system.run();
                 }
+                workers.push(control);
                 for w in &workers {
                     w.stop();
                 }
@@ -110,25 +115,69 @@ impl ActorRuntime {
         self.digest
     }
 
-    /// Runs one tick and returns its record.
+    /// Runs one tick and returns its record ([`ActorError::Finished`] after the last).
     pub fn step(&mut self) -> Result<TickRecord, ActorError> {
-        let (tx, rx) = bounded(1);
-        self.coordinator.do_send(Step { reply: tx });
-        let (record, digest) = wait(&rx)??;
-        self.tick += 1;
-        self.digest = digest;
-        Ok(record)
+        let mut record = None;
+        self.run(1, |r| {
+            record = Some(r);
+            true
+        })?;
+        record.ok_or_else(|| ActorError::Protocol("the tick produced no record".into()))
     }
 
     /// Runs `n` ticks (fewer if the run ends), handing each record to `on_tick`.
     pub fn run_ticks(&mut self, n: u64, mut on_tick: impl FnMut(&TickRecord)) -> Result<(), ActorError> {
-        for _ in 0..n {
-            if self.finished() {
-                break;
-            }
-            on_tick(&self.step()?);
+        self.run_ticks_while(n, |r| {
+            on_tick(r);
+            true
+        })
+    }
+
+    /// Runs `n` ticks (fewer if the run ends), handing each record to `on_tick`; when it
+    /// returns false, the run stops after the tick already under way (whose record is
+    /// counted in [`Self::tick`] and [`Self::digest`] but not shown to `on_tick`).
+    ///
+    /// Ticks are pipelined: tick t+1 runs while t's record is hashed and handed over, so
+    /// `on_tick`'s own work (writing a trace) overlaps the simulation.
+    pub fn run_ticks_while(&mut self, n: u64, mut on_tick: impl FnMut(&TickRecord) -> bool) -> Result<(), ActorError> {
+        let n = n.min(self.scenario.ticks.saturating_sub(self.tick));
+        if n == 0 {
+            return Ok(());
         }
-        Ok(())
+        self.run(n, |r| on_tick(&r))
+    }
+
+    /// Asks the coordinator for `n` ticks and takes their records as they come, until it
+    /// closes the channel: only then is no tick in flight, so the handle never returns
+    /// while the actors are mid-tick (a checkpoint or command after it sees a whole tick).
+    fn run(&mut self, n: u64, mut on_tick: impl FnMut(TickRecord) -> bool) -> Result<(), ActorError> {
+        // Room for the record being handed over while the next tick runs; a full channel
+        // holds the coordinator back, so a slow `on_tick` sets the pace and memory stays
+        // bounded.
+        let (tx, rx) = bounded(2);
+        let stop = Arc::new(AtomicBool::new(false));
+        self.coordinator.do_send(Run { ticks: n, reply: tx, stop: stop.clone() });
+        let (mut received, mut failure) = (0, None);
+        while let Ok(result) = rx.recv() {
+            match result {
+                Ok((record, digest)) => {
+                    (received, self.tick, self.digest) = (received + 1, self.tick + 1, digest);
+                    if failure.is_none() && !stop.load(Ordering::Acquire) && !on_tick(record) {
+                        stop.store(true, Ordering::Release);
+                    }
+                }
+                Err(e) => {
+                    failure.get_or_insert(e);
+                }
+            }
+        }
+        match failure {
+            Some(e) => Err(e),
+            None if received < n && !stop.load(Ordering::Acquire) => {
+                Err(ActorError::Protocol("the actor system stopped".into()))
+            }
+            None => Ok(()),
+        }
     }
 
     /// Applies a lifecycle transition to VM `vm` before the next tick.
@@ -140,7 +189,7 @@ impl ActorRuntime {
 
     /// Every VM's lifecycle state now.
     pub fn status(&self) -> Result<Vec<Lifecycle>, ActorError> {
-        Ok(self.clock()?.lifecycles)
+        Ok(self.clock()?.lifecycles.to_vec())
     }
 
     fn clock(&self) -> Result<Clock, ActorError> {
@@ -168,7 +217,7 @@ impl ActorRuntime {
         }
         let vms = vms
             .into_iter()
-            .zip(&clock.lifecycles)
+            .zip(clock.lifecycles.iter())
             .map(|(vm, &lifecycle)| {
                 vm.map(|mut vm| {
                     vm.lifecycle = lifecycle;
@@ -219,69 +268,76 @@ fn wait<T>(rx: &Receiver<T>) -> Result<T, ActorError> {
     rx.recv().map_err(|_| ActorError::Protocol("the actor system stopped".into()))
 }
 
-/// Creates the actors on the system thread: the coordinator, the scheduler reporting to
-/// it, and the VM actors in contiguous blocks over the worker arbiters.
-fn build(scenario: Arc<Scenario>, programs: Vec<Arc<Program>>, state: SimState, workers: &[Arbiter]) -> Started {
+/// Creates the actors: the coordinator on the system thread, the scheduler on an arbiter
+/// of its own (so that it rations tick t+1 while the coordinator hashes tick t), and the
+/// VM actors in contiguous blocks over the worker arbiters, each block with its relay.
+fn build(
+    scenario: Arc<Scenario>,
+    programs: Vec<Arc<Program>>,
+    state: SimState,
+    workers: &[Arbiter],
+    control: &Arbiter,
+) -> Started {
     let mut latest: Vec<VmRecord> =
         state.vms.iter().enumerate().map(|(i, vm)| VmRecord::of(i, vm, None, None)).collect();
     let demands = state.vms.iter().map(|vm| vm.next_demand()).collect();
     let clock = Clock {
         tick: state.tick,
-        lifecycles: state.vms.iter().map(|vm| vm.lifecycle).collect(),
+        lifecycles: Arc::new(state.vms.iter().map(|vm| vm.lifecycle).collect()),
         allocations: Arc::new(state.allocations),
         next_event: state.next_event,
         digest: state.digest,
     };
     let count = state.vms.len();
+    let relay_of: Vec<usize> = (0..count).map(|i| i * workers.len() / count.max(1)).collect();
+    let hypervisor = state.hypervisor;
     let mut scheduler_out = None;
     let mut vms_out = Vec::new();
     let coordinator = Coordinator::create(|cctx| {
-        let coordinator_addr = cctx.address();
-        let scheduler = SchedulerActor::create(|sctx| {
-            let me = sctx.address();
-            let mut s = SchedulerActor::new(scenario.clone(), state.hypervisor, demands, coordinator_addr.recipient());
-            s.relays = workers
-                .iter()
-                .enumerate()
-                .map(|(r, w)| {
-                    let scheduler = me.clone().recipient();
-                    Relay::start_in_arbiter(&w.handle(), move |_| Relay::new(r, scheduler))
-                })
-                .collect();
-            s.relay_of = (0..count).map(|i| i * workers.len() / count.max(1)).collect();
-            s.vms = state
-                .vms
-                .into_iter()
-                .zip(programs)
-                .enumerate()
-                .map(|(i, (vm, program))| {
-                    let relay = &s.relays[s.relay_of[i]];
-                    let worker = &workers[s.relay_of[i]];
-                    let relay = relay.clone();
-                    let tick_seconds = scenario.tick_seconds;
-                    VmActor::start_in_arbiter(&worker.handle(), move |_| VmActor {
-                        index: i as u32,
-                        vm,
-                        program,
-                        tick_seconds,
-                        relay,
-                        fail_next_grant: false,
-                    })
-                })
-                .collect();
-            // Blocks are contiguous and in relay order, so the last block's VMs are the
-            // tail of `latest`: split them off from the back.
-            for (r, relay) in s.relays.iter().enumerate().rev() {
-                let first = s.relay_of.partition_point(|&x| x < r);
-                let vms: Vec<Addr<VmActor>> =
-                    (first..count).take_while(|&i| s.relay_of[i] == r).map(|i| s.vms[i].clone()).collect();
-                let block = latest.split_off(first);
-                debug_assert_eq!(block.len(), vms.len());
-                relay.do_send(SetVms { first: first as u32, vms, latest: block });
-            }
-            vms_out = s.vms.clone();
-            s
+        let to_coordinator = cctx.address().recipient();
+        let for_scheduler = scenario.clone();
+        let scheduler = SchedulerActor::start_in_arbiter(&control.handle(), move |_| {
+            SchedulerActor::new(for_scheduler, hypervisor, demands, to_coordinator)
         });
+        let relays: Vec<Addr<Relay>> = workers
+            .iter()
+            .enumerate()
+            .map(|(r, w)| {
+                let to_scheduler = scheduler.clone().recipient();
+                Relay::start_in_arbiter(&w.handle(), move |_| Relay::new(r, to_scheduler))
+            })
+            .collect();
+        let vms: Vec<Addr<VmActor>> = state
+            .vms
+            .into_iter()
+            .zip(programs)
+            .enumerate()
+            .map(|(i, (vm, program))| {
+                let relay = relays[relay_of[i]].clone();
+                let tick_seconds = scenario.tick_seconds;
+                VmActor::start_in_arbiter(&workers[relay_of[i]].handle(), move |_| VmActor {
+                    index: i as u32,
+                    vm,
+                    program,
+                    tick_seconds,
+                    relay,
+                    fail_next_grant: false,
+                })
+            })
+            .collect();
+        // Blocks are contiguous and in relay order, so the last block's VMs are the tail of
+        // `latest`: split them off from the back.
+        for (r, relay) in relays.iter().enumerate().rev() {
+            let first = relay_of.partition_point(|&x| x < r);
+            let end = relay_of.partition_point(|&x| x <= r);
+            let block = latest.split_off(first);
+            debug_assert_eq!(block.len(), end - first);
+            relay.do_send(SetVms { first: first as u32, vms: vms[first..end].to_vec(), latest: block });
+        }
+        // Sent before any tick can start (the coordinator starts ticks only when asked by
+        // the handle, which waits for this function to return).
+        scheduler.do_send(SetRelays { relays, relay_of });
+        vms_out = vms;
         scheduler_out = Some(scheduler.clone());
         let mut c = Coordinator::new(scenario.clone(), clock);
         c.set_scheduler(scheduler);

@@ -9,7 +9,6 @@
 
 use crate::messages::{Block, Fault, Grant, StartTick, TickDone};
 use crate::relay::{GrantBatch, Relay, ReportBatch};
-use crate::vm_actor::VmActor;
 use actix::{Actor, Addr, Context, Handler, Recipient};
 use bioxen_engine::hypervisor::Hypervisor;
 use bioxen_engine::lifecycle::Lifecycle;
@@ -34,11 +33,9 @@ pub struct SchedulerActor {
     hypervisor: Hypervisor,
     /// Each VM's demand for its next running tick (from its last report or its creation).
     demands: Vec<Resources>,
-    /// VM actors, by index.
-    pub(crate) vms: Vec<Addr<VmActor>>,
     /// The relay of each arbiter, and which relay serves each VM.
-    pub(crate) relays: Vec<Addr<Relay>>,
-    pub(crate) relay_of: Vec<usize>,
+    relays: Vec<Addr<Relay>>,
+    relay_of: Vec<usize>,
     coordinator: Recipient<TickDone>,
     pending: Option<Pending>,
 }
@@ -55,7 +52,6 @@ impl SchedulerActor {
             scenario,
             hypervisor,
             demands,
-            vms: Vec::new(),
             relays: Vec::new(),
             relay_of: Vec::new(),
             coordinator,
@@ -131,6 +127,24 @@ impl Handler<ReportBatch> for SchedulerActor {
         p.blocks[m.relay] = Some(m.block);
         p.batches_left -= 1;
         self.finish_if_complete();
+    }
+}
+
+/// Builder → scheduler: the relays, one per arbiter, and which serves each VM.
+#[derive(actix::Message)]
+#[rtype(result = "()")]
+pub struct SetRelays {
+    /// The relays, in arbiter order (their blocks are in VM order).
+    pub relays: Vec<Addr<Relay>>,
+    /// The relay of each VM.
+    pub relay_of: Vec<usize>,
+}
+
+impl Handler<SetRelays> for SchedulerActor {
+    type Result = ();
+
+    fn handle(&mut self, m: SetRelays, _: &mut Context<Self>) {
+        (self.relays, self.relay_of) = (m.relays, m.relay_of);
     }
 }
 

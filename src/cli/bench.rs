@@ -29,11 +29,10 @@ pub fn bench(a: BenchArgs) -> anyhow::Result<ExitCode> {
         let setup = started.elapsed().as_secs_f64();
         let bar = super::run::progress_bar(runner.scenario().ticks, 0, a.json);
         let started = Instant::now();
-        let mut record = bioxen_engine::record::TickRecord::default();
-        while !runner.finished() {
-            runner.step_into(&mut record)?;
-            bar.set_position(runner.tick());
-        }
+        runner.run_ticks(u64::MAX, |record| {
+            bar.set_position(record.tick + 1);
+            true
+        })?;
         let run = started.elapsed().as_secs_f64();
         bar.finish_and_clear();
         let digest = runner.digest();
