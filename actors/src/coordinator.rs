@@ -13,10 +13,10 @@ use crate::messages::{Block, Fault, StartTick, TickDone};
 use crate::scheduler_actor::SchedulerActor;
 use actix::{Actor, Addr, Context, Handler, Message};
 use bioxen_engine::lifecycle::Lifecycle;
-use bioxen_engine::record::{TickRecord, digest_chain_pieces};
+use bioxen_engine::record::{TickRecord, VmRecord, digest_chain_pieces};
 use bioxen_engine::scenario::{Allocation, Scenario};
 use bioxen_engine::sim::{apply_due_events, apply_transition};
-use crossbeam_channel::Sender;
+use crossbeam_channel::{Receiver, Sender};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -46,6 +46,8 @@ struct Running {
     to_start: u64,
     /// Set by the handle to stop after the tick in flight.
     stop: Arc<AtomicBool>,
+    /// Records' VM lists the handle is done with, to fill again.
+    recycled: Receiver<Vec<VmRecord>>,
 }
 
 /// The coordinator actor.
@@ -56,12 +58,14 @@ pub struct Coordinator {
     run: Option<Running>,
     /// Reused encoding buffer for the record's head.
     head_bytes: Vec<u8>,
+    /// Blocks of a finished tick, emptied, to go back to the relays with the next tick.
+    spare: Vec<Block>,
 }
 
 impl Coordinator {
     /// A coordinator at `clock`.
     pub fn new(scenario: Arc<Scenario>, clock: Clock) -> Coordinator {
-        Coordinator { scenario, clock, scheduler: None, run: None, head_bytes: Vec::new() }
+        Coordinator { scenario, clock, scheduler: None, run: None, head_bytes: Vec::new(), spare: Vec::new() }
     }
 
     /// Connects the scheduler (created after the coordinator, which it reports to).
@@ -85,7 +89,12 @@ impl Coordinator {
                 Arc::make_mut(&mut c.allocations).as_mut_slice(),
             )?;
         }
-        let start = StartTick { tick, lifecycles: c.lifecycles.clone(), allocations: c.allocations.clone() };
+        let start = StartTick {
+            tick,
+            lifecycles: c.lifecycles.clone(),
+            allocations: c.allocations.clone(),
+            spare: std::mem::take(&mut self.spare),
+        };
         let scheduler = self.scheduler.as_ref().ok_or_else(|| ActorError::Protocol("no scheduler".into()))?;
         scheduler.do_send(start);
         Ok(())
@@ -113,16 +122,20 @@ impl Coordinator {
     /// Chains the tick into the digest from its pieces — the head, then each block's
     /// encoded records in VM order: the same bytes as the whole record's encoding — and
     /// assembles the record.
-    fn complete(&mut self, head: TickRecord, blocks: Vec<Block>) -> (TickRecord, [u8; 32]) {
+    fn complete(&mut self, head: TickRecord, mut blocks: Vec<Block>) -> (TickRecord, [u8; 32]) {
         let vm_count = blocks.iter().map(|b| b.records.len()).sum();
         self.head_bytes.clear();
         TickRecord::encode_head_into(head.tick, head.pool, head.atp_store, vm_count, &mut self.head_bytes);
-        let mut vms = Vec::with_capacity(vm_count);
+        let mut vms = self.run.as_ref().and_then(|r| r.recycled.try_recv().ok()).unwrap_or_default();
+        vms.clear();
+        vms.reserve(vm_count);
         for b in &blocks {
             vms.extend_from_slice(&b.records);
         }
         let pieces = std::iter::once(self.head_bytes.as_slice()).chain(blocks.iter().map(|b| b.bytes.as_slice()));
         self.clock.digest = digest_chain_pieces(&self.clock.digest, pieces);
+        blocks.iter_mut().for_each(Block::clear);
+        self.spare = blocks;
         (TickRecord { vms, ..head }, self.clock.digest)
     }
 
@@ -148,13 +161,15 @@ pub struct Run {
     pub reply: Sender<StepResult>,
     /// Set by the handle to stop after the tick in flight.
     pub stop: Arc<AtomicBool>,
+    /// Records' VM lists the handle is done with, to fill again.
+    pub recycled: Receiver<Vec<VmRecord>>,
 }
 
 impl Handler<Run> for Coordinator {
     type Result = ();
 
     fn handle(&mut self, m: Run, _: &mut Context<Self>) {
-        self.run = Some(Running { reply: m.reply, to_start: m.ticks, stop: m.stop });
+        self.run = Some(Running { reply: m.reply, to_start: m.ticks, stop: m.stop, recycled: m.recycled });
         if self.clock.tick >= self.scenario.ticks {
             self.send(Err(ActorError::Finished));
             self.run = None;

@@ -65,6 +65,10 @@ pub struct GrantBatch {
     /// Every VM's lifecycle this tick: the coordinator's authoritative mirror (VM actors
     /// are never told of transitions, they only advance when granted).
     pub lifecycles: Arc<Vec<Lifecycle>>,
+    /// An emptied block to fill (reused allocations).
+    pub spare_block: Block,
+    /// An emptied demands list to fill (reused allocation).
+    pub spare_demands: Vec<(u32, Resources)>,
 }
 
 /// Relay → scheduler: the relay's block of the tick, complete.
@@ -81,6 +85,8 @@ pub struct ReportBatch {
     pub demands: Vec<(u32, Resources)>,
     /// The first fault, if the block could not be completed.
     pub fault: Option<Fault>,
+    /// The grants list, emptied, for the scheduler to fill again.
+    pub spent_grants: Vec<(u32, Grant)>,
 }
 
 /// Relay ← system thread: the VM actors this relay serves (indices `first..first+len`)
@@ -115,12 +121,28 @@ pub struct Relay {
     latest: Vec<VmRecord>,
     /// The lifecycles of the tick in progress.
     lifecycles: Arc<Vec<Lifecycle>>,
+    /// Buffers of the tick in progress, and the reports list between ticks, reused.
+    block: Block,
+    demands: Vec<(u32, Resources)>,
+    grants: Vec<(u32, Grant)>,
+    reports: Vec<Advanced>,
 }
 
 impl Relay {
     /// Relay number `index`, reporting to `scheduler`; its VMs come with [`SetVms`].
     pub fn new(index: usize, scheduler: Recipient<ReportBatch>) -> Relay {
-        Relay { index, scheduler, first: 0, vms: Vec::new(), latest: Vec::new(), lifecycles: Arc::default() }
+        Relay {
+            index,
+            scheduler,
+            first: 0,
+            vms: Vec::new(),
+            latest: Vec::new(),
+            lifecycles: Arc::default(),
+            block: Block::default(),
+            demands: Vec::new(),
+            grants: Vec::new(),
+            reports: Vec::new(),
+        }
     }
 
     /// Sends the block to the scheduler if the inbox is complete for `tick`.
@@ -132,23 +154,31 @@ impl Relay {
                 _ => None,
             }
         });
-        let Some(p) = done else { return };
-        let (block, demands, fault) = match p.failure {
-            Some(f) => (Block::default(), Vec::new(), Some(Fault::Panicked(f))),
-            None => self.assemble(tick, p.reports),
+        let Some(mut p) = done else { return };
+        let fault = match p.failure {
+            Some(f) => Some(Fault::Panicked(f)),
+            None => self.assemble(tick, &mut p.reports),
         };
-        self.scheduler.do_send(ReportBatch { tick, relay: self.index, block, demands, fault });
+        p.reports.clear();
+        self.reports = p.reports;
+        let (mut block, mut demands) = (std::mem::take(&mut self.block), std::mem::take(&mut self.demands));
+        if fault.is_some() {
+            block.clear();
+            demands.clear();
+        }
+        let spent_grants = std::mem::take(&mut self.grants);
+        self.scheduler.do_send(ReportBatch { tick, relay: self.index, block, demands, fault, spent_grants });
     }
 
-    /// The block's records in VM order: each running VM's report, each idle VM's latest
-    /// record; the same as the engine's, since the engine records a VM that did not run
-    /// with its unchanged cell and zero demand and grant.
-    fn assemble(&mut self, tick: u64, mut reports: Vec<Advanced>) -> (Block, Vec<(u32, Resources)>, Option<Fault>) {
+    /// Fills `self.block` with the block's records in VM order — each running VM's report,
+    /// each idle VM's latest record; the same as the engine's, since the engine records a
+    /// VM that did not run with its unchanged cell and zero demand and grant — and
+    /// `self.demands` with the running VMs' next demands.
+    fn assemble(&mut self, tick: u64, reports: &mut [Advanced]) -> Option<Fault> {
         // Reports arrive in the order the arbiter ran the VMs; the record is in VM order.
         reports.sort_unstable_by_key(|a| a.record.vm);
-        let mut reports = reports.into_iter().peekable();
-        let mut block = Block { records: Vec::with_capacity(self.latest.len()), bytes: Vec::new() };
-        let mut demands = Vec::with_capacity(reports.len());
+        let mut reports = reports.iter().peekable();
+        let (block, demands) = (&mut self.block, &mut self.demands);
         for (k, latest) in self.latest.iter_mut().enumerate() {
             let vm = self.first + k as u32;
             let state = self.lifecycles.get(vm as usize).copied().unwrap_or(Lifecycle::Destroyed);
@@ -156,7 +186,7 @@ impl Relay {
                 Lifecycle::Destroyed => continue,
                 Lifecycle::Running => {
                     let Some(report) = reports.next_if(|a| a.record.vm == vm) else {
-                        return (Block::default(), Vec::new(), Some(Fault::Silent { tick, vm }));
+                        return Some(Fault::Silent { tick, vm });
                     };
                     *latest = VmRecord { state, ..report.record };
                     demands.push((vm, report.next_demand));
@@ -166,7 +196,7 @@ impl Relay {
             codec::encode_into(latest, &mut block.bytes);
             block.records.push(*latest);
         }
-        (block, demands, None)
+        None
     }
 }
 
@@ -186,27 +216,26 @@ impl Handler<GrantBatch> for Relay {
     type Result = ();
 
     fn handle(&mut self, m: GrantBatch, _: &mut Context<Self>) {
-        let expected = m.grants.len();
-        self.lifecycles = m.lifecycles;
-        INBOX.with(|inbox| {
-            *inbox.borrow_mut() = Some(Pending {
-                tick: m.tick,
-                expected,
-                reports: Vec::with_capacity(expected),
-                failure: None,
-                answered: 0,
-            })
-        });
-        for (vm, grant) in m.grants {
+        let GrantBatch { tick, mut grants, lifecycles, mut spare_block, mut spare_demands } = m;
+        let expected = grants.len();
+        self.lifecycles = lifecycles;
+        spare_block.clear();
+        spare_demands.clear();
+        (self.block, self.demands) = (spare_block, spare_demands);
+        let mut reports = std::mem::take(&mut self.reports);
+        reports.reserve(expected);
+        INBOX.with(|inbox| *inbox.borrow_mut() = Some(Pending { tick, expected, reports, failure: None, answered: 0 }));
+        for (vm, grant) in grants.drain(..) {
             match self.vms.get(vm.wrapping_sub(self.first) as usize) {
                 Some(a) => a.do_send(grant),
                 None => {
-                    file_report(m.tick, Err(Failed { tick: m.tick, vm, message: "VM not on this relay".into() }));
+                    file_report(tick, Err(Failed { tick, vm, message: "VM not on this relay".into() }));
                 }
             }
         }
+        self.grants = grants;
         // Complete already if every grant failed to find its VM (or there were none).
-        self.collect(m.tick);
+        self.collect(tick);
     }
 }
 

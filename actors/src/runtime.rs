@@ -119,7 +119,7 @@ impl ActorRuntime {
     pub fn step(&mut self) -> Result<TickRecord, ActorError> {
         let mut record = None;
         self.run(1, |r| {
-            record = Some(r);
+            record = Some(std::mem::take(r));
             true
         })?;
         record.ok_or_else(|| ActorError::Protocol("the tick produced no record".into()))
@@ -144,27 +144,30 @@ impl ActorRuntime {
         if n == 0 {
             return Ok(());
         }
-        self.run(n, |r| on_tick(&r))
+        self.run(n, |r| on_tick(r))
     }
 
     /// Asks the coordinator for `n` ticks and takes their records as they come, until it
     /// closes the channel: only then is no tick in flight, so the handle never returns
     /// while the actors are mid-tick (a checkpoint or command after it sees a whole tick).
-    fn run(&mut self, n: u64, mut on_tick: impl FnMut(TickRecord) -> bool) -> Result<(), ActorError> {
+    fn run(&mut self, n: u64, mut on_tick: impl FnMut(&mut TickRecord) -> bool) -> Result<(), ActorError> {
         // Room for the record being handed over while the next tick runs; a full channel
         // holds the coordinator back, so a slow `on_tick` sets the pace and memory stays
         // bounded.
         let (tx, rx) = bounded(2);
+        // Records' VM lists go back to be filled again (~1 MB a tick at 10,000 VMs).
+        let (recycle, recycled) = bounded(2);
         let stop = Arc::new(AtomicBool::new(false));
-        self.coordinator.do_send(Run { ticks: n, reply: tx, stop: stop.clone() });
+        self.coordinator.do_send(Run { ticks: n, reply: tx, stop: stop.clone(), recycled });
         let (mut received, mut failure) = (0, None);
         while let Ok(result) = rx.recv() {
             match result {
-                Ok((record, digest)) => {
+                Ok((mut record, digest)) => {
                     (received, self.tick, self.digest) = (received + 1, self.tick + 1, digest);
-                    if failure.is_none() && !stop.load(Ordering::Acquire) && !on_tick(record) {
+                    if failure.is_none() && !stop.load(Ordering::Acquire) && !on_tick(&mut record) {
                         stop.store(true, Ordering::Release);
                     }
+                    let _ = recycle.try_send(record.vms);
                 }
                 Err(e) => {
                     failure.get_or_insert(e);

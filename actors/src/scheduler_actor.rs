@@ -38,6 +38,9 @@ pub struct SchedulerActor {
     relay_of: Vec<usize>,
     coordinator: Recipient<TickDone>,
     pending: Option<Pending>,
+    /// Per relay, the grants and demands lists it sent back, emptied, to fill again.
+    spare_grants: Vec<Vec<(u32, Grant)>>,
+    spare_demands: Vec<Vec<(u32, Resources)>>,
 }
 
 impl SchedulerActor {
@@ -56,6 +59,8 @@ impl SchedulerActor {
             relay_of: Vec::new(),
             coordinator,
             pending: None,
+            spare_grants: Vec::new(),
+            spare_demands: Vec::new(),
         }
     }
 
@@ -92,16 +97,25 @@ impl Handler<StartTick> for SchedulerActor {
         let head = TickRecord { tick: m.tick, pool, atp_store: self.hypervisor.atp_store, vms: Vec::new() };
         // One batch per relay, in VM order; every relay gets one, since it also records
         // its idle VMs.
-        let mut batches: Vec<Vec<(u32, Grant)>> = vec![Vec::new(); self.relays.len()];
+        let relays = self.relays.len();
+        self.spare_grants.resize_with(relays, Vec::new);
+        self.spare_demands.resize_with(relays, Vec::new);
+        let mut batches: Vec<Vec<(u32, Grant)>> = self.spare_grants.iter_mut().map(std::mem::take).collect();
         for (i, (demand, grant)) in demands.iter().zip(&granted).enumerate() {
             if let (Some(demand), Some(grant)) = (demand, grant) {
                 batches[self.relay_of[i]].push((i as u32, Grant { tick: m.tick, demand: *demand, grant: *grant }));
             }
         }
-        self.pending =
-            Some(Pending { head, batches_left: self.relays.len(), blocks: vec![None; self.relays.len()], fault: None });
-        for (relay, grants) in self.relays.iter().zip(batches) {
-            relay.do_send(GrantBatch { tick: m.tick, grants, lifecycles: m.lifecycles.clone() });
+        self.pending = Some(Pending { head, batches_left: relays, blocks: vec![None; relays], fault: None });
+        let mut spare = m.spare;
+        for ((relay, grants), demands) in self.relays.iter().zip(batches).zip(&mut self.spare_demands) {
+            relay.do_send(GrantBatch {
+                tick: m.tick,
+                grants,
+                lifecycles: m.lifecycles.clone(),
+                spare_block: spare.pop().unwrap_or_default(),
+                spare_demands: std::mem::take(demands),
+            });
         }
         self.finish_if_complete();
     }
@@ -116,10 +130,14 @@ impl Handler<ReportBatch> for SchedulerActor {
             tracing::error!(tick = m.tick, relay = m.relay, "unexpected report batch ignored");
             return;
         };
-        for (vm, demand) in m.demands {
+        let mut demands = m.demands;
+        for (vm, demand) in demands.drain(..) {
             if let Some(d) = self.demands.get_mut(vm as usize) {
                 *d = demand;
             }
+        }
+        if let (Some(g), Some(d)) = (self.spare_grants.get_mut(m.relay), self.spare_demands.get_mut(m.relay)) {
+            (*g, *d) = (m.spent_grants, demands);
         }
         if let Some(f) = m.fault {
             p.fault.get_or_insert(f);
