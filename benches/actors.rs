@@ -7,7 +7,7 @@ use bioxen::engine::policy::PolicyKind;
 use bioxen::engine::sim::Simulation;
 use bioxen_actors::{ActorConfig, ActorRuntime};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const VMS: u32 = 1000;
 
@@ -28,7 +28,16 @@ fn ticks(c: &mut Criterion) {
     }
     for arbiters in [1, 2] {
         let mut rt = ActorRuntime::start(simulation(), ActorConfig { arbiters }).unwrap();
-        group.bench_function(format!("actors_{arbiters}_arbiters"), |b| b.iter(|| rt.step().unwrap()));
+        // One tick at a time: a round trip from the handle per tick.
+        group.bench_function(format!("actors_{arbiters}_arbiters_step"), |b| b.iter(|| rt.step().unwrap()));
+        // A run of ticks, pipelined as `bioxen run` and `bioxen bench` drive it.
+        group.bench_function(format!("actors_{arbiters}_arbiters_run"), |b| {
+            b.iter_custom(|ticks| {
+                let started = Instant::now();
+                rt.run_ticks(ticks, |_| {}).unwrap();
+                started.elapsed()
+            })
+        });
         rt.stop();
     }
     group.finish();

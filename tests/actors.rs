@@ -156,3 +156,20 @@ fn a_pipelined_run_stopped_early_leaves_whole_ticks_and_resumes_exactly() {
     rt.run_ticks(u64::MAX, |_| {}).unwrap();
     assert_eq!(hex(&rt.digest()), hex(&engine.digest()));
 }
+
+#[test]
+fn traces_written_on_both_runtimes_are_the_same_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = |name: &str, runtime: &[&str]| {
+        let path = dir.path().join(name);
+        let mut args = vec!["run", "scenarios/contention.toml", "--ticks", "120", "--trace", path.to_str().unwrap()];
+        args.extend_from_slice(runtime);
+        let out = bioxen(&args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        fs::read(path).unwrap()
+    };
+    let sequential = trace("seq.bxtr", &[]);
+    // The actor run writes each record while the next tick runs (pipelined).
+    let actors = trace("act.bxtr", &["--runtime", "actors", "--arbiters", "2"]);
+    assert!(sequential == actors, "the traces differ");
+}

@@ -4,9 +4,9 @@
 //! # How a tick flows
 //!
 //! ```text
-//!  handle ──Step──▶ Coordinator ──StartTick──▶ SchedulerActor ──Grant──▶ VmActor × N
-//!    ▲                 │  ▲  (timeline,          (Hypervisor:            (advance, next
-//!    └──TickRecord─────┘  └── TickDone ◀───────── ration in VM order) ◀── Advanced)
+//!  handle ──Run──▶ Coordinator ──StartTick──▶ SchedulerActor ──GrantBatch──▶ Relay ──Grant──▶ VmActor × N
+//!    ▲               (timeline,   ▲            (Hypervisor:                  ▲  (block in VM     │ (advance,
+//!    └──records──────┘ digest)    └─TickDone── ration in VM order) ◀─ReportBatch  order, encoded) ◀┘ next demand)
 //! ```
 //!
 //! 1. The [`coordinator::Coordinator`] applies the tick's timeline events with the engine's
@@ -14,19 +14,20 @@
 //!    and starts the tick at the scheduler.
 //! 2. The [`scheduler_actor::SchedulerActor`] owns the engine's
 //!    [`bioxen_engine::hypervisor::Hypervisor`]: it refills ATP, rations the running VMs'
-//!    demands in VM order and sends each running VM its grant.
+//!    demands in VM order and sends each arbiter's [`relay::Relay`] its VMs' grants.
 //! 3. Each [`vm_actor::VmActor`] advances its cell with its own stream, works out its next
-//!    demand and reports both with its record.
-//! 4. When every running VM has reported, the scheduler sends the records, in VM order, to
-//!    the coordinator, which fills in the idle VMs' records, chains the digest exactly as
-//!    the engine does, and answers the handle.
+//!    demand and files both with its record in its arbiter's inbox.
+//! 4. Each relay puts its block of VMs in VM order (idle VMs keep their last record),
+//!    encodes it and reports it; when every relay has, the scheduler sends the blocks to
+//!    the coordinator, which starts the next tick of the run and then chains the digest
+//!    over the blocks exactly as the engine does, and hands the record to the handle.
 //!
-//! Message arrival order never reaches the result: reports land in per-VM slots, demands are
-//! read and records emitted in VM order, and tick t+1 starts only when every report of
+//! Message arrival order never reaches the result: blocks land in per-relay slots and
+//! demands in per-VM slots, read in order, and tick t+1 starts only when every report of
 //! tick t is in. The only randomness is in the VM actors' own streams and the scheduler's.
 //!
 //! [`runtime::ActorRuntime`] is the synchronous handle (a crossbeam bridge into the actix
-//! system's thread): run ticks, send lifecycle commands, read status, take a checkpoint,
+//! system's threads): run ticks, send lifecycle commands, read status, take a checkpoint,
 //! stop. It starts from an engine [`bioxen_engine::sim::Simulation`], fresh or restored,
 //! and gives one back, so checkpoints and summaries are the engine's own.
 
