@@ -105,7 +105,38 @@ fn a_panicking_vm_is_an_error_naming_it_and_the_tick() {
         }
         other => panic!("expected a panic error, got {other:?}"),
     }
+    // The run is broken from then on: later ticks fail the same way instead of hanging.
+    match rt.run_ticks(3, |_| {}) {
+        Err(ActorError::VmPanicked { vm, tick, .. }) => assert_eq!((vm.as_str(), tick), ("b", 5)),
+        other => panic!("expected the same panic error, got {other:?}"),
+    }
     rt.stop(); // returns: no hang
+}
+
+#[test]
+fn an_event_made_impossible_by_a_command_fails_at_its_tick_after_the_ticks_before_it() {
+    // The timeline pauses `a` at tick 7; pausing it by hand first makes that impossible.
+    // On actors the event is applied while tick 6 runs (pipelined), yet tick 6's record
+    // still arrives, then the error, as on the engine.
+    let s = parse(&format!(
+        "{ROOMY}[[vm]]\nid = \"a\"\norganism = \"syn3a\"\n[[vm]]\nid = \"b\"\norganism = \"syn3a\"\n\
+         [[event]]\ntick = 7\nvm = \"a\"\naction = \"pause\"\n"
+    ));
+    let mut engine = Simulation::new(s.clone());
+    let mut rt = ActorRuntime::start(Simulation::new(s), ActorConfig { arbiters: 2 }).unwrap();
+    engine.transition(0, Transition::Pause).unwrap();
+    rt.transition(0, Transition::Pause).unwrap();
+    let engine_error = loop {
+        if let Err(e) = engine.step() {
+            break e.to_string();
+        }
+    };
+    let mut ticks = Vec::new();
+    let actor_error = rt.run_ticks(u64::MAX, |r| ticks.push(r.tick)).unwrap_err();
+    assert_eq!(ticks, (0..7).collect::<Vec<_>>());
+    assert_eq!((rt.tick(), engine.tick()), (7, 7));
+    assert_eq!(actor_error.to_string(), engine_error);
+    assert_eq!(hex(&rt.digest()), hex(&engine.digest()));
 }
 
 #[test]

@@ -1,12 +1,13 @@
 //! The clock: applies the timeline at tick boundaries, starts each tick at the scheduler,
 //! and turns the scheduler's reports into the engine's tick record and digest.
 //!
-//! Ticks are pipelined within a [`Run`]: as soon as every VM has reported tick t, the
-//! coordinator applies tick t+1's events and starts it, and only then hashes tick t and
-//! hands its record over. The scheduler and the VMs work on t+1 while this thread hashes
-//! t, and the handle writes t's trace while t+1 runs. Nothing about t+1 depends on that
-//! bookkeeping: its lifecycles, allocations and demands are all final when t's reports are
-//! in.
+//! Ticks are pipelined within a [`Run`]: the coordinator keeps [`AHEAD`] ticks at the
+//! scheduler — one running, the next queued with its events already applied — so that the
+//! scheduler starts tick t+1 the moment tick t's last report is in, without a round trip
+//! here. Meanwhile this thread hashes tick t and hands its record over, and the handle
+//! writes t's trace. Nothing about t+1 depends on that bookkeeping: the timeline is fixed,
+//! so t+1's lifecycles and allocations are known before t ends, and its demands are read
+//! by the scheduler from t's reports.
 
 use crate::ActorError;
 use crate::messages::{Block, Fault, StartTick, TickDone};
@@ -39,11 +40,18 @@ pub struct Clock {
     pub digest: [u8; 32],
 }
 
+/// Ticks a run keeps at the scheduler: one in progress and one queued behind it.
+pub const AHEAD: u32 = 2;
+
 /// The run in progress: where its records go and how many ticks it still wants.
 struct Running {
     reply: Sender<StepResult>,
-    /// Ticks still to start, the one in flight excluded.
+    /// Ticks still to start.
     to_start: u64,
+    /// Ticks sent to the scheduler and not yet done.
+    in_flight: u32,
+    /// Why the run failed; sent once no tick is in flight.
+    failure: Option<ActorError>,
     /// Set by the handle to stop after the tick in flight.
     stop: Arc<AtomicBool>,
     /// Records' VM lists the handle is done with, to fill again.
@@ -54,6 +62,10 @@ struct Running {
 pub struct Coordinator {
     scenario: Arc<Scenario>,
     clock: Clock,
+    /// The next tick to start: ahead of `clock.tick` (the next to complete) while ticks
+    /// are in flight, equal between runs. The clock's lifecycles and allocations are those
+    /// of the tick before this one.
+    next_start: u64,
     scheduler: Option<Addr<SchedulerActor>>,
     run: Option<Running>,
     /// Reused encoding buffer for the record's head.
@@ -65,7 +77,16 @@ pub struct Coordinator {
 impl Coordinator {
     /// A coordinator at `clock`.
     pub fn new(scenario: Arc<Scenario>, clock: Clock) -> Coordinator {
-        Coordinator { scenario, clock, scheduler: None, run: None, head_bytes: Vec::new(), spare: Vec::new() }
+        let next_start = clock.tick;
+        Coordinator {
+            scenario,
+            clock,
+            next_start,
+            scheduler: None,
+            run: None,
+            head_bytes: Vec::new(),
+            spare: Vec::new(),
+        }
     }
 
     /// Connects the scheduler (created after the coordinator, which it reports to).
@@ -75,10 +96,7 @@ impl Coordinator {
 
     /// Applies the next tick's events and sends it to the scheduler.
     fn start_tick(&mut self) -> Result<(), ActorError> {
-        let tick = self.clock.tick;
-        if tick >= self.scenario.ticks {
-            return Err(ActorError::Finished);
-        }
+        let tick = self.next_start;
         let c = &mut self.clock;
         if self.scenario.events.get(c.next_event).is_some_and(|e| e.tick <= tick) {
             apply_due_events(
@@ -97,25 +115,43 @@ impl Coordinator {
         };
         let scheduler = self.scheduler.as_ref().ok_or_else(|| ActorError::Protocol("no scheduler".into()))?;
         scheduler.do_send(start);
+        self.next_start += 1;
         Ok(())
     }
 
-    /// Starts the run's next tick if it wants one; false when the run is over.
-    fn start_next(&mut self) -> Result<bool, ActorError> {
-        let Some(run) = self.run.as_mut() else { return Ok(false) };
-        if run.to_start == 0 || run.stop.load(Ordering::Acquire) || self.clock.tick >= self.scenario.ticks {
-            return Ok(false);
+    /// Keeps the run's pipeline full: starts ticks while fewer than [`AHEAD`] are in
+    /// flight and the run wants more; ends the run when nothing is left in flight.
+    fn top_up(&mut self) {
+        loop {
+            let Some(run) = self.run.as_mut() else { return };
+            let wanted = run.failure.is_none()
+                && run.to_start > 0
+                && !run.stop.load(Ordering::Acquire)
+                && self.next_start < self.scenario.ticks;
+            if !wanted || run.in_flight >= AHEAD {
+                break;
+            }
+            run.to_start -= 1;
+            match self.start_tick() {
+                Ok(()) => self.run.as_mut().expect("checked above").in_flight += 1,
+                Err(e) => self.run.as_mut().expect("checked above").failure = Some(e),
+            }
         }
-        run.to_start -= 1;
-        self.start_tick().map(|()| true)
+        if self.run.as_ref().is_some_and(|r| r.in_flight == 0) {
+            // Dropping the channel tells the handle that no tick is in flight.
+            let run = self.run.take().expect("checked above");
+            if let Some(e) = run.failure {
+                let _ = run.reply.send(Err(e));
+            }
+        }
     }
 
-    /// Sends a result to the run's handle. A handle that is gone stops the run.
+    /// Sends a record to the run's handle. A handle that is gone wants no more ticks.
     fn send(&mut self, result: StepResult) {
-        if let Some(run) = &self.run
+        if let Some(run) = self.run.as_mut()
             && run.reply.send(result).is_err()
         {
-            self.run = None;
+            run.to_start = 0;
         }
     }
 
@@ -169,20 +205,19 @@ impl Handler<Run> for Coordinator {
     type Result = ();
 
     fn handle(&mut self, m: Run, _: &mut Context<Self>) {
-        self.run = Some(Running { reply: m.reply, to_start: m.ticks, stop: m.stop, recycled: m.recycled });
         if self.clock.tick >= self.scenario.ticks {
-            self.send(Err(ActorError::Finished));
-            self.run = None;
+            let _ = m.reply.send(Err(ActorError::Finished));
             return;
         }
-        match self.start_next() {
-            Ok(true) => {}
-            Ok(false) => self.run = None,
-            Err(e) => {
-                self.send(Err(e));
-                self.run = None;
-            }
-        }
+        self.run = Some(Running {
+            reply: m.reply,
+            to_start: m.ticks,
+            in_flight: 0,
+            failure: None,
+            stop: m.stop,
+            recycled: m.recycled,
+        });
+        self.top_up();
     }
 }
 
@@ -190,8 +225,17 @@ impl Handler<TickDone> for Coordinator {
     type Result = ();
 
     fn handle(&mut self, m: TickDone, _: &mut Context<Self>) {
-        let blocks = match m.blocks {
-            Ok(blocks) => blocks,
+        let Some(run) = self.run.as_mut() else {
+            tracing::error!(tick = m.head.tick, "tick done outside a run ignored");
+            return;
+        };
+        run.in_flight -= 1;
+        match m.blocks {
+            Ok(blocks) => {
+                self.clock.tick += 1;
+                let done = self.complete(m.head, blocks);
+                self.send(Ok(done));
+            }
             Err(fault) => {
                 let e = match fault {
                     Fault::Panicked(f) => {
@@ -201,24 +245,12 @@ impl Handler<TickDone> for Coordinator {
                         ActorError::Protocol(format!("tick {tick}: no report from VM `{}`", self.vm_name(vm)))
                     }
                 };
-                self.send(Err(e));
-                self.run = None;
-                return;
-            }
-        };
-        self.clock.tick += 1;
-        // Start tick t+1 before finishing t: see the module's doc.
-        let next = self.start_next();
-        let done = self.complete(m.head, blocks);
-        self.send(Ok(done));
-        match next {
-            Ok(true) => {}
-            Ok(false) => self.run = None,
-            Err(e) => {
-                self.send(Err(e));
-                self.run = None;
+                // The first failure is the one to report (later ticks repeat it).
+                let run = self.run.as_mut().expect("checked above");
+                run.failure.get_or_insert(e);
             }
         }
+        self.top_up();
     }
 }
 

@@ -22,8 +22,8 @@ use std::thread::JoinHandle;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ActorConfig {
     /// Arbiters (event-loop threads) the VM actors are spread over, in contiguous blocks,
-    /// each with one relay. The coordinator runs on the system's own thread and the
-    /// scheduler on one more arbiter.
+    /// each with one relay. The coordinator and the scheduler run on the system's own
+    /// thread.
     pub arbiters: usize,
 }
 
@@ -66,14 +66,11 @@ impl ActorRuntime {
             .name("bioxen-actors".into())
             .spawn(move || {
                 let system = System::new();
-                let mut workers: Vec<Arbiter> =
-                    system.block_on(async { (0..=arbiters).map(|_| Arbiter::new()).collect() });
-                let control = workers.pop().expect("one more than the VM arbiters");
-                let started = system.block_on(async { build(scenario2, programs, state, &workers, &control) });
+                let workers: Vec<Arbiter> = system.block_on(async { (0..arbiters).map(|_| Arbiter::new()).collect() });
+                let started = system.block_on(async { build(scenario2, programs, state, &workers) });
                 if started_tx.send(started).is_ok() {
                     let _ = system.run();
                 }
-                workers.push(control);
                 for w in &workers {
                     w.stop();
                 }
@@ -271,16 +268,9 @@ fn wait<T>(rx: &Receiver<T>) -> Result<T, ActorError> {
     rx.recv().map_err(|_| ActorError::Protocol("the actor system stopped".into()))
 }
 
-/// Creates the actors: the coordinator on the system thread, the scheduler on an arbiter
-/// of its own (so that it rations tick t+1 while the coordinator hashes tick t), and the
-/// VM actors in contiguous blocks over the worker arbiters, each block with its relay.
-fn build(
-    scenario: Arc<Scenario>,
-    programs: Vec<Arc<Program>>,
-    state: SimState,
-    workers: &[Arbiter],
-    control: &Arbiter,
-) -> Started {
+/// Creates the actors: the coordinator and the scheduler on the system thread, and the VM
+/// actors in contiguous blocks over the worker arbiters, each block with its relay.
+fn build(scenario: Arc<Scenario>, programs: Vec<Arc<Program>>, state: SimState, workers: &[Arbiter]) -> Started {
     let mut latest: Vec<VmRecord> =
         state.vms.iter().enumerate().map(|(i, vm)| VmRecord::of(i, vm, None, None)).collect();
     let demands = state.vms.iter().map(|vm| vm.next_demand()).collect();
@@ -299,9 +289,7 @@ fn build(
     let coordinator = Coordinator::create(|cctx| {
         let to_coordinator = cctx.address().recipient();
         let for_scheduler = scenario.clone();
-        let scheduler = SchedulerActor::start_in_arbiter(&control.handle(), move |_| {
-            SchedulerActor::new(for_scheduler, hypervisor, demands, to_coordinator)
-        });
+        let scheduler = SchedulerActor::new(for_scheduler, hypervisor, demands, to_coordinator).start();
         let relays: Vec<Addr<Relay>> = workers
             .iter()
             .enumerate()

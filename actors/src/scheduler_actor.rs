@@ -5,7 +5,7 @@
 //! Why arrival order cannot matter: each relay puts its block of VMs in VM order, blocks
 //! land in slots indexed by relay, and next demands in slots indexed by VM; demands are
 //! read in VM order; a tick is rationed only after every report of the previous tick is in
-//! (the coordinator starts tick t+1 only on `TickDone` for t).
+//! (the coordinator may send tick t+1 early, but it waits in a queue until tick t is done).
 
 use crate::messages::{Block, Fault, Grant, StartTick, TickDone};
 use crate::relay::{GrantBatch, Relay, ReportBatch};
@@ -15,6 +15,7 @@ use bioxen_engine::lifecycle::Lifecycle;
 use bioxen_engine::record::TickRecord;
 use bioxen_engine::resources::Resources;
 use bioxen_engine::scenario::Scenario;
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 /// A tick in progress.
@@ -38,6 +39,12 @@ pub struct SchedulerActor {
     relay_of: Vec<usize>,
     coordinator: Recipient<TickDone>,
     pending: Option<Pending>,
+    /// Ticks the coordinator sent ahead, started the moment the one in progress is done,
+    /// so that no round trip to the coordinator sits between two ticks.
+    queued: VecDeque<StartTick>,
+    /// The fault that broke the run: every later tick is answered with it, so that each
+    /// `StartTick` gets exactly one `TickDone`.
+    broken: Option<Fault>,
     /// Per relay, the grants and demands lists it sent back, emptied, to fill again.
     spare_grants: Vec<Vec<(u32, Grant)>>,
     spare_demands: Vec<Vec<(u32, Resources)>>,
@@ -59,6 +66,8 @@ impl SchedulerActor {
             relay_of: Vec::new(),
             coordinator,
             pending: None,
+            queued: VecDeque::new(),
+            broken: None,
             spare_grants: Vec::new(),
             spare_demands: Vec::new(),
         }
@@ -71,21 +80,31 @@ impl SchedulerActor {
         }
         let p = self.pending.take().expect("checked above");
         let blocks = match p.fault {
-            Some(f) => Err(f),
+            Some(f) => {
+                self.broken = Some(f.clone());
+                Err(f)
+            }
             None => Ok(p.blocks.into_iter().map(Option::unwrap_or_default).collect()),
         };
         self.coordinator.do_send(TickDone { head: p.head, blocks });
     }
-}
 
-impl Actor for SchedulerActor {
-    type Context = Context<Self>;
-}
+    /// Starts queued ticks while none is in progress.
+    fn start_queued(&mut self) {
+        while self.pending.is_none() {
+            let Some(m) = self.queued.pop_front() else { return };
+            match &self.broken {
+                Some(f) => {
+                    let head = TickRecord { tick: m.tick, ..TickRecord::default() };
+                    self.coordinator.do_send(TickDone { head, blocks: Err(f.clone()) });
+                }
+                None => self.start(m),
+            }
+        }
+    }
 
-impl Handler<StartTick> for SchedulerActor {
-    type Result = ();
-
-    fn handle(&mut self, m: StartTick, _: &mut Context<Self>) {
+    /// Rations tick `m` and sends every relay its grants.
+    fn start(&mut self, m: StartTick) {
         let pool = self.hypervisor.offer(&self.scenario.chassis, self.scenario.tick_seconds);
         let demands: Vec<Option<Resources>> = m
             .lifecycles
@@ -96,7 +115,8 @@ impl Handler<StartTick> for SchedulerActor {
         let granted = self.hypervisor.ration(m.tick, pool, &demands, &m.allocations);
         let head = TickRecord { tick: m.tick, pool, atp_store: self.hypervisor.atp_store, vms: Vec::new() };
         // One batch per relay, in VM order; every relay gets one, since it also records
-        // its idle VMs.
+        // its idle VMs. (There is always at least one relay, so the tick completes when
+        // they have all reported.)
         let relays = self.relays.len();
         self.spare_grants.resize_with(relays, Vec::new);
         self.spare_demands.resize_with(relays, Vec::new);
@@ -117,7 +137,19 @@ impl Handler<StartTick> for SchedulerActor {
                 spare_demands: std::mem::take(demands),
             });
         }
-        self.finish_if_complete();
+    }
+}
+
+impl Actor for SchedulerActor {
+    type Context = Context<Self>;
+}
+
+impl Handler<StartTick> for SchedulerActor {
+    type Result = ();
+
+    fn handle(&mut self, m: StartTick, _: &mut Context<Self>) {
+        self.queued.push_back(m);
+        self.start_queued();
     }
 }
 
@@ -145,6 +177,7 @@ impl Handler<ReportBatch> for SchedulerActor {
         p.blocks[m.relay] = Some(m.block);
         p.batches_left -= 1;
         self.finish_if_complete();
+        self.start_queued();
     }
 }
 
