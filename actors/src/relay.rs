@@ -13,17 +13,13 @@
 
 use crate::messages::{Advanced, Block, Failed, Fault, Grant};
 use crate::vm_actor::VmActor;
-use actix::fut::{ActorFutureExt, WrapFuture};
-use actix::{Actor, Addr, AsyncContext, Context, Handler, Message, Recipient};
+use actix::{Actor, Addr, Context, Handler, Message, Recipient};
 use bioxen_engine::codec;
 use bioxen_engine::lifecycle::Lifecycle;
 use bioxen_engine::record::VmRecord;
 use bioxen_engine::resources::Resources;
 use std::cell::RefCell;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::Poll;
 
 thread_local! {
     /// This arbiter's reports for the tick in progress. VM actors and their relay share a
@@ -130,36 +126,6 @@ pub struct Relay {
     demands: Vec<(u32, Resources)>,
     grants: Vec<(u32, Grant)>,
     reports: Vec<Advanced>,
-    /// The fan-out in progress: grants sent so far, and their tick.
-    sent: usize,
-    fan_tick: u64,
-}
-
-/// Grants a relay sends per turn of its arbiter's event loop before letting those VMs run.
-///
-/// Why not all at once: actix allocates an envelope and a queue node per message, and with
-/// every grant of a tick sent in one burst (5,000 per arbiter at 10,000 VMs) each
-/// allocation reuses memory freed a whole tick earlier, long gone from cache. In turns of
-/// 64, the envelopes the last turn's VMs just freed are reused while still cached. The
-/// order in which VMs run is unchanged, and could not matter anyway.
-pub const FAN_OUT: usize = 64;
-
-/// A future that is ready on its second poll: it puts the relay at the back of the
-/// arbiter's queue, behind the VMs it just sent grants to.
-#[derive(Default)]
-struct YieldNow(bool);
-
-impl Future for YieldNow {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<()> {
-        if self.0 {
-            return Poll::Ready(());
-        }
-        self.0 = true;
-        cx.waker().wake_by_ref();
-        Poll::Pending
-    }
 }
 
 impl Relay {
@@ -176,30 +142,6 @@ impl Relay {
             demands: Vec::new(),
             grants: Vec::new(),
             reports: Vec::new(),
-            sent: 0,
-            fan_tick: 0,
-        }
-    }
-
-    /// Sends the next [`FAN_OUT`] grants, then lets the arbiter run those VMs before
-    /// sending more (see [`FAN_OUT`]).
-    fn fan_out(&mut self, ctx: &mut Context<Self>) {
-        let tick = self.fan_tick;
-        let end = (self.sent + FAN_OUT).min(self.grants.len());
-        for &(vm, grant) in &self.grants[self.sent..end] {
-            match self.vms.get(vm.wrapping_sub(self.first) as usize) {
-                Some(a) => a.do_send(grant),
-                None => {
-                    file_report(tick, Err(Failed { tick, vm, message: "VM not on this relay".into() }));
-                }
-            }
-        }
-        self.sent = end;
-        if end < self.grants.len() {
-            ctx.spawn(YieldNow::default().into_actor(self).map(|(), relay, ctx| relay.fan_out(ctx)));
-        } else {
-            // Complete already if every grant failed to find its VM (or there were none).
-            self.collect(tick);
         }
     }
 
@@ -224,8 +166,7 @@ impl Relay {
             block.clear();
             demands.clear();
         }
-        let mut spent_grants = std::mem::take(&mut self.grants);
-        spent_grants.clear();
+        let spent_grants = std::mem::take(&mut self.grants);
         self.scheduler.do_send(ReportBatch { tick, relay: self.index, block, demands, fault, spent_grants });
     }
 
@@ -274,8 +215,8 @@ impl Handler<SetVms> for Relay {
 impl Handler<GrantBatch> for Relay {
     type Result = ();
 
-    fn handle(&mut self, m: GrantBatch, ctx: &mut Context<Self>) {
-        let GrantBatch { tick, grants, lifecycles, mut spare_block, mut spare_demands } = m;
+    fn handle(&mut self, m: GrantBatch, _: &mut Context<Self>) {
+        let GrantBatch { tick, mut grants, lifecycles, mut spare_block, mut spare_demands } = m;
         let expected = grants.len();
         self.lifecycles = lifecycles;
         spare_block.clear();
@@ -284,8 +225,17 @@ impl Handler<GrantBatch> for Relay {
         let mut reports = std::mem::take(&mut self.reports);
         reports.reserve(expected);
         INBOX.with(|inbox| *inbox.borrow_mut() = Some(Pending { tick, expected, reports, failure: None, answered: 0 }));
-        (self.grants, self.sent, self.fan_tick) = (grants, 0, tick);
-        self.fan_out(ctx);
+        for (vm, grant) in grants.drain(..) {
+            match self.vms.get(vm.wrapping_sub(self.first) as usize) {
+                Some(a) => a.do_send(grant),
+                None => {
+                    file_report(tick, Err(Failed { tick, vm, message: "VM not on this relay".into() }));
+                }
+            }
+        }
+        self.grants = grants;
+        // Complete already if every grant failed to find its VM (or there were none).
+        self.collect(tick);
     }
 }
 
