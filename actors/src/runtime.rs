@@ -298,8 +298,9 @@ fn build(scenario: Arc<Scenario>, programs: Vec<Arc<Program>>, state: SimState, 
                 Relay::start_in_arbiter(&w.handle(), move |_| Relay::new(r, to_scheduler))
             })
             .collect();
-        let vms: Vec<Addr<VmActor>> = state
-            .vms
+        // All cells first, in VM order, so they are contiguous (see `VmActor::vm`).
+        let cells: Vec<Box<Vm>> = state.vms.into_iter().map(Box::new).collect();
+        let vms: Vec<Addr<VmActor>> = cells
             .into_iter()
             .zip(programs)
             .enumerate()
