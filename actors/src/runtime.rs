@@ -6,7 +6,8 @@ use crate::messages::{FailNextGrant, TakeVm};
 use crate::relay::{Relay, SetVms};
 use crate::scheduler_actor::{SchedulerActor, SetRelays, TakeHypervisor};
 use crate::vm_actor::VmActor;
-use actix::{Actor, Addr, Arbiter, AsyncContext, System};
+use actix::dev::channel;
+use actix::{Actor, Addr, Arbiter, AsyncContext, Context, System};
 use bioxen_engine::lifecycle::{Lifecycle, Transition};
 use bioxen_engine::program::Program;
 use bioxen_engine::record::{TickRecord, VmRecord};
@@ -268,6 +269,10 @@ fn wait<T>(rx: &Receiver<T>) -> Result<T, ActorError> {
     rx.recv().map_err(|_| ActorError::Protocol("the actor system stopped".into()))
 }
 
+/// Mailbox capacity of a VM actor (actix's default). Only a bound for `send`; the tick's
+/// messages use `do_send`, and a VM has at most one grant queued at a time.
+const MAILBOX_CAPACITY: usize = 16;
+
 /// Creates the actors: the coordinator and the scheduler on the system thread, and the VM
 /// actors in contiguous blocks over the worker arbiters, each block with its relay.
 fn build(scenario: Arc<Scenario>, programs: Vec<Arc<Program>>, state: SimState, workers: &[Arbiter]) -> Started {
@@ -298,25 +303,28 @@ fn build(scenario: Arc<Scenario>, programs: Vec<Arc<Program>>, state: SimState, 
                 Relay::start_in_arbiter(&w.handle(), move |_| Relay::new(r, to_scheduler))
             })
             .collect();
-        // All cells first, in VM order, so they are contiguous (see `VmActor::vm`).
+        // Each kind of per-VM allocation is made in one run, in VM order — the cells, the
+        // mailboxes, then each arbiter's actors in one go on its thread — so that each lies
+        // in memory in the order the arbiter serves the VMs (see `VmActor::vm`).
         let cells: Vec<Box<Vm>> = state.vms.into_iter().map(Box::new).collect();
-        let vms: Vec<Addr<VmActor>> = cells
-            .into_iter()
-            .zip(programs)
-            .enumerate()
-            .map(|(i, (vm, program))| {
-                let relay = relays[relay_of[i]].clone();
-                let tick_seconds = scenario.tick_seconds;
-                VmActor::start_in_arbiter(&workers[relay_of[i]].handle(), move |_| VmActor {
-                    index: i as u32,
-                    vm,
-                    program,
-                    tick_seconds,
-                    relay,
-                    fail_next_grant: false,
-                })
-            })
-            .collect();
+        let (senders, receivers): (Vec<_>, Vec<_>) =
+            (0..count).map(|_| channel::channel::<VmActor>(MAILBOX_CAPACITY)).unzip();
+        let vms: Vec<Addr<VmActor>> = senders.into_iter().map(Addr::new).collect();
+        let mut members: Vec<_> = cells.into_iter().zip(programs).zip(receivers).collect();
+        // Blocks are contiguous and in relay order: split them off from the back.
+        for (r, worker) in workers.iter().enumerate().rev() {
+            let first = relay_of.partition_point(|&x| x < r);
+            let block = members.split_off(first);
+            let (relay, tick_seconds) = (relays[r].clone(), scenario.tick_seconds);
+            worker.spawn_fn(move || {
+                for (k, ((vm, program), mailbox)) in block.into_iter().enumerate() {
+                    let index = (first + k) as u32;
+                    let relay = relay.clone();
+                    let actor = VmActor { index, vm, program, tick_seconds, relay, fail_next_grant: false };
+                    Context::with_receiver(mailbox).run(actor);
+                }
+            });
+        }
         // Blocks are contiguous and in relay order, so the last block's VMs are the tail of
         // `latest`: split them off from the back.
         for (r, relay) in relays.iter().enumerate().rev() {
