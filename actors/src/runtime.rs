@@ -303,14 +303,13 @@ fn build(scenario: Arc<Scenario>, programs: Vec<Arc<Program>>, state: SimState, 
                 Relay::start_in_arbiter(&w.handle(), move |_| Relay::new(r, to_scheduler))
             })
             .collect();
-        // Each kind of per-VM allocation is made in one run, in VM order — the cells, the
-        // mailboxes, then each arbiter's actors in one go on its thread — so that each lies
-        // in memory in the order the arbiter serves the VMs (see `VmActor::vm`).
-        let cells: Vec<Box<Vm>> = state.vms.into_iter().map(Box::new).collect();
+        // The per-VM allocations are made in VM order — the mailboxes here, then each
+        // arbiter's actors in one go on its own thread — so that they lie in memory in the
+        // order the arbiter serves the VMs (see `VmActor::vm`).
         let (senders, receivers): (Vec<_>, Vec<_>) =
             (0..count).map(|_| channel::channel::<VmActor>(MAILBOX_CAPACITY)).unzip();
         let vms: Vec<Addr<VmActor>> = senders.into_iter().map(Addr::new).collect();
-        let mut members: Vec<_> = cells.into_iter().zip(programs).zip(receivers).collect();
+        let mut members: Vec<_> = state.vms.into_iter().zip(programs).zip(receivers).collect();
         // Blocks are contiguous and in relay order: split them off from the back.
         for (r, worker) in workers.iter().enumerate().rev() {
             let first = relay_of.partition_point(|&x| x < r);
@@ -320,6 +319,8 @@ fn build(scenario: Arc<Scenario>, programs: Vec<Arc<Program>>, state: SimState, 
                 for (k, ((vm, program), mailbox)) in block.into_iter().enumerate() {
                     let index = (first + k) as u32;
                     let relay = relay.clone();
+                    // A fresh copy made here, not the engine's: see `VmActor::vm`.
+                    let vm = Box::new(vm.clone());
                     let actor = VmActor { index, vm, program, tick_seconds, relay, fail_next_grant: false };
                     Context::with_receiver(mailbox).run(actor);
                 }
