@@ -71,7 +71,7 @@ pub struct Block {
 }
 
 /// Coordinator → scheduler: start a tick with these lifecycles and allocations.
-#[derive(Clone, Debug, Message)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Message)]
 #[rtype(result = "()")]
 pub struct StartTick {
     /// The tick.
@@ -95,7 +95,7 @@ impl Block {
 }
 
 /// Scheduler → coordinator: every arbiter has reported.
-#[derive(Clone, Debug, Message)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Message)]
 #[rtype(result = "()")]
 pub struct TickDone {
     /// The tick, its pools and the ATP store after it (no VM records).

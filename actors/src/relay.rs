@@ -18,6 +18,7 @@ use bioxen_engine::codec;
 use bioxen_engine::lifecycle::Lifecycle;
 use bioxen_engine::record::VmRecord;
 use bioxen_engine::resources::Resources;
+use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::sync::Arc;
 
@@ -46,7 +47,7 @@ pub(crate) fn file_report(tick: u64, report: Result<Advanced, Failed>) -> bool {
 }
 
 /// VM → relay: the batch of this tick is complete in the inbox.
-#[derive(Message)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Message)]
 #[rtype(result = "()")]
 pub struct Collect {
     /// The tick.
@@ -55,7 +56,8 @@ pub struct Collect {
 
 /// Scheduler → relay: this tick's grants for the relay's VMs, in VM order. Every relay gets
 /// one each tick, with or without grants, because it also reports its idle VMs' records.
-#[derive(Message)]
+/// Plain serde data, like every message that could cross a wire to a remote arbiter.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Message)]
 #[rtype(result = "()")]
 pub struct GrantBatch {
     /// The tick.
@@ -72,7 +74,7 @@ pub struct GrantBatch {
 }
 
 /// Relay → scheduler: the relay's block of the tick, complete.
-#[derive(Message)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Message)]
 #[rtype(result = "()")]
 pub struct ReportBatch {
     /// The tick.
