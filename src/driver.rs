@@ -143,7 +143,8 @@ pub fn run(runner: &mut Runner, outputs: &Outputs, mut progress: impl FnMut(u64)
     let mut report = RunReport::default();
     let started = Instant::now();
     let result = (|| -> anyhow::Result<()> {
-        let checkpoints = outputs.checkpoint_every.filter(|_| outputs.checkpoint_dir.is_some());
+        // Every 0 ticks means never (the CLI refuses it; a library caller might not).
+        let checkpoints = outputs.checkpoint_every.filter(|&every| every > 0 && outputs.checkpoint_dir.is_some());
         while !runner.finished() {
             // Run to the next checkpoint (or the end) in one go: on actors, one pipelined run.
             let n = checkpoints.map_or(u64::MAX, |every| every - runner.tick() % every);

@@ -204,3 +204,24 @@ fn traces_written_on_both_runtimes_are_the_same_bytes() {
     let actors = trace("act.bxtr", &["--runtime", "actors", "--arbiters", "2"]);
     assert!(sequential == actors, "the traces differ");
 }
+
+#[test]
+fn when_several_vms_panic_in_one_tick_the_lowest_is_named_whatever_the_arrival_order() {
+    let s = parse(&format!(
+        "{ROOMY}[[vm]]\nid = \"a\"\norganism = \"syn3a\"\n[[vm]]\nid = \"b\"\norganism = \"syn3a\"\n\
+         [[vm]]\nid = \"c\"\norganism = \"syn3a\"\n"
+    ));
+    // `b` and `c` fail in the same tick on different arbiters (a and b share one), so which
+    // failure reaches the scheduler first varies between runs; the error must not.
+    for _ in 0..10 {
+        let mut rt = ActorRuntime::start(Simulation::new(s.clone()), ActorConfig { arbiters: 2 }).unwrap();
+        rt.run_ticks(2, |_| {}).unwrap();
+        rt.fail_next_grant(2);
+        rt.fail_next_grant(1);
+        match rt.step() {
+            Err(ActorError::VmPanicked { vm, tick, .. }) => assert_eq!((vm.as_str(), tick), ("b", 2)),
+            other => panic!("expected a panic error, got {other:?}"),
+        }
+        rt.stop();
+    }
+}

@@ -59,6 +59,24 @@ pub enum Fault {
     },
 }
 
+impl Fault {
+    /// The VM at fault.
+    pub fn vm(&self) -> u32 {
+        match self {
+            Fault::Panicked(f) => f.vm,
+            Fault::Silent { vm, .. } => *vm,
+        }
+    }
+
+    /// Keeps in `slot` the fault of the lowest VM index: when several VMs fail in one tick,
+    /// which one is reported must not depend on the order their reports arrived in.
+    pub fn keep_lowest(slot: &mut Option<Fault>, fault: Fault) {
+        if slot.as_ref().is_none_or(|kept| fault.vm() < kept.vm()) {
+            *slot = Some(fault);
+        }
+    }
+}
+
 /// One arbiter's share of a tick's record: the records of its contiguous block of VMs (all
 /// that are not destroyed, in VM order, idle ones included) and their canonical encoding,
 /// made on the arbiter's thread so that encoding runs in parallel like the VMs themselves.

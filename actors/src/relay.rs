@@ -37,9 +37,7 @@ pub(crate) fn file_report(tick: u64, report: Result<Advanced, Failed>) -> bool {
         let Some(p) = inbox.as_mut().filter(|p| p.tick == tick) else { return false };
         match report {
             Ok(a) => p.reports.push(a),
-            Err(f) => {
-                p.failure.get_or_insert(f);
-            }
+            Err(f) => Fault::keep_lowest(&mut p.failure, Fault::Panicked(f)),
         }
         p.answered += 1;
         p.answered == p.expected
@@ -108,7 +106,7 @@ struct Pending {
     tick: u64,
     expected: usize,
     reports: Vec<Advanced>,
-    failure: Option<Failed>,
+    failure: Option<Fault>,
     answered: usize,
 }
 
@@ -157,10 +155,7 @@ impl Relay {
             }
         });
         let Some(mut p) = done else { return };
-        let fault = match p.failure {
-            Some(f) => Some(Fault::Panicked(f)),
-            None => self.assemble(tick, &mut p.reports),
-        };
+        let fault = if p.failure.is_some() { p.failure.take() } else { self.assemble(tick, &mut p.reports) };
         p.reports.clear();
         self.reports = p.reports;
         let (mut block, mut demands) = (std::mem::take(&mut self.block), std::mem::take(&mut self.demands));

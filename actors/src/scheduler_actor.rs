@@ -172,7 +172,7 @@ impl Handler<ReportBatch> for SchedulerActor {
             (*g, *d) = (m.spent_grants, demands);
         }
         if let Some(f) = m.fault {
-            p.fault.get_or_insert(f);
+            Fault::keep_lowest(&mut p.fault, f);
         }
         p.blocks[m.relay] = Some(m.block);
         p.batches_left -= 1;
