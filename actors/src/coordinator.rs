@@ -14,9 +14,9 @@ use crate::messages::{Block, Fault, StartTick, TickDone};
 use crate::scheduler_actor::SchedulerActor;
 use actix::{Actor, Addr, Context, Handler, Message};
 use bioxen_engine::lifecycle::Lifecycle;
-use bioxen_engine::record::{TickRecord, VmRecord, digest_chain_pieces};
+use bioxen_engine::record::{TickRecord, VmRecord};
 use bioxen_engine::scenario::{Allocation, Scenario};
-use bioxen_engine::sim::{apply_due_events, apply_transition};
+use bioxen_engine::tick::{self, TickHead, apply_due_events, apply_transition};
 use crossbeam_channel::{Receiver, Sender};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -155,24 +155,15 @@ impl Coordinator {
         }
     }
 
-    /// Chains the tick into the digest from its pieces — the head, then each block's
-    /// encoded records in VM order: the same bytes as the whole record's encoding — and
-    /// assembles the record.
-    fn complete(&mut self, head: TickRecord, mut blocks: Vec<Block>) -> (TickRecord, [u8; 32]) {
-        let vm_count = blocks.iter().map(|b| b.records.len()).sum();
-        self.head_bytes.clear();
-        TickRecord::encode_head_into(head.tick, head.pool, head.atp_store, vm_count, &mut self.head_bytes);
-        let mut vms = self.run.as_ref().and_then(|r| r.recycled.try_recv().ok()).unwrap_or_default();
-        vms.clear();
-        vms.reserve(vm_count);
-        for b in &blocks {
-            vms.extend_from_slice(&b.records);
-        }
-        let pieces = std::iter::once(self.head_bytes.as_slice()).chain(blocks.iter().map(|b| b.bytes.as_slice()));
-        self.clock.digest = digest_chain_pieces(&self.clock.digest, pieces);
+    /// Phase 4 ([`tick::finish`]): chains the tick into the digest from the head and the
+    /// blocks, in relay (hence VM) order, and assembles the record.
+    fn complete(&mut self, head: TickHead, mut blocks: Vec<Block>) -> (TickRecord, [u8; 32]) {
+        let vms = self.run.as_ref().and_then(|r| r.recycled.try_recv().ok()).unwrap_or_default();
+        let mut record = TickRecord { vms, ..TickRecord::default() };
+        tick::finish(&mut self.clock.digest, head, &blocks, &mut self.head_bytes, &mut record);
         blocks.iter_mut().for_each(Block::clear);
         self.spare = blocks;
-        (TickRecord { vms, ..head }, self.clock.digest)
+        (record, self.clock.digest)
     }
 
     /// The id of VM `index`, for errors.

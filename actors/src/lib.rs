@@ -10,7 +10,7 @@
 //! ```
 //!
 //! 1. The [`coordinator::Coordinator`] applies the tick's timeline events with the engine's
-//!    own [`bioxen_engine::sim::apply_due_events`] to its lifecycle mirror and allocations,
+//!    own [`bioxen_engine::tick::apply_due_events`] to its lifecycle mirror and allocations,
 //!    and starts the tick at the scheduler.
 //! 2. The [`scheduler_actor::SchedulerActor`] owns the engine's
 //!    [`bioxen_engine::hypervisor::Hypervisor`]: it refills ATP, rations the running VMs'

@@ -3,9 +3,11 @@
 
 use actix::Message;
 use bioxen_engine::lifecycle::Lifecycle;
-use bioxen_engine::record::{TickRecord, VmRecord};
+use bioxen_engine::record::VmRecord;
 use bioxen_engine::resources::Resources;
 use bioxen_engine::scenario::Allocation;
+pub use bioxen_engine::tick::Block;
+use bioxen_engine::tick::TickHead;
 use bioxen_engine::vm::Vm;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -77,17 +79,6 @@ impl Fault {
     }
 }
 
-/// One arbiter's share of a tick's record: the records of its contiguous block of VMs (all
-/// that are not destroyed, in VM order, idle ones included) and their canonical encoding,
-/// made on the arbiter's thread so that encoding runs in parallel like the VMs themselves.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Block {
-    /// The VM records.
-    pub records: Vec<VmRecord>,
-    /// Their encodings, concatenated: exactly the bytes they add to the record's encoding.
-    pub bytes: Vec<u8>,
-}
-
 /// Coordinator → scheduler: start a tick with these lifecycles and allocations.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Message)]
 #[rtype(result = "()")]
@@ -104,20 +95,12 @@ pub struct StartTick {
     pub spare: Vec<Block>,
 }
 
-impl Block {
-    /// Empties the block, keeping its allocations.
-    pub fn clear(&mut self) {
-        self.records.clear();
-        self.bytes.clear();
-    }
-}
-
 /// Scheduler → coordinator: every arbiter has reported.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Message)]
 #[rtype(result = "()")]
 pub struct TickDone {
-    /// The tick, its pools and the ATP store after it (no VM records).
-    pub head: TickRecord,
+    /// The tick, its pools and the ATP store after it.
+    pub head: TickHead,
     /// Each arbiter's block, in arbiter (hence VM) order; or the first fault.
     pub blocks: Result<Vec<Block>, Fault>,
 }

@@ -14,7 +14,6 @@
 use crate::messages::{Advanced, Block, Failed, Fault, Grant};
 use crate::vm_actor::VmActor;
 use actix::{Actor, Addr, Context, Handler, Message, Recipient};
-use bioxen_engine::codec;
 use bioxen_engine::lifecycle::Lifecycle;
 use bioxen_engine::record::VmRecord;
 use bioxen_engine::resources::Resources;
@@ -168,9 +167,9 @@ impl Relay {
     }
 
     /// Fills `self.block` with the block's records in VM order — each running VM's report,
-    /// each idle VM's latest record; the same as the engine's, since the engine records a
-    /// VM that did not run with its unchanged cell and zero demand and grant — and
-    /// `self.demands` with the running VMs' next demands.
+    /// each idle VM's latest record made idle ([`VmRecord::idle`]: the engine's record of
+    /// an unchanged cell) — through the engine's [`Block::push`], and `self.demands` with
+    /// the running VMs' next demands.
     fn assemble(&mut self, tick: u64, reports: &mut [Advanced]) -> Option<Fault> {
         // Reports arrive in the order the arbiter ran the VMs; the record is in VM order.
         reports.sort_unstable_by_key(|a| a.record.vm);
@@ -179,19 +178,16 @@ impl Relay {
         for (k, latest) in self.latest.iter_mut().enumerate() {
             let vm = self.first + k as u32;
             let state = self.lifecycles.get(vm as usize).copied().unwrap_or(Lifecycle::Destroyed);
-            match state {
-                Lifecycle::Destroyed => continue,
-                Lifecycle::Running => {
-                    let Some(report) = reports.next_if(|a| a.record.vm == vm) else {
-                        return Some(Fault::Silent { tick, vm });
-                    };
-                    *latest = VmRecord { state, ..report.record };
-                    demands.push((vm, report.next_demand));
-                }
-                _ => (latest.state, latest.demand, latest.grant) = (state, Resources::ZERO, Resources::ZERO),
+            if state == Lifecycle::Running {
+                let Some(report) = reports.next_if(|a| a.record.vm == vm) else {
+                    return Some(Fault::Silent { tick, vm });
+                };
+                *latest = report.record;
+                demands.push((vm, report.next_demand));
+            } else {
+                *latest = latest.idle(state);
             }
-            codec::encode_into(latest, &mut block.bytes);
-            block.records.push(*latest);
+            block.push(*latest);
         }
         None
     }

@@ -11,16 +11,15 @@ use crate::messages::{Block, Fault, Grant, StartTick, TickDone};
 use crate::relay::{GrantBatch, Relay, ReportBatch};
 use actix::{Actor, Addr, Context, Handler, Recipient};
 use bioxen_engine::hypervisor::Hypervisor;
-use bioxen_engine::lifecycle::Lifecycle;
-use bioxen_engine::record::TickRecord;
 use bioxen_engine::resources::Resources;
 use bioxen_engine::scenario::Scenario;
+use bioxen_engine::tick::{self, TickHead};
 use std::collections::VecDeque;
 use std::sync::Arc;
 
 /// A tick in progress.
 struct Pending {
-    head: TickRecord,
+    head: TickHead,
     /// Relays that have not yet reported.
     batches_left: usize,
     /// Each relay's block, by relay.
@@ -95,7 +94,7 @@ impl SchedulerActor {
             let Some(m) = self.queued.pop_front() else { return };
             match &self.broken {
                 Some(f) => {
-                    let head = TickRecord { tick: m.tick, ..TickRecord::default() };
+                    let head = TickHead { tick: m.tick, ..TickHead::default() };
                     self.coordinator.do_send(TickDone { head, blocks: Err(f.clone()) });
                 }
                 None => self.start(m),
@@ -105,15 +104,9 @@ impl SchedulerActor {
 
     /// Rations tick `m` and sends every relay its grants.
     fn start(&mut self, m: StartTick) {
-        let pool = self.hypervisor.offer(&self.scenario.chassis, self.scenario.tick_seconds);
-        let demands: Vec<Option<Resources>> = m
-            .lifecycles
-            .iter()
-            .zip(&self.demands)
-            .map(|(&state, d)| (state == Lifecycle::Running).then_some(*d))
-            .collect();
-        let granted = self.hypervisor.ration(m.tick, pool, &demands, &m.allocations);
-        let head = TickRecord { tick: m.tick, pool, atp_store: self.hypervisor.atp_store, vms: Vec::new() };
+        let demands = m.lifecycles.iter().zip(&self.demands).map(|(&state, &d)| tick::demand(state, d)).collect();
+        let tick::Rationed { head, demands, grants } =
+            tick::ration(&self.scenario, &mut self.hypervisor, m.tick, demands, &m.allocations);
         // One batch per relay, in VM order; every relay gets one, since it also records
         // its idle VMs. (There is always at least one relay, so the tick completes when
         // they have all reported.)
@@ -121,7 +114,7 @@ impl SchedulerActor {
         self.spare_grants.resize_with(relays, Vec::new);
         self.spare_demands.resize_with(relays, Vec::new);
         let mut batches: Vec<Vec<(u32, Grant)>> = self.spare_grants.iter_mut().map(std::mem::take).collect();
-        for (i, (demand, grant)) in demands.iter().zip(&granted).enumerate() {
+        for (i, (demand, grant)) in demands.iter().zip(&grants).enumerate() {
             if let (Some(demand), Some(grant)) = (demand, grant) {
                 batches[self.relay_of[i]].push((i as u32, Grant { tick: m.tick, demand: *demand, grant: *grant }));
             }

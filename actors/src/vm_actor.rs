@@ -4,7 +4,7 @@ use crate::messages::{Advanced, FailNextGrant, Failed, Grant, TakeVm};
 use crate::relay::{Collect, Relay, file_report};
 use actix::{Actor, Addr, Context, Handler};
 use bioxen_engine::program::Program;
-use bioxen_engine::record::VmRecord;
+use bioxen_engine::tick;
 use bioxen_engine::vm::Vm;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
@@ -53,9 +53,8 @@ impl Handler<Grant> for VmActor {
         // of the tick waiting for this VM's report.
         let outcome = catch_unwind(AssertUnwindSafe(|| {
             assert!(!fail, "injected failure");
-            vm.advance(program, g.demand, g.grant, tick_seconds);
-            vm.refresh_demand(program, tick_seconds);
-            (VmRecord::of(index as usize, vm, Some(g.demand), Some(g.grant)), vm.next_demand())
+            let record = tick::advance(index as usize, vm, program, g.demand, g.grant, tick_seconds);
+            (record, vm.next_demand())
         }));
         let report = match outcome {
             Ok((record, next_demand)) => Ok(Advanced { tick: g.tick, record, next_demand }),

@@ -5,9 +5,10 @@ use bioxen_actors::messages::{Advanced, Block, Failed, Fault, Grant, StartTick, 
 use bioxen_actors::relay::{Collect, GrantBatch, ReportBatch};
 use bioxen_engine::codec;
 use bioxen_engine::lifecycle::Lifecycle;
-use bioxen_engine::record::{TickRecord, VmRecord};
+use bioxen_engine::record::VmRecord;
 use bioxen_engine::resources::Resources;
 use bioxen_engine::scenario::Allocation;
+use bioxen_engine::tick::TickHead;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::fmt::Debug;
@@ -28,10 +29,10 @@ fn record(vm: u32, state: Lifecycle) -> VmRecord {
 }
 
 fn block() -> Block {
-    let records = vec![record(4, Lifecycle::Running), record(5, Lifecycle::Paused)];
-    let mut bytes = Vec::new();
-    records.iter().for_each(|r| codec::encode_into(r, &mut bytes));
-    Block { records, bytes }
+    let mut block = Block::default();
+    block.push(record(4, Lifecycle::Running));
+    block.push(record(5, Lifecycle::Paused));
+    block
 }
 
 /// Encodes, decodes and compares; then every truncation of the bytes must fail cleanly.
@@ -78,7 +79,7 @@ fn every_tick_message_survives_the_codec_and_truncation_is_an_error() {
         allocations: Arc::new(vec![Allocation::default(); 3]),
         spare: vec![block()],
     });
-    let head = TickRecord { tick: 7, pool: Resources::new(9, 8, 7), atp_store: 5, vms: Vec::new() };
-    round_trip(&TickDone { head: head.clone(), blocks: Ok(vec![block(), Block::default()]) });
+    let head = TickHead { tick: 7, pool: Resources::new(9, 8, 7), atp_store: 5 };
+    round_trip(&TickDone { head, blocks: Ok(vec![block(), Block::default()]) });
     round_trip(&TickDone { head, blocks: Err(Fault::Silent { tick: 7, vm: 5 }) });
 }

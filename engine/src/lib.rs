@@ -28,6 +28,7 @@
 //! - [`policy`], [`scheduler`], [`hypervisor`]: the eight policies, the rationing around
 //!   them, and the scheduler's state (ATP store, policy, stream) that every runtime shares.
 //! - [`scenario`]: the TOML format, resolved and validated.
+//! - [`tick`]: the four phases of a tick, which every runtime calls.
 //! - [`sim`], [`record`]: the tick loop, records and digest.
 //! - [`codec`], [`trace`], [`checkpoint`]: versioned, bounded file formats.
 //!
@@ -72,6 +73,7 @@ pub mod rng;
 pub mod scenario;
 pub mod scheduler;
 pub mod sim;
+pub mod tick;
 pub mod trace;
 pub mod vm;
 

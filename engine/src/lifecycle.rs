@@ -81,12 +81,15 @@ impl Transition {
 
 /// An impossible transition, naming the VM and the state it was in.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("cannot {action} VM `{vm}`: it is {state}", action = transition.name(), state = state.name())]
+#[error("cannot {action} VM `{vm}`: {why}", action = transition.name(), why = match state {
+    Some(s) => format!("it is {}", s.name()),
+    None => "there is no such VM".to_string(),
+})]
 pub struct LifecycleError {
-    /// The VM.
+    /// The VM (its id, or `#index` when there is no VM at that index).
     pub vm: String,
-    /// Its state when the transition was asked for.
-    pub state: Lifecycle,
+    /// Its state when the transition was asked for; `None` when there is no such VM.
+    pub state: Option<Lifecycle>,
     /// What was asked.
     pub transition: Transition,
 }

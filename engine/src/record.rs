@@ -52,6 +52,13 @@ impl VmRecord {
         }
     }
 
+    /// This VM's record in a tick it does not run, in state `state`: its cell is unchanged
+    /// since this record was made (an idle cell draws nothing and changes nothing), and it
+    /// asked for and got nothing. The same as [`VmRecord::of`] on the idle cell.
+    pub fn idle(self, state: Lifecycle) -> VmRecord {
+        VmRecord { state, demand: Resources::ZERO, grant: Resources::ZERO, ..self }
+    }
+
     /// Named numeric fields, for comparisons and exports (state as its code).
     pub fn fields(&self) -> [(&'static str, u64); 13] {
         [

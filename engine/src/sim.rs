@@ -1,37 +1,28 @@
 //! The simulation: a scenario, its VMs, the scheduler, and the tick loop.
 //!
-//! One tick, in order:
-//! 1. timeline events for this tick are applied, in scenario order;
-//! 2. the ATP store is refilled and the guests' pools are set aside from the host reserve;
-//! 3. every running VM states its demand (worked out at the end of its previous advance,
-//!    in parallel, each VM reading only itself);
-//! 4. the scheduler rations, in VM order, under the policy, with the scheduler's stream;
-//! 5. every running VM advances with its grant and encodes its record (in parallel, in
-//!    fixed chunks; each VM draws only from its own stream);
-//! 6. the chunks are hashed in VM order into the digest.
-//!
-//! Only steps 3 and 5 run on several threads, and they touch disjoint VMs with per-VM
-//! streams, so the result is the same for any thread count.
+//! A tick is the four phases of [`crate::tick`], called in order on this machine: the
+//! timeline's events, rationing, advancing the VMs (phase 3, in parallel over fixed blocks
+//! of [`VMS_PER_BLOCK`] VMs), and the digest. Only phase 3 runs on several threads, and it
+//! touches disjoint VMs with per-VM streams; blocks are fixed, never derived from the
+//! thread count, and hashed in VM order, so the result is the same for any thread count.
 
-use crate::codec;
 use crate::hypervisor::Hypervisor;
 use crate::lifecycle::{Lifecycle, LifecycleError, Transition};
 use crate::program::Program;
-use crate::record::{TickRecord, VmRecord, digest_chain, digest_chain_pieces, digest_start};
-use crate::resources::Resources;
+use crate::record::{TickRecord, digest_start};
 use crate::rng::vm_stream;
-use crate::scenario::{Action, Allocation, GenomeSource, Scenario};
+use crate::scenario::{Allocation, GenomeSource, Scenario};
+use crate::tick::{self, Block};
 use crate::vm::Vm;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// VMs per rayon task: below this, splitting costs more than it saves. Also the chunk in
-/// which VMs advance and encode their records; a fixed number, so the bytes produced can
-/// never depend on the thread count (they would not anyway: chunks are concatenated in
-/// order).
-const VMS_PER_TASK_MIN: usize = 64;
+/// VMs per block of phase 3, each block one rayon task: below this, splitting costs more
+/// than it saves. A fixed number, so the blocks never depend on the thread count (the bytes
+/// would not anyway: blocks are hashed in VM order).
+pub const VMS_PER_BLOCK: usize = 64;
 
 /// Everything that changes during a run: what a checkpoint stores.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -56,17 +47,10 @@ pub struct Simulation {
     programs: Vec<Arc<Program>>,
     state: SimState,
     /// Reused encoding buffer for the record's head.
-    record_bytes: Vec<u8>,
-    /// Reused per-chunk buffers of the parallel pass: allocating and freeing ~100 kB a
-    /// tick costs page faults and TLB shootdowns that, being serial, limit the speed-up.
-    chunks: Vec<Chunk>,
-}
-
-/// One chunk's output in the parallel pass: its VMs' records and their encoding.
-#[derive(Default)]
-struct Chunk {
-    records: Vec<VmRecord>,
-    bytes: Vec<u8>,
+    head_bytes: Vec<u8>,
+    /// Reused blocks of phase 3: allocating and freeing ~100 kB a tick costs page faults
+    /// and TLB shootdowns that, being serial, limit the speed-up.
+    blocks: Vec<Block>,
 }
 
 /// A simulation that cannot go on.
@@ -128,7 +112,7 @@ impl Simulation {
             digest: digest_start(&scenario.hash()),
             next_event: 0,
         };
-        Simulation { scenario: Arc::new(scenario), programs, state, record_bytes: Vec::new(), chunks: Vec::new() }
+        Simulation { scenario: Arc::new(scenario), programs, state, head_bytes: Vec::new(), blocks: Vec::new() }
     }
 
     /// Continues a run from a checkpointed state.
@@ -148,7 +132,7 @@ impl Simulation {
             vm.restore(program).map_err(|e| SimError::Restore(format!("VM `{}`: {e}", spec.id)))?;
             vm.refresh_demand(program, scenario.tick_seconds);
         }
-        Ok(Simulation { scenario: Arc::new(scenario), programs, state, record_bytes: Vec::new(), chunks: Vec::new() })
+        Ok(Simulation { scenario: Arc::new(scenario), programs, state, head_bytes: Vec::new(), blocks: Vec::new() })
     }
 
     /// The scenario being run.
@@ -185,7 +169,7 @@ impl Simulation {
 
     /// Applies a lifecycle transition to VM `vm` now (between ticks).
     pub fn transition(&mut self, vm: usize, t: Transition) -> Result<(), LifecycleError> {
-        apply_transition(&self.scenario, self.state.vms.as_mut_slice(), vm, t)
+        tick::apply_transition(&self.scenario, self.state.vms.as_mut_slice(), vm, t)
     }
 
     /// Runs one tick and returns its record.
@@ -198,60 +182,24 @@ impl Simulation {
     /// Runs one tick, writing its record into `record` (reusing its allocation: the
     /// cheaper form for loops that look at one record at a time).
     pub fn step_into(&mut self, record: &mut TickRecord) -> Result<(), SimError> {
-        let tick = self.state.tick;
-        let s = &mut self.state;
-        apply_due_events(&self.scenario, &mut s.next_event, tick, s.vms.as_mut_slice(), &mut s.allocations)?;
-        let pool = self.state.hypervisor.offer(&self.scenario.chassis, self.scenario.tick_seconds);
-        let tick_seconds = self.scenario.tick_seconds;
-
+        let (scenario, s) = (&*self.scenario, &mut self.state);
+        let now = s.tick;
+        tick::apply_due_events(scenario, &mut s.next_event, now, s.vms.as_mut_slice(), &mut s.allocations)?;
         // Demands were worked out at the end of each VM's last advance (or creation).
-        let demands: Vec<Option<Resources>> =
-            self.state.vms.iter().map(|vm| (vm.lifecycle == Lifecycle::Running).then(|| vm.next_demand())).collect();
-        let granted = self.state.hypervisor.ration(tick, pool, &demands, &self.state.allocations);
-
-        // Advance and record in one parallel pass: each chunk of VMs advances, then encodes
-        // its VM records into its own buffer.
-        self.chunks.resize_with(self.state.vms.len().div_ceil(VMS_PER_TASK_MIN), Chunk::default);
-        self.state
-            .vms
-            .par_chunks_mut(VMS_PER_TASK_MIN)
-            .zip(self.programs.par_chunks(VMS_PER_TASK_MIN))
-            .zip(demands.par_chunks(VMS_PER_TASK_MIN).zip(granted.par_chunks(VMS_PER_TASK_MIN)))
-            .zip(self.chunks.par_iter_mut())
+        let demands = s.vms.iter().map(|vm| tick::demand(vm.lifecycle, vm.next_demand())).collect();
+        let rationed = tick::ration(scenario, &mut s.hypervisor, now, demands, &s.allocations);
+        self.blocks.resize_with(s.vms.len().div_ceil(VMS_PER_BLOCK), Block::default);
+        s.vms
+            .par_chunks_mut(VMS_PER_BLOCK)
+            .zip(self.programs.par_chunks(VMS_PER_BLOCK))
+            .zip(rationed.demands.par_chunks(VMS_PER_BLOCK).zip(rationed.grants.par_chunks(VMS_PER_BLOCK)))
+            .zip(self.blocks.par_iter_mut())
             .enumerate()
-            .for_each(|(chunk, (((vms, programs), (demands, granted)), out))| {
-                let Chunk { records, bytes } = out;
-                records.clear();
-                bytes.clear();
-                for (k, vm) in vms.iter_mut().enumerate() {
-                    if let (Some(d), Some(g)) = (demands[k], granted[k]) {
-                        vm.advance(&programs[k], d, g, tick_seconds);
-                        vm.refresh_demand(&programs[k], tick_seconds);
-                    }
-                    if vm.lifecycle != Lifecycle::Destroyed {
-                        let r = VmRecord::of(chunk * VMS_PER_TASK_MIN + k, vm, demands[k], granted[k]);
-                        codec::encode_into(&r, bytes);
-                        records.push(r);
-                    }
-                }
+            .for_each(|(b, (((vms, programs), (demands, grants)), out))| {
+                tick::advance_block(b * VMS_PER_BLOCK, vms, programs, demands, grants, scenario.tick_seconds, out)
             });
-
-        // The record's canonical encoding is its head, the VM count, then each VM record:
-        // hash exactly that, chunk by chunk, without assembling it.
-        let vm_count: usize = self.chunks.iter().map(|c| c.records.len()).sum();
-        self.record_bytes.clear();
-        TickRecord::encode_head_into(tick, pool, self.state.hypervisor.atp_store, vm_count, &mut self.record_bytes);
-        record.vms.clear();
-        for c in &self.chunks {
-            record.vms.extend_from_slice(&c.records);
-        }
-        (record.tick, record.pool, record.atp_store) = (tick, pool, self.state.hypervisor.atp_store);
-        let pieces =
-            std::iter::once(self.record_bytes.as_slice()).chain(self.chunks.iter().map(|c| c.bytes.as_slice()));
-        let digest = digest_chain_pieces(&self.state.digest, pieces);
-        debug_assert_eq!(digest, digest_chain(&self.state.digest, &codec::encode(&*record)), "record encoding drifted");
-        self.state.digest = digest;
-        self.state.tick += 1;
+        tick::finish(&mut s.digest, rationed.head, &self.blocks, &mut self.head_bytes, record);
+        s.tick += 1;
         Ok(())
     }
 
@@ -265,65 +213,4 @@ impl Simulation {
         }
         Ok(self.state.digest)
     }
-}
-
-/// Whatever holds the VMs' lifecycle states: the engine's VMs, or a runtime's mirror of them.
-pub trait Lifecycles {
-    /// VM `vm`'s state.
-    fn lifecycle_mut(&mut self, vm: usize) -> &mut Lifecycle;
-}
-
-impl Lifecycles for [Vm] {
-    fn lifecycle_mut(&mut self, vm: usize) -> &mut Lifecycle {
-        &mut self[vm].lifecycle
-    }
-}
-
-impl Lifecycles for [Lifecycle] {
-    fn lifecycle_mut(&mut self, vm: usize) -> &mut Lifecycle {
-        &mut self[vm]
-    }
-}
-
-/// Moves VM `vm` through transition `t`, or says why it cannot, naming the VM and its
-/// state. The one place a lifecycle changes, for every runtime and for direct commands.
-pub fn apply_transition(
-    scenario: &Scenario,
-    lifecycles: &mut (impl Lifecycles + ?Sized),
-    vm: usize,
-    t: Transition,
-) -> Result<(), LifecycleError> {
-    let state = lifecycles.lifecycle_mut(vm);
-    *state = state.after(t).ok_or_else(|| LifecycleError {
-        vm: scenario.vms[vm].id.clone(),
-        state: *state,
-        transition: t,
-    })?;
-    Ok(())
-}
-
-/// Applies the timeline events due at `tick` (those not yet applied, in scenario order),
-/// advancing `next_event`: transitions change `lifecycles`, `set` events `allocations`.
-/// The one definition of the timeline, for every runtime.
-pub fn apply_due_events(
-    scenario: &Scenario,
-    next_event: &mut usize,
-    tick: u64,
-    lifecycles: &mut (impl Lifecycles + ?Sized),
-    allocations: &mut [Allocation],
-) -> Result<(), SimError> {
-    while let Some(event) = scenario.events.get(*next_event) {
-        if event.tick > tick {
-            break;
-        }
-        let vm = event.vm as usize;
-        match event.action {
-            Action::Lifecycle(t) => {
-                apply_transition(scenario, lifecycles, vm, t).map_err(|source| SimError::Lifecycle { tick, source })?
-            }
-            Action::Set(change) => change.apply(&mut allocations[vm]),
-        }
-        *next_event += 1;
-    }
-    Ok(())
 }

@@ -1,0 +1,229 @@
+//! The phases of a tick, as functions. Every runtime runs a tick by calling these, in
+//! this order, and nothing else: the engine's loop ([`crate::sim::Simulation::step_into`])
+//! calls them one after the other on one machine; the actor runtime calls phase 1 in its
+//! coordinator, phase 2 in its scheduler, phase 3 in its VM actors and relays (one block
+//! per arbiter) and phase 4 back in its coordinator. A remote worker needs phase 3 only.
+//!
+//! 1. [`apply_due_events`]: the timeline's events for this tick change lifecycles and
+//!    allocations.
+//! 2. [`ration`]: the ATP store is refilled, the guests' pools offered, and every running
+//!    VM's demand rationed in VM order under the policy: the tick's [`TickHead`] and a
+//!    grant per running VM.
+//! 3. [`advance_block`] (or, one VM at a time, [`advance`] then [`Block::push`]): each
+//!    running VM advances with its grant, drawing only from its own stream, and works out
+//!    its next demand; every VM that is not destroyed is recorded and encoded, in VM order,
+//!    into its block.
+//! 4. [`finish`]: the head and the blocks, in VM order, are chained into the digest — the
+//!    same bytes as the canonical encoding of the whole [`TickRecord`], which a debug
+//!    assertion checks — and assembled into the record.
+//!
+//! Phases 1, 2 and 4 are sequential; phase 3 touches each VM alone, so its blocks can run
+//! anywhere (threads, arbiters, hosts) and in any order.
+
+use crate::codec;
+use crate::hypervisor::Hypervisor;
+use crate::lifecycle::{Lifecycle, LifecycleError, Transition};
+use crate::program::Program;
+use crate::record::{TickRecord, VmRecord, digest_chain, digest_chain_pieces};
+use crate::resources::Resources;
+use crate::scenario::{Action, Allocation, Scenario};
+use crate::sim::SimError;
+use crate::vm::Vm;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// A tick's record without its VMs: what phase 2 decides for the whole cell.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TickHead {
+    /// Tick number, from 0.
+    pub tick: u64,
+    /// Pools offered to the guests this tick.
+    pub pool: Resources,
+    /// ATP left in the store after the grants.
+    pub atp_store: u64,
+}
+
+/// Whatever holds the VMs' lifecycle states: the engine's VMs, or a runtime's mirror of them.
+pub trait Lifecycles {
+    /// VM `vm`'s state, if there is such a VM.
+    fn lifecycle_mut(&mut self, vm: usize) -> Option<&mut Lifecycle>;
+}
+
+impl Lifecycles for [Vm] {
+    fn lifecycle_mut(&mut self, vm: usize) -> Option<&mut Lifecycle> {
+        self.get_mut(vm).map(|v| &mut v.lifecycle)
+    }
+}
+
+impl Lifecycles for [Lifecycle] {
+    fn lifecycle_mut(&mut self, vm: usize) -> Option<&mut Lifecycle> {
+        self.get_mut(vm)
+    }
+}
+
+/// Moves VM `vm` through transition `t`, or says why it cannot, naming the VM and its
+/// state. The one place a lifecycle changes, for every runtime and for direct commands.
+pub fn apply_transition(
+    scenario: &Scenario,
+    lifecycles: &mut (impl Lifecycles + ?Sized),
+    vm: usize,
+    t: Transition,
+) -> Result<(), LifecycleError> {
+    let id = || scenario.vms.get(vm).map_or_else(|| format!("#{vm}"), |v| v.id.clone());
+    let Some(state) = lifecycles.lifecycle_mut(vm) else {
+        return Err(LifecycleError { vm: id(), state: None, transition: t });
+    };
+    *state = state.after(t).ok_or_else(|| LifecycleError { vm: id(), state: Some(*state), transition: t })?;
+    Ok(())
+}
+
+/// Phase 1: applies the timeline events due at `tick` (those not yet applied, in scenario
+/// order), advancing `next_event`: transitions change `lifecycles`, `set` events
+/// `allocations`.
+pub fn apply_due_events(
+    scenario: &Scenario,
+    next_event: &mut usize,
+    tick: u64,
+    lifecycles: &mut (impl Lifecycles + ?Sized),
+    allocations: &mut [Allocation],
+) -> Result<(), SimError> {
+    while let Some(event) = scenario.events.get(*next_event) {
+        if event.tick > tick {
+            break;
+        }
+        let vm = event.vm as usize;
+        match event.action {
+            Action::Lifecycle(t) => {
+                apply_transition(scenario, lifecycles, vm, t).map_err(|source| SimError::Lifecycle { tick, source })?
+            }
+            Action::Set(change) => {
+                let Some(allocation) = allocations.get_mut(vm) else {
+                    return Err(SimError::Restore(format!(
+                        "event {} names VM #{vm}, which does not exist",
+                        *next_event
+                    )));
+                };
+                change.apply(allocation);
+            }
+        }
+        *next_event += 1;
+    }
+    Ok(())
+}
+
+/// What a VM asks for this tick: its next demand if it is running, nothing otherwise.
+pub fn demand(state: Lifecycle, next_demand: Resources) -> Option<Resources> {
+    (state == Lifecycle::Running).then_some(next_demand)
+}
+
+/// Phase 2's outcome: the tick's head and, per VM, what it asked for and was granted
+/// (both `None` for a VM that does not run this tick).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Rationed {
+    /// Tick, pools offered, ATP store after the grants.
+    pub head: TickHead,
+    /// Each VM's demand, if it runs.
+    pub demands: Vec<Option<Resources>>,
+    /// Each VM's grant, if it runs.
+    pub grants: Vec<Option<Resources>>,
+}
+
+/// Phase 2: refills the ATP store, offers the guests' pools and rations `demands` (one per
+/// VM, `None` for a VM that does not run; see [`demand`]) under the policy, in VM order.
+pub fn ration(
+    scenario: &Scenario,
+    hypervisor: &mut Hypervisor,
+    tick: u64,
+    demands: Vec<Option<Resources>>,
+    allocations: &[Allocation],
+) -> Rationed {
+    let pool = hypervisor.offer(&scenario.chassis, scenario.tick_seconds);
+    let grants = hypervisor.ration(tick, pool, &demands, allocations);
+    Rationed { head: TickHead { tick, pool, atp_store: hypervisor.atp_store }, demands, grants }
+}
+
+/// Phase 3 for one running VM: advances VM `index` with its grant, works out its next
+/// demand, and returns its record. The record says `running` whatever `vm.lifecycle`
+/// holds: only running VMs are granted, and a runtime may keep lifecycles elsewhere (the
+/// actors keep them in the coordinator, not in each VM's copy).
+pub fn advance(
+    index: usize,
+    vm: &mut Vm,
+    program: &Program,
+    demand: Resources,
+    grant: Resources,
+    tick_seconds: f64,
+) -> VmRecord {
+    vm.advance(program, demand, grant, tick_seconds);
+    vm.refresh_demand(program, tick_seconds);
+    VmRecord { state: Lifecycle::Running, ..VmRecord::of(index, vm, Some(demand), Some(grant)) }
+}
+
+/// A contiguous block of a tick's VM records and their canonical encoding: exactly the
+/// bytes they add to the encoding of the whole record. Made where the VMs advance, so
+/// encoding runs in parallel like the biology.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Block {
+    /// The VM records, in VM order.
+    pub records: Vec<VmRecord>,
+    /// Their encodings, concatenated.
+    pub bytes: Vec<u8>,
+}
+
+impl Block {
+    /// Records and encodes one VM, unless it is destroyed (a destroyed VM has no record).
+    pub fn push(&mut self, record: VmRecord) {
+        if record.state != Lifecycle::Destroyed {
+            codec::encode_into(&record, &mut self.bytes);
+            self.records.push(record);
+        }
+    }
+
+    /// Empties the block, keeping its allocations for the next tick.
+    pub fn clear(&mut self) {
+        self.records.clear();
+        self.bytes.clear();
+    }
+}
+
+/// Phase 3 for a block of VMs, `first` being the index of `vms[0]`: every VM with a grant
+/// advances ([`advance`]); every VM is recorded into `out` (cleared first), an idle one
+/// with its unchanged cell and no demand or grant.
+pub fn advance_block(
+    first: usize,
+    vms: &mut [Vm],
+    programs: &[Arc<Program>],
+    demands: &[Option<Resources>],
+    grants: &[Option<Resources>],
+    tick_seconds: f64,
+    out: &mut Block,
+) {
+    out.clear();
+    for (k, vm) in vms.iter_mut().enumerate() {
+        let record = match (demands[k], grants[k]) {
+            (Some(d), Some(g)) => advance(first + k, vm, &programs[k], d, g, tick_seconds),
+            _ => VmRecord::of(first + k, vm, None, None),
+        };
+        out.push(record);
+    }
+}
+
+/// Phase 4: chains the tick into `digest` from its pieces — the head's encoding, then each
+/// block's bytes in VM order: the same bytes as the whole record's canonical encoding,
+/// hashed without assembling them — and fills `record` (reusing its allocation). `scratch`
+/// is a reusable buffer for the head.
+pub fn finish(digest: &mut [u8; 32], head: TickHead, blocks: &[Block], scratch: &mut Vec<u8>, record: &mut TickRecord) {
+    let vm_count = blocks.iter().map(|b| b.records.len()).sum();
+    scratch.clear();
+    TickRecord::encode_head_into(head.tick, head.pool, head.atp_store, vm_count, scratch);
+    let pieces = std::iter::once(scratch.as_slice()).chain(blocks.iter().map(|b| b.bytes.as_slice()));
+    let next = digest_chain_pieces(digest, pieces);
+    (record.tick, record.pool, record.atp_store) = (head.tick, head.pool, head.atp_store);
+    record.vms.clear();
+    record.vms.reserve(vm_count);
+    for b in blocks {
+        record.vms.extend_from_slice(&b.records);
+    }
+    debug_assert_eq!(next, digest_chain(digest, &codec::encode(&*record)), "the pieces are not the record's encoding");
+    *digest = next;
+}
