@@ -16,7 +16,7 @@ pub enum Runner {
     /// The engine itself, VMs advanced by rayon.
     Sequential(Box<Simulation>),
     /// Every VM an actix actor (see `bioxen-actors`).
-    Actors(ActorRuntime),
+    Actors(Box<ActorRuntime>),
 }
 
 impl Runner {
@@ -24,7 +24,7 @@ impl Runner {
     pub fn new(sim: Simulation, actors: Option<ActorConfig>) -> anyhow::Result<Runner> {
         Ok(match actors {
             None => Runner::Sequential(Box::new(sim)),
-            Some(config) => Runner::Actors(ActorRuntime::start(sim, config)?),
+            Some(config) => Runner::Actors(Box::new(ActorRuntime::start(sim, config)?)),
         })
     }
 
@@ -83,7 +83,7 @@ impl Runner {
     }
 
     /// Writes a checkpoint of the current state into `dir`.
-    pub fn checkpoint(&self, dir: &Path) -> anyhow::Result<PathBuf> {
+    pub fn checkpoint(&mut self, dir: &Path) -> anyhow::Result<PathBuf> {
         let written = match self {
             Runner::Sequential(s) => checkpoint::write(dir, s),
             Runner::Actors(a) => checkpoint::write(dir, &a.snapshot()?),
@@ -95,7 +95,7 @@ impl Runner {
     pub fn into_simulation(self) -> anyhow::Result<Simulation> {
         Ok(match self {
             Runner::Sequential(s) => *s,
-            Runner::Actors(a) => {
+            Runner::Actors(mut a) => {
                 let sim = a.snapshot()?;
                 a.stop();
                 sim

@@ -5,7 +5,7 @@ mod common;
 use bioxen::engine::lifecycle::{Lifecycle, Transition};
 use bioxen::engine::record::hex;
 use bioxen::engine::sim::Simulation;
-use bioxen_actors::{ActorConfig, ActorError, ActorRuntime};
+use bioxen_actors::{ActorConfig, ActorError, ActorRuntime, Failure, Site};
 use common::*;
 use proptest::prelude::*;
 use std::fs;
@@ -97,7 +97,7 @@ fn a_panicking_vm_is_an_error_naming_it_and_the_tick() {
         parse(&format!("{ROOMY}[[vm]]\nid = \"a\"\norganism = \"syn3a\"\n[[vm]]\nid = \"b\"\norganism = \"syn3a\"\n"));
     let mut rt = ActorRuntime::start(Simulation::new(s), ActorConfig { arbiters: 2 }).unwrap();
     rt.run_ticks(5, |_| {}).unwrap();
-    rt.fail_next_grant(1);
+    rt.inject(Site::Vm(1), Failure::Caught);
     match rt.step() {
         Err(ActorError::VmPanicked { vm, tick, message }) => {
             assert_eq!((vm.as_str(), tick), ("b", 5));
@@ -216,12 +216,46 @@ fn when_several_vms_panic_in_one_tick_the_lowest_is_named_whatever_the_arrival_o
     for _ in 0..10 {
         let mut rt = ActorRuntime::start(Simulation::new(s.clone()), ActorConfig { arbiters: 2 }).unwrap();
         rt.run_ticks(2, |_| {}).unwrap();
-        rt.fail_next_grant(2);
-        rt.fail_next_grant(1);
+        rt.inject(Site::Vm(2), Failure::Caught);
+        rt.inject(Site::Vm(1), Failure::Caught);
         match rt.step() {
             Err(ActorError::VmPanicked { vm, tick, .. }) => assert_eq!((vm.as_str(), tick), ("b", 2)),
             other => panic!("expected a panic error, got {other:?}"),
         }
         rt.stop();
+    }
+}
+
+#[test]
+fn a_panic_in_any_actor_ends_the_run_with_an_error_never_a_hang() {
+    let s =
+        parse(&format!("{ROOMY}[[vm]]\nid = \"a\"\norganism = \"syn3a\"\n[[vm]]\nid = \"b\"\norganism = \"syn3a\"\n"));
+    // (where, how, what the error must say)
+    let cases = [
+        (Site::Vm(1), Failure::Caught, "VM `b` panicked at tick 3: injected failure"),
+        (Site::Vm(1), Failure::Fatal, "the actor of VM `b` stopped unexpectedly"),
+        (Site::Relay(1), Failure::Caught, "the relay of arbiter 1 panicked at tick 3: injected failure"),
+        (Site::Relay(0), Failure::Fatal, "the relay of arbiter 0 stopped unexpectedly"),
+        (Site::Scheduler, Failure::Caught, "the scheduler panicked at tick 3: injected failure"),
+        (Site::Scheduler, Failure::Fatal, "the scheduler stopped unexpectedly"),
+        (Site::Coordinator, Failure::Caught, "the coordinator panicked at tick 3: injected failure"),
+        (Site::Coordinator, Failure::Fatal, "the coordinator stopped unexpectedly"),
+    ];
+    for (site, failure, expected) in cases {
+        let s = s.clone();
+        without_hanging(&format!("{site:?} {failure:?}"), move || {
+            let mut rt = ActorRuntime::start(Simulation::new(s), ActorConfig { arbiters: 2 }).unwrap();
+            rt.run_ticks(3, |_| {}).unwrap();
+            rt.inject(site, failure);
+            let error = rt.run_ticks(5, |_| {}).unwrap_err().to_string();
+            assert!(error.contains(expected), "{site:?} {failure:?}: expected `{expected}` in `{error}`");
+            // Broken for good: every later call is an error at once, and stopping returns.
+            assert!(rt.run_ticks(1, |_| {}).is_err(), "{site:?} {failure:?}: ran after the failure");
+            assert!(
+                rt.snapshot().is_err() || failure == Failure::Caught,
+                "{site:?} {failure:?}: snapshot of a dead runtime"
+            );
+            rt.stop();
+        });
     }
 }

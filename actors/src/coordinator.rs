@@ -10,7 +10,9 @@
 //! by the scheduler from t's reports.
 
 use crate::ActorError;
-use crate::messages::{Block, Fault, StartTick, TickDone};
+use crate::error::actor_name;
+use crate::guard::{self, Alarm, Failure, Sabotage, Tripwire};
+use crate::messages::{Block, Fault, Site, StartTick, TickDone};
 use crate::scheduler_actor::SchedulerActor;
 use actix::{Actor, Addr, Context, Handler, Message};
 use bioxen_engine::lifecycle::Lifecycle;
@@ -60,6 +62,10 @@ struct Running {
 
 /// The coordinator actor.
 pub struct Coordinator {
+    /// Rings the runtime's alarm if this actor dies (see [`crate::guard`]). The first
+    /// field, so it is dropped — and rings — before anything the actor holds, such as a
+    /// reply channel whose closing the handle would otherwise see first.
+    _tripwire: Tripwire,
     scenario: Arc<Scenario>,
     clock: Clock,
     /// The next tick to start: ahead of `clock.tick` (the next to complete) while ticks
@@ -72,11 +78,14 @@ pub struct Coordinator {
     head_bytes: Vec<u8>,
     /// Blocks of a finished tick, emptied, to go back to the relays with the next tick.
     spare: Vec<Block>,
+    /// Set when the coordinator's own work panicked: every later run fails with it.
+    broken: Option<(u64, String)>,
+    sabotage: Sabotage,
 }
 
 impl Coordinator {
     /// A coordinator at `clock`.
-    pub fn new(scenario: Arc<Scenario>, clock: Clock) -> Coordinator {
+    pub fn new(scenario: Arc<Scenario>, clock: Clock, alarm: &Arc<Alarm>) -> Coordinator {
         let next_start = clock.tick;
         Coordinator {
             scenario,
@@ -86,7 +95,19 @@ impl Coordinator {
             run: None,
             head_bytes: Vec::new(),
             spare: Vec::new(),
+            broken: None,
+            _tripwire: Tripwire::new(alarm, Site::Coordinator),
+            sabotage: Sabotage::default(),
         }
+    }
+
+    /// The error a panic in the coordinator's own work became.
+    fn broken_error(&self) -> Option<ActorError> {
+        self.broken.as_ref().map(|(tick, message)| ActorError::Panicked {
+            actor: "coordinator".into(),
+            tick: *tick,
+            message: message.clone(),
+        })
     }
 
     /// Connects the scheduler (created after the coordinator, which it reports to).
@@ -94,18 +115,29 @@ impl Coordinator {
         self.scheduler = Some(scheduler);
     }
 
-    /// Applies the next tick's events and sends it to the scheduler.
+    /// Applies the next tick's events (phase 1 of [`bioxen_engine::tick`]) and sends it to
+    /// the scheduler.
     fn start_tick(&mut self) -> Result<(), ActorError> {
         let tick = self.next_start;
-        let c = &mut self.clock;
-        if self.scenario.events.get(c.next_event).is_some_and(|e| e.tick <= tick) {
-            apply_due_events(
-                &self.scenario,
-                &mut c.next_event,
-                tick,
-                Arc::make_mut(&mut c.lifecycles).as_mut_slice(),
-                Arc::make_mut(&mut c.allocations).as_mut_slice(),
-            )?;
+        let (scenario, c, sabotage) = (&self.scenario, &mut self.clock, &mut self.sabotage);
+        if scenario.events.get(c.next_event).is_some_and(|e| e.tick <= tick) {
+            let applied = guard::catch(|| {
+                sabotage.strike(Failure::Caught);
+                apply_due_events(
+                    scenario,
+                    &mut c.next_event,
+                    tick,
+                    Arc::make_mut(&mut c.lifecycles).as_mut_slice(),
+                    Arc::make_mut(&mut c.allocations).as_mut_slice(),
+                )
+            });
+            match applied {
+                Ok(result) => result?,
+                Err(message) => {
+                    self.broken = Some((tick, message));
+                    return Err(self.broken_error().expect("just set"));
+                }
+            }
         }
         let start = StartTick {
             tick,
@@ -158,6 +190,7 @@ impl Coordinator {
     /// Phase 4 ([`tick::finish`]): chains the tick into the digest from the head and the
     /// blocks, in relay (hence VM) order, and assembles the record.
     fn complete(&mut self, head: TickHead, mut blocks: Vec<Block>) -> (TickRecord, [u8; 32]) {
+        self.sabotage.strike(Failure::Caught);
         let vms = self.run.as_ref().and_then(|r| r.recycled.try_recv().ok()).unwrap_or_default();
         let mut record = TickRecord { vms, ..TickRecord::default() };
         tick::finish(&mut self.clock.digest, head, &blocks, &mut self.head_bytes, &mut record);
@@ -168,7 +201,24 @@ impl Coordinator {
 
     /// The id of VM `index`, for errors.
     fn vm_name(&self, index: u32) -> String {
-        self.scenario.vms.get(index as usize).map_or_else(|| index.to_string(), |v| v.id.clone())
+        self.scenario.vms.get(index as usize).map_or_else(|| format!("#{index}"), |v| v.id.clone())
+    }
+
+    /// The error a tick's fault becomes, naming the actor by its VM's id where it is one.
+    fn fault_error(&self, fault: Fault) -> ActorError {
+        match fault {
+            Fault::Panicked(f) => match f.site {
+                Site::Vm(vm) => ActorError::VmPanicked { vm: self.vm_name(vm), tick: f.tick, message: f.message },
+                site => ActorError::Panicked {
+                    actor: actor_name(site, |vm| self.vm_name(vm)),
+                    tick: f.tick,
+                    message: f.message,
+                },
+            },
+            Fault::Silent { tick, vm } => {
+                ActorError::Protocol(format!("tick {tick}: no report from VM `{}`", self.vm_name(vm)))
+            }
+        }
     }
 }
 
@@ -196,6 +246,11 @@ impl Handler<Run> for Coordinator {
     type Result = ();
 
     fn handle(&mut self, m: Run, _: &mut Context<Self>) {
+        self.sabotage.strike(Failure::Fatal);
+        if let Some(e) = self.broken_error() {
+            let _ = m.reply.send(Err(e));
+            return;
+        }
         if self.clock.tick >= self.scenario.ticks {
             let _ = m.reply.send(Err(ActorError::Finished));
             return;
@@ -221,24 +276,25 @@ impl Handler<TickDone> for Coordinator {
             return;
         };
         run.in_flight -= 1;
-        match m.blocks {
-            Ok(blocks) => {
+        let outcome = match m.blocks {
+            Ok(blocks) if self.broken.is_none() => {
+                let (this, tick) = (&mut *self, m.head.tick);
+                guard::catch(|| this.complete(m.head, blocks)).map_err(|message| {
+                    this.broken = Some((tick, message));
+                    this.broken_error().expect("just set")
+                })
+            }
+            Ok(_) => Err(self.broken_error().expect("checked by the arm above")),
+            Err(fault) => Err(self.fault_error(fault)),
+        };
+        match outcome {
+            Ok(done) => {
                 self.clock.tick += 1;
-                let done = self.complete(m.head, blocks);
                 self.send(Ok(done));
             }
-            Err(fault) => {
-                let e = match fault {
-                    Fault::Panicked(f) => {
-                        ActorError::VmPanicked { vm: self.vm_name(f.vm), tick: f.tick, message: f.message }
-                    }
-                    Fault::Silent { tick, vm } => {
-                        ActorError::Protocol(format!("tick {tick}: no report from VM `{}`", self.vm_name(vm)))
-                    }
-                };
-                // The first failure is the one to report (later ticks repeat it).
-                let run = self.run.as_mut().expect("checked above");
-                run.failure.get_or_insert(e);
+            // The first failure is the one to report (later ticks repeat it).
+            Err(e) => {
+                self.run.as_mut().expect("checked above").failure.get_or_insert(e);
             }
         }
         self.top_up();
@@ -277,12 +333,17 @@ impl Handler<Command> for Coordinator {
     type Result = ();
 
     fn handle(&mut self, m: Command, _: &mut Context<Self>) {
-        let result = if m.vm >= self.clock.lifecycles.len() {
-            Err(ActorError::Protocol(format!("no VM with index {}", m.vm)))
-        } else {
-            let lifecycles = Arc::make_mut(&mut self.clock.lifecycles).as_mut_slice();
-            apply_transition(&self.scenario, lifecycles, m.vm, m.transition).map_err(ActorError::Lifecycle)
-        };
+        let lifecycles = Arc::make_mut(&mut self.clock.lifecycles).as_mut_slice();
+        let result = apply_transition(&self.scenario, lifecycles, m.vm, m.transition).map_err(ActorError::Lifecycle);
         let _ = m.reply.send(result);
+    }
+}
+
+#[cfg(feature = "fault-injection")]
+impl Handler<guard::Inject> for Coordinator {
+    type Result = ();
+
+    fn handle(&mut self, m: guard::Inject, _: &mut Context<Self>) {
+        self.sabotage.arm(m.0);
     }
 }

@@ -1,5 +1,12 @@
-//! The messages of a tick. Plain data of the engine's serde types, so that later they can
-//! cross a wire to a remote `bioxen worker` unchanged.
+//! The messages of a tick. Plain data of the engine's serde types, so that they can cross a
+//! wire to a remote `bioxen worker` unchanged (`actors/tests/wire.rs` round-trips each
+//! through the engine's codec).
+//!
+//! ```text
+//!  Coordinator ──StartTick──▶ SchedulerActor ──GrantBatch──▶ Relay ──Grant──▶ VmActor
+//!       ▲                        │   ▲                          ▲              │ Advanced / Failed
+//!       └────────TickDone────────┘   └───────ReportBatch────────┴──Collect─────┘ (via the inbox)
+//! ```
 
 use actix::Message;
 use bioxen_engine::lifecycle::Lifecycle;
@@ -8,76 +15,8 @@ use bioxen_engine::resources::Resources;
 use bioxen_engine::scenario::Allocation;
 pub use bioxen_engine::tick::Block;
 use bioxen_engine::tick::TickHead;
-use bioxen_engine::vm::Vm;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-
-/// Scheduler → VM: what you asked for this tick and what you get. Advance.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Message)]
-#[rtype(result = "()")]
-pub struct Grant {
-    /// The tick.
-    pub tick: u64,
-    /// The demand the grant answers.
-    pub demand: Resources,
-    /// The grant.
-    pub grant: Resources,
-}
-
-/// A VM's report: it advanced; its record, and its demand for its next running tick. Filed
-/// in its arbiter's inbox, where the arbiter's relay collects it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Advanced {
-    /// The tick.
-    pub tick: u64,
-    /// The record (it names the VM).
-    pub record: VmRecord,
-    /// Next tick's demand.
-    pub next_demand: Resources,
-}
-
-/// A VM's report that advancing failed (a panic inside the VM), carried like [`Advanced`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Failed {
-    /// The tick.
-    pub tick: u64,
-    /// The VM's index.
-    pub vm: u32,
-    /// What happened.
-    pub message: String,
-}
-
-/// Why a tick could not complete.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Fault {
-    /// A VM's biology panicked.
-    Panicked(Failed),
-    /// A running VM was granted but never reported (a broken protocol, not biology).
-    Silent {
-        /// The tick.
-        tick: u64,
-        /// The VM's index.
-        vm: u32,
-    },
-}
-
-impl Fault {
-    /// The VM at fault.
-    pub fn vm(&self) -> u32 {
-        match self {
-            Fault::Panicked(f) => f.vm,
-            Fault::Silent { vm, .. } => *vm,
-        }
-    }
-
-    /// Keeps in `slot` the fault of the lowest VM index: when several VMs fail in one tick,
-    /// which one is reported must not depend on the order their reports arrived in.
-    pub fn keep_lowest(slot: &mut Option<Fault>, fault: Fault) {
-        if slot.as_ref().is_none_or(|kept| fault.vm() < kept.vm()) {
-            *slot = Some(fault);
-        }
-    }
-}
 
 /// Coordinator → scheduler: start a tick with these lifecycles and allocations.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Message)]
@@ -95,27 +34,138 @@ pub struct StartTick {
     pub spare: Vec<Block>,
 }
 
-/// Scheduler → coordinator: every arbiter has reported.
+/// Scheduler → relay: this tick's grants for the relay's VMs, in VM order. Every relay gets
+/// one each tick, with or without grants, because it also reports its idle VMs' records.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Message)]
+#[rtype(result = "()")]
+pub struct GrantBatch {
+    /// The tick.
+    pub tick: u64,
+    /// `(VM index, grant)` pairs.
+    pub grants: Vec<(u32, Grant)>,
+    /// Every VM's lifecycle this tick: the coordinator's authoritative mirror (VM actors
+    /// are never told of transitions, they only advance when granted).
+    pub lifecycles: Arc<Vec<Lifecycle>>,
+    /// An emptied block to fill (reused allocations).
+    pub spare_block: Block,
+    /// An emptied demands list to fill (reused allocation).
+    pub spare_demands: Vec<(u32, Resources)>,
+}
+
+/// Relay → VM: what you asked for this tick and what you get. Advance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Message)]
+#[rtype(result = "()")]
+pub struct Grant {
+    /// The tick.
+    pub tick: u64,
+    /// The demand the grant answers.
+    pub demand: Resources,
+    /// The grant.
+    pub grant: Resources,
+}
+
+/// A VM's report: it advanced; its record, and its demand for its next running tick. Filed
+/// in its arbiter's inbox ([`crate::inbox`]), where the arbiter's relay collects it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Advanced {
+    /// The tick.
+    pub tick: u64,
+    /// The record (it names the VM).
+    pub record: VmRecord,
+    /// Next tick's demand.
+    pub next_demand: Resources,
+}
+
+/// VM → relay: the batch of this tick is complete in the inbox.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Message)]
+#[rtype(result = "()")]
+pub struct Collect {
+    /// The tick.
+    pub tick: u64,
+}
+
+/// Relay → scheduler: the relay's block of the tick, complete.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Message)]
+#[rtype(result = "()")]
+pub struct ReportBatch {
+    /// The tick.
+    pub tick: u64,
+    /// Which relay (its VMs are the `relay`-th contiguous block).
+    pub relay: u32,
+    /// The block's records and their encoding.
+    pub block: Block,
+    /// `(VM index, next demand)` of each VM that ran, in VM order.
+    pub demands: Vec<(u32, Resources)>,
+    /// The first fault, if the block could not be completed.
+    pub fault: Option<Fault>,
+    /// The grants list, emptied, for the scheduler to fill again.
+    pub spent_grants: Vec<(u32, Grant)>,
+}
+
+/// Scheduler → coordinator: every relay has reported.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Message)]
 #[rtype(result = "()")]
 pub struct TickDone {
     /// The tick, its pools and the ATP store after it.
     pub head: TickHead,
-    /// Each arbiter's block, in arbiter (hence VM) order; or the first fault.
+    /// Each relay's block, in relay (hence VM) order; or the fault that broke the tick.
     pub blocks: Result<Vec<Block>, Fault>,
 }
 
-/// Fault injection: the VM panics on its next grant. For tests that a panic inside an
-/// actor becomes an error naming the VM and tick, never a hang.
-#[derive(Clone, Copy, Debug, Message)]
-#[rtype(result = "()")]
-pub struct FailNextGrant;
+/// Which actor something happened in. Ordered: VMs by index, then relays, the scheduler
+/// and the coordinator, so that the fault reported among several is chosen by this order,
+/// never by arrival.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Site {
+    /// The actor of VM `n`.
+    Vm(u32),
+    /// The relay of arbiter `n`.
+    Relay(u32),
+    /// The scheduler.
+    Scheduler,
+    /// The coordinator.
+    Coordinator,
+}
 
-/// Ask a VM actor for a copy of its state (checkpoints, summaries); it answers on the
-/// channel, so a synchronous caller can wait without an async runtime.
-#[derive(Clone, Debug, Message)]
-#[rtype(result = "()")]
-pub struct TakeVm {
-    /// Where to send `(index, state)`.
-    pub reply: crossbeam_channel::Sender<(u32, Vm)>,
+/// A panic caught in an actor's work: where, when and what.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failed {
+    /// The tick.
+    pub tick: u64,
+    /// Which actor.
+    pub site: Site,
+    /// The panic's message.
+    pub message: String,
+}
+
+/// Why a tick could not complete.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Fault {
+    /// An actor's work panicked (a VM's biology, rationing, encoding).
+    Panicked(Failed),
+    /// A running VM was granted but never reported (a broken protocol, not biology).
+    Silent {
+        /// The tick.
+        tick: u64,
+        /// The VM's index.
+        vm: u32,
+    },
+}
+
+impl Fault {
+    /// The actor at fault.
+    pub fn site(&self) -> Site {
+        match self {
+            Fault::Panicked(f) => f.site,
+            Fault::Silent { vm, .. } => Site::Vm(*vm),
+        }
+    }
+
+    /// Keeps in `slot` the fault of the lowest [`Site`]: when several actors fail in one
+    /// tick, which one is reported must not depend on the order their reports arrived in.
+    pub fn keep_lowest(slot: &mut Option<Fault>, fault: Fault) {
+        if slot.as_ref().is_none_or(|kept| fault.site() < kept.site()) {
+            *slot = Some(fault);
+        }
+    }
 }

@@ -2,10 +2,12 @@
 
 use crate::ActorError;
 use crate::coordinator::{Clock, Command, Coordinator, Run, TakeClock};
-use crate::messages::{FailNextGrant, TakeVm};
+use crate::error::actor_name;
+use crate::guard::Alarm;
+use crate::messages::Site;
 use crate::relay::{Relay, SetVms};
 use crate::scheduler_actor::{SchedulerActor, SetRelays, TakeHypervisor};
-use crate::vm_actor::VmActor;
+use crate::vm_actor::{TakeVm, VmActor};
 use actix::dev::channel;
 use actix::{Actor, Addr, Arbiter, AsyncContext, Context, System};
 use bioxen_engine::lifecycle::{Lifecycle, Transition};
@@ -14,7 +16,7 @@ use bioxen_engine::record::{TickRecord, VmRecord};
 use bioxen_engine::scenario::Scenario;
 use bioxen_engine::sim::{SimState, Simulation};
 use bioxen_engine::vm::Vm;
-use crossbeam_channel::{Receiver, bounded};
+use crossbeam_channel::{Receiver, bounded, select};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
@@ -39,17 +41,27 @@ pub struct ActorRuntime {
     scenario: Arc<Scenario>,
     coordinator: Addr<Coordinator>,
     scheduler: Addr<SchedulerActor>,
+    /// Only fault injection talks to relays directly.
+    #[cfg(feature = "fault-injection")]
+    relays: Vec<Addr<Relay>>,
     vms: Vec<Addr<VmActor>>,
     system: System,
     thread: Option<JoinHandle<()>>,
     tick: u64,
     digest: [u8; 32],
+    /// Rung by any actor that dies (see [`crate::guard`]); waited on beside every reply.
+    alarm: Arc<Alarm>,
+    rings: Receiver<Site>,
+    /// Set once an actor has died: every later call fails with it at once.
+    dead: Option<Site>,
 }
 
 /// Addresses handed from the system's thread to the handle.
 struct Started {
     coordinator: Addr<Coordinator>,
     scheduler: Addr<SchedulerActor>,
+    #[cfg_attr(not(feature = "fault-injection"), allow(dead_code))]
+    relays: Vec<Addr<Relay>>,
     vms: Vec<Addr<VmActor>>,
     system: System,
 }
@@ -63,12 +75,14 @@ impl ActorRuntime {
         let (started_tx, started_rx) = bounded(1);
         let scenario2 = scenario.clone();
         let arbiters = config.arbiters.max(1);
+        let (alarm, rings) = Alarm::new();
+        let alarm2 = alarm.clone();
         let thread = std::thread::Builder::new()
             .name("bioxen-actors".into())
             .spawn(move || {
                 let system = System::new();
                 let workers: Vec<Arbiter> = system.block_on(async { (0..arbiters).map(|_| Arbiter::new()).collect() });
-                let started = system.block_on(async { build(scenario2, programs, state, &workers) });
+                let started = system.block_on(async { build(scenario2, programs, state, &workers, &alarm2) });
                 if started_tx.send(started).is_ok() {
                     let _ = system.run();
                 }
@@ -85,11 +99,16 @@ impl ActorRuntime {
             scenario,
             coordinator: s.coordinator,
             scheduler: s.scheduler,
+            #[cfg(feature = "fault-injection")]
+            relays: s.relays,
             vms: s.vms,
             system: s.system,
             thread: Some(thread),
             tick,
             digest,
+            alarm,
+            rings,
+            dead: None,
         })
     }
 
@@ -152,13 +171,14 @@ impl ActorRuntime {
         // Room for the record being handed over while the next tick runs; a full channel
         // holds the coordinator back, so a slow `on_tick` sets the pace and memory stays
         // bounded.
+        self.alive()?;
         let (tx, rx) = bounded(2);
         // Records' VM lists go back to be filled again (~1 MB a tick at 10,000 VMs).
         let (recycle, recycled) = bounded(2);
         let stop = Arc::new(AtomicBool::new(false));
         self.coordinator.do_send(Run { ticks: n, reply: tx, stop: stop.clone(), recycled });
         let (mut received, mut failure) = (0, None);
-        while let Ok(result) = rx.recv() {
+        while let Some(result) = self.wait_or_dead(&rx)? {
             match result {
                 Ok((mut record, digest)) => {
                     (received, self.tick, self.digest) = (received + 1, self.tick + 1, digest);
@@ -174,8 +194,11 @@ impl ActorRuntime {
         }
         match failure {
             Some(e) => Err(e),
+            // Only the coordinator holds the run's channel, and it closes it early only by
+            // dying (a failure would have been sent first).
             None if received < n && !stop.load(Ordering::Acquire) => {
-                Err(ActorError::Protocol("the actor system stopped".into()))
+                self.dead = Some(Site::Coordinator);
+                Err(self.stopped(Site::Coordinator))
             }
             None => Ok(()),
         }
@@ -183,29 +206,74 @@ impl ActorRuntime {
 
     /// Applies a lifecycle transition to VM `vm` before the next tick.
     pub fn transition(&mut self, vm: usize, transition: Transition) -> Result<(), ActorError> {
+        self.alive()?;
         let (tx, rx) = bounded(1);
         self.coordinator.do_send(Command { vm, transition, reply: tx });
-        wait(&rx)?
+        self.wait(&rx)?
+    }
+
+    /// An error if an actor has died.
+    fn alive(&self) -> Result<(), ActorError> {
+        match self.dead {
+            Some(site) => Err(self.stopped(site)),
+            None => Ok(()),
+        }
+    }
+
+    fn stopped(&self, site: Site) -> ActorError {
+        let vm_name = |vm: u32| self.scenario.vms.get(vm as usize).map_or_else(|| format!("#{vm}"), |v| v.id.clone());
+        ActorError::Stopped { actor: actor_name(site, vm_name) }
+    }
+
+    /// The next message on `rx`, `None` once it is closed; or the error of an actor's
+    /// death, whichever comes first. A dead actor may never answer, so this is the one
+    /// way the handle waits.
+    fn wait_or_dead<T>(&mut self, rx: &Receiver<T>) -> Result<Option<T>, ActorError> {
+        select! {
+            recv(rx) -> message => match message {
+                Ok(m) => Ok(Some(m)),
+                // A dying actor rings before it drops its channels (tripwires are dropped
+                // first), so a closed channel is checked against the alarm.
+                Err(_) => match self.rings.try_recv() {
+                    Ok(site) => {
+                        self.dead = Some(site);
+                        Err(self.stopped(site))
+                    }
+                    Err(_) => Ok(None),
+                },
+            },
+            recv(self.rings) -> site => {
+                let site = site.unwrap_or(Site::Coordinator);
+                self.dead = Some(site);
+                Err(self.stopped(site))
+            }
+        }
+    }
+
+    /// Waits for one answer from the actor system; a closed channel means it stopped.
+    fn wait<T>(&mut self, rx: &Receiver<T>) -> Result<T, ActorError> {
+        self.wait_or_dead(rx)?.ok_or_else(|| ActorError::Protocol("the actor system stopped".into()))
     }
 
     /// Every VM's lifecycle state now.
-    pub fn status(&self) -> Result<Vec<Lifecycle>, ActorError> {
+    pub fn status(&mut self) -> Result<Vec<Lifecycle>, ActorError> {
         Ok(self.clock()?.lifecycles.to_vec())
     }
 
-    fn clock(&self) -> Result<Clock, ActorError> {
+    fn clock(&mut self) -> Result<Clock, ActorError> {
+        self.alive()?;
         let (tx, rx) = bounded(1);
         self.coordinator.do_send(TakeClock { reply: tx });
-        wait(&rx)
+        self.wait(&rx)
     }
 
     /// The whole run's state as an engine simulation (for checkpoints and summaries), taken
     /// between ticks.
-    pub fn snapshot(&self) -> Result<Simulation, ActorError> {
+    pub fn snapshot(&mut self) -> Result<Simulation, ActorError> {
         let clock = self.clock()?;
         let (tx, rx) = bounded(1);
         self.scheduler.do_send(TakeHypervisor { reply: tx });
-        let hypervisor = wait(&rx)?;
+        let hypervisor = self.wait(&rx)?;
         let (tx, rx) = bounded(self.vms.len().max(1));
         for vm in &self.vms {
             vm.do_send(TakeVm { reply: tx.clone() });
@@ -213,7 +281,7 @@ impl ActorRuntime {
         drop(tx);
         let mut vms: Vec<Option<Vm>> = vec![None; self.vms.len()];
         for _ in 0..self.vms.len() {
-            let (i, vm) = wait(&rx)?;
+            let (i, vm) = self.wait(&rx)?;
             vms[i as usize] = Some(vm);
         }
         let vms = vms
@@ -238,10 +306,17 @@ impl ActorRuntime {
         Simulation::restore((*self.scenario).clone(), state).map_err(ActorError::Simulation)
     }
 
-    /// Fault injection: VM `vm` panics on its next grant (see [`FailNextGrant`]).
-    pub fn fail_next_grant(&self, vm: usize) {
-        if let Some(a) = self.vms.get(vm) {
-            a.do_send(FailNextGrant);
+    /// Fault injection (`fault-injection` feature): the actor at `site` fails on its next
+    /// tick, inside its guarded work ([`Failure::Caught`](crate::guard::Failure)) or in its
+    /// handler itself ([`Failure::Fatal`](crate::guard::Failure)).
+    #[cfg(feature = "fault-injection")]
+    pub fn inject(&self, site: Site, failure: crate::guard::Failure) {
+        let m = crate::guard::Inject(failure);
+        match site {
+            Site::Vm(vm) => self.vms.get(vm as usize).into_iter().for_each(|a| a.do_send(m)),
+            Site::Relay(r) => self.relays.get(r as usize).into_iter().for_each(|a| a.do_send(m)),
+            Site::Scheduler => self.scheduler.do_send(m),
+            Site::Coordinator => self.coordinator.do_send(m),
         }
     }
 
@@ -251,6 +326,8 @@ impl ActorRuntime {
     }
 
     fn shutdown(&mut self) {
+        // Actors dropped from here on are being stopped, not dying.
+        self.alarm.disarm();
         self.system.stop();
         if let Some(t) = self.thread.take() {
             let _ = t.join();
@@ -264,18 +341,19 @@ impl Drop for ActorRuntime {
     }
 }
 
-/// Waits for an answer from the actor system; a closed channel means it stopped.
-fn wait<T>(rx: &Receiver<T>) -> Result<T, ActorError> {
-    rx.recv().map_err(|_| ActorError::Protocol("the actor system stopped".into()))
-}
-
 /// Mailbox capacity of a VM actor (actix's default). Only a bound for `send`; the tick's
 /// messages use `do_send`, and a VM has at most one grant queued at a time.
 const MAILBOX_CAPACITY: usize = 16;
 
 /// Creates the actors: the coordinator and the scheduler on the system thread, and the VM
 /// actors in contiguous blocks over the worker arbiters, each block with its relay.
-fn build(scenario: Arc<Scenario>, programs: Vec<Arc<Program>>, state: SimState, workers: &[Arbiter]) -> Started {
+fn build(
+    scenario: Arc<Scenario>,
+    programs: Vec<Arc<Program>>,
+    state: SimState,
+    workers: &[Arbiter],
+    alarm: &Arc<Alarm>,
+) -> Started {
     let mut latest: Vec<VmRecord> =
         state.vms.iter().enumerate().map(|(i, vm)| VmRecord::of(i, vm, None, None)).collect();
     let demands = state.vms.iter().map(|vm| vm.next_demand()).collect();
@@ -291,16 +369,18 @@ fn build(scenario: Arc<Scenario>, programs: Vec<Arc<Program>>, state: SimState, 
     let hypervisor = state.hypervisor;
     let mut scheduler_out = None;
     let mut vms_out = Vec::new();
+    let mut relays_out = Vec::new();
     let coordinator = Coordinator::create(|cctx| {
         let to_coordinator = cctx.address().recipient();
         let for_scheduler = scenario.clone();
-        let scheduler = SchedulerActor::new(for_scheduler, hypervisor, demands, to_coordinator).start();
+        let scheduler = SchedulerActor::new(for_scheduler, hypervisor, demands, to_coordinator, alarm).start();
         let relays: Vec<Addr<Relay>> = workers
             .iter()
             .enumerate()
             .map(|(r, w)| {
                 let to_scheduler = scheduler.clone().recipient();
-                Relay::start_in_arbiter(&w.handle(), move |_| Relay::new(r, to_scheduler))
+                let alarm = alarm.clone();
+                Relay::start_in_arbiter(&w.handle(), move |_| Relay::new(r as u32, to_scheduler, &alarm))
             })
             .collect();
         // The per-VM allocations are made in VM order — the mailboxes here, then each
@@ -314,14 +394,11 @@ fn build(scenario: Arc<Scenario>, programs: Vec<Arc<Program>>, state: SimState, 
         for (r, worker) in workers.iter().enumerate().rev() {
             let first = relay_of.partition_point(|&x| x < r);
             let block = members.split_off(first);
-            let (relay, tick_seconds) = (relays[r].clone(), scenario.tick_seconds);
+            let (collect, tick_seconds, alarm) = (relays[r].clone().recipient(), scenario.tick_seconds, alarm.clone());
             worker.spawn_fn(move || {
                 for (k, ((vm, program), mailbox)) in block.into_iter().enumerate() {
-                    let index = (first + k) as u32;
-                    let relay = relay.clone();
-                    // A fresh copy made here, not the engine's: see `VmActor::vm`.
-                    let vm = Box::new(vm.clone());
-                    let actor = VmActor { index, vm, program, tick_seconds, relay, fail_next_grant: false };
+                    // The cell is copied here, on the arbiter's thread: see `VmActor`.
+                    let actor = VmActor::new((first + k) as u32, &vm, program, tick_seconds, collect.clone(), &alarm);
                     Context::with_receiver(mailbox).run(actor);
                 }
             });
@@ -337,12 +414,19 @@ fn build(scenario: Arc<Scenario>, programs: Vec<Arc<Program>>, state: SimState, 
         }
         // Sent before any tick can start (the coordinator starts ticks only when asked by
         // the handle, which waits for this function to return).
-        scheduler.do_send(SetRelays { relays, relay_of });
+        scheduler.do_send(SetRelays { relays: relays.clone(), relay_of });
         vms_out = vms;
+        relays_out = relays;
         scheduler_out = Some(scheduler.clone());
-        let mut c = Coordinator::new(scenario.clone(), clock);
+        let mut c = Coordinator::new(scenario.clone(), clock, alarm);
         c.set_scheduler(scheduler);
         c
     });
-    Started { coordinator, scheduler: scheduler_out.expect("created above"), vms: vms_out, system: System::current() }
+    Started {
+        coordinator,
+        scheduler: scheduler_out.expect("created above"),
+        relays: relays_out,
+        vms: vms_out,
+        system: System::current(),
+    }
 }

@@ -7,8 +7,9 @@
 //! read in VM order; a tick is rationed only after every report of the previous tick is in
 //! (the coordinator may send tick t+1 early, but it waits in a queue until tick t is done).
 
-use crate::messages::{Block, Fault, Grant, StartTick, TickDone};
-use crate::relay::{GrantBatch, Relay, ReportBatch};
+use crate::guard::{self, Alarm, Failure, Sabotage, Tripwire};
+use crate::messages::{Block, Failed, Fault, Grant, GrantBatch, ReportBatch, Site, StartTick, TickDone};
+use crate::relay::Relay;
 use actix::{Actor, Addr, Context, Handler, Recipient};
 use bioxen_engine::hypervisor::Hypervisor;
 use bioxen_engine::resources::Resources;
@@ -29,6 +30,10 @@ struct Pending {
 
 /// The scheduler actor.
 pub struct SchedulerActor {
+    /// Rings the runtime's alarm if this actor dies (see [`crate::guard`]). The first
+    /// field, so it is dropped — and rings — before anything the actor holds, such as a
+    /// reply channel whose closing the handle would otherwise see first.
+    _tripwire: Tripwire,
     scenario: Arc<Scenario>,
     hypervisor: Hypervisor,
     /// Each VM's demand for its next running tick (from its last report or its creation).
@@ -47,6 +52,7 @@ pub struct SchedulerActor {
     /// Per relay, the grants and demands lists it sent back, emptied, to fill again.
     spare_grants: Vec<Vec<(u32, Grant)>>,
     spare_demands: Vec<Vec<(u32, Resources)>>,
+    sabotage: Sabotage,
 }
 
 impl SchedulerActor {
@@ -56,6 +62,7 @@ impl SchedulerActor {
         hypervisor: Hypervisor,
         demands: Vec<Resources>,
         coordinator: Recipient<TickDone>,
+        alarm: &Arc<Alarm>,
     ) -> SchedulerActor {
         SchedulerActor {
             scenario,
@@ -69,6 +76,8 @@ impl SchedulerActor {
             broken: None,
             spare_grants: Vec::new(),
             spare_demands: Vec::new(),
+            _tripwire: Tripwire::new(alarm, Site::Scheduler),
+            sabotage: Sabotage::default(),
         }
     }
 
@@ -88,22 +97,32 @@ impl SchedulerActor {
         self.coordinator.do_send(TickDone { head: p.head, blocks });
     }
 
-    /// Starts queued ticks while none is in progress.
+    /// Starts queued ticks while none is in progress. Once rationing has panicked, every
+    /// tick is answered with that fault, so each `StartTick` gets exactly one `TickDone`.
     fn start_queued(&mut self) {
         while self.pending.is_none() {
             let Some(m) = self.queued.pop_front() else { return };
-            match &self.broken {
-                Some(f) => {
-                    let head = TickHead { tick: m.tick, ..TickHead::default() };
-                    self.coordinator.do_send(TickDone { head, blocks: Err(f.clone()) });
+            let tick = m.tick;
+            if self.broken.is_none() {
+                let this = &mut *self;
+                if let Err(message) = guard::catch(|| this.start(m)) {
+                    self.pending = None;
+                    self.broken = Some(Fault::Panicked(Failed { tick, site: Site::Scheduler, message }));
                 }
-                None => self.start(m),
+            }
+            if let Some(f) = &self.broken
+                && self.pending.is_none()
+            {
+                let head = TickHead { tick, ..TickHead::default() };
+                self.coordinator.do_send(TickDone { head, blocks: Err(f.clone()) });
             }
         }
     }
 
-    /// Rations tick `m` and sends every relay its grants.
+    /// Rations tick `m` (phase 2 of [`bioxen_engine::tick`]) and sends every relay its
+    /// grants.
     fn start(&mut self, m: StartTick) {
+        self.sabotage.strike(Failure::Caught);
         let demands = m.lifecycles.iter().zip(&self.demands).map(|(&state, &d)| tick::demand(state, d)).collect();
         let tick::Rationed { head, demands, grants } =
             tick::ration(&self.scenario, &mut self.hypervisor, m.tick, demands, &m.allocations);
@@ -141,6 +160,7 @@ impl Handler<StartTick> for SchedulerActor {
     type Result = ();
 
     fn handle(&mut self, m: StartTick, _: &mut Context<Self>) {
+        self.sabotage.strike(Failure::Fatal);
         self.queued.push_back(m);
         self.start_queued();
     }
@@ -150,7 +170,8 @@ impl Handler<ReportBatch> for SchedulerActor {
     type Result = ();
 
     fn handle(&mut self, m: ReportBatch, _: &mut Context<Self>) {
-        let Some(p) = self.pending.as_mut().filter(|p| p.head.tick == m.tick && p.blocks.get(m.relay) == Some(&None))
+        let relay = m.relay as usize;
+        let Some(p) = self.pending.as_mut().filter(|p| p.head.tick == m.tick && p.blocks.get(relay) == Some(&None))
         else {
             tracing::error!(tick = m.tick, relay = m.relay, "unexpected report batch ignored");
             return;
@@ -161,13 +182,13 @@ impl Handler<ReportBatch> for SchedulerActor {
                 *d = demand;
             }
         }
-        if let (Some(g), Some(d)) = (self.spare_grants.get_mut(m.relay), self.spare_demands.get_mut(m.relay)) {
+        if let (Some(g), Some(d)) = (self.spare_grants.get_mut(relay), self.spare_demands.get_mut(relay)) {
             (*g, *d) = (m.spent_grants, demands);
         }
         if let Some(f) = m.fault {
             Fault::keep_lowest(&mut p.fault, f);
         }
-        p.blocks[m.relay] = Some(m.block);
+        p.blocks[relay] = Some(m.block);
         p.batches_left -= 1;
         self.finish_if_complete();
         self.start_queued();
@@ -205,5 +226,14 @@ impl Handler<TakeHypervisor> for SchedulerActor {
 
     fn handle(&mut self, m: TakeHypervisor, _: &mut Context<Self>) {
         let _ = m.reply.send(self.hypervisor.clone());
+    }
+}
+
+#[cfg(feature = "fault-injection")]
+impl Handler<guard::Inject> for SchedulerActor {
+    type Result = ();
+
+    fn handle(&mut self, m: guard::Inject, _: &mut Context<Self>) {
+        self.sabotage.arm(m.0);
     }
 }

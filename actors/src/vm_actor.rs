@@ -1,40 +1,52 @@
 //! One VM: its engine state, its program and its random stream, advanced on each grant.
 
-use crate::messages::{Advanced, FailNextGrant, Failed, Grant, TakeVm};
-use crate::relay::{Collect, Relay, file_report};
-use actix::{Actor, Addr, Context, Handler};
+use crate::guard::{self, Alarm, Failure, Sabotage, Tripwire};
+use crate::inbox;
+use crate::messages::{Advanced, Collect, Failed, Grant, Site};
+use actix::{Actor, Context, Handler, Message, Recipient};
 use bioxen_engine::program::Program;
 use bioxen_engine::tick;
 use bioxen_engine::vm::Vm;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
 /// The actor of one VM.
 pub struct VmActor {
+    /// Rings the runtime's alarm if this actor dies (see [`crate::guard`]). The first
+    /// field, so it is dropped — and rings — before anything the actor holds, such as a
+    /// reply channel whose closing the handle would otherwise see first.
+    _tripwire: Tripwire,
     /// Index in the scenario.
-    pub index: u32,
+    index: u32,
     /// The cell (its stream inside). Copied on the arbiter's thread when the actor starts,
     /// VM after VM, so that each cell — its struct, its gene vectors and then its actor —
     /// lies in one stretch of memory, the stretches in the order the arbiter advances the
     /// VMs. Measured at 10,000 VMs: +6 % median VM-ticks/s (+17 % on the slowest runs) over
     /// cells left where the engine built them, and +24 % at 100,000, for ~45 % more peak
     /// memory there (the engine's copies are freed but stay with its allocator).
-    pub vm: Box<Vm>,
+    vm: Box<Vm>,
     /// Its compiled genome.
-    pub program: Arc<Program>,
+    program: Arc<Program>,
     /// Simulated seconds per tick.
-    pub tick_seconds: f64,
-    /// This arbiter's relay: reports go to its inbox, and the last one of a batch tells it.
-    pub relay: Addr<Relay>,
-    /// Set by [`FailNextGrant`].
-    pub fail_next_grant: bool,
+    tick_seconds: f64,
+    /// This arbiter's relay: reports go to the inbox, and the last one of a batch tells it.
+    collect: Recipient<Collect>,
+    sabotage: Sabotage,
 }
 
-impl Handler<FailNextGrant> for VmActor {
-    type Result = ();
-
-    fn handle(&mut self, _: FailNextGrant, _: &mut Context<Self>) {
-        self.fail_next_grant = true;
+impl VmActor {
+    /// The actor of VM `index`, its cell copied here (see the field's note), reporting to
+    /// the relay behind `collect`.
+    pub fn new(
+        index: u32,
+        vm: &Vm,
+        program: Arc<Program>,
+        tick_seconds: f64,
+        collect: Recipient<Collect>,
+        alarm: &Arc<Alarm>,
+    ) -> VmActor {
+        let vm = Box::new(vm.clone());
+        let tripwire = Tripwire::new(alarm, Site::Vm(index));
+        VmActor { index, vm, program, tick_seconds, collect, _tripwire: tripwire, sabotage: Sabotage::default() }
     }
 }
 
@@ -47,30 +59,32 @@ impl Handler<Grant> for VmActor {
 
     fn handle(&mut self, g: Grant, _: &mut Context<Self>) {
         let (index, tick_seconds) = (self.index, self.tick_seconds);
-        let (vm, program) = (&mut self.vm, &self.program);
-        let fail = std::mem::take(&mut self.fail_next_grant);
+        let (vm, program, sabotage) = (&mut self.vm, &self.program, &mut self.sabotage);
+        sabotage.strike(Failure::Fatal);
         // A panic in the biology must become an error naming the VM and tick, not a hang
         // of the tick waiting for this VM's report.
-        let outcome = catch_unwind(AssertUnwindSafe(|| {
-            assert!(!fail, "injected failure");
+        let outcome = guard::catch(|| {
+            sabotage.strike(Failure::Caught);
             let record = tick::advance(index as usize, vm, program, g.demand, g.grant, tick_seconds);
             (record, vm.next_demand())
-        }));
+        });
         let report = match outcome {
             Ok((record, next_demand)) => Ok(Advanced { tick: g.tick, record, next_demand }),
-            Err(panic) => {
-                let message = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "panic".into());
-                Err(Failed { tick: g.tick, vm: index, message })
-            }
+            Err(message) => Err(Failed { tick: g.tick, site: Site::Vm(index), message }),
         };
-        if file_report(g.tick, report) {
-            self.relay.do_send(Collect { tick: g.tick });
+        if inbox::file(g.tick, report) {
+            self.collect.do_send(Collect { tick: g.tick });
         }
     }
+}
+
+/// Ask a VM actor for a copy of its state (checkpoints, summaries); it answers on the
+/// channel, so a synchronous caller can wait without an async runtime.
+#[derive(Clone, Debug, Message)]
+#[rtype(result = "()")]
+pub struct TakeVm {
+    /// Where to send `(index, state)`.
+    pub reply: crossbeam_channel::Sender<(u32, Vm)>,
 }
 
 impl Handler<TakeVm> for VmActor {
@@ -79,5 +93,14 @@ impl Handler<TakeVm> for VmActor {
     fn handle(&mut self, m: TakeVm, _: &mut Context<Self>) {
         // The caller may have given up (shutdown); nothing to do then.
         let _ = m.reply.send((self.index, (*self.vm).clone()));
+    }
+}
+
+#[cfg(feature = "fault-injection")]
+impl Handler<guard::Inject> for VmActor {
+    type Result = ();
+
+    fn handle(&mut self, m: guard::Inject, _: &mut Context<Self>) {
+        self.sabotage.arm(m.0);
     }
 }

@@ -1,8 +1,9 @@
 //! The tick's messages are plain serde data: each survives the engine's codec unchanged,
 //! and damaged bytes are an error, never a panic — what a remote arbiter will rely on.
 
-use bioxen_actors::messages::{Advanced, Block, Failed, Fault, Grant, StartTick, TickDone};
-use bioxen_actors::relay::{Collect, GrantBatch, ReportBatch};
+use bioxen_actors::messages::{
+    Advanced, Block, Collect, Failed, Fault, Grant, GrantBatch, ReportBatch, Site, StartTick, TickDone,
+};
 use bioxen_engine::codec;
 use bioxen_engine::lifecycle::Lifecycle;
 use bioxen_engine::record::VmRecord;
@@ -70,7 +71,7 @@ fn every_tick_message_survives_the_codec_and_truncation_is_an_error() {
         relay: 0,
         block: Block::default(),
         demands: Vec::new(),
-        fault: Some(Fault::Panicked(Failed { tick: 7, vm: 4, message: "injected failure".into() })),
+        fault: Some(Fault::Panicked(Failed { tick: 7, site: Site::Vm(4), message: "injected failure".into() })),
         spent_grants: vec![(4, grant)],
     });
     round_trip(&StartTick {

@@ -52,6 +52,21 @@ pub fn shared_present() -> bool {
     present
 }
 
+/// Runs `f` on a thread of its own and fails the test if it has not returned within two
+/// minutes: a watchdog for code that must never hang, so that a hang fails the test instead
+/// of stalling CI. A generous bound on a liveness property, not a speed assertion.
+pub fn without_hanging<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    match rx.recv_timeout(std::time::Duration::from_secs(120)) {
+        Ok(v) => v,
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => panic!("{what}: hung"),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => panic!("{what}: panicked"),
+    }
+}
+
 /// A small scenario with plenty of everything: no VM limits another.
 pub const ROOMY: &str = r#"
 format_version = 1
