@@ -12,7 +12,7 @@ fn run_json_has_the_contract_fields() {
     assert_eq!(v["digest"].as_str().unwrap().len(), 64);
     assert_eq!(v["seed"], 42);
     assert_eq!(v["ticks"], 50);
-    assert_eq!(v["policy"], "fair");
+    assert_eq!(v["policy"], "proportional");
     assert!(v["vm_ticks_per_second"].as_f64().unwrap() > 0.0);
     let vms = v["vms"].as_array().unwrap();
     assert_eq!(vms.len(), 3);
@@ -230,7 +230,7 @@ fn truncated_corrupt_and_foreign_traces_are_clear_errors() {
                 b[8] = 9;
                 b
             },
-            "BioXen trace format version 9, but this bioxen reads version 1",
+            "BioXen trace format version 9, but this bioxen reads version 2",
         ),
         (
             "huge frame length",

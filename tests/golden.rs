@@ -58,6 +58,48 @@ fn shipped_scenarios_match_their_golden_digests() {
     assert_eq!(golden.len(), actual.len(), "golden file lists scenarios that are not shipped");
 }
 
+/// The golden digests printed by `bioxen-golden`, a workspace member that depends on the
+/// engine alone, built on its own: so its dependency graph and features are the engine's,
+/// not the union the tests build with. A digest that depended on some other crate's
+/// features (as rand_distr's floats did through num-traits' `std`) would differ here.
+#[test]
+fn the_engine_built_alone_prints_the_golden_digests() {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let o = std::process::Command::new(cargo)
+        .args(["run", "--quiet", "--locked", "-p", "bioxen-golden", "--"])
+        .arg(root().join("scenarios"))
+        .current_dir(root())
+        .output()
+        .expect("cargo runs");
+    assert!(o.status.success(), "bioxen-golden failed: {}", stderr(&o));
+    let golden = fs::read_to_string(root().join(GOLDEN)).unwrap();
+    let printed = stdout(&o);
+    assert!(printed.lines().count() >= 5, "bioxen-golden printed too little:\n{printed}{}", stderr(&o));
+    for line in printed.lines() {
+        assert!(golden.lines().any(|g| g == line), "the engine alone gives `{line}`, which is not in {GOLDEN}");
+    }
+}
+
+/// The digest covers what determines the run, nothing else: not the scenario's name, not
+/// how many ticks it runs (the shorter run's digests are the longer one's, tick by tick).
+#[test]
+fn the_digest_ignores_the_name_and_the_length_of_the_run() {
+    let text = fs::read_to_string(root().join("scenarios/contention.toml")).unwrap();
+    let mut a = parse(&text.replace("name = \"contention\"", "name = \"first\""));
+    let mut b = parse(&text.replace("name = \"contention\"", "name = \"second\""));
+    assert_ne!(a.name, b.name);
+    (a.ticks, b.ticks) = (100, 200);
+    let trail = |s: &scenario::Scenario| {
+        let mut sim = bioxen::engine::sim::Simulation::new(s.clone());
+        let mut digests = Vec::new();
+        sim.run(|sim, _| digests.push(sim.digest())).unwrap();
+        digests
+    };
+    let (short, long) = (trail(&a), trail(&b));
+    assert_eq!(short.len(), 100);
+    assert_eq!(short[..], long[..100]);
+}
+
 #[test]
 fn digests_do_not_depend_on_where_the_scenario_is_loaded_from() {
     if !shared_present() {

@@ -16,7 +16,7 @@ use crate::messages::{Block, Fault, Site, StartTick, TickDone};
 use crate::scheduler_actor::SchedulerActor;
 use actix::{Actor, Addr, Context, Handler, Message};
 use bioxen_engine::lifecycle::Lifecycle;
-use bioxen_engine::record::{TickRecord, VmRecord};
+use bioxen_engine::record::{EventRecord, TickRecord, VmRecord};
 use bioxen_engine::scenario::{Allocation, Scenario};
 use bioxen_engine::tick::{self, TickHead, apply_due_events, apply_transition};
 use crossbeam_channel::{Receiver, Sender};
@@ -40,6 +40,8 @@ pub struct Clock {
     pub next_event: usize,
     /// Digest so far.
     pub digest: [u8; 32],
+    /// Commands given since the last tick (already applied), for the next tick's record.
+    pub commands: Vec<EventRecord>,
 }
 
 /// Ticks a run keeps at the scheduler: one in progress and one queued behind it.
@@ -120,6 +122,9 @@ impl Coordinator {
     fn start_tick(&mut self) -> Result<(), ActorError> {
         let tick = self.next_start;
         let (scenario, c, sabotage) = (&self.scenario, &mut self.clock, &mut self.sabotage);
+        let mut events = std::mem::take(&mut c.commands);
+        // Only then: the lifecycles and allocations are shared with ticks in flight, and
+        // making them mutable copies them.
         if scenario.events.get(c.next_event).is_some_and(|e| e.tick <= tick) {
             let applied = guard::catch(|| {
                 sabotage.strike(Failure::Caught);
@@ -129,6 +134,7 @@ impl Coordinator {
                     tick,
                     Arc::make_mut(&mut c.lifecycles).as_mut_slice(),
                     Arc::make_mut(&mut c.allocations).as_mut_slice(),
+                    &mut events,
                 )
             });
             match applied {
@@ -141,6 +147,7 @@ impl Coordinator {
         }
         let start = StartTick {
             tick,
+            events,
             lifecycles: c.lifecycles.clone(),
             allocations: c.allocations.clone(),
             spare: std::mem::take(&mut self.spare),
@@ -335,6 +342,10 @@ impl Handler<Command> for Coordinator {
     fn handle(&mut self, m: Command, _: &mut Context<Self>) {
         let lifecycles = Arc::make_mut(&mut self.clock.lifecycles).as_mut_slice();
         let result = apply_transition(&self.scenario, lifecycles, m.vm, m.transition).map_err(ActorError::Lifecycle);
+        if result.is_ok() {
+            let action = bioxen_engine::scenario::Action::Lifecycle(m.transition);
+            self.clock.commands.push(EventRecord { vm: m.vm as u32, action });
+        }
         let _ = m.reply.send(result);
     }
 }

@@ -10,7 +10,7 @@
 
 use actix::Message;
 use bioxen_engine::lifecycle::Lifecycle;
-use bioxen_engine::record::VmRecord;
+use bioxen_engine::record::{EventRecord, VmRecord};
 use bioxen_engine::resources::Resources;
 use bioxen_engine::scenario::Allocation;
 pub use bioxen_engine::tick::Block;
@@ -24,6 +24,8 @@ use std::sync::Arc;
 pub struct StartTick {
     /// The tick.
     pub tick: u64,
+    /// The events that applied at its start (phase 1), for its record.
+    pub events: Vec<EventRecord>,
     /// Every VM's lifecycle this tick (the running ones are rationed).
     pub lifecycles: Arc<Vec<Lifecycle>>,
     /// Every VM's allocation this tick.
@@ -103,7 +105,7 @@ pub struct ReportBatch {
 }
 
 /// Scheduler → coordinator: every relay has reported.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Message)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Message)]
 #[rtype(result = "()")]
 pub struct TickDone {
     /// The tick, its pools and the ATP store after it.

@@ -302,6 +302,7 @@ impl ActorRuntime {
             hypervisor,
             digest: clock.digest,
             next_event: clock.next_event,
+            commands: clock.commands,
         };
         Simulation::restore((*self.scenario).clone(), state).map_err(ActorError::Simulation)
     }
@@ -363,6 +364,7 @@ fn build(
         allocations: Arc::new(state.allocations),
         next_event: state.next_event,
         digest: state.digest,
+        commands: state.commands,
     };
     let count = state.vms.len();
     let relay_of: Vec<usize> = (0..count).map(|i| i * workers.len() / count.max(1)).collect();

@@ -125,7 +125,7 @@ impl SchedulerActor {
         self.sabotage.strike(Failure::Caught);
         let demands = m.lifecycles.iter().zip(&self.demands).map(|(&state, &d)| tick::demand(state, d)).collect();
         let tick::Rationed { head, demands, grants } =
-            tick::ration(&self.scenario, &mut self.hypervisor, m.tick, demands, &m.allocations);
+            tick::ration(&self.scenario, &mut self.hypervisor, m.tick, m.events, demands, &m.allocations);
         // One batch per relay, in VM order; every relay gets one, since it also records
         // its idle VMs. (There is always at least one relay, so the tick completes when
         // they have all reported.)

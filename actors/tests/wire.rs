@@ -6,9 +6,10 @@ use bioxen_actors::messages::{
 };
 use bioxen_engine::codec;
 use bioxen_engine::lifecycle::Lifecycle;
-use bioxen_engine::record::VmRecord;
+use bioxen_engine::lifecycle::Transition;
+use bioxen_engine::record::{EventRecord, VmRecord};
 use bioxen_engine::resources::Resources;
-use bioxen_engine::scenario::Allocation;
+use bioxen_engine::scenario::{Action, Allocation, AllocationChange};
 use bioxen_engine::tick::TickHead;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -74,13 +75,16 @@ fn every_tick_message_survives_the_codec_and_truncation_is_an_error() {
         fault: Some(Fault::Panicked(Failed { tick: 7, site: Site::Vm(4), message: "injected failure".into() })),
         spent_grants: vec![(4, grant)],
     });
+    let pause = EventRecord { vm: 1, action: Action::Lifecycle(Transition::Pause) };
+    let set = EventRecord { vm: 2, action: Action::Set(AllocationChange { weight: Some(9), ..Default::default() }) };
     round_trip(&StartTick {
         tick: 7,
+        events: vec![pause, set],
         lifecycles: Arc::new(vec![Lifecycle::Running; 3]),
         allocations: Arc::new(vec![Allocation::default(); 3]),
         spare: vec![block()],
     });
-    let head = TickHead { tick: 7, pool: Resources::new(9, 8, 7), atp_store: 5 };
-    round_trip(&TickDone { head, blocks: Ok(vec![block(), Block::default()]) });
+    let head = TickHead { tick: 7, pool: Resources::new(9, 8, 7), atp_store: 5, events: vec![pause, set] };
+    round_trip(&TickDone { head: head.clone(), blocks: Ok(vec![block(), Block::default()]) });
     round_trip(&TickDone { head, blocks: Err(Fault::Silent { tick: 7, vm: 5 }) });
 }

@@ -15,7 +15,7 @@ use std::io::{self, BufReader, Write};
 use std::path::{Path, PathBuf};
 
 /// Checkpoint format version.
-pub const CHECKPOINT_FORMAT_VERSION: u32 = 1;
+pub const CHECKPOINT_FORMAT_VERSION: u32 = 2;
 const MAGIC: &[u8; 8] = b"BIOXENCK";
 const KIND: &str = "BioXen checkpoint";
 
@@ -29,6 +29,7 @@ struct Header {
     hypervisor: Hypervisor,
     digest: [u8; 32],
     next_event: usize,
+    commands: Vec<crate::record::EventRecord>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -54,6 +55,7 @@ pub fn write(dir: &Path, sim: &Simulation) -> io::Result<PathBuf> {
         hypervisor: s.hypervisor.clone(),
         digest: s.digest,
         next_event: s.next_event,
+        commands: s.commands.clone(),
     };
     codec::write_atomically(&path, |w| {
         codec::write_preamble(w, MAGIC, CHECKPOINT_FORMAT_VERSION)?;
@@ -128,6 +130,7 @@ pub fn read(path: &Path) -> Result<Simulation, CheckpointError> {
         hypervisor: header.hypervisor,
         digest: header.digest,
         next_event: header.next_event,
+        commands: header.commands,
     };
     Simulation::restore(header.scenario, state).map_err(|source| CheckpointError::State { path: what, source })
 }

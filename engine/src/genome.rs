@@ -66,6 +66,12 @@ impl Genome {
         self.length_bp.div_ceil(1000)
     }
 
+    /// BLAKE3 of the genome's content — its length and genes, not where it was read from —
+    /// so the same annotation gives the same digest from any path.
+    pub fn content_hash(&self) -> [u8; 32] {
+        *blake3::hash(&crate::codec::encode(&(self.length_bp, &self.genes))).as_bytes()
+    }
+
     /// Number of protein-coding genes.
     pub fn protein_genes(&self) -> usize {
         self.genes.iter().filter(|g| g.kind == GeneKind::Protein).count()

@@ -30,6 +30,8 @@
 //! - [`scenario`]: the TOML format, resolved and validated.
 //! - [`tick`]: the four phases of a tick, which every runtime calls.
 //! - [`sim`], [`record`]: the tick loop, records and digest.
+//! - [`rng`], [`sample`]: the random streams, and every draw made from them, specified
+//!   to the arithmetic (no platform libm, no dependency's algorithm reaches a digest).
 //! - [`codec`], [`trace`], [`checkpoint`]: versioned, bounded file formats.
 //!
 //! # Example
@@ -70,6 +72,7 @@ pub mod program;
 pub mod record;
 pub mod resources;
 pub mod rng;
+pub mod sample;
 pub mod scenario;
 pub mod scheduler;
 pub mod sim;

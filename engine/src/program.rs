@@ -18,6 +18,8 @@ pub struct Program {
     pub profile: OrganismProfile,
     /// Protein length per gene in amino acids; 0 for RNA genes.
     pub protein_aa: Vec<u32>,
+    /// The longest protein, in amino acids: the most translation a cell can have in hand.
+    pub protein_aa_max: u32,
     /// Mean mRNA count per gene (newborn cell).
     pub mrna_mean: Vec<f64>,
     /// Initial protein count per gene.
@@ -88,6 +90,7 @@ impl Program {
         Program {
             organism,
             profile,
+            protein_aa_max: protein_aa.iter().copied().max().unwrap_or(0),
             protein_aa,
             mrna_mean,
             protein_init,

@@ -1,14 +1,32 @@
 //! Per-tick records and the digest over them.
 //!
-//! A [`TickRecord`] is the canonical account of one tick: the pools offered and, for each
-//! VM in VM order, its state, demand, grant and a summary of its cell. The digest chains
-//! BLAKE3 over the canonical encoding of every record, starting from the scenario's hash:
-//! `d₀ = H(domain ‖ scenario)`, `dₜ = H(dₜ₋₁ ‖ recordₜ)`. So a digest names the run (scenario,
-//! seed, policy) and all it produced, it is 32 bytes of state at any tick, and a run
-//! resumed from a checkpoint continues the same chain.
+//! A [`TickRecord`] is the canonical account of one tick: the events that applied at its
+//! start, the pools offered and, for each VM in VM order, its state, demand, grant and a
+//! summary of its cell. The digest chains BLAKE3 over the canonical encoding of every
+//! record, starting from the run's initial configuration: `d₀ = H(domain ‖ initial)`,
+//! `dₜ = H(dₜ₋₁ ‖ recordₜ)`. It is 32 bytes of state at any tick, and a run resumed from a
+//! checkpoint continues the same chain.
+//!
+//! **What the digest covers: what determines the simulation, and nothing else.** `initial`
+//! is the canonical encoding of the configuration at tick 0 ([`digest_start`]): the seed,
+//! the tick length, the policy's initial state (which holds the parameters that policy
+//! uses, and only those), the chassis, and each VM present at tick 0 — id (its stream
+//! derives from it), organism, genome (by content, never by path), DNA space, state and
+//! allocation. Timeline events and commands enter when they apply, in the record of that
+//! tick. The scenario's name, its tick count, and where its files live never enter it: the
+//! same run under another name, or run longer, gives the same digest tick by tick.
+//!
+//! **Rule for later features:** a feature adds to `initial` or to a record only through
+//! something a scenario that uses it carries (a new event action appended to
+//! [`crate::scenario::Action`], a new tagged section appended to the initial encoding when
+//! present), so a scenario that does not use it keeps its digest.
 
+use crate::biology::Organism;
+use crate::chassis::Chassis;
 use crate::lifecycle::Lifecycle;
+use crate::policy::AnyPolicy;
 use crate::resources::Resources;
+use crate::scenario::{Action, Allocation, GenomeSource, Scenario};
 use serde::{Deserialize, Serialize};
 
 /// One VM in one tick.
@@ -79,8 +97,18 @@ impl VmRecord {
     }
 }
 
+/// An event as it applied at the start of a tick: a timeline event of the scenario, or a
+/// command given between ticks (which a saved session replays as a timeline event).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EventRecord {
+    /// The VM it applied to (its index).
+    pub vm: u32,
+    /// What happened.
+    pub action: Action,
+}
+
 /// One tick.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct TickRecord {
     /// Tick number, from 0.
     pub tick: u64,
@@ -88,18 +116,20 @@ pub struct TickRecord {
     pub pool: Resources,
     /// ATP left in the store after the tick.
     pub atp_store: u64,
+    /// The events that applied at the start of the tick, in the order they applied.
+    pub events: Vec<EventRecord>,
     /// Every VM that is not destroyed, in VM order.
     pub vms: Vec<VmRecord>,
 }
 
 impl TickRecord {
     /// Appends the canonical encoding of a record's head — everything before its VM
-    /// records: tick, pool, ATP store and the number of VM records that follow. The
-    /// encoding of a whole record is this head followed by each VM record's encoding, so a
-    /// runtime can encode VM records where they are made (in parallel) and hash the pieces
-    /// in VM order without assembling the record.
-    pub fn encode_head_into(tick: u64, pool: Resources, atp_store: u64, vm_count: usize, out: &mut Vec<u8>) {
-        crate::codec::encode_into(&(tick, pool, atp_store, vm_count as u64), out);
+    /// records: tick, pool, ATP store, events and the number of VM records that follow.
+    /// The encoding of a whole record is this head followed by each VM record's encoding,
+    /// so a runtime can encode VM records where they are made (in parallel) and hash the
+    /// pieces in VM order without assembling the record.
+    pub fn encode_head_into(head: &crate::tick::TickHead, vm_count: usize, out: &mut Vec<u8>) {
+        crate::codec::encode_into(&(head.tick, head.pool, head.atp_store, &head.events, vm_count as u64), out);
     }
 }
 
@@ -128,9 +158,15 @@ impl TickRecord {
             ("pool.ribosomes", self.pool.ribosomes, other.pool.ribosomes),
             ("pool.rnap", self.pool.rnap, other.pool.rnap),
             ("atp_store", self.atp_store, other.atp_store),
+            ("event count", self.events.len() as u64, other.events.len() as u64),
         ] {
             if a != b {
                 return at(None, field, a, b);
+            }
+        }
+        for (i, (x, y)) in self.events.iter().zip(&other.events).enumerate() {
+            if x != y {
+                return at(Some(x.vm), "event", i as u64, i as u64);
             }
         }
         for (x, y) in self.vms.iter().zip(&other.vms) {
@@ -150,9 +186,59 @@ impl TickRecord {
     }
 }
 
-/// The digest before any tick of the scenario whose hash is `scenario_hash`.
-pub fn digest_start(scenario_hash: &[u8; 32]) -> [u8; 32] {
-    blake3::derive_key("bioxen.digest.v1", scenario_hash)
+/// The configuration at tick 0 that determines a run, in canonical form (see the module
+/// documentation for what is in it, and why nothing else is).
+#[derive(Serialize)]
+struct Initial<'a> {
+    seed: u64,
+    tick_seconds: f64,
+    policy: AnyPolicy,
+    chassis: &'a Chassis,
+    vms: Vec<InitialVm<'a>>,
+}
+
+#[derive(Serialize)]
+struct InitialVm<'a> {
+    id: &'a str,
+    organism: Organism,
+    genome: GenomeId,
+    memory_kb: u64,
+    state: Lifecycle,
+    allocation: &'a Allocation,
+}
+
+/// A genome as the digest knows it: built in, or an annotation by its content's hash.
+#[derive(Serialize)]
+enum GenomeId {
+    Builtin,
+    Annotation([u8; 32]),
+}
+
+/// The digest before the first tick of `scenario`: BLAKE3 of the canonical encoding of its
+/// initial configuration, under this digest's version.
+pub fn digest_start(scenario: &Scenario) -> [u8; 32] {
+    let initial = Initial {
+        seed: scenario.seed,
+        tick_seconds: scenario.tick_seconds,
+        policy: AnyPolicy::new(scenario.policy, scenario.policy_params),
+        chassis: &scenario.chassis,
+        vms: scenario
+            .vms
+            .iter()
+            .map(|v| InitialVm {
+                id: &v.id,
+                organism: v.organism,
+                genome: match &v.genome {
+                    GenomeSource::Builtin => GenomeId::Builtin,
+                    GenomeSource::File(g) => GenomeId::Annotation(g.content_hash()),
+                },
+                memory_kb: v.memory_kb,
+                state: if v.autostart { Lifecycle::Running } else { Lifecycle::Created },
+                allocation: &v.allocation,
+            })
+            .collect(),
+    };
+    blake3::derive_key("bioxen.digest.v2", &crate::codec::encode(&initial))
 }
 
 /// Chains one encoded record into the digest.

@@ -9,7 +9,7 @@
 use crate::hypervisor::Hypervisor;
 use crate::lifecycle::{Lifecycle, LifecycleError, Transition};
 use crate::program::Program;
-use crate::record::{TickRecord, digest_start};
+use crate::record::{EventRecord, TickRecord, digest_start};
 use crate::rng::vm_stream;
 use crate::scenario::{Allocation, GenomeSource, Scenario};
 use crate::tick::{self, Block};
@@ -39,6 +39,8 @@ pub struct SimState {
     pub digest: [u8; 32],
     /// Index of the next timeline event to apply.
     pub next_event: usize,
+    /// Commands given since the last tick (already applied), to be recorded in the next.
+    pub commands: Vec<EventRecord>,
 }
 
 /// A running simulation.
@@ -109,8 +111,9 @@ impl Simulation {
             vms,
             allocations: scenario.vms.iter().map(|v| v.allocation).collect(),
             hypervisor: Hypervisor::new(&scenario),
-            digest: digest_start(&scenario.hash()),
+            digest: digest_start(&scenario),
             next_event: 0,
+            commands: Vec::new(),
         };
         Simulation { scenario: Arc::new(scenario), programs, state, head_bytes: Vec::new(), blocks: Vec::new() }
     }
@@ -167,9 +170,12 @@ impl Simulation {
         self.state.digest
     }
 
-    /// Applies a lifecycle transition to VM `vm` now (between ticks).
+    /// Applies a lifecycle transition to VM `vm` now (between ticks); it is recorded, as an
+    /// event, in the next tick's record.
     pub fn transition(&mut self, vm: usize, t: Transition) -> Result<(), LifecycleError> {
-        tick::apply_transition(&self.scenario, self.state.vms.as_mut_slice(), vm, t)
+        tick::apply_transition(&self.scenario, self.state.vms.as_mut_slice(), vm, t)?;
+        self.state.commands.push(EventRecord { vm: vm as u32, action: crate::scenario::Action::Lifecycle(t) });
+        Ok(())
     }
 
     /// Runs one tick and returns its record.
@@ -184,10 +190,18 @@ impl Simulation {
     pub fn step_into(&mut self, record: &mut TickRecord) -> Result<(), SimError> {
         let (scenario, s) = (&*self.scenario, &mut self.state);
         let now = s.tick;
-        tick::apply_due_events(scenario, &mut s.next_event, now, s.vms.as_mut_slice(), &mut s.allocations)?;
+        let mut events = std::mem::take(&mut s.commands);
+        tick::apply_due_events(
+            scenario,
+            &mut s.next_event,
+            now,
+            s.vms.as_mut_slice(),
+            &mut s.allocations,
+            &mut events,
+        )?;
         // Demands were worked out at the end of each VM's last advance (or creation).
         let demands = s.vms.iter().map(|vm| tick::demand(vm.lifecycle, vm.next_demand())).collect();
-        let rationed = tick::ration(scenario, &mut s.hypervisor, now, demands, &s.allocations);
+        let rationed = tick::ration(scenario, &mut s.hypervisor, now, events, demands, &s.allocations);
         self.blocks.resize_with(s.vms.len().div_ceil(VMS_PER_BLOCK), Block::default);
         s.vms
             .par_chunks_mut(VMS_PER_BLOCK)

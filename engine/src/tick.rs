@@ -5,7 +5,8 @@
 //! per arbiter) and phase 4 back in its coordinator. A remote worker needs phase 3 only.
 //!
 //! 1. [`apply_due_events`]: the timeline's events for this tick change lifecycles and
-//!    allocations.
+//!    allocations, and are listed for the tick's record (after any command given since the
+//!    last tick, which applied when it was given).
 //! 2. [`ration`]: the ATP store is refilled, the guests' pools offered, and every running
 //!    VM's demand rationed in VM order under the policy: the tick's [`TickHead`] and a
 //!    grant per running VM.
@@ -24,7 +25,7 @@ use crate::codec;
 use crate::hypervisor::Hypervisor;
 use crate::lifecycle::{Lifecycle, LifecycleError, Transition};
 use crate::program::Program;
-use crate::record::{TickRecord, VmRecord, digest_chain, digest_chain_pieces};
+use crate::record::{EventRecord, TickRecord, VmRecord, digest_chain, digest_chain_pieces};
 use crate::resources::Resources;
 use crate::scenario::{Action, Allocation, Scenario};
 use crate::sim::SimError;
@@ -32,8 +33,8 @@ use crate::vm::Vm;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
-/// A tick's record without its VMs: what phase 2 decides for the whole cell.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// A tick's record without its VMs: what phases 1 and 2 decide for the whole cell.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct TickHead {
     /// Tick number, from 0.
     pub tick: u64,
@@ -41,6 +42,8 @@ pub struct TickHead {
     pub pool: Resources,
     /// ATP left in the store after the grants.
     pub atp_store: u64,
+    /// The events that applied at the start of the tick, in order.
+    pub events: Vec<EventRecord>,
 }
 
 /// Whatever holds the VMs' lifecycle states: the engine's VMs, or a runtime's mirror of them.
@@ -79,13 +82,14 @@ pub fn apply_transition(
 
 /// Phase 1: applies the timeline events due at `tick` (those not yet applied, in scenario
 /// order), advancing `next_event`: transitions change `lifecycles`, `set` events
-/// `allocations`.
+/// `allocations`. Each is appended to `applied`, for the tick's record.
 pub fn apply_due_events(
     scenario: &Scenario,
     next_event: &mut usize,
     tick: u64,
     lifecycles: &mut (impl Lifecycles + ?Sized),
     allocations: &mut [Allocation],
+    applied: &mut Vec<EventRecord>,
 ) -> Result<(), SimError> {
     while let Some(event) = scenario.events.get(*next_event) {
         if event.tick > tick {
@@ -106,6 +110,7 @@ pub fn apply_due_events(
                 change.apply(allocation);
             }
         }
+        applied.push(EventRecord { vm: event.vm, action: event.action });
         *next_event += 1;
     }
     Ok(())
@@ -118,7 +123,7 @@ pub fn demand(state: Lifecycle, next_demand: Resources) -> Option<Resources> {
 
 /// Phase 2's outcome: the tick's head and, per VM, what it asked for and was granted
 /// (both `None` for a VM that does not run this tick).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Rationed {
     /// Tick, pools offered, ATP store after the grants.
     pub head: TickHead,
@@ -130,16 +135,18 @@ pub struct Rationed {
 
 /// Phase 2: refills the ATP store, offers the guests' pools and rations `demands` (one per
 /// VM, `None` for a VM that does not run; see [`demand`]) under the policy, in VM order.
+/// `events` are the tick's from phase 1, carried into its head.
 pub fn ration(
     scenario: &Scenario,
     hypervisor: &mut Hypervisor,
     tick: u64,
+    events: Vec<EventRecord>,
     demands: Vec<Option<Resources>>,
     allocations: &[Allocation],
 ) -> Rationed {
     let pool = hypervisor.offer(&scenario.chassis, scenario.tick_seconds);
     let grants = hypervisor.ration(tick, pool, &demands, allocations);
-    Rationed { head: TickHead { tick, pool, atp_store: hypervisor.atp_store }, demands, grants }
+    Rationed { head: TickHead { tick, pool, atp_store: hypervisor.atp_store, events }, demands, grants }
 }
 
 /// Phase 3 for one running VM: advances VM `index` with its grant, works out its next
@@ -215,10 +222,10 @@ pub fn advance_block(
 pub fn finish(digest: &mut [u8; 32], head: TickHead, blocks: &[Block], scratch: &mut Vec<u8>, record: &mut TickRecord) {
     let vm_count = blocks.iter().map(|b| b.records.len()).sum();
     scratch.clear();
-    TickRecord::encode_head_into(head.tick, head.pool, head.atp_store, vm_count, scratch);
+    TickRecord::encode_head_into(&head, vm_count, scratch);
     let pieces = std::iter::once(scratch.as_slice()).chain(blocks.iter().map(|b| b.bytes.as_slice()));
     let next = digest_chain_pieces(digest, pieces);
-    (record.tick, record.pool, record.atp_store) = (head.tick, head.pool, head.atp_store);
+    (record.tick, record.pool, record.atp_store, record.events) = (head.tick, head.pool, head.atp_store, head.events);
     record.vms.clear();
     record.vms.reserve(vm_count);
     for b in blocks {

@@ -14,7 +14,7 @@ use std::io::{self, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 /// Trace format version.
-pub const TRACE_FORMAT_VERSION: u32 = 1;
+pub const TRACE_FORMAT_VERSION: u32 = 2;
 const MAGIC: &[u8; 8] = b"BIOXENTR";
 const KIND: &str = "BioXen trace";
 

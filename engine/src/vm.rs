@@ -15,8 +15,7 @@ use crate::lifecycle::Lifecycle;
 use crate::program::Program;
 use crate::resources::Resources;
 use crate::rng::{Stream, serde_stream};
-use rand::RngExt;
-use rand_distr::{Binomial, Distribution, Poisson};
+use crate::sample::{below, binomial, poisson, unit};
 use serde::{Deserialize, Serialize};
 
 /// Cumulative counters of a VM over a run.
@@ -185,10 +184,10 @@ impl Vm {
         if total == 0 {
             return;
         }
-        let p = 1.0 - (-std::f64::consts::LN_2 * tick_seconds / program.profile.mrna_half_life_s).exp();
-        let decays = Binomial::new(total, p).map(|b| b.sample(&mut self.rng)).unwrap_or(0);
+        let p = 1.0 - libm::exp(-std::f64::consts::LN_2 * tick_seconds / program.profile.mrna_half_life_s);
+        let decays = binomial(&mut self.rng, total, p);
         for _ in 0..decays {
-            let gene = self.mrna.find(self.rng.random_range(0..self.mrna.total()));
+            let gene = self.mrna.find(below(&mut self.rng, self.mrna.total()));
             self.mrna.add(gene, -1);
         }
     }
@@ -204,8 +203,8 @@ impl Vm {
         let atp_share = if demand.atp == 0 { 1.0 } else { grant.atp as f64 / demand.atp as f64 };
         let events = poisson(&mut self.rng, rate * rnap_scale * atp_share * tick_seconds);
         for _ in 0..events {
-            let unit = program.unit_at(self.rng.random_range(0.0..rate));
-            for &gene in program.unit(unit) {
+            let picked = program.unit_at(unit(&mut self.rng) * rate);
+            for &gene in program.unit(picked) {
                 self.mrna.add(gene as usize, 1);
             }
         }
@@ -225,11 +224,12 @@ impl Vm {
                     let total = self.mrna.total();
                     if total == 0 {
                         // Ribosomes without messages polymerise nothing; keep at most one
-                        // protein's worth so a long mRNA drought cannot bank credit.
-                        self.aa_carry = self.aa_carry.min(by_ribosomes);
+                        // protein's worth (the longest) so a long mRNA drought cannot bank
+                        // credit. So `aa_carry` never exceeds `protein_aa_max`.
+                        self.aa_carry = self.aa_carry.min(f64::from(program.protein_aa_max));
                         return;
                     }
-                    let g = self.mrna.find(self.rng.random_range(0..total));
+                    let g = self.mrna.find(below(&mut self.rng, total));
                     self.pending_gene = Some(g as u32);
                     g
                 }
@@ -253,7 +253,7 @@ impl Vm {
         let mut mrna = self.mrna.counts();
         for count in self.proteins.iter_mut().chain(mrna.iter_mut()) {
             if *count > 0 {
-                *count = Binomial::new(u64::from(*count), 0.5).map(|b| b.sample(&mut self.rng)).unwrap_or(0) as u32;
+                *count = binomial(&mut self.rng, u64::from(*count), 0.5) as u32;
             }
         }
         self.mrna = Fenwick::from_counts(&mrna);
@@ -268,14 +268,6 @@ impl Vm {
 
 fn mass_of(proteins: &[u32], program: &Program) -> u64 {
     proteins.iter().zip(&program.protein_aa).map(|(&n, &aa)| u64::from(n) * u64::from(aa)).sum()
-}
-
-/// A Poisson draw; 0 for a non-positive or non-finite mean.
-fn poisson(rng: &mut Stream, mean: f64) -> u64 {
-    if !(mean > 0.0 && mean.is_finite()) {
-        return 0;
-    }
-    Poisson::new(mean).map(|p| p.sample(rng) as u64).unwrap_or(0)
 }
 
 #[cfg(test)]

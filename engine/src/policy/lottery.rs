@@ -7,7 +7,7 @@ use super::{Claim, Policy, quantum_size};
 use crate::fenwick::Fenwick;
 use crate::resources::{Resource, Resources};
 use crate::rng::Stream;
-use rand::RngExt;
+use crate::sample::below;
 use serde::{Deserialize, Serialize};
 
 /// The lottery policy.
@@ -39,7 +39,7 @@ impl Policy for Lottery {
             let mut left = pool.get(r);
             let quantum = quantum_size(left, claims.len(), self.quanta_per_vm);
             while left > 0 && draw.total() > 0 {
-                let winner = draw.find(rng.random_range(0..draw.total()));
+                let winner = draw.find(below(rng, draw.total()));
                 let amount = quantum.min(left).min(wanting[winner]);
                 *grants[winner].get_mut(r) += amount;
                 wanting[winner] -= amount;
