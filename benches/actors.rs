@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 const VMS: u32 = 1000;
 
 fn simulation() -> Simulation {
-    Simulation::new(scenario(VMS, u64::MAX, Organism::Syn3a, PolicyKind::Fair, 1))
+    Simulation::new(scenario(VMS, u64::MAX, Organism::Syn3a, PolicyKind::Fair, 1)).unwrap()
 }
 
 fn ticks(c: &mut Criterion) {

@@ -23,7 +23,7 @@ fn simulation(policy: PolicyKind, contended: bool) -> Simulation {
         c.atp_per_s = c.atp_per_s * 6 / 10;
         c.atp_store_max = c.atp_per_s;
     }
-    let mut sim = Simulation::new(s);
+    let mut sim = Simulation::new(s).unwrap();
     // Past the first ticks, where nothing is yet limited.
     for _ in 0..20 {
         sim.step().unwrap();

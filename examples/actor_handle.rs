@@ -6,20 +6,19 @@
 
 use bioxen::engine::lifecycle::Transition;
 use bioxen::engine::record::hex;
-use bioxen::engine::scenario;
 use bioxen::engine::sim::Simulation;
 use bioxen_actors::{ActorConfig, ActorRuntime};
 use std::path::Path;
 
 fn main() -> anyhow::Result<()> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.toml");
-    let scenario = scenario::load(&path)?;
+    let scenario = bioxen::files::load_scenario(&path)?;
     let syn3a = scenario.vm_index("syn3a-1").expect("quickstart has syn3a-1");
 
     // Every VM becomes an actor, spread over two arbiter threads.
-    let mut actors = ActorRuntime::start(Simulation::new(scenario.clone()), ActorConfig { arbiters: 2 })?;
+    let mut actors = ActorRuntime::start(Simulation::new(scenario.clone())?, ActorConfig { arbiters: 2 })?;
     // The same run on the engine, to compare with.
-    let mut engine = Simulation::new(scenario);
+    let mut engine = Simulation::new(scenario)?;
 
     // 100 ticks; each record arrives while the next tick already runs.
     let mut proteins = 0;

@@ -1,8 +1,9 @@
-//! Comparing policies over seeds: per policy, each metric's mean and 95 % confidence
-//! interval, ranked.
+//! Comparing policies over seeds: per policy (and per combination of `--set` values, never
+//! pooled), each metric's mean and 95 % confidence interval, ranked.
 
 use crate::sweep::Row;
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// Mean and 95 % confidence interval of one metric.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -13,11 +14,13 @@ pub struct Estimate {
     pub half_width: f64,
 }
 
-/// One policy's results over seeds.
+/// One policy's results over seeds, for one combination of `--set` values.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PolicySummary {
     /// Policy name.
     pub policy: String,
+    /// The `--set` values of these runs (empty without `--set`).
+    pub set: BTreeMap<String, String>,
     /// Runs (seeds).
     pub runs: usize,
     /// Proteins made by all VMs per run.
@@ -56,19 +59,30 @@ pub fn estimate(xs: &[f64]) -> Estimate {
     Estimate { mean, half_width: t * (var / n as f64).sqrt() }
 }
 
-/// Summaries per policy, in the order policies first appear in `rows`, then ranked by
-/// mean proteins made (descending; ties keep that order).
+impl PolicySummary {
+    /// The policy, with the `--set` values when there are any: `credit (vm.a.weight=128)`.
+    pub fn label(&self) -> String {
+        if self.set.is_empty() {
+            return self.policy.clone();
+        }
+        let values: Vec<String> = self.set.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        format!("{} ({})", self.policy, values.join(", "))
+    }
+}
+
+/// Summaries per policy and `--set` combination, in the order they first appear in
+/// `rows`, then ranked by mean proteins made (descending; ties keep that order).
 pub fn summarise(rows: &[Row]) -> Vec<PolicySummary> {
-    let mut policies: Vec<String> = Vec::new();
+    let mut groups: Vec<(&str, &BTreeMap<String, String>)> = Vec::new();
     for r in rows {
-        if !policies.contains(&r.policy) {
-            policies.push(r.policy.clone());
+        if !groups.contains(&(r.policy.as_str(), &r.set)) {
+            groups.push((&r.policy, &r.set));
         }
     }
-    let mut out: Vec<PolicySummary> = policies
+    let mut out: Vec<PolicySummary> = groups
         .into_iter()
-        .map(|p| {
-            let mine: Vec<&Row> = rows.iter().filter(|r| r.policy == p).collect();
+        .map(|(p, set)| {
+            let mine: Vec<&Row> = rows.iter().filter(|r| r.policy == p && &r.set == set).collect();
             let metric = |f: &dyn Fn(&Row) -> f64| estimate(&mine.iter().map(|r| f(r)).collect::<Vec<_>>());
             PolicySummary {
                 runs: mine.len(),
@@ -78,7 +92,8 @@ pub fn summarise(rows: &[Row]) -> Vec<PolicySummary> {
                 starved_ticks: metric(&|r| r.vms.iter().map(|v| v.starved_ticks).sum::<u64>() as f64),
                 jain_dominant: metric(&|r| r.jain_dominant),
                 ribosome_utilisation: metric(&|r| r.ribosome_utilisation),
-                policy: p,
+                policy: p.to_string(),
+                set: set.clone(),
             }
         })
         .collect();

@@ -14,12 +14,11 @@ pub use bioxen_engine as engine;
 pub mod bench;
 pub mod compare;
 pub mod driver;
+pub mod error;
+pub mod files;
 pub mod metrics;
 pub mod plot;
 pub mod report;
 pub mod sweep;
 
-/// A chart that cannot be drawn as asked (e.g. an unsupported file type): bad input.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct BadPlot(pub String);
+pub use error::{Error, Result};

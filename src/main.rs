@@ -2,28 +2,42 @@
 //! codes.
 //!
 //! Exit codes: 0 success; 1 the run failed or a replay diverged; 2 bad input (arguments,
-//! scenario, trace or checkpoint).
+//! scenario, trace or checkpoint). A closed standard output (`bioxen … | head`) is not a
+//! failure: the command stops quietly with 0.
 
 mod cli;
 
 use clap::Parser;
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .init();
+    init_logging();
+    bioxen::files::install_cleanup();
     let args = cli::Cli::parse();
     match cli::run(args) {
         Ok(code) => code,
-        Err(e) if cli::is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::from(cli::exit_code(&e))
+            eprintln!("error: {e}");
+            ExitCode::from(if e.is_bad_input() { 2 } else { 1 })
         }
     }
+}
+
+/// Logs to standard error through `tracing`, filtered by `RUST_LOG` (default: warnings),
+/// coloured only on a terminal. gb-io's own warnings are off unless `RUST_LOG` names it:
+/// they echo lines of whatever file a `genome_file` points at (`/etc/passwd`, say), where
+/// "not a GenBank file" is all a user needs.
+fn init_logging() {
+    let wanted = std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into());
+    let filter = if wanted.contains("gb_io") { wanted } else { format!("{wanted},gb_io=off") };
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_new(&filter)
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
 }

@@ -1,13 +1,17 @@
 //! Charts: a policy comparison and a trace over time, as SVG or PNG.
 //!
-//! Text is laid out with DejaVu Sans compiled into the binary (the `dejavu` crate, through
-//! plotters' `ab_glyph` feature), never a system font lookup, so a chart renders the same
-//! on any machine, with or without fontconfig. Files are written under a temporary name
-//! and renamed, so a chart under its final name is always whole.
+//! Text: PNG charts are drawn with DejaVu Sans compiled into the binary (the `dejavu`
+//! crate, through plotters' `ab_glyph` feature), never a system font lookup, so they are
+//! the same pixels on every machine. SVG charts name the font family `DejaVu Sans,
+//! sans-serif` and leave drawing the text to the viewer: the same layout everywhere, the
+//! glyphs those of the viewer's DejaVu Sans or its fallback sans-serif font.
+//!
+//! Charts are drawn in memory and written through [`crate::files`]: a file under its final
+//! name is always whole, and `-` or a device gets the bytes straight.
 
 use crate::compare::PolicySummary;
-use bioxen_engine::codec::{temporary_path, write_atomically};
-use bioxen_engine::lifecycle::Transition;
+use crate::error::{Error, Result};
+use crate::files::{self, Destination};
 use bioxen_engine::record::{TickRecord, VmRecord};
 use bioxen_engine::scenario::{Action, Scenario};
 use plotters::coord::Shift;
@@ -18,15 +22,21 @@ use std::path::Path;
 pub const TRACE_VMS_MAX: usize = 12;
 /// Most points per series: longer traces are thinned evenly.
 pub const POINTS_MAX: usize = 2000;
+/// Markers drawn along each series: enough to tell series apart where their lines overlap.
+const MARKERS_PER_SERIES: usize = 12;
 
-type DrawResult<T> = Result<T, Box<dyn std::error::Error>>;
+/// The font family of every chart: the key under which the bundled DejaVu Sans is
+/// registered for PNG, and a CSS font list for SVG (see the module documentation).
+const FAMILY: &str = "DejaVu Sans, sans-serif";
+
+type DrawResult<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 /// A panel of the comparison: its caption and each policy's (mean, half-width).
 type Metric<'a> = (&'a str, &'a dyn Fn(&PolicySummary) -> (f64, f64));
 /// A panel of the trace chart: its caption and the value it plots from a VM's record.
 type Series = (&'static str, fn(&VmRecord) -> f64);
 
-/// The image formats charts are written in, by file extension.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The image formats charts are written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     /// Scalable vector graphics.
     Svg,
@@ -34,22 +44,32 @@ pub enum Format {
     Png,
 }
 
-/// The format a chart path asks for: `.svg` or `.png`.
-pub fn format_of(path: &Path) -> Result<Format, crate::BadPlot> {
+/// The format of a chart written to `path`: `explicit` if given (`--format`), else the
+/// file's extension, `.svg` or `.png`.
+pub fn format_for(path: &Path, explicit: Option<Format>) -> Result<Format> {
+    if let Some(f) = explicit {
+        return Ok(f);
+    }
     match path.extension().and_then(|e| e.to_str()) {
         Some("svg") => Ok(Format::Svg),
         Some("png") => Ok(Format::Png),
-        _ => Err(crate::BadPlot(format!("{}: charts are written as .svg or .png", path.display()))),
+        _ => Err(Error::BadInput(format!(
+            "{}: charts are written as .svg or .png (or name the format with --format)",
+            path.display()
+        ))),
     }
 }
 
-/// Registers the bundled font under the family name the charts use (once per process).
-fn register_font() -> anyhow::Result<()> {
+/// Registers the bundled font under [`FAMILY`], and under plotters' default family (for
+/// any text whose style is not set), once per process.
+fn register_font() -> Result<()> {
     static REGISTERED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     let ok = *REGISTERED.get_or_init(|| {
-        plotters::style::register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular()).is_ok()
+        [FAMILY, "sans-serif"]
+            .into_iter()
+            .all(|name| plotters::style::register_font(name, FontStyle::Normal, dejavu::sans::regular()).is_ok())
     });
-    if ok { Ok(()) } else { Err(anyhow::anyhow!("the bundled DejaVu Sans font could not be loaded")) }
+    if ok { Ok(()) } else { Err(Error::Failed("the bundled DejaVu Sans font could not be loaded".into())) }
 }
 
 /// Something drawable on any plotters backend.
@@ -62,33 +82,37 @@ trait Chart {
         DB::ErrorType: 'static;
 }
 
-/// Draws `chart` to `path` in the format its extension names, atomically.
-fn render<C: Chart>(path: &Path, chart: &C) -> anyhow::Result<()> {
-    let format = format_of(path)?;
+/// Draws `chart` in `format` and writes it to `dest`.
+fn render<C: Chart>(dest: &Destination, format: Format, chart: &C) -> Result<()> {
     register_font()?;
-    let failed = |e: Box<dyn std::error::Error>| anyhow::anyhow!("drawing {}: {e}", path.display());
-    match format {
+    let failed = |e: Box<dyn std::error::Error>| Error::Failed(format!("drawing the chart: {e}"));
+    let bytes = match format {
         Format::Svg => {
             let mut svg = String::new();
             chart.draw(SVGBackend::with_string(&mut svg, C::SIZE).into_drawing_area()).map_err(failed)?;
-            write_atomically(path, |w| w.write_all(svg.as_bytes()))
-                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+            svg.into_bytes()
         }
         Format::Png => {
-            // The encoder picks the format from the extension, so the temporary name keeps
-            // `.png` last.
-            let mut tmp = temporary_path(path).into_os_string();
-            tmp.push(".png");
-            let tmp = std::path::PathBuf::from(tmp);
-            let drawn = chart.draw(BitMapBackend::new(&tmp, C::SIZE).into_drawing_area()).map_err(failed);
-            let renamed = drawn
-                .and_then(|()| std::fs::rename(&tmp, path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display())));
-            if renamed.is_err() {
-                let _ = std::fs::remove_file(&tmp);
-            }
-            renamed
+            let (w, h) = C::SIZE;
+            let mut rgb = vec![0u8; w as usize * h as usize * 3];
+            chart.draw(BitMapBackend::with_buffer(&mut rgb, C::SIZE).into_drawing_area()).map_err(failed)?;
+            png_bytes(&rgb, w, h)?
         }
-    }
+    };
+    files::write_output(dest, |w| w.write_all(&bytes).map_err(|e| Error::io("the chart", e)))
+}
+
+/// Encodes an RGB buffer as PNG.
+fn png_bytes(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, width, height);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let failed = |e: png::EncodingError| Error::Failed(format!("encoding the PNG: {e}"));
+    let mut writer = encoder.write_header().map_err(failed)?;
+    writer.write_image_data(rgb).map_err(failed)?;
+    writer.finish().map_err(failed)?;
+    Ok(out)
 }
 
 /// Compact axis labels: 950, 12k, 3.4M.
@@ -107,9 +131,25 @@ fn compact(v: f64) -> String {
     format!("{}{unit}", text.strip_suffix(".0").unwrap_or(&text))
 }
 
-/// Two panels: mean proteins made and Jain's fairness per policy, with 95 % intervals.
-pub fn comparison(path: &Path, title: &str, summaries: &[PolicySummary]) -> anyhow::Result<()> {
-    render(path, &Comparison { title, summaries })
+/// The y range that shows every interval: from the lowest lower bound to the highest upper
+/// bound, with a margin; never a zero-height range.
+fn fitted_range(intervals: impl Iterator<Item = (f64, f64)>) -> std::ops::Range<f64> {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for (mean, hw) in intervals.filter(|(m, h)| m.is_finite() && h.is_finite()) {
+        lo = lo.min(mean - hw);
+        hi = hi.max(mean + hw);
+    }
+    if !lo.is_finite() {
+        return 0.0..1.0;
+    }
+    let margin = ((hi - lo) * 0.15).max(hi.abs() * 0.01).max(1e-9);
+    (lo - margin)..(hi + margin)
+}
+
+/// Two panels: mean proteins made and Jain's fairness per policy (and `--set`
+/// combination), each a point with its 95 % interval, on an axis fitted to the intervals.
+pub fn comparison(dest: &Destination, format: Format, title: &str, summaries: &[PolicySummary]) -> Result<()> {
+    render(dest, format, &Comparison { title, summaries })
 }
 
 struct Comparison<'a> {
@@ -118,7 +158,7 @@ struct Comparison<'a> {
 }
 
 impl Chart for Comparison<'_> {
-    const SIZE: (u32, u32) = (1300, 500);
+    const SIZE: (u32, u32) = (1400, 560);
 
     fn draw<DB: DrawingBackend>(&self, root: DrawingArea<DB, Shift>) -> DrawResult<()>
     where
@@ -126,9 +166,9 @@ impl Chart for Comparison<'_> {
     {
         let s = self.summaries;
         root.fill(&WHITE)?;
-        let root = root.titled(self.title, ("sans-serif", 22))?;
+        let root = root.titled(self.title, (FAMILY, 22))?;
         let panels = root.split_evenly((1, 2));
-        let names: Vec<String> = s.iter().map(|p| p.policy.clone()).collect();
+        let names: Vec<String> = s.iter().map(PolicySummary::label).collect();
         let metrics: [Metric; 2] = [
             ("proteins made per run (mean, 95 % CI)", &|p| (p.proteins_total.mean, p.proteins_total.half_width)),
             ("Jain's fairness over demand met (mean, 95 % CI)", &|p| {
@@ -136,29 +176,36 @@ impl Chart for Comparison<'_> {
             }),
         ];
         for (panel, (label, metric)) in panels.iter().zip(metrics) {
-            let top = s.iter().map(|p| metric(p).0 + metric(p).1).fold(0.0, f64::max).max(1e-9) * 1.1;
+            // The axis spans the intervals, not 0..max: the differences ranked on must show.
+            let y = fitted_range(s.iter().map(metric));
             let mut chart = ChartBuilder::on(panel)
                 .margin(12)
-                .caption(label, ("sans-serif", 16))
-                .x_label_area_size(60)
+                .caption(label, (FAMILY, 16))
+                .x_label_area_size(if s.iter().any(|p| !p.set.is_empty()) { 120 } else { 60 })
                 .y_label_area_size(80)
-                .build_cartesian_2d(-0.5f64..(s.len() as f64 - 0.5), 0f64..top)?;
+                .build_cartesian_2d(-0.5f64..(s.len() as f64 - 0.5), y)?;
             chart
                 .configure_mesh()
                 .disable_x_mesh()
                 .x_labels(s.len().max(1))
                 .x_label_formatter(&|x| names.get(x.round() as usize).cloned().unwrap_or_default())
-                .y_label_formatter(&|y| compact(*y))
-                .x_desc("policy")
+                .x_label_style((FAMILY, 12).into_font().transform(FontTransform::Rotate90))
+                .y_label_formatter(&|v| compact(*v))
+                .y_label_style((FAMILY, 12))
+                .axis_desc_style((FAMILY, 13))
+                .y_desc("axis fitted to the intervals (not from 0)")
                 .draw()?;
-            chart.draw_series(s.iter().enumerate().map(|(i, p)| {
-                let x = i as f64;
-                Rectangle::new([(x - 0.35, 0.0), (x + 0.35, metric(p).0)], Palette99::pick(i).mix(0.7).filled())
-            }))?;
+            // Whiskers first and wide, the mean a small hollow marker on top: the interval
+            // stays visible however short it is.
             chart.draw_series(s.iter().enumerate().map(|(i, p)| {
                 let (mean, hw) = metric(p);
-                ErrorBar::new_vertical(i as f64, mean - hw, mean, mean + hw, BLACK.stroke_width(2), 12)
+                ErrorBar::new_vertical(i as f64, mean - hw, mean, mean + hw, BLACK.stroke_width(2), 16)
             }))?;
+            chart.draw_series(
+                s.iter()
+                    .enumerate()
+                    .map(|(i, p)| Circle::new((i as f64, metric(p).0), 4, Palette99::pick(i).stroke_width(2))),
+            )?;
         }
         root.present()?;
         Ok(())
@@ -166,15 +213,26 @@ impl Chart for Comparison<'_> {
 }
 
 /// Three stacked panels over simulated time: ribosomes granted, ATP granted and proteins
-/// per VM, with the timeline's lifecycle events marked. The y axes are logarithmic, so a
-/// minimal cell beside an E. coli guest is still visible; zero is drawn at 1.
-pub fn trace(path: &Path, scenario: &Scenario, records: &[TickRecord]) -> anyhow::Result<()> {
-    render(path, &Trace { scenario, records })
+/// per VM, with every timeline event marked. The y axes are logarithmic, so a minimal cell
+/// beside an E. coli guest is still visible; zero is drawn at 1, as the axes say. Each VM
+/// has its own colour, dash pattern and markers (placed so that two VMs whose lines
+/// coincide still show both).
+pub fn trace(dest: &Destination, format: Format, scenario: &Scenario, records: &[TickRecord]) -> Result<()> {
+    render(dest, format, &Trace { scenario, records })
 }
 
 struct Trace<'a> {
     scenario: &'a Scenario,
     records: &'a [TickRecord],
+}
+
+/// How a timeline event is labelled: `pause syn3a-2`, `set syn3a-2`.
+fn event_label(scenario: &Scenario, vm: u32, action: &Action) -> String {
+    let id = scenario.vms.get(vm as usize).map_or("?", |v| v.id.as_str());
+    match action {
+        Action::Lifecycle(t) => format!("{} {id}", t.name()),
+        Action::Set(_) => format!("set {id}"),
+    }
 }
 
 impl Chart for Trace<'_> {
@@ -194,22 +252,17 @@ impl Chart for Trace<'_> {
         if scenario.vms.len() > shown {
             title.push_str(&format!(" (first {shown} of {} VMs)", scenario.vms.len()));
         }
-        let root = root.titled(&title, ("sans-serif", 22))?;
+        let root = root.titled(&title, (FAMILY, 22))?;
         let panels = root.split_evenly((3, 1));
         let series: [Series; 3] = [
-            ("ribosomes granted (per tick)", |v| v.grant.ribosomes as f64),
-            ("ATP granted (molecules per tick)", |v| v.grant.atp as f64),
-            ("proteins in the cell (molecules)", |v| v.proteins as f64),
+            ("ribosomes granted per tick (log scale; 0 drawn at 1)", |v| v.grant.ribosomes as f64),
+            ("ATP granted per tick, molecules (log scale; 0 drawn at 1)", |v| v.grant.atp as f64),
+            ("proteins in the cell, molecules (log scale)", |v| v.proteins as f64),
         ];
-        let events: Vec<(f64, String)> = scenario
-            .events
+        // Events as they applied (each record lists its tick's), every kind.
+        let events: Vec<(f64, String)> = records
             .iter()
-            .filter_map(|e| match e.action {
-                Action::Lifecycle(t) if t != Transition::Destroy => {
-                    Some((minutes(e.tick), format!("{} {}", t.name(), scenario.vms[e.vm as usize].id)))
-                }
-                _ => None,
-            })
+            .flat_map(|r| r.events.iter().map(move |e| (minutes(r.tick), event_label(scenario, e.vm, &e.action))))
             .collect();
         for (k, (panel, (label, value))) in panels.iter().zip(series).enumerate() {
             let top = records
@@ -219,39 +272,62 @@ impl Chart for Trace<'_> {
                 * 2.0;
             let mut chart = ChartBuilder::on(panel)
                 .margin(10)
-                .caption(label, ("sans-serif", 16))
+                .caption(label, (FAMILY, 16))
                 .x_label_area_size(if k == 2 { 40 } else { 20 })
                 .y_label_area_size(70)
                 .build_cartesian_2d(0f64..end, (1f64..top).log_scale())?;
             let mut mesh = chart.configure_mesh();
-            mesh.y_label_formatter(&|y| compact(*y));
+            mesh.y_label_formatter(&|y| compact(*y))
+                .x_label_style((FAMILY, 12))
+                .y_label_style((FAMILY, 12))
+                .axis_desc_style((FAMILY, 13));
             if k == 2 {
                 mesh.x_desc("simulated time (minutes)");
             }
             mesh.draw()?;
             for vm in 0..shown {
                 let color = Palette99::pick(vm);
-                let points = records.iter().step_by(step).filter_map(|r| {
-                    r.vms.iter().find(|v| v.vm as usize == vm).map(|v| (minutes(r.tick), value(v).max(1.0)))
-                });
-                let drawn = chart.draw_series(LineSeries::new(points, color.stroke_width(2)))?;
+                let points: Vec<(f64, f64)> = records
+                    .iter()
+                    .step_by(step)
+                    .filter_map(|r| {
+                        r.vms.iter().find(|v| v.vm as usize == vm).map(|v| (minutes(r.tick), value(v).max(1.0)))
+                    })
+                    .collect();
+                let style = color.stroke_width(2);
+                let drawn = match vm % 3 {
+                    0 => chart.draw_series(LineSeries::new(points.iter().copied(), style))?,
+                    1 => chart.draw_series(DashedLineSeries::new(points.iter().copied(), 10, 5, style))?,
+                    _ => chart.draw_series(DashedLineSeries::new(points.iter().copied(), 3, 4, style))?,
+                };
                 if k == 0 {
+                    let legend = Palette99::pick(vm);
                     drawn
                         .label(scenario.vms[vm].id.clone())
-                        .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], color.stroke_width(3)));
+                        .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], legend.stroke_width(3)));
                 }
+                // Markers at positions shifted by VM, so coinciding lines still show each.
+                let every = (points.len() / MARKERS_PER_SERIES).max(1);
+                let offset = vm * every / shown.max(1);
+                let markers = points.iter().skip(offset).step_by(every).copied();
+                match vm % 3 {
+                    0 => chart.draw_series(markers.map(|p| Circle::new(p, 4, color.filled())))?,
+                    1 => chart.draw_series(markers.map(|p| TriangleMarker::new(p, 5, color.filled())))?,
+                    _ => chart.draw_series(markers.map(|p| Cross::new(p, 4, color.stroke_width(2))))?,
+                };
             }
             for (i, (at, what)) in events.iter().enumerate() {
                 chart.draw_series(std::iter::once(PathElement::new([(*at, 1.0), (*at, top)], BLACK.mix(0.4))))?;
                 if k == 0 {
                     let y = top / 2f64.powi(1 + (i % 5) as i32);
-                    chart.draw_series(std::iter::once(Text::new(what.clone(), (*at, y), ("sans-serif", 12))))?;
+                    chart.draw_series(std::iter::once(Text::new(what.clone(), (*at, y), (FAMILY, 12))))?;
                 }
             }
             if k == 0 {
                 chart
                     .configure_series_labels()
                     .position(SeriesLabelPosition::MiddleRight)
+                    .label_font((FAMILY, 12))
                     .background_style(WHITE.mix(0.8))
                     .border_style(BLACK)
                     .draw()?;
@@ -264,7 +340,7 @@ impl Chart for Trace<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::compact;
+    use super::*;
 
     #[test]
     fn compact_labels() {
@@ -273,5 +349,12 @@ mod tests {
         assert_eq!(compact(12_000.0), "12k");
         assert_eq!(compact(3_400_000.0), "3.4M");
         assert_eq!(compact(0.25), "0.25");
+    }
+
+    #[test]
+    fn the_comparison_axis_spans_the_intervals_not_zero() {
+        let r = fitted_range([(1000.0, 10.0), (1040.0, 5.0)].into_iter());
+        assert!(r.start > 900.0 && r.start < 990.0 && r.end > 1045.0 && r.end < 1100.0, "{r:?}");
+        assert_eq!(fitted_range(std::iter::empty()), 0.0..1.0);
     }
 }

@@ -11,7 +11,7 @@ use proptest::prelude::*;
 use std::fs;
 
 fn actor_digest(s: &bioxen::engine::scenario::Scenario, arbiters: usize) -> [u8; 32] {
-    let mut rt = ActorRuntime::start(Simulation::new(s.clone()), ActorConfig { arbiters }).unwrap();
+    let mut rt = ActorRuntime::start(Simulation::new(s.clone()).unwrap(), ActorConfig { arbiters }).unwrap();
     rt.run_ticks(u64::MAX, |_| {}).unwrap();
     rt.digest()
 }
@@ -95,7 +95,7 @@ fn checkpoints_cross_runtimes_and_resume_to_the_same_digest() {
 fn a_panicking_vm_is_an_error_naming_it_and_the_tick() {
     let s =
         parse(&format!("{ROOMY}[[vm]]\nid = \"a\"\norganism = \"syn3a\"\n[[vm]]\nid = \"b\"\norganism = \"syn3a\"\n"));
-    let mut rt = ActorRuntime::start(Simulation::new(s), ActorConfig { arbiters: 2 }).unwrap();
+    let mut rt = ActorRuntime::start(Simulation::new(s).unwrap(), ActorConfig { arbiters: 2 }).unwrap();
     rt.run_ticks(5, |_| {}).unwrap();
     rt.inject(Site::Vm(1), Failure::Caught);
     match rt.step() {
@@ -122,8 +122,8 @@ fn an_event_made_impossible_by_a_command_fails_at_its_tick_after_the_ticks_befor
         "{ROOMY}[[vm]]\nid = \"a\"\norganism = \"syn3a\"\n[[vm]]\nid = \"b\"\norganism = \"syn3a\"\n\
          [[event]]\ntick = 7\nvm = \"a\"\naction = \"pause\"\n"
     ));
-    let mut engine = Simulation::new(s.clone());
-    let mut rt = ActorRuntime::start(Simulation::new(s), ActorConfig { arbiters: 2 }).unwrap();
+    let mut engine = Simulation::new(s.clone()).unwrap();
+    let mut rt = ActorRuntime::start(Simulation::new(s).unwrap(), ActorConfig { arbiters: 2 }).unwrap();
     engine.transition(0, Transition::Pause).unwrap();
     rt.transition(0, Transition::Pause).unwrap();
     let engine_error = loop {
@@ -144,8 +144,8 @@ fn lifecycle_commands_through_the_handle_match_the_engine() {
     let s = parse(&format!(
         "{ROOMY}[[vm]]\nid = \"a\"\norganism = \"syn3a\"\n[[vm]]\nid = \"b\"\norganism = \"minimal_cell\"\n"
     ));
-    let mut engine = Simulation::new(s.clone());
-    let mut rt = ActorRuntime::start(Simulation::new(s), ActorConfig { arbiters: 2 }).unwrap();
+    let mut engine = Simulation::new(s.clone()).unwrap();
+    let mut rt = ActorRuntime::start(Simulation::new(s).unwrap(), ActorConfig { arbiters: 2 }).unwrap();
     for _ in 0..10 {
         engine.step().unwrap();
     }
@@ -166,7 +166,7 @@ fn a_pipelined_run_stopped_early_leaves_whole_ticks_and_resumes_exactly() {
     let s = parse(&format!(
         "{ROOMY}[[vm]]\nid = \"a\"\norganism = \"syn3a\"\n[[vm]]\nid = \"b\"\norganism = \"minimal_cell\"\n"
     ));
-    let mut rt = ActorRuntime::start(Simulation::new(s.clone()), ActorConfig { arbiters: 2 }).unwrap();
+    let mut rt = ActorRuntime::start(Simulation::new(s.clone()).unwrap(), ActorConfig { arbiters: 2 }).unwrap();
     let mut shown = Vec::new();
     rt.run_ticks_while(u64::MAX, |r| {
         shown.push(r.tick);
@@ -177,7 +177,7 @@ fn a_pipelined_run_stopped_early_leaves_whole_ticks_and_resumes_exactly() {
     // way when it did still completes, so the handle is between ticks.
     assert_eq!(shown, [0, 1, 2, 3, 4]);
     assert!(rt.tick() >= 5, "{}", rt.tick());
-    let mut engine = Simulation::new(s);
+    let mut engine = Simulation::new(s).unwrap();
     for _ in 0..rt.tick() {
         engine.step().unwrap();
     }
@@ -214,7 +214,7 @@ fn when_several_vms_panic_in_one_tick_the_lowest_is_named_whatever_the_arrival_o
     // `b` and `c` fail in the same tick on different arbiters (a and b share one), so which
     // failure reaches the scheduler first varies between runs; the error must not.
     for _ in 0..10 {
-        let mut rt = ActorRuntime::start(Simulation::new(s.clone()), ActorConfig { arbiters: 2 }).unwrap();
+        let mut rt = ActorRuntime::start(Simulation::new(s.clone()).unwrap(), ActorConfig { arbiters: 2 }).unwrap();
         rt.run_ticks(2, |_| {}).unwrap();
         rt.inject(Site::Vm(2), Failure::Caught);
         rt.inject(Site::Vm(1), Failure::Caught);
@@ -244,7 +244,7 @@ fn a_panic_in_any_actor_ends_the_run_with_an_error_never_a_hang() {
     for (site, failure, expected) in cases {
         let s = s.clone();
         without_hanging(&format!("{site:?} {failure:?}"), move || {
-            let mut rt = ActorRuntime::start(Simulation::new(s), ActorConfig { arbiters: 2 }).unwrap();
+            let mut rt = ActorRuntime::start(Simulation::new(s).unwrap(), ActorConfig { arbiters: 2 }).unwrap();
             rt.run_ticks(3, |_| {}).unwrap();
             rt.inject(site, failure);
             let error = rt.run_ticks(5, |_| {}).unwrap_err().to_string();

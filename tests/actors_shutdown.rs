@@ -16,14 +16,14 @@ fn stopping_leaves_no_thread_behind() {
     let s = parse(&format!("{ROOMY}[[vm]]\nid = \"a\"\norganism = \"syn3a\"\n"));
     // Rayon's global pool starts on first use (building a simulation); start it before
     // counting, since it is the engine's and lives as long as the process.
-    drop(Simulation::new(s.clone()));
+    drop(Simulation::new(s.clone()).unwrap());
     let before = threads();
     for _ in 0..3 {
-        let mut rt = ActorRuntime::start(Simulation::new(s.clone()), ActorConfig { arbiters: 3 }).unwrap();
+        let mut rt = ActorRuntime::start(Simulation::new(s.clone()).unwrap(), ActorConfig { arbiters: 3 }).unwrap();
         rt.run_ticks(3, |_| {}).unwrap();
         rt.stop();
     }
     // Dropping without stop() shuts down too.
-    drop(ActorRuntime::start(Simulation::new(s), ActorConfig { arbiters: 2 }).unwrap());
+    drop(ActorRuntime::start(Simulation::new(s).unwrap(), ActorConfig { arbiters: 2 }).unwrap());
     assert_eq!(threads(), before);
 }

@@ -1,17 +1,14 @@
 //! Checkpoint and resume: the same digest as an uninterrupted run, from any tick.
 
 mod common;
-use bioxen::engine::checkpoint;
 use bioxen::engine::record::hex;
-use bioxen::engine::scenario;
-use bioxen::engine::sim::Simulation;
 use common::*;
 use std::fs;
 
 #[test]
 fn resuming_from_several_ticks_gives_the_uninterrupted_digest() {
     let dir = tempfile::tempdir().unwrap();
-    let mut s = scenario::load(&root().join("scenarios/contention.toml")).unwrap();
+    let mut s = load("contention.toml");
     s.ticks = 240;
     // Every policy with state (stride passes, credit balances, lottery draws) must survive.
     for policy in [
@@ -21,18 +18,18 @@ fn resuming_from_several_ticks_gives_the_uninterrupted_digest() {
     ] {
         s.policy = policy;
         let whole = digest(&s, 1);
-        let mut sim = Simulation::new(s.clone());
+        let mut sim = simulation(&s);
         let mut written = Vec::new();
         while !sim.finished() {
             sim.step().unwrap();
             // Before, between and after the timeline's events (100, 200).
             if [1, 99, 100, 150, 239].contains(&sim.tick()) {
-                written.push(checkpoint::write(dir.path(), &sim).unwrap());
+                written.push(write_checkpoint(dir.path(), &sim));
             }
         }
         assert_eq!(sim.digest(), whole);
         for path in &written {
-            let mut resumed = checkpoint::read(path).unwrap();
+            let mut resumed = read_checkpoint(path).unwrap();
             let d = resumed.run(|_, _| {}).unwrap();
             assert_eq!(hex(&d), hex(&whole), "{}: resume from {} diverged", policy.name(), path.display());
         }
@@ -59,7 +56,10 @@ fn cli_resume_matches_cli_run() {
     let mut files: Vec<_> = fs::read_dir(&cdir).unwrap().map(|e| e.unwrap().path()).collect();
     files.sort();
     let names: Vec<_> = files.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
-    assert_eq!(names, ["checkpoint-000000000050.bxck", "checkpoint-000000000100.bxck"]);
+    // Named by scenario and the start of the run's digest, so runs never mix; by tick, so
+    // they sort in order.
+    let prefix = format!("quickstart-{}", &hex(&bioxen::engine::record::digest_start(&load("quickstart.toml")))[..12]);
+    assert_eq!(names, [format!("{prefix}-t000000000050.bxck"), format!("{prefix}-t000000000100.bxck")]);
     for f in &files {
         let r = bioxen(&["resume", f.to_str().unwrap(), "--json", "--threads", "2"]);
         assert!(r.status.success(), "{}", stderr(&r));
@@ -74,11 +74,11 @@ fn cli_resume_matches_cli_run() {
 fn damaged_checkpoints_are_refused_not_resumed() {
     let dir = tempfile::tempdir().unwrap();
     let s = parse(&format!("{ROOMY}[[vm]]\nid = \"m\"\norganism = \"syn3a\"\n"));
-    let mut sim = Simulation::new(s);
+    let mut sim = simulation(&s);
     for _ in 0..10 {
         sim.step().unwrap();
     }
-    let path = checkpoint::write(dir.path(), &sim).unwrap();
+    let path = write_checkpoint(dir.path(), &sim);
     let bytes = fs::read(&path).unwrap();
     let damaged = [
         ("truncated", bytes[..bytes.len() / 2].to_vec(), "truncated BioXen checkpoint"),
@@ -101,7 +101,7 @@ fn damaged_checkpoints_are_refused_not_resumed() {
             },
             "format version 7",
         ),
-        ("a trace", b"BIOXENTR\x01\0\0\0".to_vec(), "not a BioXen checkpoint"),
+        ("a trace", b"BIOXENTR\x02\0\0\0".to_vec(), "not a BioXen checkpoint"),
     ];
     for (name, content, message) in damaged {
         let p = dir.path().join(format!("{name}.bxck"));

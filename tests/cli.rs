@@ -91,21 +91,14 @@ fn replay_of_a_fresh_trace_is_identical_and_export_reads_it() {
 
 #[test]
 fn replay_names_the_first_divergent_tick_vm_and_field() {
-    use bioxen::engine::sim::Simulation;
-    use bioxen::engine::trace::TraceWriter;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("tampered.bxtr");
-    let scenario = bioxen::engine::scenario::load(&root().join("scenarios/quickstart.toml")).unwrap();
-    let mut sim = Simulation::new(scenario.clone());
-    let mut w = TraceWriter::create(&path, &scenario).unwrap();
-    for _ in 0..20 {
-        let mut record = sim.step().unwrap();
+    let mut sim = simulation(&load("quickstart.toml"));
+    write_trace(&path, &mut sim, 20, |record| {
         if record.tick == 13 {
             record.vms[1].grant.ribosomes += 1; // VM index 1 is `syn3a-1`
         }
-        w.write(&record).unwrap();
-    }
-    w.finish(sim.digest()).unwrap();
+    });
     let o = bioxen(&["replay", path.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stdout(&o).contains("diverges at tick 13, VM `syn3a-1`, field grant.ribosomes"), "{}", stdout(&o));
@@ -187,7 +180,12 @@ fn bad_inputs_fail_clearly_with_status_2_and_write_nothing() {
             "s.toml:14:10: at tick 2: cannot resume VM `a`: it is running",
             Some(event(2, "a", "resume")),
         ),
-        ("zero threads", &["run", "s.toml", "--threads", "0"], "--threads must be at least 1", Some(BASE.into())),
+        (
+            "zero threads",
+            &["run", "s.toml", "--threads", "0"],
+            "must be a whole number from 1 to 256",
+            Some(BASE.into()),
+        ),
         (
             "future format",
             &["validate", "s.toml"],
@@ -221,7 +219,14 @@ fn truncated_corrupt_and_foreign_traces_are_clear_errors() {
     let bytes = fs::read(&trace).unwrap();
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         ("truncated mid-frame", bytes[..bytes.len() - 7].to_vec(), "truncated BioXen trace"),
-        ("truncated at a frame boundary", bytes[..header_and_ticks(&bytes, 5)].to_vec(), "truncated BioXen trace"),
+        (
+            "truncated at a frame boundary",
+            {
+                let ends = frame_ends(&bytes);
+                bytes[..ends[ends.len() - 4]].to_vec()
+            },
+            "truncated BioXen trace",
+        ),
         ("empty", Vec::new(), "not a BioXen trace"),
         (
             "another format version",
@@ -230,7 +235,7 @@ fn truncated_corrupt_and_foreign_traces_are_clear_errors() {
                 b[8] = 9;
                 b
             },
-            "BioXen trace format version 9, but this bioxen reads version 2",
+            "BioXen trace format version 9, but this bioxen reads version 2; it was written by a newer bioxen",
         ),
         (
             "huge frame length",
@@ -248,42 +253,58 @@ fn truncated_corrupt_and_foreign_traces_are_clear_errors() {
                 b[40] ^= 0xff;
                 b
             },
-            "BioXen trace",
+            "fails its checksum",
+        ),
+        (
+            "flipped byte in a tick",
+            {
+                let mut b = bytes.clone();
+                let i = b.len() - 200;
+                b[i] ^= 0x01;
+                b
+            },
+            "fails its checksum",
+        ),
+        (
+            "a version 1 trace",
+            {
+                let mut b = bytes.clone();
+                b[8] = 1;
+                b
+            },
+            "re-run its scenario with this bioxen",
         ),
     ];
     for (name, content, message) in cases {
         let bad = dir.path().join(format!("{}.bxtr", name.replace(' ', "_")));
         fs::write(&bad, content).unwrap();
-        for cmd in ["replay", "export"] {
+        for cmd in ["replay", "export", "plot"] {
+            let chart = dir.path().join("chart.svg");
             let mut args = vec![cmd, bad.to_str().unwrap()];
-            if cmd == "export" {
-                args.extend(["--format", "csv"]);
+            match cmd {
+                "export" => args.extend(["--format", "csv"]),
+                "plot" => args.extend(["--out", chart.to_str().unwrap()]),
+                _ => {}
             }
             let o = bioxen(&args);
-            let code = o.status.code();
-            // A flipped byte may decode to a different but valid trace; then replay must
-            // report a divergence (1) rather than crash.
-            assert!(
-                code == Some(2) || (name.starts_with("flipped") && code == Some(1)),
-                "{name}/{cmd}: {code:?} {}",
-                stderr(&o)
-            );
+            // Every frame is checksummed: damage is bad input for every reader, not only
+            // for replay, which re-runs.
+            assert_eq!(o.status.code(), Some(2), "{name}/{cmd}: {}", stderr(&o));
             assert!(!stderr(&o).contains("panicked"), "{name}/{cmd} panicked");
-            if code == Some(2) {
-                assert!(stderr(&o).contains(message), "{name}/{cmd}: expected `{message}` in {}", stderr(&o));
-            }
+            assert!(stderr(&o).contains(message), "{name}/{cmd}: expected `{message}` in {}", stderr(&o));
         }
     }
 }
 
-/// Byte length of the preamble, the header frame and `ticks` tick frames.
-fn header_and_ticks(bytes: &[u8], ticks: usize) -> usize {
-    let mut at = 12;
-    for _ in 0..=ticks {
+/// The offsets where each frame of a file ends (a frame is length, payload, CRC-32).
+fn frame_ends(bytes: &[u8]) -> Vec<usize> {
+    let (mut at, mut ends) = (12, Vec::new());
+    while at + 4 <= bytes.len() {
         let len = u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
-        at += 4 + len;
+        at += 4 + len + 4;
+        ends.push(at);
     }
-    at
+    ends
 }
 
 #[test]

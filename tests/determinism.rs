@@ -3,7 +3,7 @@
 
 mod common;
 use bioxen::engine::record::TickRecord;
-use bioxen::engine::scenario::{self, Scenario};
+use bioxen::engine::scenario::Scenario;
 use bioxen::engine::sim::Simulation;
 use common::*;
 use proptest::prelude::*;
@@ -11,7 +11,7 @@ use proptest::prelude::*;
 #[test]
 fn digest_does_not_depend_on_thread_count() {
     for name in ["quickstart.toml", "contention.toml"] {
-        let mut s = scenario::load(&root().join("scenarios").join(name)).unwrap();
+        let mut s = load(name);
         s.ticks = 150;
         let one = digest(&s, 1);
         assert_eq!(one, digest(&s, 2), "{name}: 1 vs 2 threads");
@@ -35,7 +35,7 @@ fn many_vms_split_across_threads_give_one_digest() {
 
 fn trajectory_of(s: &Scenario, id: &str) -> Vec<String> {
     let index = s.vm_index(id).unwrap() as u32;
-    let mut sim = Simulation::new(s.clone());
+    let mut sim = Simulation::new(s.clone()).unwrap();
     let mut out = Vec::new();
     sim.run(|_, r: &TickRecord| {
         let v = r.vms.iter().find(|v| v.vm == index).unwrap();

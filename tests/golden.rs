@@ -39,7 +39,7 @@ fn shipped_scenarios_match_their_golden_digests() {
             actual.insert(name.clone(), golden.get(&name).cloned().unwrap_or_default());
             continue;
         }
-        let s = scenario::load(&root().join("scenarios").join(&name)).unwrap();
+        let s = load(&name);
         actual.insert(name, hex(&digest(&s, 2)));
     }
     if bless {
@@ -90,7 +90,7 @@ fn the_digest_ignores_the_name_and_the_length_of_the_run() {
     assert_ne!(a.name, b.name);
     (a.ticks, b.ticks) = (100, 200);
     let trail = |s: &scenario::Scenario| {
-        let mut sim = bioxen::engine::sim::Simulation::new(s.clone());
+        let mut sim = bioxen::engine::sim::Simulation::new(s.clone()).unwrap();
         let mut digests = Vec::new();
         sim.run(|sim, _| digests.push(sim.digest())).unwrap();
         digests
@@ -107,7 +107,7 @@ fn digests_do_not_depend_on_where_the_scenario_is_loaded_from() {
     }
     // The same file reached by an absolute path and by a relative one from another
     // directory (the CLI resolves genome files against the scenario's directory).
-    let absolute = scenario::load(&root().join("scenarios/syn3a-genbank.toml")).unwrap();
+    let absolute = load("syn3a-genbank.toml");
     let o = bioxen_in(&root().join("engine"), &["run", "../scenarios/syn3a-genbank.toml", "--ticks", "5", "--json"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let mut short = absolute.clone();

@@ -129,14 +129,23 @@ fn a_killed_sweep_resumes_with_no_missing_and_no_duplicated_rows() {
 fn bad_axes_are_clear_errors_with_status_2() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("o");
-    let cases: [(&[&str], &str); 10] = [
+    let cases: [(&[&str], &str); 13] = [
         (&["--seeds", "0..2", "--set", "simulation.seed=5"], "use --seeds and --policies"),
         (&["--seeds", "5..5"], "--seeds 5..5: the range is empty"),
         (&["--seeds", "1,x"], "--seeds: `x` is not a non-negative integer"),
         (&["--seeds", "0..2", "--policies", "fair,best"], "--policies: unknown policy `best`"),
         (&["--seeds", "0..2", "--set", "weight=1"], "the key must be vm.<id>.<field>"),
         (&["--seeds", "0..2", "--set", "vm.ghost.weight=1"], "the scenario has no VM `ghost`"),
-        (&["--seeds", "0..2", "--set", "vm.syn3a-1.weight=0"], "weight must be at least 1"),
+        (&["--seeds", "0..2", "--set", "vm.syn3a-1.weight=0"], "weight must be in 1..=65535"),
+        (&["--seeds", "0..2", "--set", "vm.syn3a-1.weight=4294967295"], "weight must be in 1..=65535"),
+        (
+            &["--seeds", "0..2", "--set", "vm.syn3a-1.weight=1", "--set", "vm.syn3a-1.weight=2"],
+            "--set vm.syn3a-1.weight: the key is given twice",
+        ),
+        (
+            &["--seeds", "0..2", "--set", "simulation.policy_params.quanta_per_vm=100000"],
+            "simulation.policy_params.quanta_per_vm: must be in 1..=1024",
+        ),
         (&["--seeds", "0..2", "--set", "vm.syn3a-1.atp_cap_percent=150"], "atp_cap_percent must be a percentage"),
         (&["--seeds", "0..2", "--set", "vm.syn3a-1.colour=blue"], "unknown field `colour`"),
         (&["--seeds", "0..2", "--shard", "3/2"], "--shard 3/2: expected K/N"),

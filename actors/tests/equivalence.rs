@@ -1,13 +1,30 @@
 //! The actor runtime reproduces the engine's digest exactly.
 
 use bioxen_actors::{ActorConfig, ActorRuntime};
+use bioxen_engine::genome::Genome;
 use bioxen_engine::record::{TickRecord, hex};
-use bioxen_engine::scenario::{self, Scenario};
+use bioxen_engine::scenario::{self, GenomeFiles, Scenario};
 use bioxen_engine::sim::Simulation;
 use std::path::PathBuf;
 
 fn scenarios_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios")
+}
+
+/// Genome files beside the shipped scenarios (this crate sits below `bioxen`, whose
+/// `files` module does this for the CLI).
+struct Beside;
+
+impl GenomeFiles for Beside {
+    fn genome(&mut self, path: &str) -> Result<Genome, String> {
+        let bytes = std::fs::read(scenarios_dir().join(path)).map_err(|e| format!("{path}: {e}"))?;
+        bioxen_engine::genbank::parse(&bytes, path).map_err(|e| e.to_string())
+    }
+}
+
+fn load(name: &str) -> Result<Scenario, String> {
+    let text = std::fs::read_to_string(scenarios_dir().join(name)).map_err(|e| e.to_string())?;
+    scenario::parse(&text, name, &mut Beside).map_err(|e| e.to_string())
 }
 
 fn shipped() -> Vec<(String, Scenario)> {
@@ -19,7 +36,7 @@ fn shipped() -> Vec<(String, Scenario)> {
     names.sort();
     names
         .into_iter()
-        .filter_map(|n| match scenario::load(&scenarios_dir().join(&n)) {
+        .filter_map(|n| match load(&n) {
             Ok(s) => Some((n, s)),
             Err(e) => {
                 eprintln!("skipped {n}: {e}");
@@ -30,14 +47,14 @@ fn shipped() -> Vec<(String, Scenario)> {
 }
 
 fn sequential(s: &Scenario) -> (Vec<TickRecord>, [u8; 32]) {
-    let mut sim = Simulation::new(s.clone());
+    let mut sim = Simulation::new(s.clone()).unwrap();
     let mut records = Vec::new();
     let d = sim.run(|_, r| records.push(r.clone())).unwrap();
     (records, d)
 }
 
 fn actors(s: &Scenario, arbiters: usize) -> (Vec<TickRecord>, [u8; 32]) {
-    let mut rt = ActorRuntime::start(Simulation::new(s.clone()), ActorConfig { arbiters }).unwrap();
+    let mut rt = ActorRuntime::start(Simulation::new(s.clone()).unwrap(), ActorConfig { arbiters }).unwrap();
     let mut records = Vec::new();
     rt.run_ticks(u64::MAX, |r| records.push(r.clone())).unwrap();
     let d = rt.digest();

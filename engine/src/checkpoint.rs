@@ -1,18 +1,21 @@
 //! Checkpoints: a whole run's state, enough to finish it with the same digest.
 //!
-//! Layout: `BIOXENCK · version · header · one frame per VM · end`. VMs get a frame each
-//! so that no frame grows with the number of VMs; the end frame carries a BLAKE3 of every
-//! payload before it, so a corrupt checkpoint is refused rather than resumed from.
+//! Layout: `BIOXENCK · version · header · scenario frames · one frame per VM · end`. VMs
+//! get a frame each so that no frame grows with the number of VMs. Frames are checksummed
+//! ([`crate::codec`]), and the end frame carries a BLAKE3 of every payload before it, in
+//! order, so a damaged or reassembled checkpoint is refused rather than resumed from.
+//! Reading ends with [`Simulation::restore`], which checks the state against its scenario.
+//! The engine writes to and reads from any `Write`/`Read`; naming and placing the file is
+//! the caller's business.
 
-use crate::codec::{self, FormatError, FrameReader};
+use crate::codec::{FormatError, FrameReader, FrameWriter};
 use crate::hypervisor::Hypervisor;
-use crate::scenario::{Allocation, Scenario};
+use crate::record::EventRecord;
+use crate::scenario::{Allocation, frames};
 use crate::sim::{SimError, SimState, Simulation};
 use crate::vm::Vm;
 use serde::{Deserialize, Serialize};
-use std::fs::File;
-use std::io::{self, BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::io::{self, Read, Write};
 
 /// Checkpoint format version.
 pub const CHECKPOINT_FORMAT_VERSION: u32 = 2;
@@ -22,14 +25,11 @@ const KIND: &str = "BioXen checkpoint";
 #[derive(Serialize, Deserialize)]
 struct Header {
     engine_version: String,
-    scenario_hash: [u8; 32],
-    scenario: Scenario,
     tick: u64,
-    allocations: Vec<Allocation>,
-    hypervisor: Hypervisor,
     digest: [u8; 32],
-    next_event: usize,
-    commands: Vec<crate::record::EventRecord>,
+    next_event: u64,
+    commands: Vec<EventRecord>,
+    hypervisor: Hypervisor,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -37,41 +37,53 @@ struct End {
     checksum: [u8; 32],
 }
 
-/// The file name of the checkpoint taken after `tick` ticks: sortable by name.
-pub fn file_name(tick: u64) -> String {
-    format!("checkpoint-{tick:012}.bxck")
+/// Passes bytes through, hashing them: the checksum covers every byte of the file before
+/// the closing frame, preamble included.
+struct Hashing<T> {
+    inner: T,
+    hash: blake3::Hasher,
 }
 
-/// Writes the simulation's state to `dir`, atomically; returns the file written.
-pub fn write(dir: &Path, sim: &Simulation) -> io::Result<PathBuf> {
-    let path = dir.join(file_name(sim.tick()));
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hash.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hash.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// Writes the simulation's state to `out` and hands it back, flushed.
+pub fn write<W: Write>(out: W, sim: &Simulation) -> io::Result<W> {
     let s = sim.state();
-    let header = Header {
+    let mut w =
+        FrameWriter::new(Hashing { inner: out, hash: blake3::Hasher::new() }, MAGIC, CHECKPOINT_FORMAT_VERSION)?;
+    w.value(&Header {
         engine_version: crate::ENGINE_VERSION.to_string(),
-        scenario_hash: sim.scenario().hash(),
-        scenario: sim.scenario().clone(),
         tick: s.tick,
-        allocations: s.allocations.clone(),
-        hypervisor: s.hypervisor.clone(),
         digest: s.digest,
-        next_event: s.next_event,
+        next_event: s.next_event as u64,
         commands: s.commands.clone(),
-    };
-    codec::write_atomically(&path, |w| {
-        codec::write_preamble(w, MAGIC, CHECKPOINT_FORMAT_VERSION)?;
-        let mut checksum = blake3::Hasher::new();
-        let mut frame = |w: &mut dyn Write, payload: Vec<u8>| {
-            checksum.update(&payload);
-            codec::write_frame(w, &payload)
-        };
-        frame(w, codec::encode(&header))?;
-        for vm in &s.vms {
-            frame(w, codec::encode(vm))?;
-        }
-        let end = End { checksum: *checksum.finalize().as_bytes() };
-        codec::write_frame(w, &codec::encode(&end))
+        hypervisor: s.hypervisor.clone(),
     })?;
-    Ok(path)
+    frames::write(&mut w, sim.scenario())?;
+    for (allocation, vm) in s.allocations.iter().zip(&s.vms) {
+        w.value(&(allocation, vm))?;
+    }
+    let checksum = *w.get_ref().hash.finalize().as_bytes();
+    w.value(&End { checksum })?;
+    Ok(w.finish()?.inner)
 }
 
 /// Why a checkpoint cannot be resumed.
@@ -90,47 +102,36 @@ pub enum CheckpointError {
     },
 }
 
-/// Reads a checkpoint and rebuilds the simulation at its tick.
-pub fn read(path: &Path) -> Result<Simulation, CheckpointError> {
-    let what = path.display().to_string();
-    let file = File::open(path).map_err(|source| FormatError::Io { what: what.clone(), source })?;
-    let mut frames = FrameReader::open(BufReader::new(file), &what, KIND, MAGIC, CHECKPOINT_FORMAT_VERSION)?;
-    let mut checksum = blake3::Hasher::new();
-    let mut payload = |frames: &mut FrameReader<_>, expecting: &str| -> Result<Vec<u8>, FormatError> {
-        let p = frames.next_payload()?.ok_or_else(|| frames.truncated(format!("ends where {expecting} should be")))?;
-        checksum.update(&p);
-        Ok(p)
-    };
-    let header: Header = {
-        let p = payload(&mut frames, "the header")?;
-        frames.decode(&p, "checkpoint header")?
-    };
-    if header.scenario.hash() != header.scenario_hash {
-        return Err(frames.corrupt("scenario does not match its hash".into()).into());
+/// Reads a checkpoint from `input` (`what` names it in errors) and rebuilds the simulation
+/// at its tick.
+pub fn read<R: Read>(input: R, what: &str) -> Result<Simulation, CheckpointError> {
+    let input = Hashing { inner: input, hash: blake3::Hasher::new() };
+    let mut frames = FrameReader::open(input, what, KIND, MAGIC, CHECKPOINT_FORMAT_VERSION)?;
+    let header: Header = frames.next("the checkpoint header")?;
+    let scenario = frames::read(&mut frames)?;
+    // The VM count comes from the scenario (bounded by the gate); each VM is read from
+    // its own bounded frame.
+    let mut allocations = Vec::with_capacity(scenario.vms.len());
+    let mut vms = Vec::with_capacity(scenario.vms.len());
+    for spec in &scenario.vms {
+        let (allocation, vm): (Allocation, Vm) = frames.next(&format!("the state of VM `{}`", spec.id))?;
+        allocations.push(allocation);
+        vms.push(vm);
     }
-    // The VM count comes from the scenario, itself bounded by the chassis' VM limit; each
-    // VM is read from its own bounded frame.
-    let mut vms: Vec<Vm> = Vec::with_capacity(header.scenario.vms.len().min(1 << 16));
-    for spec in &header.scenario.vms {
-        let p = payload(&mut frames, &format!("the state of VM `{}`", spec.id))?;
-        vms.push(frames.decode(&p, "VM state")?);
-    }
-    let expected = *checksum.finalize().as_bytes();
+    let expected = *frames.get_ref().hash.finalize().as_bytes();
     let end: End = frames.next("the closing frame")?;
     if end.checksum != expected {
-        return Err(frames.corrupt("checksum mismatch".into()).into());
+        return Err(frames.corrupt("the checksum over its frames does not match".into()).into());
     }
-    if frames.next_payload()?.is_some() {
-        return Err(frames.corrupt("frames after the closing frame".into()).into());
-    }
+    frames.expect_end()?;
     let state = SimState {
         tick: header.tick,
         vms,
-        allocations: header.allocations,
+        allocations,
         hypervisor: header.hypervisor,
         digest: header.digest,
-        next_event: header.next_event,
+        next_event: usize::try_from(header.next_event).unwrap_or(usize::MAX),
         commands: header.commands,
     };
-    Simulation::restore(header.scenario, state).map_err(|source| CheckpointError::State { path: what, source })
+    Simulation::restore(scenario, state).map_err(|source| CheckpointError::State { path: what.to_string(), source })
 }

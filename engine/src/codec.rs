@@ -1,18 +1,22 @@
-//! The one module that knows bincode: canonical encoding and length-prefixed frames.
+//! The one module that knows bincode: canonical encoding, and checksummed frames over any
+//! reader or writer (the engine opens no files; `bioxen`'s `files` module does).
 //!
 //! bincode is unmaintained (RUSTSEC-2025-0141) and pinned at 2.0.1; keeping it behind this
 //! module means replacing it touches one file. Every file format here is
 //! `magic (8 bytes) · format version (u32 LE) · frames`, a frame being
-//! `length (u32 LE) · payload`. Decoding is bounded: a frame longer than
-//! [`FRAME_BYTES_MAX`] is refused before anything is allocated, bincode's own limit stops
-//! a payload from claiming more, and a truncated or corrupt file is an error, never a panic.
+//! `length (u32 LE) · payload · CRC-32 (u32 LE) of length and payload`, so every reader
+//! detects damage anywhere in a file, not only the readers that re-run it. Decoding is
+//! bounded: a frame longer than [`FRAME_BYTES_MAX`] is refused before anything is
+//! allocated, bincode's own limit stops a payload from claiming more, and a truncated or
+//! corrupt file is an error, never a panic.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::io::{self, Read, Write};
 
-/// Largest frame accepted: one tick of 100,000 VMs is ~5 MB, a VM's checkpoint state a few
-/// kB per gene set, a genome embedded in a scenario well under 1 MB.
+/// Largest frame accepted: one tick of the most VMs allowed is at most ~60 MB
+/// ([`crate::record::TICK_RECORD_BYTES_MAX`]), a genome at most ~52 MB (genes and names
+/// bounded by [`crate::scenario::limits`]).
 pub const FRAME_BYTES_MAX: usize = 64 * 1024 * 1024;
 
 type Config = bincode::config::Configuration<
@@ -22,6 +26,17 @@ type Config = bincode::config::Configuration<
 >;
 
 const CONFIG: Config = bincode::config::standard().with_limit::<FRAME_BYTES_MAX>();
+
+/// Bytes that do not decode to the value expected.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    /// The bytes are not a valid encoding (bincode's words).
+    #[error("{0}")]
+    Invalid(String),
+    /// The value ended before the bytes did.
+    #[error("{0} unexpected bytes after the value")]
+    Trailing(usize),
+}
 
 /// What went wrong reading a file of one of our formats.
 #[derive(Debug, thiserror::Error)]
@@ -43,7 +58,7 @@ pub enum FormatError {
         kind: &'static str,
     },
     /// The file is of a format version this build does not read.
-    #[error("{what}: {kind} format version {found}, but this bioxen reads version {supported}")]
+    #[error("{what}: {kind} format version {found}, but this bioxen reads version {supported}; {}", version_advice(*found, *supported))]
     Version {
         /// The file.
         what: String,
@@ -74,6 +89,26 @@ pub enum FormatError {
         /// What is wrong.
         detail: String,
     },
+    /// The file is whole but the scenario it carries does not pass the gate.
+    #[error("{what}: the {kind}'s scenario is not usable: {error}")]
+    Invalid {
+        /// The file.
+        what: String,
+        /// The kind of file.
+        kind: &'static str,
+        /// What the gate says.
+        error: crate::scenario::CheckError,
+    },
+}
+
+/// What to do with a file of another format version.
+fn version_advice(found: u32, supported: u32) -> &'static str {
+    if found < supported {
+        "it was written by an older bioxen (0.1 wrote version 1), whose digests this one does not reproduce: \
+         re-run its scenario with this bioxen, or read the file with the bioxen that wrote it"
+    } else {
+        "it was written by a newer bioxen: read it with that one"
+    }
 }
 
 /// Canonical encoding of a value (the digest hashes exactly these bytes).
@@ -90,30 +125,72 @@ pub fn encode_into<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) {
 }
 
 /// Decodes exactly one value from `bytes`; trailing bytes are an error.
-pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
-    let (value, used) = bincode::serde::decode_from_slice(bytes, CONFIG).map_err(|e| e.to_string())?;
+pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
+    let (value, used) =
+        bincode::serde::decode_from_slice(bytes, CONFIG).map_err(|e| DecodeError::Invalid(e.to_string()))?;
     if used != bytes.len() {
-        return Err(format!("{} unexpected bytes after the value", bytes.len() - used));
+        return Err(DecodeError::Trailing(bytes.len() - used));
     }
     Ok(value)
 }
 
-/// Writes the magic and version that open every file.
-pub fn write_preamble(w: &mut (impl Write + ?Sized), magic: &[u8; 8], version: u32) -> io::Result<()> {
-    w.write_all(magic)?;
-    w.write_all(&version.to_le_bytes())
+/// The checksum a frame ends with: CRC-32 (IEEE) over its length field and its payload.
+fn checksum(length: [u8; 4], payload: &[u8]) -> u32 {
+    let mut h = crc32fast::Hasher::new();
+    h.update(&length);
+    h.update(payload);
+    h.finalize()
 }
 
-/// Writes one frame.
-pub fn write_frame(w: &mut (impl Write + ?Sized), payload: &[u8]) -> io::Result<()> {
-    let len = u32::try_from(payload.len()).ok().filter(|&l| l as usize <= FRAME_BYTES_MAX).ok_or_else(|| {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("frame of {} bytes exceeds {FRAME_BYTES_MAX}", payload.len()),
-        )
-    })?;
-    w.write_all(&len.to_le_bytes())?;
-    w.write_all(payload)
+/// Writes a file of one of our formats: the preamble, then frames.
+pub struct FrameWriter<W: Write> {
+    inner: W,
+    scratch: Vec<u8>,
+}
+
+impl<W: Write> FrameWriter<W> {
+    /// Writes the magic and version that open the file.
+    pub fn new(mut inner: W, magic: &[u8; 8], version: u32) -> io::Result<FrameWriter<W>> {
+        inner.write_all(magic)?;
+        inner.write_all(&version.to_le_bytes())?;
+        Ok(FrameWriter { inner, scratch: Vec::new() })
+    }
+
+    /// Writes one frame; a payload over [`FRAME_BYTES_MAX`] is an error, so what is
+    /// written can always be read back.
+    pub fn frame(&mut self, payload: &[u8]) -> io::Result<()> {
+        let length = u32::try_from(payload.len()).ok().filter(|&l| l as usize <= FRAME_BYTES_MAX).ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("a frame of {} bytes exceeds the {FRAME_BYTES_MAX} a reader accepts", payload.len()),
+            )
+        })?;
+        let length = length.to_le_bytes();
+        self.inner.write_all(&length)?;
+        self.inner.write_all(payload)?;
+        self.inner.write_all(&checksum(length, payload).to_le_bytes())
+    }
+
+    /// Encodes `value` and writes it as one frame.
+    pub fn value<T: Serialize + ?Sized>(&mut self, value: &T) -> io::Result<()> {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+        encode_into(value, &mut scratch);
+        let written = self.frame(&scratch);
+        self.scratch = scratch;
+        written
+    }
+
+    /// The writer underneath.
+    pub fn get_ref(&self) -> &W {
+        &self.inner
+    }
+
+    /// Flushes and hands back the writer (for the caller to sync, rename…).
+    pub fn finish(mut self) -> io::Result<W> {
+        self.inner.flush()?;
+        Ok(self.inner)
+    }
 }
 
 /// Reads frames of one file kind, naming the file in every error.
@@ -148,17 +225,17 @@ impl<R: Read> FrameReader<R> {
         Ok(FrameReader { inner, what: what.into(), kind, frames: 0 })
     }
 
-    /// The next frame's payload, or `None` at a clean end of file.
+    /// The next frame's payload, its checksum verified, or `None` at a clean end of file.
     pub fn next_payload(&mut self) -> Result<Option<Vec<u8>>, FormatError> {
-        let mut len = [0u8; 4];
-        let got = read_up_to(&mut self.inner, &mut len).map_err(|e| self.io(e))?;
+        let mut length = [0u8; 4];
+        let got = read_up_to(&mut self.inner, &mut length).map_err(|e| self.io(e))?;
         if got == 0 {
             return Ok(None);
         }
         if got < 4 {
             return Err(self.truncated(format!("ends inside the length of frame {}", self.frames)));
         }
-        let len = u32::from_le_bytes(len) as usize;
+        let len = u32::from_le_bytes(length) as usize;
         if len > FRAME_BYTES_MAX {
             return Err(self.corrupt(format!(
                 "frame {} claims {len} bytes, more than the {FRAME_BYTES_MAX} allowed",
@@ -168,9 +245,19 @@ impl<R: Read> FrameReader<R> {
         // `take` + `read_to_end` grows the buffer as bytes arrive, so a lying length on a
         // short file costs only what the file holds.
         let mut payload = Vec::new();
-        (&mut self.inner).take(len as u64).read_to_end(&mut payload).map_err(|e| self.io(e))?;
-        if payload.len() < len {
-            return Err(self.truncated(format!("frame {} has {} of its {len} bytes", self.frames, payload.len())));
+        (&mut self.inner).take(len as u64 + 4).read_to_end(&mut payload).map_err(|e| self.io(e))?;
+        if payload.len() < len + 4 {
+            return Err(self.truncated(format!(
+                "frame {} has {} of its {} bytes",
+                self.frames,
+                payload.len(),
+                len + 4
+            )));
+        }
+        let stored = u32::from_le_bytes(payload[len..].try_into().expect("4 bytes"));
+        payload.truncate(len);
+        if stored != checksum(length, &payload) {
+            return Err(self.corrupt(format!("frame {} fails its checksum", self.frames)));
         }
         self.frames += 1;
         Ok(Some(payload))
@@ -191,6 +278,16 @@ impl<R: Read> FrameReader<R> {
         })
     }
 
+    /// The reader underneath.
+    pub fn get_ref(&self) -> &R {
+        &self.inner
+    }
+
+    /// The file's name, as its errors give it.
+    pub fn what(&self) -> &str {
+        &self.what
+    }
+
     /// An error for this file: the bytes are wrong.
     pub fn corrupt(&self, detail: String) -> FormatError {
         FormatError::Corrupt { what: self.what.clone(), kind: self.kind, detail }
@@ -199,6 +296,19 @@ impl<R: Read> FrameReader<R> {
     /// An error for this file: it ends too soon.
     pub fn truncated(&self, detail: String) -> FormatError {
         FormatError::Truncated { what: self.what.clone(), kind: self.kind, detail }
+    }
+
+    /// An error for this file: its scenario does not pass the gate.
+    pub fn invalid(&self, error: crate::scenario::CheckError) -> FormatError {
+        FormatError::Invalid { what: self.what.clone(), kind: self.kind, error }
+    }
+
+    /// An error for this file: it goes on after its closing frame.
+    pub fn expect_end(&mut self) -> Result<(), FormatError> {
+        match self.next_payload()? {
+            None => Ok(()),
+            Some(_) => Err(self.corrupt("frames after the closing frame".into())),
+        }
     }
 
     fn io(&self, source: io::Error) -> FormatError {
@@ -219,31 +329,6 @@ fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     Ok(filled)
 }
 
-/// Writes `path` atomically: to a temporary name beside it, synced, then renamed, so a
-/// crash leaves either the old file or the whole new one, never half of one.
-pub fn write_atomically(path: &std::path::Path, fill: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
-    let tmp = temporary_path(path);
-    let result = (|| {
-        let file = std::fs::File::create(&tmp)?;
-        let mut w = io::BufWriter::new(file);
-        fill(&mut w)?;
-        let file = w.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
-}
-
-/// The temporary name a file is written under before it is renamed into place.
-pub fn temporary_path(path: &std::path::Path) -> std::path::PathBuf {
-    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
-    name.push(format!(".{}.tmp", std::process::id()));
-    path.with_file_name(name)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -252,12 +337,11 @@ mod tests {
     const MAGIC: &[u8; 8] = b"TESTFMT\0";
 
     fn file(frames: &[Vec<u8>]) -> Vec<u8> {
-        let mut out = Vec::new();
-        write_preamble(&mut out, MAGIC, 3).unwrap();
+        let mut w = FrameWriter::new(Vec::new(), MAGIC, 3).unwrap();
         for f in frames {
-            write_frame(&mut out, f).unwrap();
+            w.frame(f).unwrap();
         }
-        out
+        w.finish().unwrap()
     }
 
     proptest! {
@@ -277,7 +361,7 @@ mod tests {
         }
 
         #[test]
-        fn every_truncation_is_an_error(cut in 0usize..60) {
+        fn every_truncation_is_an_error(cut in 0usize..80) {
             let value = (7u64, vec!["alpha".to_string(), "beta".to_string()]);
             let bytes = file(&[encode(&value), encode(&value)]);
             let cut = cut.min(bytes.len() - 1);
@@ -289,6 +373,23 @@ mod tests {
             let second = first.is_ok().then(|| r.next::<(u64, Vec<String>)>("a value"));
             prop_assert!(first.is_err() || second.is_some_and(|s| s.is_err()));
         }
+
+        /// Every single-bit flip anywhere after the preamble is detected: the CRC covers the
+        /// length and the payload, and a flip in the CRC itself no longer matches.
+        #[test]
+        fn every_bit_flip_in_a_frame_is_detected(at in 0usize..1000, bit in 0u8..8) {
+            let value = (7u64, vec!["alpha".to_string(), "beta".to_string()]);
+            let mut bytes = file(&[encode(&value), encode(&value)]);
+            let at = 12 + at % (bytes.len() - 12);
+            bytes[at] ^= 1 << bit;
+            let mut r = FrameReader::open(&bytes[..], "x", "test file", MAGIC, 3).unwrap();
+            let read = (|| -> Result<(), FormatError> {
+                r.next::<(u64, Vec<String>)>("a value")?;
+                r.next::<(u64, Vec<String>)>("a value")?;
+                r.expect_end()
+            })();
+            prop_assert!(read.is_err(), "a flipped bit at {} went unnoticed", at);
+        }
     }
 
     #[test]
@@ -297,16 +398,16 @@ mod tests {
             FrameReader::open(&b"NOTMAGIC\x03\0\0\0"[..], "x", "test file", MAGIC, 3),
             Err(FormatError::BadMagic { .. })
         ));
-        let mut other = Vec::new();
-        write_preamble(&mut other, MAGIC, 4).unwrap();
-        assert!(matches!(
-            FrameReader::open(&other[..], "x", "test file", MAGIC, 3),
-            Err(FormatError::Version { found: 4, .. })
-        ));
+        let old = file(&[]).iter().enumerate().map(|(i, &b)| if i == 8 { 2 } else { b }).collect::<Vec<u8>>();
+        let e = FrameReader::open(&old[..], "x", "test file", MAGIC, 3).err().unwrap();
+        assert!(matches!(e, FormatError::Version { found: 2, .. }));
+        assert!(e.to_string().contains("re-run its scenario with this bioxen"), "{e}");
         let mut huge = file(&[]);
         huge.extend_from_slice(&u32::MAX.to_le_bytes());
         let mut r = FrameReader::open(&huge[..], "x", "test file", MAGIC, 3).unwrap();
         assert!(matches!(r.next_payload(), Err(FormatError::Corrupt { .. })));
+        let mut w = FrameWriter::new(Vec::new(), MAGIC, 3).unwrap();
+        assert!(w.frame(&vec![0; FRAME_BYTES_MAX + 1]).is_err(), "a frame no reader accepts was written");
     }
 
     #[test]

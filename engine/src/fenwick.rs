@@ -6,49 +6,95 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Prefix sums over `u32` counts, stored as `u32` (a partial sum of mRNA counts never nears
-/// 2³²): half the memory of `u64`, which matters because a VM-tick's cost is the cache misses
-/// of walking this tree. Serialised as the plain counts.
+/// A count a tree can hold: `u32` for a cell's mRNAs (half the memory of `u64`, which
+/// matters because a VM-tick's cost is the cache misses of walking the tree), `u64` for a
+/// lottery's tickets (their sum can pass 2³²).
+pub trait Count: Copy + Default + Eq + Into<u64> + std::fmt::Debug {
+    /// `self + other`, wrapping (partial sums are exact while the total fits).
+    fn plus(self, other: Self) -> Self;
+    /// `self − other`, wrapping.
+    fn minus(self, other: Self) -> Self;
+    /// `self + delta`, wrapping.
+    fn plus_signed(self, delta: i32) -> Self;
+    /// The largest total the tree's partial sums can hold.
+    const TOTAL_MAX: u64;
+}
+
+impl Count for u32 {
+    fn plus(self, other: u32) -> u32 {
+        self.wrapping_add(other)
+    }
+    fn minus(self, other: u32) -> u32 {
+        self.wrapping_sub(other)
+    }
+    fn plus_signed(self, delta: i32) -> u32 {
+        self.wrapping_add_signed(delta)
+    }
+    const TOTAL_MAX: u64 = u32::MAX as u64;
+}
+
+impl Count for u64 {
+    fn plus(self, other: u64) -> u64 {
+        self.wrapping_add(other)
+    }
+    fn minus(self, other: u64) -> u64 {
+        self.wrapping_sub(other)
+    }
+    fn plus_signed(self, delta: i32) -> u64 {
+        self.wrapping_add_signed(i64::from(delta))
+    }
+    const TOTAL_MAX: u64 = u64::MAX;
+}
+
+/// Prefix sums over counts, stored as the counts' own type: exact as long as the total
+/// is at most [`Count::TOTAL_MAX`] (checked when a tree is built from untrusted counts,
+/// [`Fenwick::total_fits`]). Serialised as the plain counts.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Fenwick {
-    tree: Vec<u32>,
+pub struct Fenwick<C: Count = u32> {
+    tree: Vec<C>,
     total: u64,
 }
 
-impl Serialize for Fenwick {
+impl<C: Count + Serialize> Serialize for Fenwick<C> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         self.counts().serialize(s)
     }
 }
 
-impl<'de> Deserialize<'de> for Fenwick {
+impl<'de, C: Count + Deserialize<'de>> Deserialize<'de> for Fenwick<C> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(Fenwick::from_counts(&Vec::<u32>::deserialize(d)?))
+        Ok(Fenwick::from_counts(&Vec::<C>::deserialize(d)?))
     }
 }
 
-impl Fenwick {
+impl<C: Count> Fenwick<C> {
     /// Builds the tree from counts in O(n).
-    pub fn from_counts(counts: &[u32]) -> Fenwick {
-        let mut tree: Vec<u32> = counts.to_vec();
+    pub fn from_counts(counts: &[C]) -> Fenwick<C> {
+        let mut tree: Vec<C> = counts.to_vec();
         for i in 0..tree.len() {
             let parent = i | (i + 1);
             if parent < tree.len() {
-                tree[parent] = tree[parent].wrapping_add(tree[i]);
+                tree[parent] = tree[parent].plus(tree[i]);
             }
         }
-        let total = counts.iter().map(|&c| u64::from(c)).sum();
+        let total = counts.iter().fold(0u64, |sum, &c| sum.saturating_add(c.into()));
         Fenwick { tree, total }
+    }
+
+    /// True when the total fits the partial sums, so that [`Fenwick::find`] is exact: a
+    /// tree built from untrusted counts is checked with this before use.
+    pub fn total_fits(&self) -> bool {
+        self.total < C::TOTAL_MAX
     }
 
     /// The counts the tree was built from, recovered in O(n) (the inverse of
     /// [`Fenwick::from_counts`]).
-    pub fn counts(&self) -> Vec<u32> {
+    pub fn counts(&self) -> Vec<C> {
         let mut counts = self.tree.clone();
         for i in (0..counts.len()).rev() {
             let parent = i | (i + 1);
             if parent < counts.len() {
-                counts[parent] = counts[parent].wrapping_sub(counts[i]);
+                counts[parent] = counts[parent].minus(counts[i]);
             }
         }
         counts
@@ -74,7 +120,7 @@ impl Fenwick {
         self.total = self.total.wrapping_add_signed(i64::from(delta));
         let mut i = index;
         while i < self.tree.len() {
-            self.tree[i] = self.tree[i].wrapping_add_signed(delta);
+            self.tree[i] = self.tree[i].plus_signed(delta);
             i |= i + 1;
         }
     }
@@ -89,8 +135,8 @@ impl Fenwick {
         let mut step = n.next_power_of_two();
         while step > 0 {
             let next = pos + step;
-            if next <= n && u64::from(self.tree[next - 1]) <= remaining {
-                remaining -= u64::from(self.tree[next - 1]);
+            if next <= n && self.tree[next - 1].into() <= remaining {
+                remaining -= self.tree[next - 1].into();
                 pos = next;
             }
             step >>= 1;
@@ -108,7 +154,7 @@ mod tests {
         #[test]
         fn find_matches_linear_scan(counts in proptest::collection::vec(0u32..20, 1..60), ops in proptest::collection::vec((0usize..60, -3i32..4), 0..40)) {
             let mut counts = counts;
-            let mut tree = Fenwick::from_counts(&counts);
+            let mut tree: Fenwick = Fenwick::from_counts(&counts);
             for (i, d) in ops {
                 let i = i % counts.len();
                 let d = d.max(-(counts[i] as i32));

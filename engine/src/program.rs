@@ -4,6 +4,7 @@
 
 use crate::biology::{Organism, OrganismProfile};
 use crate::genome::{GeneKind, Genome, spread};
+use crate::scenario::GenomeSource;
 use serde::{Deserialize, Serialize};
 
 /// √2 − 1, for expression weights: decorrelated from the length sequence.
@@ -36,15 +37,15 @@ pub struct Program {
 }
 
 impl Program {
-    /// Compiles `genome` for `organism`.
+    /// Compiles `genome`, which comes from `source`, for `organism`.
     ///
     /// Expression: the organism's total mRNA is spread over its protein genes by a fixed
-    /// weight per gene (between 0.25 and 1.75 for built-in genomes, 1 for loaded ones, as
+    /// weight per gene (between 0.25 and 1.75 for built-in genomes, 1 for annotations, as
     /// GenBank carries no expression data); initial proteins follow the same weights. A
     /// unit's rate keeps its genes' mean mRNA at steady state: `mean × ln 2 / half-life`.
-    pub fn compile(genome: &Genome, organism: Organism) -> Program {
+    pub fn compile(genome: &Genome, organism: Organism, source: GenomeSource) -> Program {
         let profile = organism.profile().clone();
-        let builtin = genome.source.starts_with("builtin:");
+        let builtin = source == GenomeSource::Builtin;
         let weights: Vec<f64> = genome
             .genes
             .iter()
@@ -129,7 +130,7 @@ mod tests {
 
     #[test]
     fn lac_operon_is_one_unit() {
-        let program = Program::compile(&Genome::builtin(Organism::Ecoli), Organism::Ecoli);
+        let program = Program::compile(&Genome::builtin(Organism::Ecoli), Organism::Ecoli, GenomeSource::Builtin);
         assert_eq!(program.unit(0), &[0, 1, 2]); // lacZ lacY lacA
         assert_eq!(program.unit(1).len(), 6); // trpLEDCBA
         let total_mrna: f64 = program.mrna_mean.iter().sum();
@@ -138,7 +139,7 @@ mod tests {
 
     #[test]
     fn syn3a_reference_mass_is_published_proteome() {
-        let program = Program::compile(&Genome::builtin(Organism::Syn3a), Organism::Syn3a);
+        let program = Program::compile(&Genome::builtin(Organism::Syn3a), Organism::Syn3a, GenomeSource::Builtin);
         let proteins: u64 = program.protein_init.iter().map(|&n| u64::from(n)).sum();
         assert!((76_500..=77_500).contains(&proteins), "{proteins}");
         let mean_aa = program.reference_mass_aa as f64 / proteins as f64;

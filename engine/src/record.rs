@@ -26,7 +26,8 @@ use crate::chassis::Chassis;
 use crate::lifecycle::Lifecycle;
 use crate::policy::AnyPolicy;
 use crate::resources::Resources;
-use crate::scenario::{Action, Allocation, GenomeSource, Scenario};
+use crate::scenario::limits::{EVENTS_MAX, VMS_MAX};
+use crate::scenario::{Action, Allocation, Scenario};
 use serde::{Deserialize, Serialize};
 
 /// One VM in one tick.
@@ -106,6 +107,23 @@ pub struct EventRecord {
     /// What happened.
     pub action: Action,
 }
+
+/// The most bytes one VM record encodes to: varints of at most 5 bytes for a u32 and 9 for
+/// a u64, one for the state (`vm_records_and_events_encode_within_their_bounds` checks it).
+pub const VM_RECORD_BYTES_MAX: usize = 5 + 1 + 6 * 9 + 5 + 3 * 9 + 5;
+
+/// The most bytes one event record encodes to: the VM, the action's variant, and a `set`
+/// with every setting (options of a u32, an i32, two f64, two u64).
+pub const EVENT_RECORD_BYTES_MAX: usize = 5 + 1 + 1 + (1 + 5) * 2 + (1 + 8) * 2 + (1 + 9) * 2;
+
+/// The most bytes a tick's record can take: its head, [`EVENTS_MAX`] timeline events and
+/// as many commands, and every VM the gate allows.
+pub const TICK_RECORD_BYTES_MAX: usize =
+    4 * 9 + 2 * 9 + 2 * EVENTS_MAX * EVENT_RECORD_BYTES_MAX + VMS_MAX as usize * VM_RECORD_BYTES_MAX;
+
+// Whatever tick a run can produce, a trace frame can hold: the writer never writes what a
+// reader would refuse.
+const _: () = assert!(TICK_RECORD_BYTES_MAX + 8 <= crate::codec::FRAME_BYTES_MAX);
 
 /// One tick.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -228,9 +246,9 @@ pub fn digest_start(scenario: &Scenario) -> [u8; 32] {
             .map(|v| InitialVm {
                 id: &v.id,
                 organism: v.organism,
-                genome: match &v.genome {
-                    GenomeSource::Builtin => GenomeId::Builtin,
-                    GenomeSource::File(g) => GenomeId::Annotation(g.content_hash()),
+                genome: match scenario.annotation(v.genome) {
+                    None => GenomeId::Builtin,
+                    Some(g) => GenomeId::Annotation(g.content_hash()),
                 },
                 memory_kb: v.memory_kb,
                 state: if v.autostart { Lifecycle::Running } else { Lifecycle::Created },
@@ -261,4 +279,40 @@ pub fn digest_chain_pieces<'a>(previous: &[u8; 32], pieces: impl IntoIterator<It
 /// Lower-case hex of a digest.
 pub fn hex(bytes: &[u8; 32]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lifecycle::Transition;
+    use crate::scenario::AllocationChange;
+
+    #[test]
+    fn vm_records_and_events_encode_within_their_bounds() {
+        let big = Resources::new(u64::MAX, u64::MAX, u64::MAX);
+        let vm = VmRecord {
+            vm: u32::MAX,
+            state: Lifecycle::Destroyed,
+            demand: big,
+            grant: big,
+            mrna: u32::MAX,
+            proteins: u64::MAX,
+            mass_aa: u64::MAX,
+            proteins_made: u64::MAX,
+            divisions: u32::MAX,
+        };
+        assert_eq!(crate::codec::encode(&vm).len(), VM_RECORD_BYTES_MAX);
+        let change = AllocationChange {
+            weight: Some(u32::MAX),
+            priority: Some(i32::MIN),
+            atp_cap_percent: Some(f64::MAX),
+            atp_reserve_percent: Some(f64::MAX),
+            ribosome_cap: Some(u64::MAX),
+            ribosome_reserve: Some(u64::MAX),
+        };
+        let set = EventRecord { vm: u32::MAX, action: Action::Set(change) };
+        assert!(crate::codec::encode(&set).len() <= EVENT_RECORD_BYTES_MAX);
+        let pause = EventRecord { vm: u32::MAX, action: Action::Lifecycle(Transition::Pause) };
+        assert!(crate::codec::encode(&pause).len() <= EVENT_RECORD_BYTES_MAX);
+    }
 }

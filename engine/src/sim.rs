@@ -11,9 +11,12 @@ use crate::lifecycle::{Lifecycle, LifecycleError, Transition};
 use crate::program::Program;
 use crate::record::{EventRecord, TickRecord, digest_start};
 use crate::rng::vm_stream;
+use crate::scenario::limits::EVENTS_MAX;
 use crate::scenario::{Allocation, GenomeSource, Scenario};
+use crate::scenario::{CheckError, check};
 use crate::tick::{self, Block};
 use crate::vm::Vm;
+use crate::vm::VmStateError;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -55,9 +58,12 @@ pub struct Simulation {
     blocks: Vec<Block>,
 }
 
-/// A simulation that cannot go on.
+/// A simulation that cannot start or go on.
 #[derive(Debug, thiserror::Error)]
 pub enum SimError {
+    /// The scenario does not pass the gate ([`Scenario::check`]).
+    #[error("the scenario is not usable: {0}")]
+    Invalid(#[from] CheckError),
     /// A lifecycle event was impossible.
     #[error("at tick {tick}: {source}")]
     Lifecycle {
@@ -66,32 +72,135 @@ pub enum SimError {
         /// What was impossible.
         source: LifecycleError,
     },
+    /// More commands between two ticks than a tick's record may carry.
+    #[error("more than {EVENTS_MAX} commands before tick {tick}")]
+    TooManyCommands {
+        /// The next tick.
+        tick: u64,
+    },
+    /// An event names a VM that does not exist (only a scenario that skipped the gate).
+    #[error("at tick {tick}: an event for VM #{vm}, which does not exist")]
+    NoSuchVm {
+        /// The tick.
+        tick: u64,
+        /// The VM index.
+        vm: u32,
+    },
     /// A restored state does not fit its scenario.
-    #[error("state does not fit its scenario: {0}")]
-    Restore(String),
+    #[error("the state does not fit its scenario: {0}")]
+    State(#[from] StateError),
 }
 
+/// What makes a restored state unusable with its scenario.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum StateError {
+    /// Not one state and one allocation per VM.
+    #[error("{states} VM states and {allocations} allocations for {vms} VMs")]
+    VmCount {
+        /// VM states.
+        states: usize,
+        /// Allocations.
+        allocations: usize,
+        /// VMs in the scenario.
+        vms: usize,
+    },
+    /// The tick and the timeline position do not agree with the scenario.
+    #[error("tick {tick} with {next_event} of {events} events applied does not fit a run of {ticks} ticks")]
+    Position {
+        /// Ticks run.
+        tick: u64,
+        /// Events applied.
+        next_event: usize,
+        /// Events in the timeline.
+        events: usize,
+        /// Ticks in the run.
+        ticks: u64,
+    },
+    /// A pending command names no VM, or there are too many.
+    #[error("commands for VMs that do not exist, or more than {EVENTS_MAX}")]
+    Commands,
+    /// The hypervisor's state does not fit (policy, parameters, ATP store).
+    #[error("scheduler: {0}")]
+    Scheduler(String),
+    /// A VM's allocation is not valid.
+    #[error("VM `{vm}`'s allocation: {message}")]
+    Allocation {
+        /// The VM's id.
+        vm: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A VM's cell does not fit its genome or the run.
+    #[error("VM `{vm}`: {source}")]
+    Vm {
+        /// The VM's id.
+        vm: String,
+        /// What is wrong.
+        source: VmStateError,
+    },
+}
+
+impl SimState {
+    /// Checks a state from untrusted bytes against its (checked) scenario: the counts, the
+    /// position in the run and the timeline, the commands, the scheduler's state and every
+    /// allocation. Each VM's cell is checked by [`Vm::restore`].
+    pub fn check(&self, scenario: &Scenario) -> Result<(), StateError> {
+        let n = scenario.vms.len();
+        if self.vms.len() != n || self.allocations.len() != n {
+            return Err(StateError::VmCount { states: self.vms.len(), allocations: self.allocations.len(), vms: n });
+        }
+        // Events before `next_event` have applied (their ticks are past), the others not.
+        let events = &scenario.events;
+        let position_fits = self.tick <= scenario.ticks
+            && self.next_event <= events.len()
+            && events[..self.next_event].iter().all(|e| e.tick < self.tick)
+            && events[self.next_event..].iter().all(|e| e.tick >= self.tick);
+        if !position_fits {
+            return Err(StateError::Position {
+                tick: self.tick,
+                next_event: self.next_event,
+                events: events.len(),
+                ticks: scenario.ticks,
+            });
+        }
+        if self.commands.len() > EVENTS_MAX || self.commands.iter().any(|c| c.vm as usize >= n) {
+            return Err(StateError::Commands);
+        }
+        let h = &self.hypervisor;
+        h.policy.check(scenario.policy, &scenario.policy_params, n).map_err(StateError::Scheduler)?;
+        if h.atp_store > scenario.chassis.atp_store_max {
+            return Err(StateError::Scheduler(format!(
+                "an ATP store of {}, more than the chassis' {}",
+                h.atp_store, scenario.chassis.atp_store_max
+            )));
+        }
+        for (a, spec) in self.allocations.iter().zip(&scenario.vms) {
+            check::allocation(a).map_err(|message| StateError::Allocation { vm: spec.id.clone(), message })?;
+        }
+        Ok(())
+    }
+}
+
+/// Each VM's program, compiled once per (genome, organism) and shared.
 fn compile_programs(scenario: &Scenario) -> Vec<Arc<Program>> {
-    let mut cache: BTreeMap<(crate::biology::Organism, String), Arc<Program>> = BTreeMap::new();
+    let mut cache: BTreeMap<(GenomeSource, crate::biology::Organism), Arc<Program>> = BTreeMap::new();
     scenario
         .vms
         .iter()
         .map(|v| {
-            let source = match &v.genome {
-                GenomeSource::Builtin => String::new(),
-                GenomeSource::File(g) => g.source.clone(),
-            };
             cache
-                .entry((v.organism, source))
-                .or_insert_with(|| Arc::new(Program::compile(&v.genome(), v.organism)))
+                .entry((v.genome, v.organism))
+                .or_insert_with(|| Arc::new(Program::compile(&scenario.genome_of(v), v.organism, v.genome)))
                 .clone()
         })
         .collect()
 }
 
 impl Simulation {
-    /// A fresh run of `scenario` at tick 0: newborn cells, autostarted VMs running.
-    pub fn new(scenario: Scenario) -> Simulation {
+    /// A fresh run of `scenario` at tick 0: newborn cells, autostarted VMs running. The
+    /// scenario passes the gate ([`Scenario::check`]) first.
+    pub fn new(scenario: Scenario) -> Result<Simulation, SimError> {
+        scenario.check()?;
         let programs = compile_programs(&scenario);
         let vms: Vec<Vm> = scenario
             .vms
@@ -115,24 +224,18 @@ impl Simulation {
             next_event: 0,
             commands: Vec::new(),
         };
-        Simulation { scenario: Arc::new(scenario), programs, state, head_bytes: Vec::new(), blocks: Vec::new() }
+        Ok(Simulation { scenario: Arc::new(scenario), programs, state, head_bytes: Vec::new(), blocks: Vec::new() })
     }
 
-    /// Continues a run from a checkpointed state.
+    /// Continues a run from a checkpointed state. Both pass the gate: the scenario
+    /// ([`Scenario::check`]) and the state against it ([`SimState::check`], then each
+    /// VM's [`Vm::restore`]), so a state from untrusted bytes runs like any other.
     pub fn restore(scenario: Scenario, mut state: SimState) -> Result<Simulation, SimError> {
+        scenario.check()?;
+        state.check(&scenario)?;
         let programs = compile_programs(&scenario);
-        let n = scenario.vms.len();
-        if state.vms.len() != n || state.allocations.len() != n {
-            return Err(SimError::Restore(format!("{} VM states for {n} VMs", state.vms.len())));
-        }
-        if state.next_event > scenario.events.len() || state.tick > scenario.ticks {
-            return Err(SimError::Restore("tick or event position past the scenario's end".into()));
-        }
-        if state.hypervisor.policy.kind() != scenario.policy {
-            return Err(SimError::Restore("policy state is not the scenario's policy".into()));
-        }
         for ((vm, program), spec) in state.vms.iter_mut().zip(&programs).zip(&scenario.vms) {
-            vm.restore(program).map_err(|e| SimError::Restore(format!("VM `{}`: {e}", spec.id)))?;
+            vm.restore(program, state.tick).map_err(|source| StateError::Vm { vm: spec.id.clone(), source })?;
             vm.refresh_demand(program, scenario.tick_seconds);
         }
         Ok(Simulation { scenario: Arc::new(scenario), programs, state, head_bytes: Vec::new(), blocks: Vec::new() })
@@ -172,9 +275,14 @@ impl Simulation {
 
     /// Applies a lifecycle transition to VM `vm` now (between ticks); it is recorded, as an
     /// event, in the next tick's record.
-    pub fn transition(&mut self, vm: usize, t: Transition) -> Result<(), LifecycleError> {
-        tick::apply_transition(&self.scenario, self.state.vms.as_mut_slice(), vm, t)?;
-        self.state.commands.push(EventRecord { vm: vm as u32, action: crate::scenario::Action::Lifecycle(t) });
+    pub fn transition(&mut self, vm: usize, t: Transition) -> Result<(), SimError> {
+        let s = &mut self.state;
+        if s.commands.len() >= EVENTS_MAX {
+            return Err(SimError::TooManyCommands { tick: s.tick });
+        }
+        tick::apply_transition(&self.scenario, s.vms.as_mut_slice(), vm, t)
+            .map_err(|source| SimError::Lifecycle { tick: s.tick, source })?;
+        s.commands.push(EventRecord { vm: vm as u32, action: crate::scenario::Action::Lifecycle(t) });
         Ok(())
     }
 

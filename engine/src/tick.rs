@@ -101,12 +101,7 @@ pub fn apply_due_events(
                 apply_transition(scenario, lifecycles, vm, t).map_err(|source| SimError::Lifecycle { tick, source })?
             }
             Action::Set(change) => {
-                let Some(allocation) = allocations.get_mut(vm) else {
-                    return Err(SimError::Restore(format!(
-                        "event {} names VM #{vm}, which does not exist",
-                        *next_event
-                    )));
-                };
+                let allocation = allocations.get_mut(vm).ok_or(SimError::NoSuchVm { tick, vm: event.vm })?;
                 change.apply(allocation);
             }
         }

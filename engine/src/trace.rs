@@ -1,17 +1,17 @@
-//! Trace files: a versioned header, one frame per tick, and a closing frame.
+//! Traces: a versioned header, the scenario, one frame per tick, and a closing frame.
 //!
-//! Layout: `BIOXENTR · version · header · tick… · end`. The header embeds the resolved
-//! scenario, so a trace can be replayed on its own. The file is written under a temporary
-//! name and renamed when the closing frame is in, so a trace under its final name is
-//! always whole.
+//! Layout: `BIOXENTR · version · header · scenario frames · tick… · end`, each frame
+//! checksummed ([`crate::codec`]). The scenario is embedded, so a trace can be replayed on
+//! its own. Reading checks the scenario with the gate and each record's shape (ticks in
+//! order from 0, VMs that exist, in order), so what a reader hands on can be indexed
+//! without further checks. The engine writes to and reads from any `Write`/`Read`; where
+//! the bytes live (and writing under a temporary name) is the caller's business.
 
-use crate::codec::{self, FormatError, FrameReader};
-use crate::record::TickRecord;
-use crate::scenario::Scenario;
+use crate::codec::{FormatError, FrameReader, FrameWriter};
+use crate::record::{TickRecord, digest_start};
+use crate::scenario::{Scenario, frames};
 use serde::{Deserialize, Serialize};
-use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::io::{self, Read, Write};
 
 /// Trace format version.
 pub const TRACE_FORMAT_VERSION: u32 = 2;
@@ -21,19 +21,13 @@ const KIND: &str = "BioXen trace";
 /// What a trace says about the run that made it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TraceHeader {
-    /// Trace format version (also in the preamble).
-    pub format_version: u32,
     /// Version of the engine that wrote it.
     pub engine_version: String,
-    /// BLAKE3 of the scenario's canonical encoding.
-    pub scenario_hash: [u8; 32],
-    /// Seed of the run.
-    pub seed: u64,
-    /// The scenario, as run (overrides applied).
-    pub scenario: Scenario,
+    /// The digest before the first tick: a check that the scenario is the one run.
+    pub digest_start: [u8; 32],
 }
 
-/// A frame after the header.
+/// A frame after the scenario.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum TraceFrame {
     /// One tick.
@@ -47,55 +41,6 @@ pub enum TraceFrame {
     },
 }
 
-/// Writes a trace as the run goes.
-pub struct TraceWriter {
-    out: BufWriter<File>,
-    tmp: PathBuf,
-    path: PathBuf,
-    ticks: u64,
-    buffer: Vec<u8>,
-}
-
-impl TraceWriter {
-    /// Starts a trace at `path` (written under a temporary name until [`Self::finish`]).
-    pub fn create(path: &Path, scenario: &Scenario) -> io::Result<TraceWriter> {
-        let tmp = codec::temporary_path(path);
-        let mut out = BufWriter::with_capacity(1 << 20, File::create(&tmp)?);
-        codec::write_preamble(&mut out, MAGIC, TRACE_FORMAT_VERSION)?;
-        let header = TraceHeader {
-            format_version: TRACE_FORMAT_VERSION,
-            engine_version: crate::ENGINE_VERSION.to_string(),
-            scenario_hash: scenario.hash(),
-            seed: scenario.seed,
-            scenario: scenario.clone(),
-        };
-        codec::write_frame(&mut out, &codec::encode(&header))?;
-        Ok(TraceWriter { out, tmp, path: path.to_path_buf(), ticks: 0, buffer: Vec::new() })
-    }
-
-    /// Appends one tick.
-    pub fn write(&mut self, record: &TickRecord) -> io::Result<()> {
-        self.buffer.clear();
-        codec::encode_into(&TraceFrameRef::Tick(record), &mut self.buffer);
-        self.ticks += 1;
-        codec::write_frame(&mut self.out, &self.buffer)
-    }
-
-    /// Writes the closing frame, syncs and moves the trace to its final name.
-    pub fn finish(mut self, digest: [u8; 32]) -> io::Result<()> {
-        let end = TraceFrame::End { ticks: self.ticks, digest };
-        codec::write_frame(&mut self.out, &codec::encode(&end))?;
-        self.out.flush()?;
-        self.out.get_ref().sync_all()?;
-        std::fs::rename(&self.tmp, &self.path)
-    }
-
-    /// Drops an unfinished trace, removing its temporary file.
-    pub fn abandon(self) {
-        let _ = std::fs::remove_file(&self.tmp);
-    }
-}
-
 /// Borrowing twin of [`TraceFrame`], so writing a tick does not clone it. Encodes to the
 /// same bytes (serde enums encode by variant index).
 #[derive(Serialize)]
@@ -103,11 +48,45 @@ enum TraceFrameRef<'a> {
     Tick(&'a TickRecord),
 }
 
+/// Writes a trace as the run goes.
+pub struct TraceWriter<W: Write> {
+    out: FrameWriter<W>,
+    ticks: u64,
+}
+
+impl<W: Write> TraceWriter<W> {
+    /// Starts a trace of `scenario` in `out`: the header and the scenario.
+    pub fn new(out: W, scenario: &Scenario) -> io::Result<TraceWriter<W>> {
+        let mut out = FrameWriter::new(out, MAGIC, TRACE_FORMAT_VERSION)?;
+        out.value(&TraceHeader {
+            engine_version: crate::ENGINE_VERSION.to_string(),
+            digest_start: digest_start(scenario),
+        })?;
+        frames::write(&mut out, scenario)?;
+        Ok(TraceWriter { out, ticks: 0 })
+    }
+
+    /// Appends one tick.
+    pub fn write(&mut self, record: &TickRecord) -> io::Result<()> {
+        self.ticks += 1;
+        self.out.value(&TraceFrameRef::Tick(record))
+    }
+
+    /// Writes the closing frame and hands back the writer, flushed.
+    pub fn finish(mut self, digest: [u8; 32]) -> io::Result<W> {
+        self.out.value(&TraceFrame::End { ticks: self.ticks, digest })?;
+        self.out.finish()
+    }
+}
+
 /// Reads a trace frame by frame.
-pub struct TraceReader {
-    frames: FrameReader<BufReader<File>>,
+pub struct TraceReader<R> {
+    frames: FrameReader<R>,
     /// The header.
     pub header: TraceHeader,
+    /// The scenario run (checked by the gate).
+    pub scenario: Scenario,
+    next_tick: u64,
     ended: bool,
 }
 
@@ -120,34 +99,59 @@ pub struct TraceEnd {
     pub digest: [u8; 32],
 }
 
-impl TraceReader {
-    /// Opens a trace and reads its header.
-    pub fn open(path: &Path) -> Result<TraceReader, FormatError> {
-        let what = path.display().to_string();
-        let file = File::open(path).map_err(|source| FormatError::Io { what: what.clone(), source })?;
-        let mut frames = FrameReader::open(BufReader::new(file), &what, KIND, MAGIC, TRACE_FORMAT_VERSION)?;
+impl<R: Read> TraceReader<R> {
+    /// Reads a trace's header and scenario from `input`; `what` names it in errors.
+    pub fn new(input: R, what: &str) -> Result<TraceReader<R>, FormatError> {
+        let mut frames = FrameReader::open(input, what, KIND, MAGIC, TRACE_FORMAT_VERSION)?;
         let header: TraceHeader = frames.next("the trace header")?;
-        if header.scenario.hash() != header.scenario_hash {
-            return Err(frames.corrupt("the embedded scenario does not match its hash".into()));
+        let scenario = frames::read(&mut frames)?;
+        if digest_start(&scenario) != header.digest_start {
+            return Err(frames.corrupt("the embedded scenario is not the one the run started from".into()));
         }
-        Ok(TraceReader { frames, header, ended: false })
+        Ok(TraceReader { frames, header, scenario, next_tick: 0, ended: false })
     }
 
     /// The next tick, or `Ok(Err(end))` at the closing frame. A file that stops without
-    /// its closing frame is truncated.
+    /// its closing frame is truncated; a record out of order or naming a VM that does not
+    /// exist is corrupt.
     pub fn next_tick(&mut self) -> Result<Result<TickRecord, TraceEnd>, FormatError> {
         if self.ended {
             return Err(self.frames.corrupt("read past the closing frame".into()));
         }
         match self.frames.next::<TraceFrame>("a tick record")? {
-            TraceFrame::Tick(t) => Ok(Ok(t)),
+            TraceFrame::Tick(t) => {
+                self.check_record(&t)?;
+                self.next_tick += 1;
+                Ok(Ok(t))
+            }
             TraceFrame::End { ticks, digest } => {
                 self.ended = true;
-                if self.frames.next_payload()?.is_some() {
-                    return Err(self.frames.corrupt("frames after the closing frame".into()));
+                if ticks != self.next_tick {
+                    return Err(self.frames.corrupt(format!(
+                        "the closing frame counts {ticks} ticks, but the trace holds {}",
+                        self.next_tick
+                    )));
                 }
+                self.frames.expect_end()?;
                 Ok(Err(TraceEnd { ticks, digest }))
             }
         }
+    }
+
+    /// The shape later readers rely on: ticks in order from 0, within the run; VM records
+    /// in strictly increasing VM order, each an existing VM; events for existing VMs.
+    fn check_record(&self, t: &TickRecord) -> Result<(), FormatError> {
+        let n = self.scenario.vms.len() as u64;
+        let wrong = |detail: String| Err(self.frames.corrupt(format!("tick record {}: {detail}", self.next_tick)));
+        if t.tick != self.next_tick || t.tick >= self.scenario.ticks {
+            return wrong(format!("it says tick {}", t.tick));
+        }
+        if let Some(e) = t.events.iter().find(|e| u64::from(e.vm) >= n) {
+            return wrong(format!("an event for VM #{}, but there are {n}", e.vm));
+        }
+        if t.vms.windows(2).any(|w| w[0].vm >= w[1].vm) || t.vms.last().is_some_and(|v| u64::from(v.vm) >= n) {
+            return wrong(format!("its VM records are out of order or name VMs past the {n} there are"));
+        }
+        Ok(())
     }
 }

@@ -111,23 +111,42 @@ impl Vm {
     }
 
     /// Rebuilds derived state after decoding a checkpoint and checks the decoded state
-    /// against the VM's program, so untrusted bytes cannot index out of bounds later.
-    pub fn restore(&mut self, program: &Program) -> Result<(), String> {
+    /// against the VM's program and the run's `tick`, so that untrusted bytes can neither
+    /// index out of bounds nor make a later loop or sum run away.
+    pub fn restore(&mut self, program: &Program, tick: u64) -> Result<(), VmStateError> {
         let genes = program.genes();
         if self.mrna.len() != genes || self.proteins.len() != genes {
-            return Err(format!(
-                "state has {} mRNA and {} protein counts for a genome of {genes} genes",
-                self.mrna.len(),
-                self.proteins.len()
-            ));
+            return Err(VmStateError::GeneCount { mrna: self.mrna.len(), proteins: self.proteins.len(), genes });
         }
-        if self.pending_gene.is_some_and(|g| g as usize >= genes)
-            || !(self.aa_carry.is_finite() && self.aa_carry >= 0.0)
-        {
-            return Err("translation state out of range".into());
+        // Picking an mRNA walks the tree's partial sums, which are exact below 2³².
+        if !self.mrna.total_fits() {
+            return Err(VmStateError::MrnaTotal(self.mrna.total()));
+        }
+        // Only protein genes have messages: a message of length 0 would complete
+        // proteins forever in one tick.
+        let counts = self.mrna.counts();
+        if let Some(gene) = (0..genes).find(|&g| counts[g] > 0 && program.protein_aa[g] == 0) {
+            return Err(VmStateError::MessageWithoutProtein(gene));
+        }
+        if self.pending_gene.is_some_and(|g| program.protein_aa.get(g as usize).is_none_or(|&aa| aa == 0)) {
+            return Err(VmStateError::Translation);
+        }
+        // Translation in hand never exceeds the longest protein (see `translate`), which
+        // bounds how many proteins one tick can complete.
+        if !(self.aa_carry.is_finite() && self.aa_carry >= 0.0 && self.aa_carry <= f64::from(program.protein_aa_max)) {
+            return Err(VmStateError::Translation);
+        }
+        let s = &self.stats;
+        let counters_fit = s.running_ticks <= tick
+            && s.starved_ticks <= s.running_ticks
+            && u64::from(s.divisions) <= tick
+            && s.cycle_ticks_total <= tick
+            && self.ticks_since_division <= tick;
+        if !counters_fit {
+            return Err(VmStateError::Counters { tick });
         }
         self.proteins_total = self.proteins.iter().map(|&n| u64::from(n)).sum();
-        self.mass_aa = mass_of(&self.proteins, program);
+        self.mass_aa = checked_mass(&self.proteins, program).ok_or(VmStateError::Mass)?;
         self.birth_mass_aa = self.birth_mass_aa.max(1);
         Ok(())
     }
@@ -161,7 +180,7 @@ impl Vm {
         self.transcribe(program, demand, grant, tick_seconds);
         self.translate(program, grant, tick_seconds);
         self.ticks_since_division += 1;
-        if self.mass_aa >= 2 * self.birth_mass_aa {
+        if self.mass_aa >= self.birth_mass_aa.saturating_mul(2) {
             self.divide(program);
         }
     }
@@ -240,10 +259,13 @@ impl Vm {
             }
             self.aa_carry -= length;
             self.pending_gene = None;
-            self.proteins[gene] += 1;
-            self.proteins_total += 1;
-            self.mass_aa += u64::from(program.protein_aa[gene]);
-            self.stats.proteins_made += 1;
+            // Saturating: a cell's counts are bounded by its growth (the gate keeps a newborn
+            // from more than doubling in a tick), but a restored state is only checked to
+            // fit its types.
+            self.proteins[gene] = self.proteins[gene].saturating_add(1);
+            self.proteins_total = self.proteins_total.saturating_add(1);
+            self.mass_aa = self.mass_aa.saturating_add(u64::from(program.protein_aa[gene]));
+            self.stats.proteins_made = self.stats.proteins_made.saturating_add(1);
         }
     }
 
@@ -270,6 +292,47 @@ fn mass_of(proteins: &[u32], program: &Program) -> u64 {
     proteins.iter().zip(&program.protein_aa).map(|(&n, &aa)| u64::from(n) * u64::from(aa)).sum()
 }
 
+/// [`mass_of`] with every product and sum checked: for counts from untrusted bytes.
+fn checked_mass(proteins: &[u32], program: &Program) -> Option<u64> {
+    proteins
+        .iter()
+        .zip(&program.protein_aa)
+        .try_fold(0u64, |sum, (&n, &aa)| sum.checked_add(u64::from(n).checked_mul(u64::from(aa))?))
+}
+
+/// What makes a VM's decoded state unusable with its program.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum VmStateError {
+    /// The state's gene vectors do not match the genome.
+    #[error("state has {mrna} mRNA and {proteins} protein counts for a genome of {genes} genes")]
+    GeneCount {
+        /// mRNA counts in the state.
+        mrna: usize,
+        /// Protein counts in the state.
+        proteins: usize,
+        /// Genes in the genome.
+        genes: usize,
+    },
+    /// More mRNA than a cell can hold.
+    #[error("{0} mRNA molecules, more than 2^32")]
+    MrnaTotal(u64),
+    /// mRNA of a gene that makes no protein.
+    #[error("mRNA for gene #{0}, which codes for no protein")]
+    MessageWithoutProtein(usize),
+    /// The protein being finished, or the translation in hand, is impossible.
+    #[error("translation state out of range")]
+    Translation,
+    /// The proteins' mass overflows.
+    #[error("protein counts whose mass overflows")]
+    Mass,
+    /// Counters larger than the ticks run.
+    #[error("counters larger than the {tick} ticks run")]
+    Counters {
+        /// Ticks run.
+        tick: u64,
+    },
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -279,7 +342,11 @@ mod tests {
 
     #[test]
     fn starved_cell_makes_nothing_and_fed_cell_grows() {
-        let program = Program::compile(&Genome::builtin(Organism::Syn3a), Organism::Syn3a);
+        let program = Program::compile(
+            &Genome::builtin(Organism::Syn3a),
+            Organism::Syn3a,
+            crate::scenario::GenomeSource::Builtin,
+        );
         let mut fed = Vm::new(&program, vm_stream(1, "fed"));
         let mut starved = Vm::new(&program, vm_stream(1, "starved"));
         let mass0 = fed.summary().mass_aa;

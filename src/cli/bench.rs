@@ -1,33 +1,31 @@
 //! `bioxen bench`: throughput on a generated workload.
 
-use super::{BadInput, BenchArgs, parse_policy, with_threads};
+use super::{BenchArgs, parse_policy, print, with_threads};
 use bioxen::bench;
 use bioxen::driver::Runner;
+use bioxen::error::{Error, Result};
 use bioxen_engine::biology::Organism;
 use bioxen_engine::record::hex;
 use bioxen_engine::sim::Simulation;
 use std::process::ExitCode;
 use std::time::Instant;
 
-pub fn bench(a: BenchArgs) -> anyhow::Result<ExitCode> {
+pub fn bench(a: BenchArgs) -> Result<ExitCode> {
     let organism = Organism::from_name(&a.organism).ok_or_else(|| {
         let names: Vec<_> = Organism::ALL.iter().map(|o| o.name()).collect();
-        BadInput(format!("unknown organism `{}`; expected one of: {}", a.organism, names.join(", ")))
+        Error::BadInput(format!("unknown organism `{}`; expected one of: {}", a.organism, names.join(", ")))
     })?;
     let policy = parse_policy(&a.policy)?;
     let scenario = bench::scenario(a.vms, a.ticks, organism, policy, a.seed);
     let genes = bioxen_engine::genome::Genome::builtin(organism).genes.len() as u64;
     let threads = a.threads.unwrap_or_else(rayon::current_num_threads);
     let actors = a.runtime.actors()?;
-    let runtime = match actors {
-        None => "sequential".to_string(),
-        Some(c) => format!("actors ({} arbiters)", c.arbiters),
-    };
-    let (setup_seconds, run_seconds, digest) = with_threads(a.threads, move || -> anyhow::Result<_> {
+    let runtime = a.runtime.describe(threads)?;
+    let (setup_seconds, run_seconds, digest) = with_threads(a.threads, move || -> Result<_> {
         let started = Instant::now();
-        let mut runner = Runner::new(Simulation::new(scenario), actors)?;
+        let mut runner = Runner::new(Simulation::new(scenario)?, actors)?;
         let setup = started.elapsed().as_secs_f64();
-        let bar = super::run::progress_bar(runner.scenario().ticks, 0, a.json);
+        let bar = super::run::progress_bar(runner.scenario().ticks, 0, a.json, "ticks");
         let started = Instant::now();
         runner.run_ticks(u64::MAX, |record| {
             bar.set_position(record.tick + 1);
@@ -41,37 +39,35 @@ pub fn bench(a: BenchArgs) -> anyhow::Result<ExitCode> {
     })??;
     let vm_ticks = u64::from(a.vms) * a.ticks;
     let vm_ticks_per_second = vm_ticks as f64 / run_seconds;
-    let result = serde_json::json!({
-        "vms": a.vms,
-        "ticks": a.ticks,
-        "organism": organism.name(),
-        "policy": policy.name(),
-        "threads": threads,
-        "runtime": runtime,
-        "setup_seconds": setup_seconds,
-        "run_seconds": run_seconds,
-        "vm_ticks_per_second": vm_ticks_per_second,
-        "gene_ticks_per_second": vm_ticks_per_second * genes as f64,
-        "peak_rss_bytes": bench::peak_rss_bytes(),
-        "digest": hex(&digest),
-    });
     if a.json {
-        println!("{result}");
+        let result = serde_json::json!({
+            "vms": a.vms,
+            "ticks": a.ticks,
+            "organism": organism.name(),
+            "policy": policy.name(),
+            "threads": threads,
+            "runtime": runtime,
+            "setup_seconds": setup_seconds,
+            "run_seconds": run_seconds,
+            "vm_ticks_per_second": vm_ticks_per_second,
+            "gene_ticks_per_second": vm_ticks_per_second * genes as f64,
+            "peak_rss_bytes": bench::peak_rss_bytes(),
+            "digest": hex(&digest),
+        });
+        print(format_args!("{result}\n"))?;
     } else {
-        println!(
-            "{} × {} VMs, {} ticks, {} policy, {}, {} threads: {:.0} VM-ticks/s ({:.3e} gene-ticks/s); setup {:.2} s, run {:.2} s; peak RSS {}",
+        print(format_args!(
+            "{} × {} VMs, {} ticks, {} policy, {runtime}: {:.0} VM-ticks/s ({:.3e} gene-ticks/s); setup {:.2} s, run {:.2} s; peak RSS {}\n",
             a.vms,
             organism.name(),
             a.ticks,
             policy.name(),
-            runtime,
-            threads,
             vm_ticks_per_second,
             vm_ticks_per_second * genes as f64,
             setup_seconds,
             run_seconds,
             bench::peak_rss_bytes().map_or("unknown".into(), |b| format!("{:.1} MiB", b as f64 / 1048576.0)),
-        );
+        ))?;
     }
     Ok(ExitCode::SUCCESS)
 }

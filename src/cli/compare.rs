@@ -1,93 +1,104 @@
 //! `bioxen compare` and `bioxen plot`.
 
-use super::{CompareArgs, PlotArgs, with_threads};
+use super::sweep::RunProgress;
+use super::{CompareArgs, PlotArgs, print, with_threads};
 use bioxen::compare::{self, Estimate};
-use bioxen::sweep::{self, SweepError, plan};
-use bioxen_engine::trace::TraceReader;
-use std::io::Write;
+use bioxen::error::Result;
+use bioxen::files;
+use bioxen::sweep::{self, plan};
 use std::process::ExitCode;
 
-fn arg<T>(r: Result<T, plan::SweepArgError>) -> anyhow::Result<T> {
-    r.map_err(|e| super::BadInput(e.0).into())
-}
-
-pub fn compare(a: CompareArgs) -> anyhow::Result<ExitCode> {
-    let seeds = arg(plan::parse_seeds(&a.seeds))?;
-    let policies = arg(plan::parse_policies(&a.policies))?;
-    let sets = a.set.iter().map(|s| arg(plan::parse_set(s))).collect::<anyhow::Result<Vec<_>>>()?;
-    if let Some(p) = &a.plot {
-        // Refuse a bad chart path before minutes of runs, not after.
-        bioxen::plot::format_of(p)?;
-    }
-    let runs = arg(plan::plan(&seeds, &policies, &sets))?;
-    let rows =
-        with_threads(a.jobs, || sweep::run_in_memory(&a.scenario, &sets, &runs, |_, _| {}))?.map_err(|e| match e {
-            SweepError::Args(x) => anyhow::Error::from(super::BadInput(x.0)),
-            other => other.into(),
-        })?;
-    let summaries = compare::summarise(&rows);
-    let mut out = std::io::stdout().lock();
-    if a.json {
-        serde_json::to_writer(&mut out, &summaries)?;
-        writeln!(out)?;
-    } else {
-        let cell = |e: Estimate, digits: usize| format!("{:.*} ± {:.*}", digits, e.mean, digits, e.half_width);
-        let mut t = comfy_table::Table::new();
-        t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
-        t.set_header([
-            "rank",
-            "policy",
-            "runs",
-            "proteins made",
-            "Jain (demand met)",
-            "Jain (dominant share)",
-            "worst VM demand met",
-            "ribosome utilisation",
-            "starved VM-ticks",
-        ]);
-        for (i, s) in summaries.iter().enumerate() {
-            t.add_row([
-                (i + 1).to_string(),
-                s.policy.clone(),
-                s.runs.to_string(),
-                cell(s.proteins_total, 0),
-                cell(s.jain_fairness, 3),
-                cell(s.jain_dominant, 3),
-                cell(s.worst_demand_met, 3),
-                cell(s.ribosome_utilisation, 3),
-                cell(s.starved_ticks, 1),
-            ]);
+pub fn compare(a: CompareArgs) -> Result<ExitCode> {
+    let seeds = plan::parse_seeds(&a.seeds)?;
+    let policies = plan::parse_policies(&a.policies)?;
+    let sets = plan::parse_sets(&a.set)?;
+    // Refuse a bad chart path before minutes of runs, not after.
+    let chart = match &a.plot {
+        Some(p) => {
+            let dest = files::destination(p, "--plot")?;
+            files::refuse_overwriting(&dest, "--plot", &[&a.scenario])?;
+            Some((dest, bioxen::plot::format_for(p, a.format)?))
         }
-        writeln!(
-            out,
-            "{}: {} seeds per policy; mean ± 95 % CI, ranked by proteins made\n{t}",
-            a.scenario.display(),
-            seeds.len()
-        )?;
+        None => None,
+    };
+    let runs = plan::plan(&seeds, &policies, &sets)?;
+    let progress = RunProgress::new("compare");
+    let rows = with_threads(a.jobs, || sweep::run_in_memory(&a.scenario, &sets, &runs, |d, t| progress.show(d, t)))??;
+    progress.finish();
+    let summaries = compare::summarise(&rows);
+    if a.json {
+        print(format_args!("{}\n", serde_json::to_string(&summaries)?))?;
+    } else {
+        print(format_args!("{}", table(&a.scenario.display().to_string(), seeds.len(), &summaries, !sets.is_empty())))?;
     }
-    if let Some(p) = &a.plot {
-        let title = format!("{} — {} seeds per policy", a.scenario.display(), seeds.len());
-        bioxen::plot::comparison(p, &title, &summaries)?;
+    if let Some((dest, format)) = chart {
+        let title = format!("{} — {} seeds each", a.scenario.display(), seeds.len());
+        bioxen::plot::comparison(&dest, format, &title, &summaries)?;
         if !a.json {
-            writeln!(out, "chart: {}", p.display())?;
+            print(format_args!("chart: {}\n", a.plot.as_ref().map_or(String::new(), |p| p.display().to_string())))?;
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
+/// The ranked table: one row per policy (and `--set` combination).
+fn table(scenario: &str, seeds: usize, summaries: &[compare::PolicySummary], sets: bool) -> String {
+    let cell = |e: Estimate, digits: usize| format!("{:.*} ± {:.*}", digits, e.mean, digits, e.half_width);
+    let mut t = comfy_table::Table::new();
+    t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
+    let mut header = vec!["rank", "policy"];
+    if sets {
+        header.push("--set");
+    }
+    header.extend([
+        "runs",
+        "proteins made",
+        "Jain (demand met)",
+        "Jain (dominant share)",
+        "worst VM demand met",
+        "ribosome utilisation",
+        "starved VM-ticks",
+    ]);
+    t.set_header(header);
+    for (i, s) in summaries.iter().enumerate() {
+        let mut row = vec![(i + 1).to_string(), s.policy.clone()];
+        if sets {
+            row.push(s.set.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" "));
+        }
+        row.extend([
+            s.runs.to_string(),
+            cell(s.proteins_total, 0),
+            cell(s.jain_fairness, 3),
+            cell(s.jain_dominant, 3),
+            cell(s.worst_demand_met, 3),
+            cell(s.ribosome_utilisation, 3),
+            cell(s.starved_ticks, 1),
+        ]);
+        t.add_row(row);
+    }
+    format!("{scenario}: {seeds} seeds each; mean ± 95 % CI, ranked by proteins made\n{t}\n")
+}
+
 /// Most ticks `bioxen plot` reads from a trace (the chart thins them anyway); bounds memory.
 const PLOT_TICKS_MAX: usize = 1_000_000;
 
-pub fn plot(a: PlotArgs) -> anyhow::Result<ExitCode> {
-    bioxen::plot::format_of(&a.out)?;
-    let mut trace = TraceReader::open(&a.trace)?;
+pub fn plot(a: PlotArgs) -> Result<ExitCode> {
+    let format = bioxen::plot::format_for(&a.out, a.format)?;
+    let dest = files::destination(&a.out, "--out")?;
+    files::refuse_overwriting(&dest, "--out", &[&a.trace])?;
+    let mut trace = files::open_trace(&a.trace)?;
+    let bar = super::run::progress_bar(trace.scenario.ticks, 0, false, "ticks read");
     let mut records = Vec::new();
     while let Ok(r) = trace.next_tick()? {
+        bar.set_position(r.tick + 1);
         if records.len() < PLOT_TICKS_MAX {
             records.push(r);
         }
     }
-    bioxen::plot::trace(&a.out, &trace.header.scenario, &records)?;
-    println!("chart: {}", a.out.display());
+    bar.finish_and_clear();
+    bioxen::plot::trace(&dest, format, &trace.scenario, &records)?;
+    if dest != files::Destination::Stdout {
+        print(format_args!("chart: {}\n", a.out.display()))?;
+    }
     Ok(ExitCode::SUCCESS)
 }

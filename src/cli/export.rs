@@ -1,47 +1,40 @@
 //! `bioxen export`: a trace as CSV or JSON lines, one row per VM per tick.
 
+use super::run::progress_bar;
 use super::{ExportArgs, ExportFormat};
-use bioxen_engine::codec;
+use bioxen::error::{Error, Result};
+use bioxen::files::{self, Destination};
 use bioxen_engine::trace::TraceReader;
-use std::io::{self, BufWriter, Write};
+use std::io::{Read, Write};
+use std::path::Path;
 use std::process::ExitCode;
 
-pub fn export(a: ExportArgs) -> anyhow::Result<ExitCode> {
-    let mut trace = TraceReader::open(&a.trace)?;
-    match &a.out {
-        Some(path) => {
-            // Read errors surface after the temporary file is removed, never as a partial file.
-            let mut failure = None;
-            let written = codec::write_atomically(path, |w| {
-                rows(&mut trace, a.format, w).map_err(|e| {
-                    failure = Some(e);
-                    io::Error::other("export failed")
-                })
-            });
-            if let Some(e) = failure {
-                return Err(e);
-            }
-            written.map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-        }
-        None => {
-            let mut out = BufWriter::new(io::stdout().lock());
-            rows(&mut trace, a.format, &mut out)?;
-            out.flush()?;
-        }
-    }
+pub fn export(a: ExportArgs) -> Result<ExitCode> {
+    let dest = match &a.out {
+        Some(path) => files::destination(path, "--out")?,
+        None => Destination::Stdout,
+    };
+    files::refuse_overwriting(&dest, "--out", &[&a.trace])?;
+    let mut trace = files::open_trace(&a.trace)?;
+    // Read errors surface with the output dropped unfinished: no partial file is left.
+    files::write_output(&dest, |w| rows(&mut trace, a.format, w, &a.trace))?;
     Ok(ExitCode::SUCCESS)
 }
 
 const COLUMNS: &str = "tick,vm,state,demand_atp,demand_ribosomes,demand_rnap,grant_atp,grant_ribosomes,grant_rnap,mrna,proteins,mass_aa,proteins_made,divisions";
 
-fn rows(trace: &mut TraceReader, format: ExportFormat, w: &mut dyn Write) -> anyhow::Result<()> {
-    let ids: Vec<String> = trace.header.scenario.vms.iter().map(|v| v.id.clone()).collect();
+fn rows<R: Read>(trace: &mut TraceReader<R>, format: ExportFormat, w: &mut dyn Write, path: &Path) -> Result<()> {
+    let out = |e| Error::io("the export", e);
+    let ids: Vec<String> = trace.scenario.vms.iter().map(|v| v.id.clone()).collect();
+    let bar = progress_bar(trace.scenario.ticks, 0, false, "ticks");
     if let ExportFormat::Csv = format {
-        writeln!(w, "{COLUMNS}")?;
+        writeln!(w, "{COLUMNS}").map_err(out)?;
     }
     while let Ok(tick) = trace.next_tick()? {
+        bar.set_position(tick.tick + 1);
         for v in &tick.vms {
-            let id = ids.get(v.vm as usize).map_or("?", String::as_str);
+            // The reader checked every record names an existing VM.
+            let id = &ids[v.vm as usize];
             match format {
                 ExportFormat::Csv => writeln!(
                     w,
@@ -60,7 +53,8 @@ fn rows(trace: &mut TraceReader, format: ExportFormat, w: &mut dyn Write) -> any
                     v.mass_aa,
                     v.proteins_made,
                     v.divisions
-                )?,
+                )
+                .map_err(out)?,
                 ExportFormat::Jsonl => {
                     let row = serde_json::json!({
                         "tick": tick.tick, "vm": id, "state": v.state.name(),
@@ -70,10 +64,12 @@ fn rows(trace: &mut TraceReader, format: ExportFormat, w: &mut dyn Write) -> any
                         "proteins_made": v.proteins_made, "divisions": v.divisions,
                     });
                     serde_json::to_writer(&mut *w, &row)?;
-                    writeln!(w)?;
+                    writeln!(w).map_err(out)?;
                 }
             }
         }
     }
+    bar.finish_and_clear();
+    tracing::info!(trace = %path.display(), "exported");
     Ok(())
 }

@@ -7,13 +7,25 @@ mod replay;
 mod run;
 mod sweep;
 
-use bioxen_engine::checkpoint::CheckpointError;
-use bioxen_engine::codec::FormatError;
+use bioxen::error::{Error, Result};
 use bioxen_engine::policy::PolicyKind;
-use bioxen_engine::scenario::ScenarioError;
+use bioxen_engine::scenario::limits::VMS_MAX;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+/// Most worker threads (`--threads`), arbiters (`--arbiters`) or parallel runs (`--jobs`):
+/// far beyond the cores of any machine BioXen runs on, and few enough that starting them
+/// takes no noticeable time.
+pub const THREADS_MAX: usize = 256;
+
+/// Parses a thread, arbiter or job count: 1 to [`THREADS_MAX`].
+fn thread_count(text: &str) -> std::result::Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if (1..=THREADS_MAX).contains(&n) => Ok(n),
+        _ => Err(format!("must be a whole number from 1 to {THREADS_MAX}")),
+    }
+}
 
 /// Deterministic simulator of biological virtual machines.
 #[derive(Parser, Debug)]
@@ -71,12 +83,15 @@ struct CompareArgs {
     /// Parameter axis, as for sweep (repeatable).
     #[arg(long, value_name = "KEY=V1,V2")]
     set: Vec<String>,
-    /// Runs in parallel [default: all cores].
-    #[arg(long)]
+    /// Runs in parallel, 1 to 256 [default: all cores].
+    #[arg(long, value_parser = thread_count)]
     jobs: Option<usize>,
-    /// Also draw the comparison to this file (.svg or .png).
+    /// Also draw the comparison to this file (.svg or .png; see --format).
     #[arg(long, value_name = "FILE")]
     plot: Option<PathBuf>,
+    /// The chart's format, when its file name does not say (`-`, a device).
+    #[arg(long, value_enum)]
+    format: Option<bioxen::plot::Format>,
     /// Print JSON instead of the table.
     #[arg(long)]
     json: bool,
@@ -86,9 +101,12 @@ struct CompareArgs {
 struct PlotArgs {
     /// A trace written by `run --trace`.
     trace: PathBuf,
-    /// The chart (.svg or .png).
+    /// The chart: a .svg or .png file, or `-` for standard output (with --format).
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
+    /// The chart's format, when its file name does not say (`-`, a device).
+    #[arg(long, value_enum)]
+    format: Option<bioxen::plot::Format>,
 }
 
 #[derive(Args, Debug)]
@@ -101,11 +119,11 @@ struct SweepArgs {
     /// Policies: `all` or a list such as `fair,drf,credit`.
     #[arg(long, default_value = "all")]
     policies: String,
-    /// A parameter axis, repeatable: `vm.<id>.<field>=V1,V2`, `chassis.<field>=…`, `simulation.<field>=…`.
+    /// A parameter axis, repeatable: `vm.<id>.<field>=V1,V2`, `chassis.<field>=…`, `simulation.<field>=…`, `simulation.policy_params.<field>=…`.
     #[arg(long, value_name = "KEY=V1,V2")]
     set: Vec<String>,
-    /// Runs in parallel [default: all cores].
-    #[arg(long)]
+    /// Runs in parallel, 1 to 256 [default: all cores].
+    #[arg(long, value_parser = thread_count)]
     jobs: Option<usize>,
     /// Run only the K-th of N interleaved slices (for job arrays; join with sweep-merge).
     #[arg(long, value_name = "K/N")]
@@ -131,9 +149,10 @@ struct SweepMergeArgs {
 /// Which runtime runs the ticks.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 enum RuntimeKind {
-    /// The engine: VMs advanced by a rayon pool (`--threads`).
+    /// The engine, its VMs advanced by a rayon pool of `--threads` workers.
     #[default]
-    Sequential,
+    #[value(alias = "sequential")]
+    Rayon,
     /// Every VM an actix actor, spread over `--arbiters` event loops.
     Actors,
 }
@@ -141,43 +160,54 @@ enum RuntimeKind {
 /// The runtime choice, shared by run, resume and bench.
 #[derive(Args, Debug, Clone, Default)]
 struct RuntimeArgs {
-    /// Runtime: sequential (the engine) or actors; both give the same digest.
-    #[arg(long, value_enum, default_value_t = RuntimeKind::Sequential)]
+    /// Runtime: rayon (the engine's own thread pool; `sequential` is an old name for it) or
+    /// actors; both give the same digest.
+    #[arg(long, value_enum, default_value_t = RuntimeKind::Rayon)]
     runtime: RuntimeKind,
-    /// Arbiters (event-loop threads) for --runtime actors [default: all cores].
-    #[arg(long, value_name = "N")]
+    /// Arbiters (event-loop threads) for --runtime actors, 1 to 256 [default: all cores].
+    #[arg(long, value_name = "N", value_parser = thread_count)]
     arbiters: Option<usize>,
 }
 
 impl RuntimeArgs {
-    /// The actor layout, or `None` for the sequential engine.
-    fn actors(&self) -> Result<Option<bioxen_actors::ActorConfig>, BadInput> {
+    /// The actor layout, or `None` for the engine's rayon pool.
+    fn actors(&self) -> Result<Option<bioxen_actors::ActorConfig>> {
         match (self.runtime, self.arbiters) {
-            (RuntimeKind::Sequential, Some(_)) => Err(BadInput("--arbiters needs --runtime actors".into())),
-            (RuntimeKind::Sequential, None) => Ok(None),
-            (RuntimeKind::Actors, Some(0)) => Err(BadInput("--arbiters must be at least 1".into())),
+            (RuntimeKind::Rayon, Some(_)) => Err(Error::BadInput("--arbiters needs --runtime actors".into())),
+            (RuntimeKind::Rayon, None) => Ok(None),
             (RuntimeKind::Actors, Some(n)) => Ok(Some(bioxen_actors::ActorConfig { arbiters: n })),
             (RuntimeKind::Actors, None) => Ok(Some(bioxen_actors::ActorConfig::default())),
         }
     }
+
+    /// How the runtime is named in reports.
+    fn describe(&self, threads: usize) -> Result<String> {
+        Ok(match self.actors()? {
+            None => format!("rayon ({threads} threads)"),
+            Some(c) => format!("actors ({} arbiters)", c.arbiters),
+        })
+    }
 }
 
+/// How a run or a resume executes and what it writes besides its report.
 #[derive(Args, Debug, Clone, Default)]
 struct ExecArgs {
     #[command(flatten)]
     runtime: RuntimeArgs,
-    /// Worker threads for the VMs' biology (the digest does not depend on it) [default: all cores].
-    #[arg(long)]
+    /// Worker threads for the VMs' biology, 1 to 256 (the digest does not depend on it)
+    /// [default: all cores].
+    #[arg(long, value_parser = thread_count)]
     threads: Option<usize>,
-    /// Write a trace to this file.
-    #[arg(long, value_name = "FILE")]
-    trace: Option<PathBuf>,
     /// Write a checkpoint every K ticks (needs --checkpoint-dir).
     #[arg(long, value_name = "K", requires = "checkpoint_dir", value_parser = clap::value_parser!(u64).range(1..))]
     checkpoint_every: Option<u64>,
-    /// Directory for checkpoints.
+    /// Directory for checkpoints (made if absent). Their names carry the scenario's name
+    /// and the start of the run's digest, so runs never mix.
     #[arg(long, value_name = "DIR", requires = "checkpoint_every")]
     checkpoint_dir: Option<PathBuf>,
+    /// Keep only the newest N checkpoints of this run in the directory [default: all].
+    #[arg(long, value_name = "N", requires = "checkpoint_every", value_parser = clap::value_parser!(u64).range(1..))]
+    checkpoint_keep: Option<u64>,
     /// Print one JSON object instead of the table.
     #[arg(long)]
     json: bool,
@@ -196,6 +226,9 @@ struct RunArgs {
     /// Override the policy (see `bioxen policies`).
     #[arg(long)]
     policy: Option<String>,
+    /// Write a trace of every tick to this file (`-` for standard output).
+    #[arg(long, value_name = "FILE")]
+    trace: Option<PathBuf>,
     #[command(flatten)]
     exec: ExecArgs,
 }
@@ -212,8 +245,8 @@ struct ResumeArgs {
 struct ReplayArgs {
     /// A trace written by `run --trace`.
     trace: PathBuf,
-    /// Worker threads.
-    #[arg(long)]
+    /// Worker threads, 1 to 256 [default: all cores].
+    #[arg(long, value_parser = thread_count)]
     threads: Option<usize>,
 }
 
@@ -230,15 +263,15 @@ struct ExportArgs {
     /// Output format.
     #[arg(long, value_enum)]
     format: ExportFormat,
-    /// Write here (atomically) instead of standard output.
+    /// Write here instead of standard output (a regular file is replaced atomically).
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
 struct BenchArgs {
-    /// Number of VMs.
-    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
+    /// Number of VMs, 1 to 524288.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=i64::from(VMS_MAX)))]
     vms: u32,
     /// Ticks to run.
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
@@ -249,8 +282,8 @@ struct BenchArgs {
     /// Policy.
     #[arg(long, default_value = "fair")]
     policy: String,
-    /// Worker threads [default: all cores].
-    #[arg(long)]
+    /// Worker threads, 1 to 256 [default: all cores].
+    #[arg(long, value_parser = thread_count)]
     threads: Option<usize>,
     /// Seed.
     #[arg(long, default_value_t = 0)]
@@ -262,13 +295,8 @@ struct BenchArgs {
     runtime: RuntimeArgs,
 }
 
-/// Bad input that is not a scenario or file-format error: exit status 2.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct BadInput(pub String);
-
 /// Runs the parsed command.
-pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Run(a) => run::run(a),
         Command::Resume(a) => run::resume(a),
@@ -276,8 +304,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Export(a) => export::export(a),
         Command::Validate { scenario } => run::validate(&scenario),
         Command::Policies => {
+            let mut out = std::io::stdout().lock();
             for p in PolicyKind::ALL {
-                println!("{:<13} {}", p.name(), p.summary());
+                writeln!(out, "{:<13} {}", p.name(), p.summary()).map_err(|e| Error::io("standard output", e))?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -289,38 +318,27 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn parse_policy(name: &str) -> Result<PolicyKind, BadInput> {
+fn parse_policy(name: &str) -> Result<PolicyKind> {
     PolicyKind::from_name(name).ok_or_else(|| {
         let names: Vec<_> = PolicyKind::ALL.iter().map(|p| p.name()).collect();
-        BadInput(format!("unknown policy `{name}`; expected one of: {}", names.join(", ")))
+        Error::BadInput(format!("unknown policy `{name}`; expected one of: {}", names.join(", ")))
     })
 }
 
 /// Runs `f` on a pool of `threads` workers (all cores when `None`).
-fn with_threads<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Send) -> anyhow::Result<T> {
+fn with_threads<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Send) -> Result<T> {
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(n) = threads {
-        if n == 0 {
-            return Err(BadInput("--threads must be at least 1".into()).into());
-        }
         builder = builder.num_threads(n);
     }
-    Ok(builder.build()?.install(f))
+    let pool = builder.build().map_err(|e| Error::Failed(format!("cannot start the thread pool: {e}")))?;
+    Ok(pool.install(f))
 }
 
-/// The exit status for an error: 2 for bad input, 1 otherwise.
-pub fn exit_code(e: &anyhow::Error) -> u8 {
-    let bad_input = e.chain().any(|c| {
-        c.is::<BadInput>()
-            || c.is::<bioxen::BadPlot>()
-            || c.is::<ScenarioError>()
-            || c.is::<FormatError>()
-            || c.is::<CheckpointError>()
-    });
-    if bad_input { 2 } else { 1 }
+/// Writes `text` to standard output (a closed pipe is reported as such, and `main` exits
+/// quietly with 0).
+fn print(text: std::fmt::Arguments) -> Result<()> {
+    std::io::stdout().lock().write_fmt(text).map_err(|e| Error::io("standard output", e))
 }
 
-/// True when the error is a closed pipe on output (`bioxen export … | head`): not a failure.
-pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
-}
+use std::io::Write;

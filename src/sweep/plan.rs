@@ -1,5 +1,7 @@
 //! A sweep's plan: the axes from the command line and the runs they make.
 
+use crate::error::{Error, Result};
+use crate::files::GenomeDir;
 use bioxen_engine::policy::PolicyKind;
 use bioxen_engine::scenario::{self, Scenario};
 use serde::{Deserialize, Serialize};
@@ -8,17 +10,12 @@ use std::path::Path;
 /// Most runs one sweep may plan: bounds memory for the plan and the result rows.
 pub const RUNS_MAX: usize = 10_000_000;
 
-/// Bad sweep arguments: exit status 2.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct SweepArgError(pub String);
-
-fn bad(message: String) -> SweepArgError {
-    SweepArgError(message)
+fn bad(message: String) -> Error {
+    Error::BadInput(message)
 }
 
 /// Parses `--seeds`: `A..B` (A up to B, B excluded) or a list `1,5,9`.
-pub fn parse_seeds(text: &str) -> Result<Vec<u64>, SweepArgError> {
+pub fn parse_seeds(text: &str) -> Result<Vec<u64>> {
     let number =
         |s: &str| s.trim().parse::<u64>().map_err(|_| bad(format!("--seeds: `{s}` is not a non-negative integer")));
     let seeds: Vec<u64> = match text.split_once("..") {
@@ -44,7 +41,7 @@ pub fn parse_seeds(text: &str) -> Result<Vec<u64>, SweepArgError> {
 }
 
 /// Parses `--policies`: `all` or a list of names.
-pub fn parse_policies(text: &str) -> Result<Vec<PolicyKind>, SweepArgError> {
+pub fn parse_policies(text: &str) -> Result<Vec<PolicyKind>> {
     if text.trim() == "all" {
         return Ok(PolicyKind::ALL.to_vec());
     }
@@ -72,7 +69,7 @@ pub struct SetAxis {
 }
 
 /// Parses one `--set`.
-pub fn parse_set(text: &str) -> Result<SetAxis, SweepArgError> {
+pub fn parse_set(text: &str) -> Result<SetAxis> {
     let (key, values) = text
         .split_once('=')
         .ok_or_else(|| bad(format!("--set {text}: expected KEY=VALUE[,VALUE…], e.g. vm.a.weight=128,256")))?;
@@ -80,11 +77,13 @@ pub fn parse_set(text: &str) -> Result<SetAxis, SweepArgError> {
     let shape_ok = match parts.as_slice() {
         ["vm", id, field] => !id.is_empty() && !field.is_empty(),
         ["chassis" | "simulation", field] => !field.is_empty(),
+        ["simulation", "policy_params", field] => !field.is_empty(),
         _ => false,
     };
     if !shape_ok {
         return Err(bad(format!(
-            "--set {text}: the key must be vm.<id>.<field>, chassis.<field> or simulation.<field>"
+            "--set {text}: the key must be vm.<id>.<field>, chassis.<field>, simulation.<field> or \
+             simulation.policy_params.<field>"
         )));
     }
     if matches!(parts.as_slice(), ["simulation", "seed" | "policy"]) {
@@ -95,6 +94,20 @@ pub fn parse_set(text: &str) -> Result<SetAxis, SweepArgError> {
         return Err(bad(format!("--set {text}: an empty value")));
     }
     Ok(SetAxis { key: key.to_string(), values })
+}
+
+/// Parses every `--set`, refusing a key given twice (its runs would be labelled with one
+/// value and run with another).
+pub fn parse_sets(texts: &[String]) -> Result<Vec<SetAxis>> {
+    let mut axes: Vec<SetAxis> = Vec::with_capacity(texts.len());
+    for text in texts {
+        let axis = parse_set(text)?;
+        if axes.iter().any(|a| a.key == axis.key) {
+            return Err(bad(format!("--set {}: the key is given twice; list its values in one --set", axis.key)));
+        }
+        axes.push(axis);
+    }
+    Ok(axes)
 }
 
 /// One run of a sweep.
@@ -112,7 +125,7 @@ pub struct RunSpec {
 
 /// The full plan: every combination, in a fixed order (set values outermost, then
 /// policies, then seeds).
-pub fn plan(seeds: &[u64], policies: &[PolicyKind], sets: &[SetAxis]) -> Result<Vec<RunSpec>, SweepArgError> {
+pub fn plan(seeds: &[u64], policies: &[PolicyKind], sets: &[SetAxis]) -> Result<Vec<RunSpec>> {
     let combos = sets.iter().try_fold(1usize, |n, a| n.checked_mul(a.values.len()));
     let total = combos
         .and_then(|c| c.checked_mul(policies.len()))
@@ -144,7 +157,7 @@ pub fn in_shard(run: usize, shard: Option<(usize, usize)>) -> bool {
 }
 
 /// Parses `--shard K/N`.
-pub fn parse_shard(text: &str) -> Result<(usize, usize), SweepArgError> {
+pub fn parse_shard(text: &str) -> Result<(usize, usize)> {
     let parsed = text.split_once('/').and_then(|(k, n)| Some((k.trim().parse().ok()?, n.trim().parse().ok()?)));
     match parsed {
         Some((k, n)) if n >= 1 && (1..=n).contains(&k) => Ok((k, n)),
@@ -154,15 +167,9 @@ pub fn parse_shard(text: &str) -> Result<(usize, usize), SweepArgError> {
 
 /// The scenario of one run: the file's TOML with the run's `--set` values written in,
 /// then parsed and checked exactly like a scenario file.
-pub fn scenario_for(
-    text: &str,
-    file: &str,
-    base: &Path,
-    sets: &[SetAxis],
-    run: &RunSpec,
-) -> Result<Scenario, SweepArgError> {
+pub fn scenario_for(text: &str, file: &str, base: &Path, sets: &[SetAxis], run: &RunSpec) -> Result<Scenario> {
     let mut scenario = if sets.is_empty() {
-        scenario::parse(text, file, base).map_err(|e| bad(e.to_string()))?
+        scenario::parse(text, file, &mut GenomeDir::new(base))?
     } else {
         let mut doc: toml::Table = toml::from_str(text).map_err(|e| bad(format!("{file}: {e}")))?;
         for (axis, value) in sets.iter().zip(&run.set) {
@@ -170,14 +177,22 @@ pub fn scenario_for(
         }
         let edited = toml::to_string(&doc).map_err(|e| bad(format!("{file}: {e}")))?;
         let what: Vec<String> = sets.iter().zip(&run.set).map(|(a, v)| format!("{}={v}", a.key)).collect();
-        scenario::parse(&edited, file, base).map_err(|e| bad(format!("--set {}: {}", what.join(" "), e.message)))?
+        scenario::parse(&edited, file, &mut GenomeDir::new(base)).map_err(|e| {
+            // A line:column of the edited text would mean nothing to the user; a field does.
+            let field = if e.where_.starts_with(|c: char| c.is_ascii_digit()) {
+                String::new()
+            } else {
+                format!("{}: ", e.where_)
+            };
+            bad(format!("--set {}: {field}{}", what.join(" "), e.message))
+        })?
     };
     scenario.seed = run.seed;
     scenario.policy = run.policy;
     Ok(scenario)
 }
 
-fn set_value(doc: &mut toml::Table, key: &str, value: &str) -> Result<(), SweepArgError> {
+fn set_value(doc: &mut toml::Table, key: &str, value: &str) -> Result<()> {
     let parsed = value
         .parse::<i64>()
         .map(toml::Value::Integer)
@@ -186,6 +201,15 @@ fn set_value(doc: &mut toml::Table, key: &str, value: &str) -> Result<(), SweepA
         .unwrap_or_else(|_| toml::Value::String(value.to_string()));
     let parts: Vec<&str> = key.split('.').collect();
     let table = match parts.as_slice() {
+        ["simulation", "policy_params", _] => doc
+            .entry("simulation".to_string())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()))
+            .as_table_mut()
+            .ok_or_else(|| bad(format!("--set {key}: `simulation` is not a table")))?
+            .entry("policy_params".to_string())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()))
+            .as_table_mut()
+            .ok_or_else(|| bad(format!("--set {key}: `simulation.policy_params` is not a table")))?,
         ["vm", id, _] => doc
             .get_mut("vm")
             .and_then(|v| v.as_array_mut())
@@ -197,7 +221,7 @@ fn set_value(doc: &mut toml::Table, key: &str, value: &str) -> Result<(), SweepA
             .or_insert_with(|| toml::Value::Table(toml::Table::new()))
             .as_table_mut()
             .ok_or_else(|| bad(format!("--set {key}: `{section}` is not a table")))?,
-        _ => unreachable!("checked by parse_set"),
+        _ => return Err(bad(format!("--set {key}: not a settable key"))),
     };
     table.insert(parts[parts.len() - 1].to_string(), parsed);
     Ok(())

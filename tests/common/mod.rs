@@ -3,6 +3,7 @@
 
 use bioxen::engine::scenario::{self, Scenario};
 use bioxen::engine::sim::Simulation;
+use bioxen::files::{self, GenomeDir};
 use proptest::prelude::*;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -32,15 +33,57 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// Parses scenario text.
+/// Parses scenario text (genome files relative to `scenarios/`).
 pub fn parse(text: &str) -> Scenario {
-    scenario::parse(text, "test.toml", &root().join("scenarios")).unwrap()
+    scenario::parse(text, "test.toml", &mut GenomeDir::new(&root().join("scenarios"))).unwrap()
+}
+
+/// Loads a shipped scenario by file name.
+pub fn load(name: &str) -> Scenario {
+    files::load_scenario(&root().join("scenarios").join(name)).unwrap()
+}
+
+/// A fresh simulation of a scenario the gate accepts.
+pub fn simulation(s: &Scenario) -> Simulation {
+    Simulation::new(s.clone()).unwrap()
 }
 
 /// The digest of a whole run on a pool of `threads` threads.
 pub fn digest(s: &Scenario, threads: usize) -> [u8; 32] {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-    pool.install(|| Simulation::new(s.clone()).run(|_, _| {}).unwrap())
+    pool.install(|| simulation(s).run(|_, _| {}).unwrap())
+}
+
+/// Writes a checkpoint of `sim` into `dir` as `bioxen run` names it; returns its path.
+pub fn write_checkpoint(dir: &Path, sim: &Simulation) -> PathBuf {
+    let path = dir.join(bioxen::driver::checkpoint_name(sim.scenario(), sim.tick()));
+    files::write_file(&path, |w| {
+        bioxen::engine::checkpoint::write(w, sim).map(drop).map_err(|e| bioxen::Error::io("checkpoint", e))
+    })
+    .unwrap();
+    path
+}
+
+/// Reads the checkpoint at `path`.
+pub fn read_checkpoint(path: &Path) -> Result<Simulation, bioxen::engine::checkpoint::CheckpointError> {
+    files::read_checkpoint(path)
+}
+
+/// Runs `ticks` ticks of `sim`, writing them as a trace at `path` (closed with the digest).
+pub fn write_trace(
+    path: &Path,
+    sim: &mut Simulation,
+    ticks: u64,
+    mut edit: impl FnMut(&mut bioxen::engine::record::TickRecord),
+) {
+    let out = std::fs::File::create(path).unwrap();
+    let mut w = bioxen::engine::trace::TraceWriter::new(std::io::BufWriter::new(out), sim.scenario()).unwrap();
+    for _ in 0..ticks {
+        let mut record = sim.step().unwrap();
+        edit(&mut record);
+        w.write(&record).unwrap();
+    }
+    w.finish(sim.digest()).unwrap();
 }
 
 /// Whether `../shared` is present (tests that read it skip with a reason otherwise).

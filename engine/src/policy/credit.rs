@@ -26,6 +26,19 @@ impl Credit {
     pub fn new(period_ticks: u32) -> Credit {
         Credit { period_ticks: period_ticks.max(1), credits: Vec::new() }
     }
+
+    /// Checks restored state: the scenario's period, one balance per VM at most, each
+    /// within what a period can leave (±2 periods' credit).
+    pub(crate) fn check(&self, period_ticks: u32, vms: usize) -> Result<(), String> {
+        let bound = 2 * i64::from(period_ticks) * CREDIT_PER_POOL_TICK;
+        if self.period_ticks != period_ticks || self.credits.len() > vms {
+            return Err("credit state for another period or more VMs".into());
+        }
+        if self.credits.iter().any(|b| b.abs() > bound) {
+            return Err("a credit balance beyond two periods' credit".into());
+        }
+        Ok(())
+    }
 }
 
 impl Policy for Credit {
@@ -35,15 +48,17 @@ impl Policy for Credit {
             self.credits.resize(max_vm, 0);
         }
         let w = weights(claims);
-        let weight_total: i64 = w.iter().sum::<u64>() as i64;
+        let weight_total: u64 = w.iter().sum();
         if tick.is_multiple_of(u64::from(self.period_ticks.max(1))) && weight_total > 0 {
-            let period = i64::from(self.period_ticks) * CREDIT_PER_POOL_TICK;
+            let period = i128::from(self.period_ticks) * i128::from(CREDIT_PER_POOL_TICK);
             for (c, &wi) in claims.iter().zip(&w) {
                 // Balances are clamped to one period's entitlement either way, as Xen does,
-                // so neither hoarded credit nor old debt dominates.
-                let entitlement = period * wi as i64 / weight_total;
+                // so neither hoarded credit nor old debt dominates. In i128: period × weight
+                // reaches 6.6 × 10¹⁶ at the bounds (scenario::limits), and the share is at
+                // most a period's credit, which fits an i64.
+                let entitlement = (period * i128::from(wi) / i128::from(weight_total)) as i64;
                 let balance = &mut self.credits[c.vm as usize];
-                *balance = (*balance + entitlement).clamp(-entitlement, entitlement);
+                *balance = balance.saturating_add(entitlement).clamp(-entitlement, entitlement);
             }
         }
         let under: Vec<bool> = claims.iter().map(|c| self.credits[c.vm as usize] > 0).collect();
@@ -68,7 +83,8 @@ impl Policy for Credit {
                 .map(|&r| (u128::from(g.get(r)) * CREDIT_PER_POOL_TICK as u128 / u128::from(pool.get(r))) as i64)
                 .max()
                 .unwrap_or(0);
-            self.credits[c.vm as usize] -= dominant;
+            let balance = &mut self.credits[c.vm as usize];
+            *balance = balance.saturating_sub(dominant);
         }
         grants
     }

@@ -21,6 +21,11 @@ impl Lottery {
     pub fn new(quanta_per_vm: u32) -> Lottery {
         Lottery { quanta_per_vm: quanta_per_vm.max(1) }
     }
+
+    /// Checks restored state: the scenario's granularity.
+    pub(crate) fn check(&self, quanta_per_vm: u32) -> Result<(), String> {
+        if self.quanta_per_vm == quanta_per_vm { Ok(()) } else { Err("lottery state for another granularity".into()) }
+    }
 }
 
 impl Policy for Lottery {
@@ -28,14 +33,10 @@ impl Policy for Lottery {
         let mut grants = vec![Resources::ZERO; claims.len()];
         for r in Resource::ALL {
             let mut wanting: Vec<u64> = claims.iter().map(|c| c.demand.get(r)).collect();
-            // Weights are capped at i32::MAX tickets so a ticket count fits the tree's
-            // signed updates; scenario weights are far below that.
-            let tickets: Vec<u32> = claims
-                .iter()
-                .zip(&wanting)
-                .map(|(c, &w)| if w > 0 { c.weight.clamp(1, i32::MAX as u32) } else { 0 })
-                .collect();
-            let mut draw = Fenwick::from_counts(&tickets);
+            // Tickets are weights (at most WEIGHT_MAX each, so Σ < 2³⁶: a u64 tree).
+            let tickets: Vec<u64> =
+                claims.iter().zip(&wanting).map(|(c, &w)| if w > 0 { u64::from(c.weight.max(1)) } else { 0 }).collect();
+            let mut draw: Fenwick<u64> = Fenwick::from_counts(&tickets);
             let mut left = pool.get(r);
             let quantum = quantum_size(left, claims.len(), self.quanta_per_vm);
             while left > 0 && draw.total() > 0 {
@@ -45,7 +46,8 @@ impl Policy for Lottery {
                 wanting[winner] -= amount;
                 left -= amount;
                 if wanting[winner] == 0 {
-                    draw.add(winner, -(tickets[winner] as i32));
+                    // A ticket count fits an i32: weights are at most WEIGHT_MAX (the gate).
+                    draw.add(winner, -(i32::try_from(tickets[winner]).unwrap_or(i32::MAX)));
                 }
             }
         }

@@ -190,6 +190,25 @@ impl AnyPolicy {
         }
     }
 
+    /// Checks state restored from untrusted bytes against the scenario: the same policy,
+    /// with the scenario's parameters, holding state for at most `vms` VMs.
+    pub fn check(&self, kind: PolicyKind, params: &PolicyParams, vms: usize) -> Result<(), String> {
+        if self.kind() != kind {
+            return Err(format!(
+                "the policy state is {}'s, the scenario's policy is {}",
+                self.kind().name(),
+                kind.name()
+            ));
+        }
+        match self {
+            AnyPolicy::RoundRobin(p) => p.check(params.quantum_ticks),
+            AnyPolicy::Lottery(p) => p.check(params.quanta_per_vm),
+            AnyPolicy::Stride(p) => p.check(params.quanta_per_vm, vms),
+            AnyPolicy::Credit(p) => p.check(params.credit_period_ticks, vms),
+            AnyPolicy::Fair | AnyPolicy::Proportional | AnyPolicy::Priority(_) | AnyPolicy::Drf(_) => Ok(()),
+        }
+    }
+
     /// Which policy this is.
     pub fn kind(&self) -> PolicyKind {
         match self {

@@ -19,6 +19,11 @@ impl RoundRobin {
     pub fn new(quantum_ticks: u32) -> RoundRobin {
         RoundRobin { quantum_ticks: quantum_ticks.max(1) }
     }
+
+    /// Checks restored state: the scenario's quantum.
+    pub(crate) fn check(&self, quantum_ticks: u32) -> Result<(), String> {
+        if self.quantum_ticks == quantum_ticks { Ok(()) } else { Err("round-robin state for another quantum".into()) }
+    }
 }
 
 impl Policy for RoundRobin {

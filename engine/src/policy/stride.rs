@@ -28,6 +28,14 @@ impl Stride {
     pub fn new(quanta_per_vm: u32) -> Stride {
         Stride { quanta_per_vm: quanta_per_vm.max(1), passes: Vec::new(), global_pass: [0; 3] }
     }
+
+    /// Checks restored state: the scenario's granularity, one pass per VM at most.
+    pub(crate) fn check(&self, quanta_per_vm: u32, vms: usize) -> Result<(), String> {
+        if self.quanta_per_vm != quanta_per_vm || self.passes.len() > vms {
+            return Err("stride state for another granularity or more VMs".into());
+        }
+        Ok(())
+    }
 }
 
 impl Policy for Stride {
@@ -60,7 +68,9 @@ impl Policy for Stride {
                 wanting[i] -= amount;
                 left -= amount;
                 self.global_pass[k] = pass;
-                let next = pass + STRIDE1 / u64::from(claims[i].weight.max(1));
+                // Saturating: passes grow by at most 2²⁰ a quantum, ~10¹⁷ over the longest run,
+                // but restored passes are only known to fit a u64.
+                let next = pass.saturating_add(STRIDE1 / u64::from(claims[i].weight.max(1)));
                 self.passes[vm as usize][k] = next;
                 if wanting[i] > 0 {
                     heap.push(Reverse((next, vm, i)));

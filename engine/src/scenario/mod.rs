@@ -1,13 +1,24 @@
 //! Scenarios: what to simulate, resolved and checked.
 //!
 //! A scenario file (TOML, see `README.md` for the format) is parsed by [`parse`] into a
-//! [`Scenario`]: every name resolved, every genome loaded, VMs sorted by id and events by
-//! tick, every limit checked. A `Scenario` is what traces and checkpoints embed, so replay
-//! and resume need nothing but the file they are given.
+//! [`Scenario`]: every name resolved, every genome loaded (through the caller's
+//! [`GenomeFiles`]: the engine reads no files), VMs sorted by id and events by tick. A
+//! `Scenario` is what traces and checkpoints embed, so replay and resume need nothing but
+//! the file they are given.
+//!
+//! **One gate.** [`Scenario::check`] is the one definition of a usable scenario, and every
+//! way a scenario enters a run passes it: [`parse`] (which also reports `line:column`),
+//! decoding a trace or checkpoint, [`crate::sim::Simulation::new`] and
+//! [`crate::sim::Simulation::restore`]. Its bounds ([`limits`]) keep every later
+//! computation in range: no sum of inputs overflows, no loop's length is unbounded.
 
+pub(crate) mod check;
+pub mod frames;
+pub mod limits;
 mod parse;
 
-pub use parse::{ScenarioError, load, parse};
+pub use check::CheckError;
+pub use parse::{GenomeFiles, NoGenomeFiles, ScenarioError, parse};
 
 use crate::biology::Organism;
 use crate::chassis::Chassis;
@@ -42,15 +53,18 @@ pub struct Scenario {
     pub vms: Vec<VmSpec>,
     /// Timeline, sorted by tick (file order within a tick).
     pub events: Vec<Event>,
+    /// The annotated genomes the VMs run, each once however many VMs run it (embedded, so
+    /// the scenario is self-contained).
+    pub genomes: Vec<Genome>,
 }
 
 /// Where a VM's genome comes from.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum GenomeSource {
     /// The organism's built-in profile.
     Builtin,
-    /// Loaded from a GenBank file (embedded, so the scenario is self-contained).
-    File(Genome),
+    /// An annotation: its index in [`Scenario::genomes`].
+    Annotation(u32),
 }
 
 /// One guest VM.
@@ -68,16 +82,6 @@ pub struct VmSpec {
     pub autostart: bool,
     /// Its initial share settings.
     pub allocation: Allocation,
-}
-
-impl VmSpec {
-    /// The genome this VM runs.
-    pub fn genome(&self) -> Genome {
-        match &self.genome {
-            GenomeSource::Builtin => Genome::builtin(self.organism),
-            GenomeSource::File(g) => g.clone(),
-        }
-    }
 }
 
 /// A VM's share settings: weight, priority, caps and reservations.
@@ -180,8 +184,24 @@ impl Scenario {
         self.vms.binary_search_by(|v| v.id.as_str().cmp(id)).ok()
     }
 
-    /// BLAKE3 of the scenario's canonical encoding: names it in traces and checkpoints.
-    pub fn hash(&self) -> [u8; 32] {
-        *blake3::hash(&crate::codec::encode(self)).as_bytes()
+    /// The annotated genome `source` names, if it names one that exists.
+    pub fn annotation(&self, source: GenomeSource) -> Option<&Genome> {
+        match source {
+            GenomeSource::Builtin => None,
+            GenomeSource::Annotation(i) => self.genomes.get(i as usize),
+        }
+    }
+
+    /// The genome VM `vm` runs (built-in genomes are made on demand).
+    pub fn genome_of(&self, vm: &VmSpec) -> std::borrow::Cow<'_, Genome> {
+        match self.annotation(vm.genome) {
+            Some(g) => std::borrow::Cow::Borrowed(g),
+            None => std::borrow::Cow::Owned(Genome::builtin(vm.organism)),
+        }
+    }
+
+    /// The DNA space VM `vm`'s genome occupies, in kb.
+    pub fn genome_kb(&self, vm: &VmSpec) -> u64 {
+        self.annotation(vm.genome).map_or_else(|| vm.organism.profile().genome_kb(), Genome::length_kb)
     }
 }

@@ -1,0 +1,385 @@
+//! The gate: [`Scenario::check`], and the rules it is made of.
+//!
+//! Each rule is a small function returning what is wrong in words; [`Scenario::check`]
+//! applies them all and names the field, and the TOML parser applies the same functions
+//! where it can name a `line:column` instead. So a rule is written once.
+
+use super::limits::*;
+use super::{Action, Allocation, AllocationChange, GenomeSource, SCENARIO_FORMAT_VERSION, Scenario};
+use crate::biology::Organism;
+use crate::chassis::Chassis;
+use crate::genome::{GeneKind, Genome};
+use crate::lifecycle::Lifecycle;
+use crate::policy::PolicyParams;
+use crate::program::Program;
+use std::collections::BTreeSet;
+
+/// What makes a scenario unusable, and where: the field, as `vm.<id>.weight`,
+/// `chassis.ribosomes`, `event[3]`…
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct CheckError {
+    /// The field.
+    pub field: String,
+    /// What is wrong, and what is allowed.
+    pub message: String,
+}
+
+fn fail(field: impl Into<String>, message: impl Into<String>) -> CheckError {
+    CheckError { field: field.into(), message: message.into() }
+}
+
+/// Ticks: 1 to [`TICKS_MAX`].
+pub(crate) fn ticks(n: u64) -> Result<(), String> {
+    if (1..=TICKS_MAX).contains(&n) { Ok(()) } else { Err(format!("ticks must be in 1..={TICKS_MAX}, not {n}")) }
+}
+
+/// Tick length: a number in (0, [`TICK_SECONDS_MAX`]].
+pub(crate) fn tick_seconds(v: f64) -> Result<(), String> {
+    if v.is_finite() && v > 0.0 && v <= TICK_SECONDS_MAX {
+        Ok(())
+    } else {
+        Err(format!("tick_seconds must be a number in (0, {TICK_SECONDS_MAX}], not {v}"))
+    }
+}
+
+/// A policy parameter in 1..=`max`.
+fn parameter(name: &str, v: u32, max: u32) -> Result<(), CheckError> {
+    if (1..=max).contains(&v) {
+        Ok(())
+    } else {
+        Err(fail(format!("simulation.policy_params.{name}"), format!("must be in 1..={max}, not {v}")))
+    }
+}
+
+/// The policies' parameters, each within its bound.
+pub(crate) fn policy_params(p: &PolicyParams) -> Result<(), CheckError> {
+    parameter("quantum_ticks", p.quantum_ticks, QUANTUM_TICKS_MAX)?;
+    parameter("quanta_per_vm", p.quanta_per_vm, QUANTA_PER_VM_MAX)?;
+    parameter("credit_period_ticks", p.credit_period_ticks, CREDIT_PERIOD_TICKS_MAX)
+}
+
+/// A pool: at most [`POOL_MAX`].
+pub(crate) fn pool(v: u64) -> Result<(), String> {
+    if v <= POOL_MAX { Ok(()) } else { Err(format!("must be at most {POOL_MAX}, not {v}")) }
+}
+
+/// A reserve fraction: a number in [0, 1).
+pub(crate) fn fraction(v: f64) -> Result<(), String> {
+    if v.is_finite() && (0.0..1.0).contains(&v) {
+        Ok(())
+    } else {
+        Err(format!("a reserve fraction must be in [0, 1), not {v}"))
+    }
+}
+
+/// The chassis: every pool bounded, the VM limit and DNA space in range.
+pub(crate) fn chassis(c: &Chassis) -> Result<(), CheckError> {
+    for (name, v) in
+        [("ribosomes", c.ribosomes), ("rnap", c.rnap), ("atp_per_s", c.atp_per_s), ("atp_store_max", c.atp_store_max)]
+    {
+        pool(v).map_err(|m| fail(format!("chassis.{name}"), m))?;
+    }
+    if c.dna_space_kb > DNA_SPACE_KB_MAX {
+        return Err(fail(
+            "chassis.dna_space_kb",
+            format!("must be at most {DNA_SPACE_KB_MAX}, not {}", c.dna_space_kb),
+        ));
+    }
+    if !(1..=VMS_MAX).contains(&c.max_vms) {
+        return Err(fail("chassis.max_vms", format!("must be in 1..={VMS_MAX}, not {}", c.max_vms)));
+    }
+    fraction(c.reserve_fraction).map_err(|m| fail("chassis.reserve_fraction", m))?;
+    fraction(c.ribosome_reserve_fraction).map_err(|m| fail("chassis.ribosome_reserve_fraction", m))
+}
+
+/// A VM id: 1 to [`NAME_BYTES_MAX`] letters, digits, `-`, `_` or `.`.
+pub(crate) fn vm_id(id: &str) -> Result<(), String> {
+    let ok = !id.is_empty()
+        && id.len() <= NAME_BYTES_MAX
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("VM id `{}` must be 1 to {NAME_BYTES_MAX} letters, digits, `-`, `_` or `.`", excerpt(id)))
+    }
+}
+
+/// A weight: 1 to [`WEIGHT_MAX`].
+pub(crate) fn weight(w: u32) -> Result<(), String> {
+    if (1..=WEIGHT_MAX).contains(&w) {
+        Ok(())
+    } else {
+        Err(format!("weight must be in 1..={WEIGHT_MAX} (Xen's range), not {w}"))
+    }
+}
+
+/// A percentage: a number in [0, 100].
+pub(crate) fn percent(name: &str, v: f64) -> Result<(), String> {
+    if v.is_finite() && (0.0..=100.0).contains(&v) {
+        Ok(())
+    } else {
+        Err(format!("{name} must be a percentage in [0, 100], not {v}"))
+    }
+}
+
+/// The values an allocation change sets, each in range.
+pub(crate) fn change(c: &AllocationChange) -> Result<(), String> {
+    if let Some(w) = c.weight {
+        weight(w)?;
+    }
+    if let Some(v) = c.atp_cap_percent {
+        percent("atp_cap_percent", v)?;
+    }
+    if let Some(v) = c.atp_reserve_percent {
+        percent("atp_reserve_percent", v)?;
+    }
+    Ok(())
+}
+
+/// One allocation: its values in range, and no reservation above its cap.
+pub(crate) fn allocation(a: &Allocation) -> Result<(), String> {
+    weight(a.weight)?;
+    percent("atp_cap_percent", a.atp_cap_percent)?;
+    percent("atp_reserve_percent", a.atp_reserve_percent)?;
+    if a.atp_reserve_percent > a.atp_cap_percent {
+        return Err(format!(
+            "atp_reserve_percent {} is above atp_cap_percent {}",
+            a.atp_reserve_percent, a.atp_cap_percent
+        ));
+    }
+    if let Some(cap) = a.ribosome_cap
+        && a.ribosome_reserve > cap
+    {
+        return Err(format!("ribosome_reserve {} is above ribosome_cap {cap}", a.ribosome_reserve));
+    }
+    Ok(())
+}
+
+/// The reservations of all VMs together: at most 100 % of the ATP and at most the
+/// ribosomes the chassis offers its guests. Summed with checked arithmetic.
+pub(crate) fn reservations<'a>(allocations: impl Iterator<Item = &'a Allocation>, c: &Chassis) -> Result<(), String> {
+    let (mut atp, mut ribosomes) = (0.0f64, 0u64);
+    for a in allocations {
+        atp += a.atp_reserve_percent;
+        ribosomes = ribosomes
+            .checked_add(a.ribosome_reserve)
+            .ok_or_else(|| "ribosome reservations add up to more than 2^64".to_string())?;
+    }
+    if atp > 100.0 {
+        return Err(format!("ATP reservations add up to {atp} %, more than 100 %"));
+    }
+    let available = (c.ribosomes as f64 * (1.0 - c.ribosome_reserve_fraction)).floor() as u64;
+    if ribosomes > available {
+        return Err(format!(
+            "ribosome reservations add up to {ribosomes}, more than the {available} the chassis offers guests"
+        ));
+    }
+    Ok(())
+}
+
+/// A genome: 1 to [`GENES_MAX`] genes, at least one coding for a protein, each gene 1 to
+/// [`GENE_BP_MAX`] bp, names within [`NAME_BYTES_MAX`] bytes.
+pub(crate) fn genome(g: &Genome) -> Result<(), String> {
+    if g.genes.is_empty() || g.genes.len() > GENES_MAX {
+        return Err(format!("has {} genes; a genome has 1 to {GENES_MAX}", g.genes.len()));
+    }
+    if !g.genes.iter().any(|x| x.kind == GeneKind::Protein) {
+        return Err("has no protein-coding gene".into());
+    }
+    if g.length_bp == 0 || g.length_kb() > DNA_SPACE_KB_MAX {
+        return Err(format!("is {} bp long; a genome has 1 bp to {DNA_SPACE_KB_MAX} kb", g.length_bp));
+    }
+    if g.source.len() > NAME_BYTES_MAX * 16 {
+        return Err(format!("its source is {} bytes long, more than {}", g.source.len(), NAME_BYTES_MAX * 16));
+    }
+    for x in &g.genes {
+        if !(1..=GENE_BP_MAX).contains(&x.length_bp) {
+            return Err(format!("gene `{}` is {} bp; genes have 1 to {GENE_BP_MAX}", excerpt(&x.id), x.length_bp));
+        }
+        let names = [Some(&x.id), Some(&x.name), x.operon.as_ref()];
+        if let Some(long) = names.into_iter().flatten().find(|n| n.len() > NAME_BYTES_MAX) {
+            return Err(format!("gene name `{}…` is longer than {NAME_BYTES_MAX} bytes", excerpt(long)));
+        }
+    }
+    Ok(())
+}
+
+/// A newborn cell of this genome and organism at most doubles its protein mass in one
+/// tick even when granted all it asks for. Beyond that a cell could outgrow its own
+/// division (it divides at most once a tick), growing without bound; and it is no longer
+/// a simulation at this tick length.
+pub(crate) fn growth(program: &Program, organism: Organism, tick_seconds: f64) -> Result<(), String> {
+    let profile = organism.profile();
+    let per_tick = profile.active_ribosomes() * profile.elongation_aa_per_s * tick_seconds;
+    let mass = program.reference_mass_aa.max(1) as f64;
+    if per_tick <= mass {
+        return Ok(());
+    }
+    let longest = (mass / (profile.active_ribosomes() * profile.elongation_aa_per_s)).floor();
+    Err(format!(
+        "a newborn {} cell of this genome ({mass} amino acids of protein) would more than double in one tick of {tick_seconds} s; \
+         use ticks of at most {longest} s",
+        organism.name()
+    ))
+}
+
+/// Shortens a name quoted in an error message: at most 40 characters.
+pub(crate) fn excerpt(text: &str) -> String {
+    excerpt_of(text, 40)
+}
+
+/// Shortens `text` for an error message: at most `chars` characters.
+pub(crate) fn excerpt_of(text: &str, chars: usize) -> String {
+    match text.char_indices().nth(chars) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_string(),
+    }
+}
+
+/// Plays the timeline from tick 0: every event for a VM that exists, in tick order, every
+/// transition possible when it applies, and every allocation (and the reservations
+/// together) valid after each `set`. The error names the event by its index in
+/// [`Scenario::events`]. Events at or past the run's last tick are allowed (a run made
+/// shorter than its timeline, `run --ticks`, never reaches them); a scenario file may not
+/// hold them, which its parser checks.
+pub(crate) fn timeline(s: &Scenario) -> Result<(), (usize, String)> {
+    let mut states: Vec<Lifecycle> =
+        s.vms.iter().map(|v| if v.autostart { Lifecycle::Running } else { Lifecycle::Created }).collect();
+    let mut allocations: Vec<Allocation> = s.vms.iter().map(|v| v.allocation).collect();
+    let mut previous_tick = 0;
+    for (i, e) in s.events.iter().enumerate() {
+        if e.tick < previous_tick {
+            return Err((i, format!("event at tick {} comes after one at tick {previous_tick}", e.tick)));
+        }
+        previous_tick = e.tick;
+        let Some(vm) = s.vms.get(e.vm as usize) else {
+            return Err((i, format!("event for VM #{}, but there are {} VMs", e.vm, s.vms.len())));
+        };
+        let index = e.vm as usize;
+        match e.action {
+            Action::Lifecycle(t) => {
+                let state = states[index];
+                states[index] = state.after(t).ok_or_else(|| {
+                    (i, format!("at tick {}: cannot {} VM `{}`: it is {}", e.tick, t.name(), vm.id, state.name()))
+                })?;
+            }
+            Action::Set(c) => {
+                change(&c).map_err(|m| (i, m))?;
+                if c == AllocationChange::default() {
+                    return Err((i, "a `set` event must change at least one setting".into()));
+                }
+                c.apply(&mut allocations[index]);
+                allocation(&allocations[index])
+                    .and_then(|()| reservations(allocations.iter(), &s.chassis))
+                    .map_err(|m| (i, format!("at tick {}, after setting VM `{}`: {m}", e.tick, vm.id)))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+impl Scenario {
+    /// The one gate: everything that makes a scenario usable, checked with no overflow and
+    /// within the bounds of [`super::limits`]. [`super::parse`], trace and checkpoint
+    /// decoding, [`crate::sim::Simulation::new`] and [`crate::sim::Simulation::restore`]
+    /// all call it.
+    pub fn check(&self) -> Result<(), CheckError> {
+        if self.format_version != SCENARIO_FORMAT_VERSION {
+            return Err(fail(
+                "format_version",
+                format!("{} is not supported; this bioxen reads {SCENARIO_FORMAT_VERSION}", self.format_version),
+            ));
+        }
+        if self.name.len() > NAME_BYTES_MAX {
+            return Err(fail("name", format!("is longer than {NAME_BYTES_MAX} bytes")));
+        }
+        ticks(self.ticks).map_err(|m| fail("simulation.ticks", m))?;
+        tick_seconds(self.tick_seconds).map_err(|m| fail("simulation.tick_seconds", m))?;
+        policy_params(&self.policy_params)?;
+        chassis(&self.chassis)?;
+        self.check_genomes()?;
+        self.check_vms()?;
+        if self.events.len() > EVENTS_MAX {
+            return Err(fail("event", format!("{} events, more than the {EVENTS_MAX} allowed", self.events.len())));
+        }
+        timeline(self).map_err(|(i, m)| fail(format!("event[{i}]"), m))
+    }
+
+    fn check_genomes(&self) -> Result<(), CheckError> {
+        if self.genomes.len() > VMS_MAX as usize {
+            return Err(fail("genomes", format!("{} genomes, more than the {VMS_MAX} allowed", self.genomes.len())));
+        }
+        for (i, g) in self.genomes.iter().enumerate() {
+            genome(g).map_err(|m| fail(format!("genome[{i}] ({})", excerpt(&g.source)), m))?;
+        }
+        // Each annotated genome once per organism that runs it: the growth rule depends
+        // on both.
+        let mut pairs = BTreeSet::new();
+        for v in &self.vms {
+            if pairs.insert((v.genome, v.organism)) {
+                let program = Program::compile(&self.genome_of(v), v.organism, v.genome);
+                growth(&program, v.organism, self.tick_seconds).map_err(|m| fail(format!("vm.{}", v.id), m))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn check_vms(&self) -> Result<(), CheckError> {
+        let c = &self.chassis;
+        if self.vms.len() > c.max_vms as usize {
+            return Err(fail(
+                "vm",
+                format!(
+                    "{} VMs, but the {} chassis allows {} (chassis.max_vms)",
+                    self.vms.len(),
+                    c.kind.name(),
+                    c.max_vms
+                ),
+            ));
+        }
+        let mut memory_total = 0u64;
+        for (i, v) in self.vms.iter().enumerate() {
+            vm_id(&v.id).map_err(|m| fail("vm.id", m))?;
+            if i > 0 && self.vms[i - 1].id >= v.id {
+                return Err(fail(format!("vm.{}", v.id), "VMs must be sorted by id, each id once"));
+            }
+            let field = |name: &str| format!("vm.{}.{name}", v.id);
+            if let GenomeSource::Annotation(g) = v.genome
+                && g as usize >= self.genomes.len()
+            {
+                return Err(fail(field("genome"), format!("genome #{g}, but there are {}", self.genomes.len())));
+            }
+            let genome_kb = self.genome_kb(v);
+            if genome_kb > c.dna_space_kb {
+                return Err(fail(
+                    field("genome"),
+                    format!(
+                        "its genome is {genome_kb} kb, larger than the {} chassis DNA space of {} kb",
+                        c.kind.name(),
+                        c.dna_space_kb
+                    ),
+                ));
+            }
+            if v.memory_kb < genome_kb {
+                return Err(fail(
+                    field("memory_kb"),
+                    format!("{} is less than the genome's {genome_kb} kb", v.memory_kb),
+                ));
+            }
+            memory_total = memory_total.saturating_add(v.memory_kb);
+            allocation(&v.allocation).map_err(|m| fail(field("allocation"), m))?;
+        }
+        if memory_total > c.dna_space_kb {
+            return Err(fail(
+                "vm.memory_kb",
+                format!(
+                    "the VMs need {} kb of DNA space, but the chassis has {} kb",
+                    if memory_total == u64::MAX { "more than 2^64".to_string() } else { memory_total.to_string() },
+                    c.dna_space_kb
+                ),
+            ));
+        }
+        reservations(self.vms.iter().map(|v| &v.allocation), c).map_err(|m| fail("vm", m))
+    }
+}

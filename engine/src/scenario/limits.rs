@@ -1,0 +1,56 @@
+//! The bounds every scenario is held to, and what each one keeps in range. They are far
+//! beyond any cell (the comments say how far), and together they make every sum and
+//! product the engine forms from inputs fit its integer type, and every loop's length
+//! bounded by the cell rather than by a number someone typed.
+
+/// Longest run: 10⁸ ticks (three years of one-second ticks). With pools of at most
+/// [`POOL_MAX`] a tick, every counter summed over a run (grants, demands, pools offered)
+/// stays below 10⁸ × 10¹¹ = 10¹⁹ < 2⁶⁴.
+pub const TICKS_MAX: u64 = 100_000_000;
+
+/// Longest tick, in simulated seconds: mRNA half-lives are a few minutes, so a tick much
+/// longer than a minute would let a message decay and be translated in the same step.
+pub const TICK_SECONDS_MAX: f64 = 60.0;
+
+/// Largest pool of any kind (ribosomes or RNA polymerases per tick, ATP per second, the
+/// ATP store): 10¹¹, ten thousand times a yeast cell's ATP production (9.1 × 10⁶ /s,
+/// `crate::chassis`) and enough for the benchmark's largest chassis ([`VMS_MAX`] syn3A
+/// cells need 2 × 10¹⁰ ATP/s).
+pub const POOL_MAX: u64 = 100_000_000_000;
+
+/// Most DNA space, in kb: 10⁹ kb (a terabase), 40,000 times a diploid yeast's 24 Mb.
+pub const DNA_SPACE_KB_MAX: u64 = 1_000_000_000;
+
+/// Most VMs in one scenario, 2¹⁹. Also what keeps one tick's record within a trace frame:
+/// at most [`crate::record::VM_RECORD_BYTES_MAX`] bytes per VM.
+pub const VMS_MAX: u32 = 1 << 19;
+
+/// Most timeline events, 2¹⁶: hand-written timelines hold tens.
+pub const EVENTS_MAX: usize = 1 << 16;
+
+/// Largest VM weight: Xen's credit scheduler takes weights 1–65535 (xl `sched-credit -w`),
+/// and BioXen's 256 default is Xen's. Bounds the credit policy's arithmetic (entitlement
+/// = period × weight, in i128) and a lottery's tickets (Σ weights < 2³⁶).
+pub const WEIGHT_MAX: u32 = 65_535;
+
+/// Longest round-robin turn, in ticks.
+pub const QUANTUM_TICKS_MAX: u32 = 1_000_000;
+
+/// Most lottery and stride quanta per VM per tick: each tick hands out at most
+/// `quanta_per_vm × VMs + VMs` quanta per resource, one loop iteration each.
+pub const QUANTA_PER_VM_MAX: u32 = 1024;
+
+/// Longest credit accounting period, in ticks. A period's credit is `period × 10⁶`, so a
+/// balance stays within ±2 × 10¹⁸ (`crate::policy::Credit`), inside an i64.
+pub const CREDIT_PERIOD_TICKS_MAX: u32 = 1_000_000;
+
+/// Most genes in one genome, 2¹⁶ (yeast has ~6,000, E. coli ~4,400). Also what keeps one
+/// genome within a trace frame.
+pub const GENES_MAX: usize = 1 << 16;
+
+/// Longest gene, in base pairs: 2²⁴ ≈ 16.8 Mb, far beyond the longest known (~2.3 Mb,
+/// human dystrophin). Keeps protein lengths within u32 and a cell's mass within u64.
+pub const GENE_BP_MAX: u32 = 1 << 24;
+
+/// Longest name, in bytes: VM ids, gene ids and names, operon names, genome sources.
+pub const NAME_BYTES_MAX: usize = 256;

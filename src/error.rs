@@ -1,0 +1,84 @@
+//! One error type for everything `bioxen` does, and the one place that decides what is the
+//! user's bad input (exit status 2) and what is a failure (exit status 1).
+
+use bioxen_actors::ActorError;
+use bioxen_engine::checkpoint::CheckpointError;
+use bioxen_engine::codec::FormatError;
+use bioxen_engine::scenario::ScenarioError;
+use bioxen_engine::sim::SimError;
+use std::io;
+
+/// Anything that stops a command.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Arguments, or a file's contents, that cannot be used: exit status 2. The message
+    /// names the argument, or the file and line:column or field.
+    #[error("{0}")]
+    BadInput(String),
+    /// A scenario file that cannot be used.
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    /// A trace or checkpoint that cannot be read.
+    #[error(transparent)]
+    Format(#[from] FormatError),
+    /// A checkpoint whose state does not fit its scenario.
+    #[error(transparent)]
+    Checkpoint(#[from] CheckpointError),
+    /// The simulation could not start or go on.
+    #[error(transparent)]
+    Sim(#[from] SimError),
+    /// The actor runtime failed.
+    #[error(transparent)]
+    Actors(#[from] ActorError),
+    /// Reading or writing a file failed (not because of what the user gave).
+    #[error("{what}: {source}")]
+    Io {
+        /// The file, or what was being written.
+        what: String,
+        /// The OS error.
+        source: io::Error,
+    },
+    /// Anything else that failed.
+    #[error("{0}")]
+    Failed(String),
+    /// A signal asked the process to stop; temporaries are already gone.
+    #[error("interrupted by signal {0}")]
+    Interrupted(i32),
+}
+
+/// The result of a `bioxen` operation.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// An I/O error while handling `what`.
+    pub fn io(what: impl std::fmt::Display, source: io::Error) -> Error {
+        Error::Io { what: what.to_string(), source }
+    }
+
+    /// True when the user's input is at fault (exit status 2), false for a failure (1).
+    pub fn is_bad_input(&self) -> bool {
+        match self {
+            Error::BadInput(_) | Error::Scenario(_) | Error::Checkpoint(_) => true,
+            // A trace or checkpoint that is missing or unreadable is the user's input too.
+            Error::Format(_) => true,
+            Error::Sim(e) => matches!(e, SimError::Invalid(_)),
+            Error::Actors(ActorError::Simulation(SimError::Invalid(_))) => true,
+            Error::Actors(_) | Error::Io { .. } | Error::Failed(_) | Error::Interrupted(_) => false,
+        }
+    }
+
+    /// True when the error is standard output closing under us (`bioxen … | head`): not a
+    /// failure, and nothing to report.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, Error::Io { source, .. } if source.kind() == io::ErrorKind::BrokenPipe)
+    }
+}
+
+impl From<serde_json::Error> for Error {
+    fn from(e: serde_json::Error) -> Error {
+        match e.io_error_kind() {
+            Some(kind) => Error::io("standard output", io::Error::new(kind, e)),
+            None => Error::Failed(e.to_string()),
+        }
+    }
+}

@@ -1,0 +1,446 @@
+//! Every file BioXen reads or writes goes through here; the engine opens none.
+//!
+//! **Inputs** are read only if they are regular files (after following symlinks), opened
+//! without blocking (a FIFO swapped in after the check cannot hang a read), and read up to
+//! a bound counted in bytes actually read: a file system's idea of a size is not trusted
+//! (`/dev/zero` and `/proc` files say 0).
+//!
+//! **Outputs** are checked before any work starts ([`destination`]), then written one of
+//! two ways. A regular file (or a path that does not exist yet) is written under a
+//! temporary name beside it, synced and renamed, so a file under its final name is always
+//! whole; a symlink is followed and its target replaced. A device, a pipe, `-` (standard
+//! output) or anything under `/dev` or `/proc` is written straight through, since
+//! replacing it would turn `/dev/null` into a file.
+//!
+//! **Temporaries** never outlive a failure: they are removed when their writer is dropped
+//! without being committed (an error, a panic unwinding), by the signal handler on
+//! SIGINT, SIGTERM or SIGHUP ([`install_cleanup`]), and, after a crash or `kill -9`, the
+//! next time an output is written beside them.
+
+use crate::error::{Error, Result};
+use bioxen_engine::checkpoint;
+use bioxen_engine::codec::FormatError;
+use bioxen_engine::genbank::{self, GENBANK_BYTES_MAX};
+use bioxen_engine::genome::Genome;
+use bioxen_engine::scenario::{self, GenomeFiles, Scenario, ScenarioError};
+use bioxen_engine::sim::Simulation;
+use bioxen_engine::trace::TraceReader;
+use std::collections::BTreeSet;
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// Largest scenario file read: scenarios are hand-written or generated lists of VMs;
+/// 64 MiB holds the most VMs a scenario may have.
+pub const SCENARIO_BYTES_MAX: u64 = 64 * 1024 * 1024;
+
+/// The suffix of every temporary file: `.<name>.<pid>.bioxen-tmp`.
+const TEMPORARY_SUFFIX: &str = ".bioxen-tmp";
+
+// ---------------------------------------------------------------------------- inputs
+
+/// Why a path is not a readable input, in words.
+fn not_regular(meta: &std::fs::Metadata) -> Option<&'static str> {
+    let t = meta.file_type();
+    if t.is_file() {
+        None
+    } else if t.is_dir() {
+        Some("is a directory")
+    } else if t.is_fifo() {
+        Some("is a FIFO")
+    } else if t.is_char_device() || t.is_block_device() {
+        Some("is a device")
+    } else if t.is_socket() {
+        Some("is a socket")
+    } else {
+        Some("is not a regular file")
+    }
+}
+
+/// Opens an input: a regular file (after symlinks), opened without blocking and checked
+/// again once open.
+pub fn open_input(path: &Path) -> io::Result<File> {
+    let refuse = |why: &str| io::Error::new(io::ErrorKind::InvalidInput, format!("{why}; bioxen reads regular files"));
+    if let Some(why) = not_regular(&std::fs::metadata(path)?) {
+        return Err(refuse(why));
+    }
+    // O_NONBLOCK: if the path became a FIFO since the check, opening it cannot block; for
+    // a regular file the flag changes nothing.
+    let file = OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path)?;
+    match not_regular(&file.metadata()?) {
+        Some(why) => Err(refuse(why)),
+        None => Ok(file),
+    }
+}
+
+/// Reads a whole input of at most `max` bytes, counted as they are read.
+pub fn read_input(path: &Path, max: u64) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    open_input(path)?.take(max + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("is larger than the {max} bytes accepted")));
+    }
+    Ok(bytes)
+}
+
+/// Genome files named by a scenario, relative to the scenario's directory.
+pub struct GenomeDir {
+    base: PathBuf,
+}
+
+impl GenomeDir {
+    /// Genome files relative to `base`.
+    pub fn new(base: &Path) -> GenomeDir {
+        GenomeDir { base: base.to_path_buf() }
+    }
+}
+
+impl GenomeFiles for GenomeDir {
+    fn genome(&mut self, path: &str) -> std::result::Result<Genome, String> {
+        let full = self.base.join(path);
+        let bytes =
+            read_input(&full, GENBANK_BYTES_MAX).map_err(|e| format!("cannot read genome file `{path}`: {e}"))?;
+        genbank::parse(&bytes, path).map_err(|e| e.to_string())
+    }
+}
+
+/// Reads and parses a scenario file; its `genome_file`s are relative to it.
+pub fn load_scenario(path: &Path) -> std::result::Result<Scenario, ScenarioError> {
+    let file = path.display().to_string();
+    let fail = |message: String| ScenarioError { file: file.clone(), where_: "1:1".into(), message };
+    let bytes = read_input(path, SCENARIO_BYTES_MAX).map_err(|e| fail(format!("cannot read scenario: {e}")))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|e| fail(format!("not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to())))?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    scenario::parse(&text, &file, &mut GenomeDir::new(base))
+}
+
+/// Opens a trace and reads its header and scenario.
+pub fn open_trace(path: &Path) -> std::result::Result<TraceReader<BufReader<File>>, FormatError> {
+    let what = path.display().to_string();
+    let file = open_input(path).map_err(|source| FormatError::Io { what: what.clone(), source })?;
+    TraceReader::new(BufReader::new(file), &what)
+}
+
+/// Reads a checkpoint and rebuilds the simulation at its tick.
+pub fn read_checkpoint(path: &Path) -> std::result::Result<Simulation, checkpoint::CheckpointError> {
+    let what = path.display().to_string();
+    let file = open_input(path).map_err(|source| FormatError::Io { what: what.clone(), source })?;
+    checkpoint::read(BufReader::new(file), &what)
+}
+
+/// True when `a` and `b` are the same existing file (same device and inode).
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+        _ => false,
+    }
+}
+
+// --------------------------------------------------------------------------- outputs
+
+/// Where an output goes, decided before any work starts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Destination {
+    /// Standard output (`-`).
+    Stdout,
+    /// A device, pipe or socket, written straight through.
+    Through(PathBuf),
+    /// A regular file (symlinks followed), replaced atomically.
+    Replace(PathBuf),
+}
+
+impl Destination {
+    /// The path written, if any.
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            Destination::Stdout => None,
+            Destination::Through(p) | Destination::Replace(p) => Some(p),
+        }
+    }
+}
+
+/// Decides where an output named `path` goes, refusing what cannot be written: a
+/// directory, a path whose directory does not exist, a symlink loop. `flag` names the
+/// argument in errors.
+pub fn destination(path: &Path, flag: &str) -> Result<Destination> {
+    let bad = |why: String| Error::BadInput(format!("{flag} {}: {why}", path.display()));
+    if path.as_os_str() == "-" {
+        return Ok(Destination::Stdout);
+    }
+    if path.starts_with("/dev") || path.starts_with("/proc") {
+        return Ok(Destination::Through(path.to_path_buf()));
+    }
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => return Err(bad("is a directory".into())),
+        Ok(meta) if !meta.is_file() => return Ok(Destination::Through(path.to_path_buf())),
+        Ok(_) => return Ok(Destination::Replace(std::fs::canonicalize(path).map_err(|e| bad(e.to_string()))?)),
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(bad(e.to_string())),
+        Err(_) => {}
+    }
+    // Not there yet: a dangling symlink is written where it points; either way the
+    // directory must exist.
+    let target = match std::fs::read_link(path) {
+        Ok(link) => path.parent().unwrap_or(Path::new(".")).join(link),
+        Err(_) => path.to_path_buf(),
+    };
+    let dir = target.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    match std::fs::metadata(dir) {
+        Ok(meta) if meta.is_dir() => Ok(Destination::Replace(target)),
+        Ok(_) => Err(bad(format!("{} is not a directory", dir.display()))),
+        Err(e) => Err(bad(format!("cannot write in {}: {e}", dir.display()))),
+    }
+}
+
+/// Refuses an output that would overwrite one of the command's inputs.
+pub fn refuse_overwriting(dest: &Destination, flag: &str, inputs: &[&Path]) -> Result<()> {
+    if let Some(out) = dest.path()
+        && let Some(input) = inputs.iter().find(|input| same_file(out, input))
+    {
+        return Err(Error::BadInput(format!(
+            "{flag} {} is the input {}: refusing to overwrite it",
+            out.display(),
+            input.display()
+        )));
+    }
+    Ok(())
+}
+
+/// An output being written: committed with [`Output::commit`]; dropped uncommitted, it
+/// leaves nothing behind (its temporary is removed).
+pub struct Output {
+    sink: Sink,
+}
+
+enum Sink {
+    Stdout(BufWriter<io::Stdout>),
+    Through(BufWriter<File>, PathBuf),
+    Replace { out: BufWriter<File>, temporary: Temporary, path: PathBuf },
+}
+
+impl Output {
+    /// Starts writing to `dest`.
+    pub fn create(dest: &Destination) -> Result<Output> {
+        let sink = match dest {
+            Destination::Stdout => Sink::Stdout(BufWriter::new(io::stdout())),
+            Destination::Through(p) => {
+                let file = OpenOptions::new().write(true).open(p).map_err(|e| Error::io(p.display(), e))?;
+                Sink::Through(BufWriter::new(file), p.clone())
+            }
+            Destination::Replace(p) => {
+                let dir = p.parent().unwrap_or(Path::new("."));
+                let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                remove_stale_temporaries(dir, Some(&name));
+                let temporary = Temporary::new(temporary_path(p));
+                let file = OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .open(&temporary.path)
+                    .map_err(|e| Error::io(p.display(), e))?;
+                Sink::Replace { out: BufWriter::with_capacity(1 << 20, file), temporary, path: p.clone() }
+            }
+        };
+        Ok(Output { sink })
+    }
+
+    /// Finishes the output: flushes it and, for a regular file, syncs it and moves it to
+    /// its final name.
+    pub fn commit(self) -> Result<()> {
+        match self.sink {
+            Sink::Stdout(mut w) => w.flush().map_err(|e| Error::io("standard output", e)),
+            Sink::Through(mut w, p) => w.flush().map_err(|e| Error::io(p.display(), e)),
+            Sink::Replace { out, temporary, path } => {
+                let file = out.into_inner().map_err(|e| Error::io(path.display(), e.into_error()))?;
+                file.sync_all().map_err(|e| Error::io(path.display(), e))?;
+                std::fs::rename(&temporary.path, &path).map_err(|e| Error::io(path.display(), e))?;
+                temporary.kept();
+                Ok(())
+            }
+        }
+    }
+}
+
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match &mut self.sink {
+            Sink::Stdout(w) => w.write(buf),
+            Sink::Through(w, _) => w.write(buf),
+            Sink::Replace { out, .. } => out.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match &mut self.sink {
+            Sink::Stdout(w) => w.flush(),
+            Sink::Through(w, _) => w.flush(),
+            Sink::Replace { out, .. } => out.flush(),
+        }
+    }
+}
+
+/// Writes `dest` in one go with `fill`; nothing is left under the final name unless
+/// `fill` succeeds.
+pub fn write_output(dest: &Destination, fill: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
+    let mut out = Output::create(dest)?;
+    fill(&mut out)?;
+    out.commit()
+}
+
+/// Writes a whole file at `path` atomically (a regular file, or a new one).
+pub fn write_file(path: &Path, fill: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
+    write_output(&Destination::Replace(path.to_path_buf()), fill)
+}
+
+// ------------------------------------------------------------------------ temporaries
+
+/// Temporaries of this process not yet committed or removed: what the signal handler
+/// removes.
+static TEMPORARIES: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
+
+fn registry() -> std::sync::MutexGuard<'static, BTreeSet<PathBuf>> {
+    TEMPORARIES.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A temporary file: removed when dropped, unless [`Temporary::kept`].
+struct Temporary {
+    path: PathBuf,
+}
+
+impl Temporary {
+    fn new(path: PathBuf) -> Temporary {
+        registry().insert(path.clone());
+        Temporary { path }
+    }
+
+    /// It has been renamed into place: nothing to remove.
+    fn kept(self) {
+        registry().remove(&self.path);
+        std::mem::forget(self);
+    }
+}
+
+impl Drop for Temporary {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+        registry().remove(&self.path);
+    }
+}
+
+/// The temporary name `path` is written under: hidden, beside it, naming this process.
+fn temporary_path(path: &Path) -> PathBuf {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    path.with_file_name(format!(".{name}.{}{TEMPORARY_SUFFIX}", std::process::id()))
+}
+
+/// Removes temporaries in `dir` left by processes that are gone (a crash, `kill -9`):
+/// those of `name` only, or all of them. Another running process's temporaries are left
+/// alone (its pid is in the name; Linux's `/proc` says whether it lives).
+pub fn remove_stale_temporaries(dir: &Path, name: Option<&str>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = file.strip_prefix('.').and_then(|r| r.strip_suffix(TEMPORARY_SUFFIX)) else { continue };
+        let Some((stem, pid)) = rest.rsplit_once('.') else { continue };
+        if name.is_some_and(|n| n != stem) {
+            continue;
+        }
+        let dead = pid.parse::<u32>().is_ok_and(|pid| {
+            pid != std::process::id()
+                && Path::new("/proc/self").exists()
+                && !Path::new("/proc").join(pid.to_string()).exists()
+        });
+        if dead {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Removes every temporary of this process (on a signal, or a panic).
+fn remove_temporaries() {
+    for path in registry().iter() {
+        let _ = std::fs::remove_file(path);
+    }
+}
+
+/// Installs, once, what removes this process's temporaries when it stops abnormally: a
+/// panic hook (before the default one prints) and a thread that, on SIGINT, SIGTERM or
+/// SIGHUP, removes them and then dies of that signal as it would have (exit status
+/// 128 + n, as shells expect).
+pub fn install_cleanup() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let default_hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            remove_temporaries();
+            default_hook(info);
+        }));
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+        if let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) {
+            let _ = std::thread::Builder::new().name("bioxen-signals".into()).spawn(move || {
+                if let Some(signal) = signals.forever().next() {
+                    remove_temporaries();
+                    let _ = signal_hook::low_level::emulate_default_handler(signal);
+                    std::process::exit(128 + signal);
+                }
+            });
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn destinations_are_classified_before_anything_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        assert_eq!(destination(Path::new("-"), "--out").unwrap(), Destination::Stdout);
+        assert_eq!(destination(Path::new("/dev/null"), "--out").unwrap(), Destination::Through("/dev/null".into()));
+        assert!(destination(d, "--out").is_err(), "a directory is not an output");
+        assert!(destination(&d.join("no/such/dir/x.csv"), "--out").is_err());
+        let real = d.join("real.csv");
+        std::fs::write(&real, "old").unwrap();
+        let link = d.join("link.csv");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let Destination::Replace(target) = destination(&link, "--out").unwrap() else { panic!("not replaced") };
+        assert!(same_file(&target, &real), "a symlink is followed, not replaced");
+        write_output(&Destination::Replace(target), |w| w.write_all(b"new").map_err(|e| Error::io("test", e))).unwrap();
+        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert_eq!(std::fs::read_to_string(&real).unwrap(), "new");
+    }
+
+    #[test]
+    fn a_failed_output_leaves_nothing_and_stale_temporaries_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out.csv");
+        let failed = write_file(&out, |w| {
+            w.write_all(b"half").unwrap();
+            Err(Error::Failed("stopped".into()))
+        });
+        assert!(failed.is_err());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "a temporary or a partial file is left");
+        // One left by a process that is gone (pid 0 never names a user process) and one of
+        // a living process (this one, under another name).
+        let stale = dir.path().join(format!(".out.csv.0{TEMPORARY_SUFFIX}"));
+        let live = dir.path().join(format!(".other.csv.{}{TEMPORARY_SUFFIX}", std::process::id()));
+        std::fs::write(&stale, "x").unwrap();
+        std::fs::write(&live, "x").unwrap();
+        write_file(&out, |w| w.write_all(b"whole").map_err(|e| Error::io("test", e))).unwrap();
+        assert!(!stale.exists(), "a dead process's temporary survived");
+        assert!(live.exists(), "a living process's temporary was removed");
+    }
+
+    #[test]
+    fn inputs_must_be_regular_files_read_within_their_bound() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(read_input(Path::new("/dev/zero"), 10).unwrap_err().to_string().contains("is a device"));
+        assert!(read_input(dir.path(), 10).unwrap_err().to_string().contains("is a directory"));
+        let big = dir.path().join("big");
+        std::fs::write(&big, [0u8; 11]).unwrap();
+        assert!(read_input(&big, 10).unwrap_err().to_string().contains("larger than the 10 bytes"));
+        assert_eq!(read_input(&big, 11).unwrap().len(), 11);
+    }
+}
