@@ -13,11 +13,20 @@
 //!
 //! # Determinism
 //!
-//! The digest is a function of the scenario alone. Randomness comes from ChaCha8 streams
-//! keyed by (seed, VM id) and (seed, "scheduler") ([`rng`]); VMs live in a vector sorted by
-//! id; grants are integers; threads (rayon) only ever touch one VM each. No clock, no
-//! hash-map order, no I/O happens here: files are read and written only by the explicit
-//! loaders and writers ([`scenario::load`], [`trace`], [`checkpoint`]).
+//! The digest is a function of what determines the run (see [`record`]) and nothing else.
+//! Randomness comes from ChaCha8 streams keyed by (seed, VM id) and (seed, "scheduler")
+//! ([`rng`]), every draw made by [`sample`] on a pure-Rust libm; VMs live in a vector
+//! sorted by id; grants are integers; threads (rayon) only ever touch one VM each. No
+//! clock, no hash-map order, no files, no printing happen here (`engine/clippy.toml`
+//! forbids them): formats are codecs over `Read` and `Write`, and a scenario's genome
+//! files come through the caller's [`scenario::GenomeFiles`].
+//!
+//! # One gate
+//!
+//! [`scenario::Scenario::check`] is the one definition of a usable scenario; every path
+//! into a run passes it ([`scenario::parse`], trace and checkpoint decoding,
+//! [`sim::Simulation::new`], [`sim::Simulation::restore`]), and its bounds
+//! ([`scenario::limits`]) keep every later computation in range.
 //!
 //! # Modules
 //!
@@ -29,7 +38,7 @@
 //!   them, and the scheduler's state (ATP store, policy, stream) that every runtime shares.
 //! - [`scenario`]: the TOML format, resolved and validated.
 //! - [`tick`]: the four phases of a tick, which every runtime calls.
-//! - [`sim`], [`record`]: the tick loop, records and digest.
+//! - [`sim`], [`record`]: the tick loop, records and digest (and what the digest covers).
 //! - [`rng`], [`sample`]: the random streams, and every draw made from them, specified
 //!   to the arithmetic (no platform libm, no dependency's algorithm reaches a digest).
 //! - [`codec`], [`trace`], [`checkpoint`]: versioned, bounded file formats.
@@ -37,7 +46,7 @@
 //! # Example
 //!
 //! ```
-//! use bioxen_engine::{scenario, sim::Simulation, record::hex};
+//! use bioxen_engine::{record::hex, scenario, sim::Simulation};
 //! let text = r#"
 //! format_version = 1
 //! [simulation]
@@ -50,8 +59,9 @@
 //! id = "cell"
 //! organism = "syn3a"
 //! "#;
-//! let s = scenario::parse(text, "example.toml", std::path::Path::new(".")).unwrap();
-//! let mut sim = Simulation::new(s);
+//! // No genome files here: a scenario naming one would be refused.
+//! let s = scenario::parse(text, "example.toml", &mut scenario::NoGenomeFiles).unwrap();
+//! let mut sim = Simulation::new(s).unwrap();
 //! let digest = sim.run(|_, _| {}).unwrap();
 //! assert_eq!(hex(&digest).len(), 64);
 //! ```
