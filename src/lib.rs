@@ -5,7 +5,7 @@
 //! ([`bioxen_engine`], re-exported as [`engine`]). The engine does the science and knows
 //! nothing of terminals or threads pools; this crate turns its runs into reports
 //! ([`report`]), drives runs with traces and checkpoints ([`driver`]), and generates the
-//! benchmark workload ([`bench`]).
+//! benchmark workload ([`mod@bench`]).
 
 #![warn(missing_docs)]
 

@@ -67,7 +67,7 @@ pub struct Grant {
 }
 
 /// A VM's report: it advanced; its record, and its demand for its next running tick. Filed
-/// in its arbiter's inbox ([`crate::inbox`]), where the arbiter's relay collects it.
+/// in its arbiter's thread-local inbox, where the arbiter's relay collects it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Advanced {
     /// The tick.

@@ -12,7 +12,7 @@
 //! `floor`, so it cannot change a result either.) The engine's `clippy.toml` forbids the
 //! standard library's float functions, which call the platform's libm.
 //!
-//! - [`unit`]: uniform on [0, 1) from the top 53 bits of one word.
+//! - [`unit()`]: uniform on [0, 1) from the top 53 bits of one word.
 //! - [`below`]: uniform integer in [0, n), Lemire's multiply-and-reject (Lemire 2019, ACM
 //!   TOMACS 29:3).
 //! - [`poisson`]: sequential-search inversion below a mean of 10; above, PTRS, the

@@ -3,9 +3,9 @@
 //! A sweep is planned up front ([`plan`]): the cartesian product of the `--set` values,
 //! policies and seeds, each run numbered. Runs execute in parallel (rayon, `--jobs`),
 //! each appending its row to `results.jsonl` as one write as soon as it finishes, so a
-//! killed sweep loses at most the rows in flight ([`runs`]). At the end both
+//! killed sweep loses at most the rows in flight (`runs.rs`). At the end both
 //! `results.jsonl` and `results.csv` are rewritten, sorted by run number, atomically
-//! ([`results`]): the same sweep gives the same files (but the `elapsed_seconds` column)
+//! (`results.rs`): the same sweep gives the same files (but the `elapsed_seconds` column)
 //! for any `--jobs` and any sharding. `--resume` keeps the rows already written that
 //! belong to the plan and runs the rest; `sweep-merge` joins shards ([`merge`]).
 

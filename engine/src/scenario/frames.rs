@@ -60,7 +60,7 @@ pub fn write<W: Write>(out: &mut FrameWriter<W>, s: &Scenario) -> io::Result<()>
     Ok(())
 }
 
-/// Reads a scenario written by [`write`], each count bounded before anything is
+/// Reads a scenario written by [`write()`], each count bounded before anything is
 /// allocated for it, and passes it through the gate ([`Scenario::check`]).
 pub fn read<R: Read>(frames: &mut FrameReader<R>) -> Result<Scenario, FormatError> {
     let head: Head = frames.next("the scenario")?;
