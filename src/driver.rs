@@ -125,7 +125,7 @@ impl Outputs {
         let trace = match &self.trace {
             Some(path) => {
                 let dest = files::destination(path, "--trace")?;
-                files::refuse_overwriting(&dest, "--trace", inputs)?;
+                files::refuse_overwriting(&dest, "--trace", path, inputs)?;
                 Some(dest)
             }
             None => None,

@@ -194,14 +194,15 @@ pub fn destination(path: &Path, flag: &str) -> Result<Destination> {
     }
 }
 
-/// Refuses an output that would overwrite one of the command's inputs.
-pub fn refuse_overwriting(dest: &Destination, flag: &str, inputs: &[&Path]) -> Result<()> {
+/// Refuses an output (`flag given`, going to `dest`) that would overwrite one of the
+/// command's inputs.
+pub fn refuse_overwriting(dest: &Destination, flag: &str, given: &Path, inputs: &[&Path]) -> Result<()> {
     if let Some(out) = dest.path()
         && let Some(input) = inputs.iter().find(|input| same_file(out, input))
     {
         return Err(Error::BadInput(format!(
             "{flag} {} is the input {}: refusing to overwrite it",
-            out.display(),
+            given.display(),
             input.display()
         )));
     }
@@ -230,7 +231,7 @@ impl Output {
                 Sink::Through(BufWriter::new(file), p.clone())
             }
             Destination::Replace(p) => {
-                let dir = p.parent().unwrap_or(Path::new("."));
+                let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
                 let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
                 remove_stale_temporaries(dir, Some(&name));
                 let temporary = Temporary::new(temporary_path(p));

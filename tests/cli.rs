@@ -192,21 +192,209 @@ fn bad_inputs_fail_clearly_with_status_2_and_write_nothing() {
             "s.toml:1:18: format_version 2 is not supported",
             Some(BASE.replace("format_version = 1", "format_version = 2")),
         ),
+        // The defects issue 8 found by trying, each now a clear error.
+        (
+            "credit overflow: weight 2^32 - 1",
+            run,
+            "s.toml:13:10: weight must be in 1..=65535 (Xen's range), not 4294967295",
+            Some(credit(1_000_000, 4_294_967_295)),
+        ),
+        (
+            "credit overflow: weight 1e9",
+            run,
+            "s.toml:13:10: weight must be in 1..=65535 (Xen's range), not 1000000000",
+            Some(credit(3000, 1_000_000_000)),
+        ),
+        (
+            "credit period past its bound",
+            run,
+            "s.toml:simulation.policy_params.credit_period_ticks: must be in 1..=1000000, not 1000001",
+            Some(credit(1_000_001, 256)),
+        ),
+        (
+            "memory_kb summing past 2^64",
+            run,
+            "s.toml:vm.memory_kb: the VMs need more than 2^64 kb of DNA space",
+            Some(three_vms("memory_kb = 6148914691236517206")),
+        ),
+        (
+            "ribosome reservations summing past 2^64",
+            run,
+            "s.toml:vm: ribosome reservations add up to more than 2^64",
+            Some(three_vms("ribosome_reserve = 9223372036854775807")),
+        ),
+        ("no VMs", run, "s.toml:vm: the scenario has no [[vm]]", Some(BASE.split("[[vm]]").next().unwrap().into())),
+        (
+            "a lottery of too many quanta",
+            run,
+            "s.toml:simulation.policy_params.quanta_per_vm: must be in 1..=1024, not 1000000000",
+            Some(BASE.replace("[chassis]", "[simulation.policy_params]\nquanta_per_vm = 1000000000\n[chassis]")),
+        ),
+        (
+            "a pool past its bound",
+            run,
+            "s.toml:8:13: must be at most 100000000000, not 100000000001",
+            Some(BASE.replace("kind = \"ecoli\"", "kind = \"ecoli\"\nribosomes = 100000000001")),
+        ),
+        ("scenario is a device", &["validate", "/dev/zero"], "/dev/zero:1:1: cannot read scenario: is a device", None),
+        (
+            "genome file is a device",
+            &["validate", "s.toml"],
+            "s.toml:11:15: cannot read genome file `/dev/zero`: is a device",
+            Some(format!("{BASE}genome_file = \"/dev/zero\"\n")),
+        ),
+        (
+            "genome file is endless random bytes",
+            &["validate", "s.toml"],
+            "cannot read genome file `/dev/urandom`: is a device",
+            Some(format!("{BASE}genome_file = \"/dev/urandom\"\n")),
+        ),
+        (
+            "genome file is not GenBank",
+            &["validate", "s.toml"],
+            "s.toml:11:15: /etc/passwd: not a GenBank file",
+            Some(format!("{BASE}genome_file = \"/etc/passwd\"\n")),
+        ),
+        (
+            "a newborn cell that would more than double in a tick",
+            &["validate", "s.toml"],
+            "would more than double in one tick of 60 s; use ticks of at most",
+            Some(
+                format!("{BASE}genome_file = \"tiny.gb\"\n")
+                    .replace("policy = \"fair\"", "policy = \"fair\"\ntick_seconds = 60.0"),
+            ),
+        ),
+        ("too many threads", &["run", "s.toml", "--threads", "100000"], "from 1 to 256", Some(BASE.into())),
+        ("20,000 threads", &["run", "s.toml", "--threads", "20000"], "from 1 to 256", Some(BASE.into())),
+        (
+            "too many arbiters",
+            &["run", "s.toml", "--runtime", "actors", "--arbiters", "257"],
+            "'--arbiters <N>': must be a whole number from 1 to 256",
+            Some(BASE.into()),
+        ),
+        (
+            "zero jobs",
+            &["sweep", "s.toml", "--seeds", "0..2", "--jobs", "0", "--out", "o"],
+            "'--jobs <JOBS>': must be a whole number from 1 to 256",
+            Some(BASE.into()),
+        ),
+        (
+            "the trace would overwrite the scenario",
+            &["run", "s.toml", "--trace", "s.toml"],
+            "--trace s.toml is the input",
+            Some(BASE.into()),
+        ),
+        (
+            "the checkpoint directory is a file",
+            &["run", "s.toml", "--checkpoint-every", "2", "--checkpoint-dir", "s.toml"],
+            "--checkpoint-dir s.toml: is not a directory",
+            Some(BASE.into()),
+        ),
+        (
+            "the trace is a directory",
+            &["run", "s.toml", "--trace", "."],
+            "--trace .: is a directory",
+            Some(BASE.into()),
+        ),
+        ("resume offers no trace", &["resume", "c.bxck", "--trace", "t.bxtr"], "unexpected argument '--trace'", None),
     ];
     for (name, args, message, text) in cases {
         let dir = tempfile::tempdir().unwrap();
         if let Some(text) = &text {
             fs::write(dir.path().join("s.toml"), text).unwrap();
         }
+        fs::write(dir.path().join("tiny.gb"), TINY_GENBANK).unwrap();
         let mut args: Vec<&str> = args.to_vec();
-        if args[0] == "run" {
+        if args[0] == "run" && !args.contains(&"--trace") {
             args.extend(["--trace", "out.bxtr"]);
         }
         let o = bioxen_in(dir.path(), &args);
         assert_eq!(o.status.code(), Some(2), "{name}: status {:?}, stderr {}", o.status, stderr(&o));
         assert!(stderr(&o).contains(message), "{name}: expected `{message}` in\n{}", stderr(&o));
+        // Short: our own errors are one line (clap's add usage and hints).
+        if !stderr(&o).contains("For more information, try") {
+            assert_eq!(stderr(&o).lines().count(), 1, "{name}: {}", stderr(&o));
+        }
+        assert!(!stderr(&o).contains("root:"), "{name}: a file's lines were echoed");
         let left: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
-        assert!(left.iter().all(|n| n == "s.toml"), "{name}: files left behind: {left:?}");
+        assert!(left.iter().all(|n| n == "s.toml" || n == "tiny.gb"), "{name}: files left behind: {left:?}");
+    }
+}
+
+/// A credit-policy scenario with this accounting period and VM `a`'s weight.
+fn credit(period: u64, weight: u64) -> String {
+    BASE.replace("policy = \"fair\"", "policy = \"credit\"")
+        .replace("[chassis]", &format!("[simulation.policy_params]\ncredit_period_ticks = {period}\n[chassis]"))
+        + &format!("weight = {weight}\n[[vm]]\nid = \"b\"\norganism = \"syn3a\"\n")
+}
+
+/// Three VMs `a`, `b`, `c`, each with `line`.
+fn three_vms(line: &str) -> String {
+    let mut text = BASE.replace("kind = \"ecoli\"", "kind = \"yeast\"");
+    text.push_str(&format!("{line}\n"));
+    for id in ["b", "c"] {
+        text.push_str(&format!("[[vm]]\nid = \"{id}\"\norganism = \"syn3a\"\n{line}\n"));
+    }
+    text
+}
+
+/// A GenBank record of two one-codon genes: a genome of minute proteins, whose newborn
+/// cell is a mass a minute of translation would more than double.
+const TINY_GENBANK: &str = concat!(
+    "LOCUS       TINY                      12 bp    DNA     linear   BCT 01-JAN-2026\n",
+    "FEATURES             Location/Qualifiers\n",
+    "     CDS             1..6\n",
+    "                     /locus_tag=\"T1\"\n",
+    "     CDS             7..12\n",
+    "                     /locus_tag=\"T2\"\n",
+    "ORIGIN\n",
+    "        1 atgtaaatgt aa\n",
+    "//\n"
+);
+
+#[test]
+fn the_largest_credit_inputs_now_allowed_run_alike_on_both_runtimes() {
+    // What the bounds still allow, at their edge: the credit arithmetic that used to
+    // overflow (period 10^6 ticks, weight 65535) runs, and both runtimes agree.
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("s.toml"), credit(1_000_000, 65_535)).unwrap();
+    let engine = bioxen_in(dir.path(), &["run", "s.toml", "--json"]);
+    let actors = bioxen_in(dir.path(), &["run", "s.toml", "--json", "--runtime", "actors", "--arbiters", "2"]);
+    assert!(engine.status.success() && actors.status.success(), "{}{}", stderr(&engine), stderr(&actors));
+    let digest =
+        |o: &std::process::Output| serde_json::from_str::<serde_json::Value>(&stdout(o)).unwrap()["digest"].clone();
+    assert_eq!(digest(&engine), digest(&actors));
+}
+
+#[test]
+fn a_fifo_is_refused_without_blocking() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("s.toml");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let o = without_hanging("validate a FIFO", move || bioxen(&["validate", fifo.to_str().unwrap()]));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("cannot read scenario: is a FIFO"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_damaged_annotation_gives_a_short_error() {
+    // 2 MB of random bytes where a GenBank file should be: one short line, not the
+    // parser's quotation of the input.
+    let dir = tempfile::tempdir().unwrap();
+    let noise: Vec<u8> = (0..2_000_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8).collect();
+    fs::write(dir.path().join("noise.gb"), noise).unwrap();
+    fs::write(dir.path().join("s.toml"), format!("{BASE}genome_file = \"noise.gb\"\n")).unwrap();
+    let o = bioxen_in(dir.path(), &["validate", "s.toml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(o.stderr.len() < 200, "{} bytes of error", o.stderr.len());
+    if shared_present() {
+        // The real annotation with its first sequence line cut short.
+        let text = fs::read_to_string(root().join("../shared/data/syn3a/syn3A.gb")).unwrap();
+        fs::write(dir.path().join("edited.gb"), text.replacen("ORIGIN", "ORIGIN x", 1)).unwrap();
+        fs::write(dir.path().join("s.toml"), format!("{BASE}genome_file = \"edited.gb\"\n")).unwrap();
+        let o = bioxen_in(dir.path(), &["validate", "s.toml"]);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(o.stderr.len() < 200, "{} bytes of error", o.stderr.len());
     }
 }
 

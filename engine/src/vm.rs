@@ -340,6 +340,62 @@ mod tests {
     use crate::genome::Genome;
     use crate::rng::vm_stream;
 
+    /// A state decoded from untrusted bytes that would run away (a carry of 10^300 amino
+    /// acids, a message of a gene that makes no protein: either loops for ever in one tick)
+    /// or overflow is refused by restore, each with its own error.
+    #[test]
+    fn restore_refuses_states_that_would_run_away() {
+        use crate::scenario::GenomeSource;
+        let program = Program::compile(&Genome::builtin(Organism::Syn3a), Organism::Syn3a, GenomeSource::Builtin);
+        let fresh = || Vm::new(&program, vm_stream(1, "x"));
+        let rna_gene = (0..program.genes()).find(|&g| program.protein_aa[g] == 0).unwrap() as u32;
+        type Edit = Box<dyn Fn(&mut Vm)>;
+        let cases: Vec<(&str, Edit, VmStateError)> = vec![
+            ("huge carry", Box::new(|vm| vm.aa_carry = 1e300), VmStateError::Translation),
+            ("NaN carry", Box::new(|vm| vm.aa_carry = f64::NAN), VmStateError::Translation),
+            ("pending RNA gene", Box::new(move |vm| vm.pending_gene = Some(rna_gene)), VmStateError::Translation),
+            ("pending past the genome", Box::new(|vm| vm.pending_gene = Some(1 << 30)), VmStateError::Translation),
+            (
+                "message of an RNA gene",
+                Box::new(move |vm| {
+                    let mut counts = vm.mrna.counts();
+                    counts[rna_gene as usize] = 3;
+                    vm.mrna = Fenwick::from_counts(&counts);
+                }),
+                VmStateError::MessageWithoutProtein(rna_gene as usize),
+            ),
+            (
+                "mRNA past 2^32",
+                Box::new(|vm| {
+                    let mut counts = vm.mrna.counts();
+                    counts[0] = u32::MAX;
+                    counts[1] = u32::MAX;
+                    vm.mrna = Fenwick::from_counts(&counts);
+                }),
+                VmStateError::MrnaTotal(0),
+            ),
+            ("counters past the tick", Box::new(|vm| vm.stats.running_ticks = 11), VmStateError::Counters { tick: 10 }),
+            (
+                "one gene short",
+                Box::new(|vm| {
+                    vm.proteins.pop();
+                }),
+                VmStateError::GeneCount { mrna: 493, proteins: 492, genes: 493 },
+            ),
+        ];
+        for (name, edit, expected) in cases {
+            let mut vm = fresh();
+            edit(&mut vm);
+            let e = vm.restore(&program, 10).err().unwrap_or_else(|| panic!("{name}: accepted"));
+            // The mRNA total of the "past 2^32" case depends on the other genes' counts.
+            if let (VmStateError::MrnaTotal(_), VmStateError::MrnaTotal(_)) = (&e, &expected) {
+                continue;
+            }
+            assert_eq!(e, expected, "{name}");
+        }
+        assert!(fresh().restore(&program, 0).is_ok());
+    }
+
     #[test]
     fn starved_cell_makes_nothing_and_fed_cell_grows() {
         let program = Program::compile(

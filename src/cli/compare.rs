@@ -16,7 +16,7 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
     let chart = match &a.plot {
         Some(p) => {
             let dest = files::destination(p, "--plot")?;
-            files::refuse_overwriting(&dest, "--plot", &[&a.scenario])?;
+            files::refuse_overwriting(&dest, "--plot", p, &[&a.scenario])?;
             Some((dest, bioxen::plot::format_for(p, a.format)?))
         }
         None => None,
@@ -85,7 +85,7 @@ const PLOT_TICKS_MAX: usize = 1_000_000;
 pub fn plot(a: PlotArgs) -> Result<ExitCode> {
     let format = bioxen::plot::format_for(&a.out, a.format)?;
     let dest = files::destination(&a.out, "--out")?;
-    files::refuse_overwriting(&dest, "--out", &[&a.trace])?;
+    files::refuse_overwriting(&dest, "--out", &a.out, &[&a.trace])?;
     let mut trace = files::open_trace(&a.trace)?;
     let bar = super::run::progress_bar(trace.scenario.ticks, 0, false, "ticks read");
     let mut records = Vec::new();

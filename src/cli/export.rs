@@ -14,7 +14,9 @@ pub fn export(a: ExportArgs) -> Result<ExitCode> {
         Some(path) => files::destination(path, "--out")?,
         None => Destination::Stdout,
     };
-    files::refuse_overwriting(&dest, "--out", &[&a.trace])?;
+    if let Some(out) = &a.out {
+        files::refuse_overwriting(&dest, "--out", out, &[&a.trace])?;
+    }
     let mut trace = files::open_trace(&a.trace)?;
     // Read errors surface with the output dropped unfinished: no partial file is left.
     files::write_output(&dest, |w| rows(&mut trace, a.format, w, &a.trace))?;
