@@ -46,7 +46,7 @@ pub struct VmMetrics {
     pub dominant_share: f64,
 }
 
-/// A run's metrics.
+/// A run's metrics (the VMs' own are [`VmMetrics`], listed beside them by [`of`]).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RunMetrics {
     /// Jain's fairness index over demand_met.
@@ -61,8 +61,6 @@ pub struct RunMetrics {
     pub ribosome_utilisation: f64,
     /// Proteins completed by all VMs.
     pub proteins_total: u64,
-    /// Per VM, in id order.
-    pub vms: Vec<VmMetrics>,
 }
 
 /// Granted over demanded: 1 when nothing was asked.
@@ -82,8 +80,9 @@ pub fn jain(xs: &[f64]) -> f64 {
     if squares == 0.0 { 1.0 } else { sum * sum / (xs.len() as f64 * squares) }
 }
 
-/// The metrics of `sim` as it stands (normally finished).
-pub fn of(sim: &Simulation) -> RunMetrics {
+/// The metrics of `sim` as it stands (normally finished): the run's, and each VM's in id
+/// order.
+pub fn of(sim: &Simulation) -> (RunMetrics, Vec<VmMetrics>) {
     let offered = sim.state().hypervisor.offered;
     let share = |part: u64, whole: u64| if whole == 0 { 0.0 } else { part as f64 / whole as f64 };
     let vms: Vec<VmMetrics> = sim
@@ -127,15 +126,15 @@ pub fn of(sim: &Simulation) -> RunMetrics {
         .collect();
     let granted =
         bioxen_engine::resources::Resources::sum(&sim.state().vms.iter().map(|v| v.stats.granted).collect::<Vec<_>>());
-    RunMetrics {
+    let run = RunMetrics {
         jain_fairness: jain(&ran),
         jain_dominant: jain(&weighted_dominant),
         atp_utilisation: share(granted.atp, offered.atp),
         ribosome_utilisation: share(granted.ribosomes, offered.ribosomes),
         worst_demand_met: ran.iter().copied().fold(1.0, f64::min),
         proteins_total: vms.iter().map(|v| v.proteins).sum(),
-        vms,
-    }
+    };
+    (run, vms)
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ use crate::files::{self, Destination};
 use bioxen_engine::record::{TickRecord, VmRecord};
 use bioxen_engine::scenario::{Action, Scenario};
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use std::path::Path;
 
@@ -242,10 +243,7 @@ impl Chart for Trace<'_> {
     where
         DB::ErrorType: 'static,
     {
-        let (scenario, records) = (self.scenario, self.records);
-        let minutes = |tick: u64| tick as f64 * scenario.tick_seconds / 60.0;
-        let end = records.last().map_or(1.0, |r| minutes(r.tick + 1));
-        let step = records.len().div_ceil(POINTS_MAX).max(1);
+        let scenario = self.scenario;
         let shown = scenario.vms.len().min(TRACE_VMS_MAX);
         root.fill(&WHITE)?;
         let mut title = format!("{} — policy {}, seed {}", scenario.name, scenario.policy.name(), scenario.seed);
@@ -253,87 +251,127 @@ impl Chart for Trace<'_> {
             title.push_str(&format!(" (first {shown} of {} VMs)", scenario.vms.len()));
         }
         let root = root.titled(&title, (FAMILY, 22))?;
-        let panels = root.split_evenly((3, 1));
         let series: [Series; 3] = [
             ("ribosomes granted per tick (log scale; 0 drawn at 1)", |v| v.grant.ribosomes as f64),
             ("ATP granted per tick, molecules (log scale; 0 drawn at 1)", |v| v.grant.atp as f64),
             ("proteins in the cell, molecules (log scale)", |v| v.proteins as f64),
         ];
-        // Events as they applied (each record lists its tick's), every kind.
-        let events: Vec<(f64, String)> = records
-            .iter()
-            .flat_map(|r| r.events.iter().map(move |e| (minutes(r.tick), event_label(scenario, e.vm, &e.action))))
-            .collect();
-        for (k, (panel, (label, value))) in panels.iter().zip(series).enumerate() {
-            let top = records
-                .iter()
-                .flat_map(|r| r.vms.iter().filter(|v| (v.vm as usize) < shown).map(value))
-                .fold(1.0, f64::max)
-                * 2.0;
-            let mut chart = ChartBuilder::on(panel)
-                .margin(10)
-                .caption(label, (FAMILY, 16))
-                .x_label_area_size(if k == 2 { 40 } else { 20 })
-                .y_label_area_size(70)
-                .build_cartesian_2d(0f64..end, (1f64..top).log_scale())?;
-            let mut mesh = chart.configure_mesh();
-            mesh.y_label_formatter(&|y| compact(*y))
-                .x_label_style((FAMILY, 12))
-                .y_label_style((FAMILY, 12))
-                .axis_desc_style((FAMILY, 13));
-            if k == 2 {
-                mesh.x_desc("simulated time (minutes)");
-            }
-            mesh.draw()?;
-            for vm in 0..shown {
-                let color = Palette99::pick(vm);
-                let points: Vec<(f64, f64)> = records
-                    .iter()
-                    .step_by(step)
-                    .filter_map(|r| {
-                        r.vms.iter().find(|v| v.vm as usize == vm).map(|v| (minutes(r.tick), value(v).max(1.0)))
-                    })
-                    .collect();
-                let style = color.stroke_width(2);
-                let drawn = match vm % 3 {
-                    0 => chart.draw_series(LineSeries::new(points.iter().copied(), style))?,
-                    1 => chart.draw_series(DashedLineSeries::new(points.iter().copied(), 10, 5, style))?,
-                    _ => chart.draw_series(DashedLineSeries::new(points.iter().copied(), 3, 4, style))?,
-                };
-                if k == 0 {
-                    let legend = Palette99::pick(vm);
-                    drawn
-                        .label(scenario.vms[vm].id.clone())
-                        .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], legend.stroke_width(3)));
-                }
-                // Markers at positions shifted by VM, so coinciding lines still show each.
-                let every = (points.len() / MARKERS_PER_SERIES).max(1);
-                let offset = vm * every / shown.max(1);
-                let markers = points.iter().skip(offset).step_by(every).copied();
-                match vm % 3 {
-                    0 => chart.draw_series(markers.map(|p| Circle::new(p, 4, color.filled())))?,
-                    1 => chart.draw_series(markers.map(|p| TriangleMarker::new(p, 5, color.filled())))?,
-                    _ => chart.draw_series(markers.map(|p| Cross::new(p, 4, color.stroke_width(2))))?,
-                };
-            }
-            for (i, (at, what)) in events.iter().enumerate() {
-                chart.draw_series(std::iter::once(PathElement::new([(*at, 1.0), (*at, top)], BLACK.mix(0.4))))?;
-                if k == 0 {
-                    let y = top / 2f64.powi(1 + (i % 5) as i32);
-                    chart.draw_series(std::iter::once(Text::new(what.clone(), (*at, y), (FAMILY, 12))))?;
-                }
-            }
-            if k == 0 {
-                chart
-                    .configure_series_labels()
-                    .position(SeriesLabelPosition::MiddleRight)
-                    .label_font((FAMILY, 12))
-                    .background_style(WHITE.mix(0.8))
-                    .border_style(BLACK)
-                    .draw()?;
-            }
+        for (k, (panel, series)) in root.split_evenly((3, 1)).iter().zip(series).enumerate() {
+            self.panel(panel, series, k == 0, k == 2)?;
         }
         root.present()?;
+        Ok(())
+    }
+}
+
+impl Trace<'_> {
+    fn minutes(&self, tick: u64) -> f64 {
+        tick as f64 * self.scenario.tick_seconds / 60.0
+    }
+
+    /// One panel: a series per VM shown, every event as a line; the first panel also
+    /// labels the events and holds the legend, the last the time axis.
+    fn panel<DB: DrawingBackend>(
+        &self,
+        panel: &DrawingArea<DB, Shift>,
+        (label, value): Series,
+        first: bool,
+        last: bool,
+    ) -> DrawResult<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let (scenario, records) = (self.scenario, self.records);
+        let shown = scenario.vms.len().min(TRACE_VMS_MAX);
+        let end = records.last().map_or(1.0, |r| self.minutes(r.tick + 1));
+        let top = records
+            .iter()
+            .flat_map(|r| r.vms.iter().filter(|v| (v.vm as usize) < shown).map(value))
+            .fold(1.0, f64::max)
+            * 2.0;
+        let mut chart = ChartBuilder::on(panel)
+            .margin(10)
+            .caption(label, (FAMILY, 16))
+            .x_label_area_size(if last { 40 } else { 20 })
+            .y_label_area_size(70)
+            .build_cartesian_2d(0f64..end, (1f64..top).log_scale())?;
+        let mut mesh = chart.configure_mesh();
+        mesh.y_label_formatter(&|y| compact(*y))
+            .x_label_style((FAMILY, 12))
+            .y_label_style((FAMILY, 12))
+            .axis_desc_style((FAMILY, 13));
+        if last {
+            mesh.x_desc("simulated time (minutes)");
+        }
+        mesh.draw()?;
+        for vm in 0..shown {
+            self.vm_series(&mut chart, vm, value, first)?;
+        }
+        // Events as they applied (each record lists its tick's), every kind.
+        let events = records.iter().flat_map(|r| r.events.iter().map(move |e| (r.tick, e)));
+        for (i, (tick, e)) in events.enumerate() {
+            let at = self.minutes(tick);
+            chart.draw_series(std::iter::once(PathElement::new([(at, 1.0), (at, top)], BLACK.mix(0.4))))?;
+            if first {
+                let y = top / 2f64.powi(1 + (i % 5) as i32);
+                let text = event_label(scenario, e.vm, &e.action);
+                chart.draw_series(std::iter::once(Text::new(text, (at, y), (FAMILY, 12))))?;
+            }
+        }
+        if first {
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::MiddleRight)
+                .label_font((FAMILY, 12))
+                .background_style(WHITE.mix(0.8))
+                .border_style(BLACK)
+                .draw()?;
+        }
+        Ok(())
+    }
+
+    /// VM `vm`'s series: its colour, its dash pattern, and markers placed so that two
+    /// VMs whose lines coincide still both show.
+    fn vm_series<DB: DrawingBackend>(
+        &self,
+        chart: &mut ChartContext<DB, Cartesian2d<RangedCoordf64, LogCoord<f64>>>,
+        vm: usize,
+        value: fn(&VmRecord) -> f64,
+        legend: bool,
+    ) -> DrawResult<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let shown = self.scenario.vms.len().min(TRACE_VMS_MAX);
+        let step = self.records.len().div_ceil(POINTS_MAX).max(1);
+        let points: Vec<(f64, f64)> = self
+            .records
+            .iter()
+            .step_by(step)
+            .filter_map(|r| {
+                r.vms.iter().find(|v| v.vm as usize == vm).map(|v| (self.minutes(r.tick), value(v).max(1.0)))
+            })
+            .collect();
+        let color = Palette99::pick(vm);
+        let style = color.stroke_width(2);
+        let drawn = match vm % 3 {
+            0 => chart.draw_series(LineSeries::new(points.iter().copied(), style))?,
+            1 => chart.draw_series(DashedLineSeries::new(points.iter().copied(), 10, 5, style))?,
+            _ => chart.draw_series(DashedLineSeries::new(points.iter().copied(), 3, 4, style))?,
+        };
+        if legend {
+            let legend = Palette99::pick(vm);
+            drawn
+                .label(self.scenario.vms[vm].id.clone())
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], legend.stroke_width(3)));
+        }
+        let every = (points.len() / MARKERS_PER_SERIES).max(1);
+        let markers = points.iter().skip(vm * every / shown.max(1)).step_by(every).copied();
+        match vm % 3 {
+            0 => chart.draw_series(markers.map(|p| Circle::new(p, 4, color.filled())))?,
+            1 => chart.draw_series(markers.map(|p| TriangleMarker::new(p, 5, color.filled())))?,
+            _ => chart.draw_series(markers.map(|p| Cross::new(p, 4, color.stroke_width(2))))?,
+        };
         Ok(())
     }
 }

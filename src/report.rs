@@ -1,39 +1,31 @@
-//! Run summaries: the table a person reads and the JSON other tools parse.
+//! Run summaries: the table a person reads and the JSON other tools parse. Every figure is
+//! one of [`crate::metrics`]' (one definition each); this module only adds what a report
+//! needs besides (the VM's organism and state, timing) and lays it out.
 
-use crate::metrics;
+use crate::metrics::{self, RunMetrics, VmMetrics};
 use bioxen_engine::record::hex;
 use bioxen_engine::sim::Simulation;
 use serde::Serialize;
 
-/// One VM's results.
+/// One VM's line of the report: its metrics and what else a reader wants to see.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct VmSummary {
-    /// VM id.
-    pub id: String,
+pub struct VmReport {
+    /// The VM's metrics (id, proteins, grants, demand met, divisions, …).
+    #[serde(flatten)]
+    pub metrics: VmMetrics,
     /// Organism type.
     pub organism: String,
     /// Lifecycle state at the end.
     pub state: String,
-    /// Proteins completed (throughput).
-    pub proteins: u64,
-    /// ATP molecules granted over the run.
-    pub atp_granted: u64,
-    /// Ribosome-ticks granted over the run.
-    pub ribosome_ticks: u64,
     /// RNA polymerase-ticks granted over the run.
     pub rnap_ticks: u64,
-    /// Divisions.
-    pub divisions: u32,
-    /// Mean doubling time over completed cycles, minutes (`null` before the first).
-    pub mean_doubling_minutes: Option<f64>,
-    /// Running ticks with less than half of some resource asked for.
-    pub starved_ticks: u64,
     /// Ticks spent running.
     pub running_ticks: u64,
-    /// Fraction of demanded ATP granted (1 when nothing was asked).
-    pub atp_demand_met: f64,
-    /// Fraction of demanded ribosomes granted.
-    pub ribosome_demand_met: f64,
+    /// Fraction of demanded ATP granted; `null` for a VM that never ran (it asked for
+    /// nothing, which is not the same as having all it asked for).
+    pub atp_demand_met: Option<f64>,
+    /// Fraction of demanded ribosomes granted; `null` for a VM that never ran.
+    pub ribosome_demand_met: Option<f64>,
 }
 
 /// A run's results.
@@ -53,34 +45,33 @@ pub struct RunSummary {
     pub elapsed_seconds: f64,
     /// VM-ticks (running VMs × ticks) per wall-clock second in this process.
     pub vm_ticks_per_second: f64,
+    /// The run's metrics (fairness, utilisation, proteins), and each VM's line.
+    #[serde(flatten)]
+    pub run: RunMetrics,
     /// Per VM, in id order.
-    pub vms: Vec<VmSummary>,
+    pub vms: Vec<VmReport>,
 }
 
 /// Summarises a finished (or paused) simulation. `vm_ticks` and `elapsed_seconds` are the
 /// work this process did, for the throughput figure.
 pub fn summarise(sim: &Simulation, vm_ticks: u64, elapsed_seconds: f64) -> RunSummary {
     let scenario = sim.scenario();
-    let vms = scenario
-        .vms
-        .iter()
+    let (run, per_vm) = metrics::of(sim);
+    let vms = per_vm
+        .into_iter()
+        .zip(&scenario.vms)
         .zip(&sim.state().vms)
-        .map(|(spec, vm)| {
+        .map(|((metrics, spec), vm)| {
             let s = &vm.stats;
-            VmSummary {
-                id: spec.id.clone(),
+            let ran = s.running_ticks > 0;
+            VmReport {
+                metrics,
                 organism: spec.organism.name().to_string(),
                 state: vm.lifecycle.name().to_string(),
-                proteins: s.proteins_made,
-                atp_granted: s.granted.atp,
-                ribosome_ticks: s.granted.ribosomes,
                 rnap_ticks: s.granted.rnap,
-                divisions: s.divisions,
-                mean_doubling_minutes: metrics::mean_doubling_minutes(s, scenario.tick_seconds),
-                starved_ticks: s.starved_ticks,
                 running_ticks: s.running_ticks,
-                atp_demand_met: metrics::demand_ratio(s.granted.atp, s.demanded.atp),
-                ribosome_demand_met: metrics::demand_ratio(s.granted.ribosomes, s.demanded.ribosomes),
+                atp_demand_met: ran.then(|| metrics::demand_ratio(s.granted.atp, s.demanded.atp)),
+                ribosome_demand_met: ran.then(|| metrics::demand_ratio(s.granted.ribosomes, s.demanded.ribosomes)),
             }
         })
         .collect();
@@ -92,12 +83,18 @@ pub fn summarise(sim: &Simulation, vm_ticks: u64, elapsed_seconds: f64) -> RunSu
         policy: scenario.policy.name().to_string(),
         elapsed_seconds,
         vm_ticks_per_second: if elapsed_seconds > 0.0 { vm_ticks as f64 / elapsed_seconds } else { 0.0 },
+        run,
         vms,
     }
 }
 
 /// Largest number of VM rows the table shows; the JSON always has all of them.
 pub const TABLE_ROWS_MAX: usize = 50;
+
+/// A fraction as a percentage, or `-` when there is none.
+fn percent(x: Option<f64>) -> String {
+    x.map_or_else(|| "-".into(), |x| format!("{:.1} %", 100.0 * x))
+}
 
 /// The human-readable report.
 pub fn table(summary: &RunSummary) -> String {
@@ -115,16 +112,17 @@ pub fn table(summary: &RunSummary) -> String {
         "starved ticks",
     ]);
     for v in summary.vms.iter().take(TABLE_ROWS_MAX) {
+        let m = &v.metrics;
         t.add_row([
-            v.id.clone(),
+            m.id.clone(),
             v.organism.clone(),
             v.state.clone(),
-            v.proteins.to_string(),
-            v.divisions.to_string(),
-            v.mean_doubling_minutes.map_or("-".into(), |m| format!("{m:.1}")),
-            format!("{:.1} %", 100.0 * v.atp_demand_met),
-            format!("{:.1} %", 100.0 * v.ribosome_demand_met),
-            v.starved_ticks.to_string(),
+            m.proteins.to_string(),
+            m.divisions.to_string(),
+            m.mean_doubling_minutes.map_or("-".into(), |d| format!("{d:.1}")),
+            percent(v.atp_demand_met),
+            percent(v.ribosome_demand_met),
+            m.starved_ticks.to_string(),
         ]);
     }
     let mut out = format!(

@@ -505,3 +505,16 @@ fn export_to_a_file_leaves_nothing_on_a_bad_trace() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1, "export left files behind");
 }
+
+#[test]
+fn a_vm_that_never_ran_shows_no_share_of_demand_met() {
+    // In contention.toml, syn3a-d waits for a start event at tick 100.
+    let o = bioxen(&["run", "scenarios/contention.toml", "--ticks", "50", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let d = v["vms"].as_array().unwrap().iter().find(|x| x["id"] == "syn3a-d").unwrap();
+    assert_eq!((d["running_ticks"].as_u64(), d["atp_demand_met"].is_null()), (Some(0), true), "{d}");
+    let table = stdout(&bioxen(&["run", "scenarios/contention.toml", "--ticks", "50"]));
+    let row = table.lines().find(|l| l.contains("syn3a-d")).unwrap();
+    assert!(!row.contains('%'), "{row}");
+}

@@ -355,8 +355,7 @@ fn build(
     workers: &[Arbiter],
     alarm: &Arc<Alarm>,
 ) -> Started {
-    let mut latest: Vec<VmRecord> =
-        state.vms.iter().enumerate().map(|(i, vm)| VmRecord::of(i, vm, None, None)).collect();
+    let latest: Vec<VmRecord> = state.vms.iter().enumerate().map(|(i, vm)| VmRecord::of(i, vm, None, None)).collect();
     let demands = state.vms.iter().map(|vm| vm.next_demand()).collect();
     let clock = Clock {
         tick: state.tick,
@@ -367,15 +366,16 @@ fn build(
         commands: state.commands,
     };
     let count = state.vms.len();
+    // Contiguous blocks of VMs, one per arbiter, in VM order.
     let relay_of: Vec<usize> = (0..count).map(|i| i * workers.len() / count.max(1)).collect();
+    let blocks: Vec<std::ops::Range<usize>> = (0..workers.len())
+        .map(|r| relay_of.partition_point(|&x| x < r)..relay_of.partition_point(|&x| x <= r))
+        .collect();
     let hypervisor = state.hypervisor;
-    let mut scheduler_out = None;
-    let mut vms_out = Vec::new();
-    let mut relays_out = Vec::new();
+    let mut started = None;
     let coordinator = Coordinator::create(|cctx| {
         let to_coordinator = cctx.address().recipient();
-        let for_scheduler = scenario.clone();
-        let scheduler = SchedulerActor::new(for_scheduler, hypervisor, demands, to_coordinator, alarm).start();
+        let scheduler = SchedulerActor::new(scenario.clone(), hypervisor, demands, to_coordinator, alarm).start();
         let relays: Vec<Addr<Relay>> = workers
             .iter()
             .enumerate()
@@ -385,50 +385,55 @@ fn build(
                 Relay::start_in_arbiter(&w.handle(), move |_| Relay::new(r as u32, to_scheduler, &alarm))
             })
             .collect();
-        // The per-VM allocations are made in VM order — the mailboxes here, then each
-        // arbiter's actors in one go on its own thread — so that they lie in memory in the
-        // order the arbiter serves the VMs (see `VmActor::vm`).
-        let (senders, receivers): (Vec<_>, Vec<_>) =
-            (0..count).map(|_| channel::channel::<VmActor>(MAILBOX_CAPACITY)).unzip();
-        let vms: Vec<Addr<VmActor>> = senders.into_iter().map(Addr::new).collect();
-        let mut members: Vec<_> = state.vms.into_iter().zip(programs).zip(receivers).collect();
-        // Blocks are contiguous and in relay order: split them off from the back.
-        for (r, worker) in workers.iter().enumerate().rev() {
-            let first = relay_of.partition_point(|&x| x < r);
-            let block = members.split_off(first);
-            let (collect, tick_seconds, alarm) = (relays[r].clone().recipient(), scenario.tick_seconds, alarm.clone());
-            worker.spawn_fn(move || {
-                for (k, ((vm, program), mailbox)) in block.into_iter().enumerate() {
-                    // The cell is copied here, on the arbiter's thread: see `VmActor`.
-                    let actor = VmActor::new((first + k) as u32, &vm, program, tick_seconds, collect.clone(), &alarm);
-                    Context::with_receiver(mailbox).run(actor);
-                }
-            });
-        }
-        // Blocks are contiguous and in relay order, so the last block's VMs are the tail of
-        // `latest`: split them off from the back.
-        for (r, relay) in relays.iter().enumerate().rev() {
-            let first = relay_of.partition_point(|&x| x < r);
-            let end = relay_of.partition_point(|&x| x <= r);
-            let block = latest.split_off(first);
-            debug_assert_eq!(block.len(), end - first);
-            relay.do_send(SetVms { first: first as u32, vms: vms[first..end].to_vec(), latest: block });
+        let vms = start_vm_actors(&scenario, state.vms, programs, workers, &relays, &blocks, alarm);
+        for ((relay, block), latest) in relays.iter().zip(&blocks).zip(split_by(latest, &blocks)) {
+            relay.do_send(SetVms { first: block.start as u32, vms: vms[block.clone()].to_vec(), latest });
         }
         // Sent before any tick can start (the coordinator starts ticks only when asked by
         // the handle, which waits for this function to return).
         scheduler.do_send(SetRelays { relays: relays.clone(), relay_of });
-        vms_out = vms;
-        relays_out = relays;
-        scheduler_out = Some(scheduler.clone());
         let mut c = Coordinator::new(scenario.clone(), clock, alarm);
-        c.set_scheduler(scheduler);
+        c.set_scheduler(scheduler.clone());
+        started = Some((scheduler, relays, vms));
         c
     });
-    Started {
-        coordinator,
-        scheduler: scheduler_out.expect("created above"),
-        relays: relays_out,
-        vms: vms_out,
-        system: System::current(),
+    let (scheduler, relays, vms) = started.expect("created above");
+    Started { coordinator, scheduler, relays, vms, system: System::current() }
+}
+
+/// `items` cut into the contiguous `blocks`, in order.
+fn split_by<T>(mut items: Vec<T>, blocks: &[std::ops::Range<usize>]) -> Vec<Vec<T>> {
+    let mut out: Vec<Vec<T>> = blocks.iter().rev().map(|b| items.split_off(b.start)).collect();
+    out.reverse();
+    out
+}
+
+/// Starts every VM's actor on its block's arbiter, reporting to that arbiter's relay. The
+/// per-VM allocations are made in VM order — the mailboxes here, then each arbiter's
+/// actors in one go on its own thread — so that they lie in memory in the order the
+/// arbiter serves the VMs (see `VmActor`).
+fn start_vm_actors(
+    scenario: &Scenario,
+    cells: Vec<Vm>,
+    programs: Vec<Arc<Program>>,
+    workers: &[Arbiter],
+    relays: &[Addr<Relay>],
+    blocks: &[std::ops::Range<usize>],
+    alarm: &Arc<Alarm>,
+) -> Vec<Addr<VmActor>> {
+    let (senders, receivers): (Vec<_>, Vec<_>) =
+        (0..cells.len()).map(|_| channel::channel::<VmActor>(MAILBOX_CAPACITY)).unzip();
+    let members: Vec<_> = cells.into_iter().zip(programs).zip(receivers).collect();
+    for (((worker, relay), block), members) in workers.iter().zip(relays).zip(blocks).zip(split_by(members, blocks)) {
+        let (first, collect, tick_seconds, alarm) =
+            (block.start, relay.clone().recipient(), scenario.tick_seconds, alarm.clone());
+        worker.spawn_fn(move || {
+            for (k, ((vm, program), mailbox)) in members.into_iter().enumerate() {
+                // The cell is copied here, on the arbiter's thread: see `VmActor`.
+                let actor = VmActor::new((first + k) as u32, &vm, program, tick_seconds, collect.clone(), &alarm);
+                Context::with_receiver(mailbox).run(actor);
+            }
+        });
     }
+    senders.into_iter().map(Addr::new).collect()
 }

@@ -45,8 +45,6 @@ pub struct Resources {
 impl Resources {
     /// Nothing of anything.
     pub const ZERO: Resources = Resources { atp: 0, ribosomes: 0, rnap: 0 };
-    /// No limit on anything (used for "no cap").
-    pub const UNLIMITED: Resources = Resources { atp: u64::MAX, ribosomes: u64::MAX, rnap: u64::MAX };
 
     /// Builds a vector from its parts.
     pub const fn new(atp: u64, ribosomes: u64, rnap: u64) -> Resources {
@@ -88,11 +86,6 @@ impl Resources {
     /// True when every component is ≤ the other's.
     pub fn fits_within(&self, other: &Resources) -> bool {
         self.atp <= other.atp && self.ribosomes <= other.ribosomes && self.rnap <= other.rnap
-    }
-
-    /// True when every component is zero.
-    pub fn is_zero(&self) -> bool {
-        *self == Resources::ZERO
     }
 
     /// Element-wise sum of a list, saturating.

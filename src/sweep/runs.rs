@@ -112,7 +112,7 @@ fn run_one(scenario: &Scenario, sets: &[SetAxis], r: &RunSpec) -> Result<Row> {
     let failed = |e: bioxen_engine::sim::SimError| Error::Failed(format!("run {}: {e}", r.run));
     let mut sim = Simulation::new(scenario).map_err(failed)?;
     let digest = sim.run(|_, _| {}).map_err(failed)?;
-    let m = metrics::of(&sim);
+    let (m, vms) = metrics::of(&sim);
     Ok(Row {
         run: r.run,
         seed: r.seed,
@@ -125,7 +125,7 @@ fn run_one(scenario: &Scenario, sets: &[SetAxis], r: &RunSpec) -> Result<Row> {
         jain_dominant: m.jain_dominant,
         atp_utilisation: m.atp_utilisation,
         ribosome_utilisation: m.ribosome_utilisation,
-        vms: m.vms,
+        vms,
         elapsed_seconds: started.elapsed().as_secs_f64(),
     })
 }

@@ -33,53 +33,11 @@ impl Policy for DominantResourceFairness {
                     / f64::from(c.weight.max(1))
             })
             .collect();
-        // Fraction of its demand each VM gets; `None` while it is still filling.
-        let mut fixed: Vec<Option<f64>> = dominant.iter().map(|&d| if d > 0.0 { None } else { Some(0.0) }).collect();
-        let usage = |level: f64, fixed: &[Option<f64>], r: Resource| -> f64 {
-            (0..n)
-                .map(|i| fixed[i].unwrap_or_else(|| (level / dominant[i]).min(1.0)) * claims[i].demand.get(r) as f64)
-                .sum()
-        };
-        let fits = |level: f64, fixed: &[Option<f64>]| {
-            DRF_RESOURCES.iter().all(|&r| usage(level, fixed, r) <= pool.get(r) as f64)
-        };
-        // At most one round per resource plus one: each round freezes every VM using a
-        // newly exhausted pool, or finishes.
-        for _ in 0..=DRF_RESOURCES.len() {
-            let filling: Vec<usize> = (0..n).filter(|&i| fixed[i].is_none()).collect();
-            if filling.is_empty() {
-                break;
-            }
-            let top = filling.iter().map(|&i| dominant[i]).fold(0.0, f64::max);
-            let level = if fits(top, &fixed) {
-                top
-            } else {
-                let (mut lo, mut hi) = (0.0, top);
-                for _ in 0..BISECTION_STEPS {
-                    let mid = 0.5 * (lo + hi);
-                    if fits(mid, &fixed) { lo = mid } else { hi = mid }
-                }
-                lo
-            };
-            let exhausted: Vec<Resource> = DRF_RESOURCES
-                .into_iter()
-                .filter(|&r| usage(level, &fixed, r) >= pool.get(r) as f64 * (1.0 - 1e-12))
-                .collect();
-            for &i in &filling {
-                let x = (level / dominant[i]).min(1.0);
-                if x >= 1.0 || exhausted.iter().any(|&r| claims[i].demand.get(r) > 0) {
-                    fixed[i] = Some(x);
-                }
-            }
-            if exhausted.is_empty() {
-                break;
-            }
-        }
+        let fractions = fill(pool, claims, &dominant);
         let mut grants: Vec<Resources> = claims
             .iter()
-            .zip(&fixed)
-            .map(|(c, x)| {
-                let x = x.unwrap_or(0.0);
+            .zip(&fractions)
+            .map(|(c, &x)| {
                 let part = |r: Resource| ((c.demand.get(r) as f64 * x).floor() as u64).min(c.demand.get(r));
                 Resources::new(part(Resource::Atp), part(Resource::Ribosomes), 0)
             })
@@ -99,6 +57,54 @@ impl Policy for DominantResourceFairness {
         }
         grants
     }
+}
+
+/// Progressive filling: the fraction of its demand each VM gets. Every VM's weighted
+/// dominant share rises together until a pool runs out; the VMs that need it stop there,
+/// the rest go on. At most one round per resource plus one: each round freezes every VM
+/// using a newly exhausted pool, or finishes.
+fn fill(pool: Resources, claims: &[Claim], dominant: &[f64]) -> Vec<f64> {
+    let n = claims.len();
+    // `None` while a VM is still filling.
+    let mut fixed: Vec<Option<f64>> = dominant.iter().map(|&d| if d > 0.0 { None } else { Some(0.0) }).collect();
+    let usage = |level: f64, fixed: &[Option<f64>], r: Resource| -> f64 {
+        (0..n)
+            .map(|i| fixed[i].unwrap_or_else(|| (level / dominant[i]).min(1.0)) * claims[i].demand.get(r) as f64)
+            .sum()
+    };
+    let fits =
+        |level: f64, fixed: &[Option<f64>]| DRF_RESOURCES.iter().all(|&r| usage(level, fixed, r) <= pool.get(r) as f64);
+    for _ in 0..=DRF_RESOURCES.len() {
+        let filling: Vec<usize> = (0..n).filter(|&i| fixed[i].is_none()).collect();
+        if filling.is_empty() {
+            break;
+        }
+        let top = filling.iter().map(|&i| dominant[i]).fold(0.0, f64::max);
+        let level = if fits(top, &fixed) {
+            top
+        } else {
+            let (mut lo, mut hi) = (0.0, top);
+            for _ in 0..BISECTION_STEPS {
+                let mid = 0.5 * (lo + hi);
+                if fits(mid, &fixed) { lo = mid } else { hi = mid }
+            }
+            lo
+        };
+        let exhausted: Vec<Resource> = DRF_RESOURCES
+            .into_iter()
+            .filter(|&r| usage(level, &fixed, r) >= pool.get(r) as f64 * (1.0 - 1e-12))
+            .collect();
+        for &i in &filling {
+            let x = (level / dominant[i]).min(1.0);
+            if x >= 1.0 || exhausted.iter().any(|&r| claims[i].demand.get(r) > 0) {
+                fixed[i] = Some(x);
+            }
+        }
+        if exhausted.is_empty() {
+            break;
+        }
+    }
+    fixed.into_iter().map(|x| x.unwrap_or(0.0)).collect()
 }
 
 fn share(amount: u64, pool: u64) -> f64 {

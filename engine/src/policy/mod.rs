@@ -5,9 +5,12 @@
 //! grant per claim. The scheduler ([`crate::scheduler`]) applies caps and reservations
 //! around it, so policies only ever see claims that are already capped.
 //!
-//! Policies are integer-exact and may keep state between ticks (stride's passes, credit's
-//! balances); that state is part of a checkpoint. The only randomness a policy may use is
-//! the scheduler's stream it is handed.
+//! Grants are integers, and every policy but DRF computes them in integers; DRF finds its
+//! fill level by bisection in f64 (IEEE arithmetic only, summed in VM order, so the same
+//! on every machine) and rounds down. Policies may keep state between ticks (stride's
+//! passes, credit's balances); that state is part of a checkpoint and is checked against
+//! the scenario when restored ([`AnyPolicy::check`]). The only randomness a policy may use
+//! is the scheduler's stream it is handed.
 
 mod credit;
 mod drf;

@@ -245,23 +245,32 @@ pub fn parse(text: &str, file: &str, files: &mut dyn GenomeFiles) -> Result<Scen
         genomes: genomes.genomes,
     };
     // The gate, its errors placed at the VM or event they are about where there is one.
-    scenario.check().map_err(|e| {
-        if let Some(i) = e.field.strip_prefix("event[").and_then(|r| r.strip_suffix(']')?.parse::<usize>().ok()) {
-            return loc.at(&event_spans[i], e.message);
-        }
-        let vm = e.field.strip_prefix("vm.").map(|rest| {
-            // Ids may hold dots: the longest id the field starts with is the VM.
-            vm_spans
-                .iter()
-                .filter(|(id, _)| rest == id.as_str() || rest.starts_with(&format!("{id}.")))
-                .max_by_key(|(id, _)| id.len())
-        });
-        match vm.flatten() {
-            Some((id, span)) => loc.at(span, format!("VM `{id}`: {}", e.message)),
-            None => loc.field(&e.field, e.message),
-        }
-    })?;
+    scenario.check().map_err(|e| place(e, &loc, &vm_spans, &event_spans))?;
     Ok(scenario)
+}
+
+/// Where in the file a gate error belongs: at the event or VM its field names (ids may
+/// hold dots: the longest id the field starts with is the VM), or at the field itself.
+fn place(
+    e: CheckError,
+    loc: &Locator,
+    vm_spans: &BTreeMap<String, Range<usize>>,
+    event_spans: &[Range<usize>],
+) -> ScenarioError {
+    let event = e.field.strip_prefix("event[").and_then(|r| r.strip_suffix(']')?.parse::<usize>().ok());
+    if let Some(span) = event.and_then(|i| event_spans.get(i)) {
+        return loc.at(span, e.message);
+    }
+    let vm = e.field.strip_prefix("vm.").and_then(|rest| {
+        vm_spans
+            .iter()
+            .filter(|(id, _)| rest == id.as_str() || rest.starts_with(&format!("{id}.")))
+            .max_by_key(|(id, _)| id.len())
+    });
+    match vm {
+        Some((id, span)) => loc.at(span, format!("VM `{id}`: {}", e.message)),
+        None => loc.field(&e.field, e.message),
+    }
 }
 
 fn file_stem(file: &str) -> String {
