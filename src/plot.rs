@@ -116,20 +116,34 @@ fn png_bytes(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-/// Compact axis labels: 950, 12k, 3.4M.
+/// Compact axis labels: 950, 12k, 3.4M; whole numbers below 10 without decimals.
 fn compact(v: f64) -> String {
+    compact_to(v, 0.0)
+}
+
+/// Compact axis labels with enough decimals to tell apart labels `step` apart: on an
+/// axis from 1.00M to 1.04M, 1.01M and 1.02M rather than 1M and 1M.
+fn compact_to(v: f64, step: f64) -> String {
     let a = v.abs();
-    let (x, unit) = if a >= 1e9 {
-        (v / 1e9, "G")
+    let (scale, unit) = if a >= 1e9 {
+        (1e9, "G")
     } else if a >= 1e6 {
-        (v / 1e6, "M")
+        (1e6, "M")
     } else if a >= 1e3 {
-        (v / 1e3, "k")
+        (1e3, "k")
+    } else if a == 0.0 || v.fract() == 0.0 && step == 0.0 || a >= 10.0 && step >= 1.0 {
+        return format!("{v:.0}");
     } else {
-        return if a >= 10.0 || a == 0.0 { format!("{v:.0}") } else { format!("{v:.2}") };
+        (1.0, "")
     };
-    let text = format!("{x:.1}");
-    format!("{}{unit}", text.strip_suffix(".0").unwrap_or(&text))
+    let needed = match (step > 0.0, unit) {
+        (true, _) => (-(step / scale).log10()).ceil().max(0.0) as usize,
+        (false, "") => 2,
+        (false, _) => 1,
+    };
+    let text = format!("{:.*}", needed.min(6), v / scale);
+    let text = if step > 0.0 { text.as_str() } else { text.strip_suffix(".0").unwrap_or(&text) };
+    format!("{text}{unit}")
 }
 
 /// The y range that shows every interval: from the lowest lower bound to the highest upper
@@ -169,7 +183,19 @@ impl Chart for Comparison<'_> {
         root.fill(&WHITE)?;
         let root = root.titled(self.title, (FAMILY, 22))?;
         let panels = root.split_evenly((1, 2));
-        let names: Vec<String> = s.iter().map(PolicySummary::label).collect();
+        // A point's label is its policy and, with --set, its values (the keys are named
+        // once, in the axis title): short enough to stay horizontal.
+        let names: Vec<String> = s
+            .iter()
+            .map(|p| {
+                std::iter::once(p.policy.as_str())
+                    .chain(p.set.values().map(String::as_str))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        let keys: Vec<&str> = s.first().map_or_else(Vec::new, |p| p.set.keys().map(String::as_str).collect());
+        let x_desc = if keys.is_empty() { "policy".to_string() } else { format!("policy, {}", keys.join(", ")) };
         let metrics: [Metric; 2] = [
             ("proteins made per run (mean, 95 % CI)", &|p| (p.proteins_total.mean, p.proteins_total.half_width)),
             ("Jain's fairness over demand met (mean, 95 % CI)", &|p| {
@@ -179,10 +205,11 @@ impl Chart for Comparison<'_> {
         for (panel, (label, metric)) in panels.iter().zip(metrics) {
             // The axis spans the intervals, not 0..max: the differences ranked on must show.
             let y = fitted_range(s.iter().map(metric));
+            let step = (y.end - y.start) / 10.0;
             let mut chart = ChartBuilder::on(panel)
                 .margin(12)
                 .caption(label, (FAMILY, 16))
-                .x_label_area_size(if s.iter().any(|p| !p.set.is_empty()) { 120 } else { 60 })
+                .x_label_area_size(50)
                 .y_label_area_size(80)
                 .build_cartesian_2d(-0.5f64..(s.len() as f64 - 0.5), y)?;
             chart
@@ -190,10 +217,12 @@ impl Chart for Comparison<'_> {
                 .disable_x_mesh()
                 .x_labels(s.len().max(1))
                 .x_label_formatter(&|x| names.get(x.round() as usize).cloned().unwrap_or_default())
-                .x_label_style((FAMILY, 12).into_font().transform(FontTransform::Rotate90))
-                .y_label_formatter(&|v| compact(*v))
+                .x_label_style((FAMILY, 11))
+                .y_labels(10)
+                .y_label_formatter(&|v| compact_to(*v, step))
                 .y_label_style((FAMILY, 12))
                 .axis_desc_style((FAMILY, 13))
+                .x_desc(x_desc.as_str())
                 .y_desc("axis fitted to the intervals (not from 0)")
                 .draw()?;
             // Whiskers first and wide, the mean a small hollow marker on top: the interval
@@ -387,6 +416,11 @@ mod tests {
         assert_eq!(compact(12_000.0), "12k");
         assert_eq!(compact(3_400_000.0), "3.4M");
         assert_eq!(compact(0.25), "0.25");
+        assert_eq!(compact(1.0), "1");
+        // On a narrow axis, labels keep the decimals that tell them apart.
+        assert_eq!(compact_to(1_020_000.0, 5_000.0), "1.020M");
+        assert_eq!(compact_to(1_010_000.0, 10_000.0), "1.01M");
+        assert_eq!(compact_to(0.95, 0.05), "0.95");
     }
 
     #[test]

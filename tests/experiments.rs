@@ -72,3 +72,40 @@ fn chart_and_axis_errors_are_bad_input() {
     }
     assert!(!gif.exists());
 }
+
+/// The charts in docs/ are what this binary draws from the commands the README gives
+/// (the trace's path is not in the chart). Re-draw them after a deliberate change with
+/// `BIOXEN_BLESS=1 cargo test --test experiments`.
+#[test]
+fn the_charts_in_docs_are_what_the_binary_draws() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("contention.bxtr");
+    let (compare, plot) = (dir.path().join("compare.svg"), dir.path().join("trace.svg"));
+    let runs: [&[&str]; 3] = [
+        &[
+            "compare",
+            "scenarios/contention.toml",
+            "--policies",
+            "all",
+            "--seeds",
+            "0..20",
+            "--plot",
+            compare.to_str().unwrap(),
+        ],
+        &["run", "scenarios/contention.toml", "--trace", trace.to_str().unwrap()],
+        &["plot", trace.to_str().unwrap(), "--out", plot.to_str().unwrap()],
+    ];
+    for args in runs {
+        let o = bioxen(args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+    }
+    for (drawn, shipped) in [(&compare, "docs/contention-compare.svg"), (&plot, "docs/contention-trace.svg")] {
+        let drawn = fs::read_to_string(drawn).unwrap();
+        if std::env::var_os("BIOXEN_BLESS").is_some() {
+            fs::write(root().join(shipped), &drawn).unwrap();
+            continue;
+        }
+        let shipped_text = fs::read_to_string(root().join(shipped)).unwrap();
+        assert!(drawn == shipped_text, "{shipped} is stale: re-draw it (BIOXEN_BLESS=1 cargo test --test experiments)");
+    }
+}
