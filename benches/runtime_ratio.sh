@@ -23,9 +23,9 @@ for i in $(seq "$pairs"); do
     s=$(rate --threads "$threads")
     a=$(rate --runtime actors --arbiters "$threads")
     row=$(awk -v s="$s" -v a="$a" 'BEGIN { printf "%.0f %.0f %.3f", s, a, a / s }')
-    echo "pair $i: sequential $(cut -d' ' -f1 <<<"$row")  actors $(cut -d' ' -f2 <<<"$row")  ratio $(cut -d' ' -f3 <<<"$row")"
+    echo "pair $i: rayon $(cut -d' ' -f1 <<<"$row")  actors $(cut -d' ' -f2 <<<"$row")  ratio $(cut -d' ' -f3 <<<"$row")"
     rows+="$row"$'\n'
 done
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-echo "median: sequential $(cut -d' ' -f1 <<<"${rows%$'\n'}" | median)  actors $(cut -d' ' -f2 <<<"${rows%$'\n'}" | median)" \
+echo "median: rayon $(cut -d' ' -f1 <<<"${rows%$'\n'}" | median)  actors $(cut -d' ' -f2 <<<"${rows%$'\n'}" | median)" \
     " ratio $(cut -d' ' -f3 <<<"${rows%$'\n'}" | median)  (range $(cut -d' ' -f3 <<<"${rows%$'\n'}" | sort -g | head -1)–$(cut -d' ' -f3 <<<"${rows%$'\n'}" | sort -g | tail -1))"

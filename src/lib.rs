@@ -15,10 +15,13 @@ pub mod bench;
 pub mod compare;
 pub mod driver;
 pub mod error;
+pub mod export;
 pub mod files;
 pub mod metrics;
 pub mod plot;
+pub mod replay;
 pub mod report;
 pub mod sweep;
+pub mod untrusted;
 
 pub use error::{Error, Result};

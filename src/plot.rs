@@ -85,6 +85,12 @@ trait Chart {
 
 /// Draws `chart` in `format` and writes it to `dest`.
 fn render<C: Chart>(dest: &Destination, format: Format, chart: &C) -> Result<()> {
+    let bytes = draw(format, chart)?;
+    files::write_output(dest, |w| w.write_all(&bytes).map_err(|e| Error::io("the chart", e)))
+}
+
+/// Draws `chart` in `format`, in memory.
+fn draw<C: Chart>(format: Format, chart: &C) -> Result<Vec<u8>> {
     register_font()?;
     let failed = |e: Box<dyn std::error::Error>| Error::Failed(format!("drawing the chart: {e}"));
     let bytes = match format {
@@ -100,7 +106,7 @@ fn render<C: Chart>(dest: &Destination, format: Format, chart: &C) -> Result<()>
             png_bytes(&rgb, w, h)?
         }
     };
-    files::write_output(dest, |w| w.write_all(&bytes).map_err(|e| Error::io("the chart", e)))
+    Ok(bytes)
 }
 
 /// Encodes an RGB buffer as PNG.
@@ -249,6 +255,11 @@ impl Chart for Comparison<'_> {
 /// coincide still show both).
 pub fn trace(dest: &Destination, format: Format, scenario: &Scenario, records: &[TickRecord]) -> Result<()> {
     render(dest, format, &Trace { scenario, records })
+}
+
+/// [`trace`]'s chart, in memory.
+pub fn trace_bytes(format: Format, scenario: &Scenario, records: &[TickRecord]) -> Result<Vec<u8>> {
+    draw(format, &Trace { scenario, records })
 }
 
 struct Trace<'a> {

@@ -250,19 +250,13 @@ struct ReplayArgs {
     threads: Option<usize>,
 }
 
-#[derive(Clone, Copy, Debug, clap::ValueEnum)]
-enum ExportFormat {
-    Csv,
-    Jsonl,
-}
-
 #[derive(Args, Debug)]
 struct ExportArgs {
     /// The trace.
     trace: PathBuf,
     /// Output format.
     #[arg(long, value_enum)]
-    format: ExportFormat,
+    format: bioxen::export::Format,
     /// Write here instead of standard output (a regular file is replaced atomically).
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,

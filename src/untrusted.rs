@@ -1,0 +1,128 @@
+//! The command line's input paths, each as a function of arbitrary bytes: what the fuzz
+//! targets in `fuzz/` drive, and what `tests/fuzz_regressions.rs` replays their crash
+//! inputs through. Every function returns normally whatever the bytes; a panic is a bug
+//! (an invariant that did not hold, or an input the gate let through that the engine could
+//! not handle). Work is bounded: a few ticks, a small plan.
+
+use crate::export;
+use crate::plot;
+use crate::replay;
+use crate::sweep::plan;
+use bioxen_actors::{ActorConfig, ActorRuntime};
+use bioxen_engine::checkpoint;
+use bioxen_engine::scenario::{self, NoGenomeFiles};
+use bioxen_engine::sim::Simulation;
+use bioxen_engine::trace::TraceReader;
+
+/// Ticks each input runs: enough to go through every phase, rationing and the timeline.
+const TICKS: u64 = 3;
+
+/// Scenario text → validate → run a few ticks (`bioxen validate`, `bioxen run`).
+pub fn scenario_text(bytes: &[u8]) {
+    let Ok(text) = std::str::from_utf8(bytes) else { return };
+    let Ok(s) = scenario::parse(text, "fuzz.toml", &mut NoGenomeFiles) else { return };
+    // What parsed passed the gate: the engine must take it.
+    let mut sim = Simulation::new(s).expect("a parsed scenario passes the gate again");
+    for _ in 0..TICKS {
+        if sim.finished() || sim.step().is_err() {
+            break;
+        }
+    }
+}
+
+/// Trace bytes → `bioxen replay`, `export` (both formats) and `plot` (both formats).
+pub fn trace_bytes(bytes: &[u8]) {
+    let Ok(mut trace) = TraceReader::new(bytes, "fuzz.bxtr") else { return };
+    let _ = replay::replay(&mut trace, |_| {});
+    for format in [export::Format::Csv, export::Format::Jsonl] {
+        let Ok(mut trace) = TraceReader::new(bytes, "fuzz.bxtr") else { return };
+        let _ = export::rows(&mut trace, format, &mut std::io::sink(), |_| {});
+    }
+    let Ok(mut trace) = TraceReader::new(bytes, "fuzz.bxtr") else { return };
+    let mut records = Vec::new();
+    while let Ok(Ok(r)) = trace.next_tick() {
+        records.push(r);
+    }
+    for format in [plot::Format::Svg, plot::Format::Png] {
+        let _ = plot::trace_bytes(format, &trace.scenario, &records);
+    }
+}
+
+/// Checkpoint bytes → `bioxen resume` on both runtimes: a few ticks each, and the same
+/// digest (the runtimes must agree on whatever the reader accepts).
+pub fn checkpoint_bytes(bytes: &[u8]) {
+    let Ok(mut engine) = checkpoint::read(bytes, "fuzz.bxck") else { return };
+    let sim = checkpoint::read(bytes, "fuzz.bxck").expect("read twice, the same bytes");
+    let mut actors = ActorRuntime::start(sim, ActorConfig { arbiters: 2 }).expect("the actor runtime starts");
+    let mut engine_error = None;
+    for _ in 0..TICKS {
+        if engine.finished() {
+            break;
+        }
+        if let Err(e) = engine.step() {
+            engine_error = Some(e.to_string());
+            break;
+        }
+    }
+    let ran = actors.run_ticks(TICKS, |_| {});
+    match (&engine_error, ran) {
+        (None, Ok(())) => assert_eq!(engine.digest(), actors.digest(), "the runtimes disagree on a checkpoint"),
+        (Some(e), Err(a)) => assert_eq!(e, &a.to_string(), "the runtimes fail differently"),
+        (e, a) => panic!("one runtime failed and the other did not: engine {e:?}, actors {a:?}"),
+    }
+    actors.stop();
+}
+
+/// Most runs a fuzzed plan may have: planning itself is bounded ([`plan::RUNS_MAX`]), but
+/// a fuzz run needs to stay quick.
+const FUZZ_RUNS_MAX: usize = 4096;
+
+/// `bioxen sweep` and `compare` arguments (NUL-separated: seeds, policies, shard, then
+/// `--set`s) → parsing, the plan, and each combination's scenario, on a fixed scenario.
+pub fn sweep_arguments(bytes: &[u8]) {
+    let Ok(text) = std::str::from_utf8(bytes) else { return };
+    let mut args = text.split('\0');
+    let (seeds, policies, shard) = (args.next().unwrap_or(""), args.next().unwrap_or(""), args.next().unwrap_or(""));
+    let sets: Vec<String> = args.map(str::to_string).collect();
+    let _ = plan::parse_shard(shard);
+    let (Ok(seeds), Ok(policies), Ok(sets)) =
+        (plan::parse_seeds(seeds), plan::parse_policies(policies), plan::parse_sets(&sets))
+    else {
+        return;
+    };
+    let combinations = sets.iter().try_fold(1usize, |n, a| n.checked_mul(a.values.len()));
+    let runs = combinations.and_then(|c| c.checked_mul(seeds.len())?.checked_mul(policies.len()));
+    if runs.is_none_or(|r| r > FUZZ_RUNS_MAX) {
+        return;
+    }
+    let Ok(runs) = plan::plan(&seeds, &policies, &sets) else { return };
+    let mut done = std::collections::BTreeSet::new();
+    for r in &runs {
+        if done.insert(r.set.clone()) {
+            let _ = plan::scenario_for(SCENARIO, "fuzz.toml", std::path::Path::new("/nonexistent"), &sets, r);
+        }
+    }
+}
+
+/// The scenario `--set` edits in [`sweep_arguments`]: every section a key can name.
+const SCENARIO: &str = r#"format_version = 1
+[simulation]
+seed = 1
+ticks = 10
+policy = "fair"
+[simulation.policy_params]
+quantum_ticks = 3
+[chassis]
+kind = "ecoli"
+[[vm]]
+id = "a"
+organism = "syn3a"
+[[vm]]
+id = "b.c"
+organism = "minimal_cell"
+weight = 512
+[[event]]
+tick = 2
+vm = "a"
+action = "pause"
+"#;

@@ -1,0 +1,53 @@
+//! Every input the fuzz targets ever crashed or hung on (`fuzz/regressions/<target>/`),
+//! and their seed corpora (`fuzz/seeds/<target>/`), replayed through the same entry points
+//! (`bioxen::untrusted`) as ordinary tests: a fixed crash stays fixed without nightly or
+//! cargo fuzz. Each input must return normally (and quickly: the watchdog catches a hang).
+
+mod common;
+use common::*;
+use std::fs;
+use std::path::Path;
+
+/// Runs `entry` on every file in `fuzz/<kind>/<target>/`; returns how many.
+fn replay(kind: &str, target: &str, entry: fn(&[u8])) -> usize {
+    let dir = root().join("fuzz").join(kind).join(target);
+    let mut inputs: Vec<_> = fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
+        .collect();
+    inputs.sort();
+    for input in &inputs {
+        let bytes = fs::read(input).unwrap();
+        let name = input.strip_prefix(root()).unwrap_or(input).display().to_string();
+        without_hanging(&name, move || entry(&bytes));
+    }
+    inputs.len()
+}
+
+/// A fuzz target's name and its entry point.
+type Target = (&'static str, fn(&[u8]));
+
+fn targets() -> [Target; 4] {
+    [
+        ("scenario", bioxen::untrusted::scenario_text),
+        ("trace", bioxen::untrusted::trace_bytes),
+        ("checkpoint", bioxen::untrusted::checkpoint_bytes),
+        ("sweep_arguments", bioxen::untrusted::sweep_arguments),
+    ]
+}
+
+#[test]
+fn fixed_fuzz_findings_stay_fixed() {
+    for (target, entry) in targets() {
+        replay("regressions", target, entry);
+    }
+}
+
+#[test]
+fn the_seed_corpora_run_clean() {
+    for (target, entry) in targets() {
+        assert!(replay("seeds", target, entry) > 0, "no seeds for {target}");
+    }
+    assert!(Path::new(&root().join("fuzz/Cargo.toml")).exists());
+}
