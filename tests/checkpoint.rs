@@ -81,26 +81,10 @@ fn damaged_checkpoints_are_refused_not_resumed() {
     let path = write_checkpoint(dir.path(), &sim);
     let bytes = fs::read(&path).unwrap();
     let damaged = [
-        ("truncated", bytes[..bytes.len() / 2].to_vec(), "truncated BioXen checkpoint"),
-        (
-            "flipped",
-            {
-                let mut b = bytes.clone();
-                let i = b.len() - 100;
-                b[i] ^= 0x55;
-                b
-            },
-            "corrupt BioXen checkpoint",
-        ),
-        (
-            "version",
-            {
-                let mut b = bytes.clone();
-                b[8] = 7;
-                b
-            },
-            "format version 7",
-        ),
+        ("truncated", damaged(&bytes, bytes.len() as isize / 2, 0), "truncated BioXen checkpoint"),
+        ("flipped", damaged(&bytes, -100, 0x55), "corrupt BioXen checkpoint"),
+        // The version is 2: 2 ^ 5 = 7.
+        ("version", damaged(&bytes, 8, 0x05), "format version 7"),
         ("a trace", b"BIOXENTR\x02\0\0\0".to_vec(), "not a BioXen checkpoint"),
     ];
     for (name, content, message) in damaged {

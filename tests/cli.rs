@@ -405,24 +405,15 @@ fn truncated_corrupt_and_foreign_traces_are_clear_errors() {
     let o = bioxen(&["run", "scenarios/quickstart.toml", "--ticks", "20", "--trace", trace.to_str().unwrap()]);
     assert!(o.status.success());
     let bytes = fs::read(&trace).unwrap();
+    let ends = frame_ends(&bytes);
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
-        ("truncated mid-frame", bytes[..bytes.len() - 7].to_vec(), "truncated BioXen trace"),
-        (
-            "truncated at a frame boundary",
-            {
-                let ends = frame_ends(&bytes);
-                bytes[..ends[ends.len() - 4]].to_vec()
-            },
-            "truncated BioXen trace",
-        ),
+        ("truncated mid-frame", damaged(&bytes, -7, 0), "truncated BioXen trace"),
+        ("truncated at a frame boundary", damaged(&bytes, ends[ends.len() - 4] as isize, 0), "truncated BioXen trace"),
         ("empty", Vec::new(), "not a BioXen trace"),
+        // The version is 2: 2 ^ 11 = 9, 2 ^ 3 = 1.
         (
             "another format version",
-            {
-                let mut b = bytes.clone();
-                b[8] = 9;
-                b
-            },
+            damaged(&bytes, 8, 0x0b),
             "BioXen trace format version 9, but this bioxen reads version 2; it was written by a newer bioxen",
         ),
         (
@@ -434,34 +425,9 @@ fn truncated_corrupt_and_foreign_traces_are_clear_errors() {
             },
             "more than the",
         ),
-        (
-            "flipped byte in the header",
-            {
-                let mut b = bytes.clone();
-                b[40] ^= 0xff;
-                b
-            },
-            "fails its checksum",
-        ),
-        (
-            "flipped byte in a tick",
-            {
-                let mut b = bytes.clone();
-                let i = b.len() - 200;
-                b[i] ^= 0x01;
-                b
-            },
-            "fails its checksum",
-        ),
-        (
-            "a version 1 trace",
-            {
-                let mut b = bytes.clone();
-                b[8] = 1;
-                b
-            },
-            "re-run its scenario with this bioxen",
-        ),
+        ("flipped byte in the header", damaged(&bytes, 40, 0xff), "fails its checksum"),
+        ("flipped byte in a tick", damaged(&bytes, -200, 0x01), "fails its checksum"),
+        ("a version 1 trace", damaged(&bytes, 8, 0x03), "re-run its scenario with this bioxen"),
     ];
     for (name, content, message) in cases {
         let bad = dir.path().join(format!("{}.bxtr", name.replace(' ', "_")));

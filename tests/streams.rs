@@ -17,6 +17,26 @@ fn trace_in(dir: &Path) -> std::path::PathBuf {
     trace
 }
 
+/// Starts a run that writes a trace to `trace` for longer than any test waits, and returns
+/// once it is writing (its temporary exists; bounded wait).
+fn start_long_run(trace: &Path) -> std::process::Child {
+    let child = Command::new(env!("CARGO_BIN_EXE_bioxen"))
+        .args(["run", "scenarios/contention.toml", "--ticks", "100000000", "--trace"])
+        .arg(trace)
+        .current_dir(root())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let dir = trace.parent().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while temporaries(dir).is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(temporaries(dir).len(), 1, "no trace being written");
+    child
+}
+
 /// The temporaries in `dir`.
 fn temporaries(dir: &Path) -> Vec<String> {
     fs::read_dir(dir)
@@ -134,20 +154,7 @@ fn a_closed_stdout_is_not_a_failure() {
 fn a_signal_removes_the_runs_temporaries_and_the_status_names_it() {
     for (signal, status) in [("TERM", 143), ("INT", 130)] {
         let dir = tempfile::tempdir().unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_bioxen"))
-            .args(["run", "scenarios/contention.toml", "--ticks", "100000000", "--trace"])
-            .arg(dir.path().join("long.bxtr"))
-            .current_dir(root())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        // Wait (bounded) until the run is writing its trace under a temporary name.
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while temporaries(dir.path()).is_empty() && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        assert_eq!(temporaries(dir.path()).len(), 1, "no trace being written");
+        let mut child = start_long_run(&dir.path().join("long.bxtr"));
         let number = if signal == "TERM" { libc::SIGTERM } else { libc::SIGINT };
         // SAFETY: kill(2) on the pid of a child this test spawned and has not reaped.
         assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, number) }, 0);
@@ -161,18 +168,7 @@ fn a_signal_removes_the_runs_temporaries_and_the_status_names_it() {
 fn a_killed_runs_temporary_is_removed_by_the_next_run_beside_it() {
     let dir = tempfile::tempdir().unwrap();
     let trace = dir.path().join("t.bxtr");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bioxen"))
-        .args(["run", "scenarios/contention.toml", "--ticks", "100000000", "--trace"])
-        .arg(&trace)
-        .current_dir(root())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while temporaries(dir.path()).is_empty() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    let mut child = start_long_run(&trace);
     child.kill().unwrap(); // SIGKILL: no handler runs
     child.wait().unwrap();
     assert_eq!(temporaries(dir.path()).len(), 1);

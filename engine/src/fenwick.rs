@@ -20,31 +20,26 @@ pub trait Count: Copy + Default + Eq + Into<u64> + std::fmt::Debug {
     const TOTAL_MAX: u64;
 }
 
-impl Count for u32 {
-    fn plus(self, other: u32) -> u32 {
-        self.wrapping_add(other)
-    }
-    fn minus(self, other: u32) -> u32 {
-        self.wrapping_sub(other)
-    }
-    fn plus_signed(self, delta: i32) -> u32 {
-        self.wrapping_add_signed(delta)
-    }
-    const TOTAL_MAX: u64 = u32::MAX as u64;
+/// `Count` for an unsigned integer type: wrapping arithmetic, its own maximum.
+macro_rules! count {
+    ($t:ty) => {
+        impl Count for $t {
+            fn plus(self, other: $t) -> $t {
+                self.wrapping_add(other)
+            }
+            fn minus(self, other: $t) -> $t {
+                self.wrapping_sub(other)
+            }
+            fn plus_signed(self, delta: i32) -> $t {
+                self.wrapping_add_signed(delta.into())
+            }
+            const TOTAL_MAX: u64 = <$t>::MAX as u64;
+        }
+    };
 }
 
-impl Count for u64 {
-    fn plus(self, other: u64) -> u64 {
-        self.wrapping_add(other)
-    }
-    fn minus(self, other: u64) -> u64 {
-        self.wrapping_sub(other)
-    }
-    fn plus_signed(self, delta: i32) -> u64 {
-        self.wrapping_add_signed(i64::from(delta))
-    }
-    const TOTAL_MAX: u64 = u64::MAX;
-}
+count!(u32);
+count!(u64);
 
 /// Prefix sums over counts, stored as the counts' own type: exact as long as the total
 /// is at most [`Count::TOTAL_MAX`] (checked when a tree is built from untrusted counts,

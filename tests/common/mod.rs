@@ -110,6 +110,19 @@ pub fn without_hanging<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Se
     }
 }
 
+/// A copy of `bytes` with byte `at` (counted from the end when negative) XORed with
+/// `mask`, or cut to `at` bytes when `mask` is 0.
+pub fn damaged(bytes: &[u8], at: isize, mask: u8) -> Vec<u8> {
+    let at = if at < 0 { bytes.len() - at.unsigned_abs() } else { at as usize };
+    let mut b = bytes.to_vec();
+    if mask == 0 {
+        b.truncate(at);
+    } else {
+        b[at] ^= mask;
+    }
+    b
+}
+
 /// A small scenario with plenty of everything: no VM limits another.
 pub const ROOMY: &str = r#"
 format_version = 1

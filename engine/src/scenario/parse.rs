@@ -177,6 +177,15 @@ impl Locator<'_> {
     fn rule<T>(&self, value: &Spanned<T>, rule: impl FnOnce(&T) -> Result<(), String>) -> Result<(), ScenarioError> {
         rule(value.get_ref()).map_err(|m| self.at(&value.span(), m))
     }
+
+    /// An optional value as written, checked with `rule` where it is; `None` if absent.
+    fn checked<T: Copy>(
+        &self,
+        value: &Option<Spanned<T>>,
+        rule: impl FnOnce(T) -> Result<(), String>,
+    ) -> Result<Option<T>, ScenarioError> {
+        value.as_ref().map(|v| self.rule(v, |&x| rule(x)).map(|()| *v.get_ref())).transpose()
+    }
 }
 
 /// Parses and checks scenario text. `file` names it in errors; `files` reads the genome
@@ -206,13 +215,7 @@ pub fn parse(text: &str, file: &str, files: &mut dyn GenomeFiles) -> Result<Scen
     };
     let sim = &raw.simulation;
     loc.rule(&sim.ticks, |&t| check::ticks(t))?;
-    let tick_seconds = match &sim.tick_seconds {
-        None => 1.0,
-        Some(t) => {
-            loc.rule(t, |&v| check::tick_seconds(v))?;
-            *t.get_ref()
-        }
-    };
+    let tick_seconds = loc.checked(&sim.tick_seconds, check::tick_seconds)?.unwrap_or(1.0);
     let policy = PolicyKind::from_name(sim.policy.get_ref()).ok_or_else(|| {
         let message =
             format!("unknown policy `{}`; expected one of: {}", check::excerpt(sim.policy.get_ref()), policy_names());
@@ -296,46 +299,33 @@ fn resolve_chassis(raw: &RawChassis, loc: &Locator) -> Result<Chassis, ScenarioE
         loc.at(&raw.kind.span(), message)
     })?;
     let mut c = kind.defaults();
-    let pool = |value: &Option<Spanned<u64>>, default: u64| -> Result<u64, ScenarioError> {
-        match value {
-            None => Ok(default),
-            Some(v) => loc.rule(v, |&x| check::pool(x)).map(|()| *v.get_ref()),
-        }
-    };
-    c.ribosomes = pool(&raw.ribosomes, c.ribosomes)?;
-    c.rnap = pool(&raw.rnap, c.rnap)?;
-    c.atp_per_s = pool(&raw.atp_per_s, c.atp_per_s)?;
-    c.atp_store_max = pool(&raw.atp_store_max, c.atp_store_max)?;
+    for (field, value) in [
+        (&mut c.ribosomes, &raw.ribosomes),
+        (&mut c.rnap, &raw.rnap),
+        (&mut c.atp_per_s, &raw.atp_per_s),
+        (&mut c.atp_store_max, &raw.atp_store_max),
+    ] {
+        *field = loc.checked(value, check::pool)?.unwrap_or(*field);
+    }
     c.dna_space_kb = raw.dna_space_kb.unwrap_or(c.dna_space_kb);
     c.max_vms = raw.max_vms.unwrap_or(c.max_vms);
-    let fraction = |value: &Option<Spanned<f64>>, default: f64| -> Result<f64, ScenarioError> {
-        match value {
-            None => Ok(default),
-            Some(v) => loc.rule(v, |&x| check::fraction(x)).map(|()| *v.get_ref()),
-        }
-    };
-    c.reserve_fraction = fraction(&raw.reserve_fraction, c.reserve_fraction)?;
-    c.ribosome_reserve_fraction = fraction(&raw.ribosome_reserve_fraction, c.ribosome_reserve_fraction)?;
+    for (field, value) in [
+        (&mut c.reserve_fraction, &raw.reserve_fraction),
+        (&mut c.ribosome_reserve_fraction, &raw.ribosome_reserve_fraction),
+    ] {
+        *field = loc.checked(value, check::fraction)?.unwrap_or(*field);
+    }
     check::chassis(&c).map_err(|e| loc.field(&e.field, e.message))?;
     Ok(c)
 }
 
 /// An allocation change as written, each value checked where it is.
 fn change_of(raw: &RawAllocation, loc: &Locator) -> Result<AllocationChange, ScenarioError> {
-    let percent = |value: &Option<Spanned<f64>>, name: &str| -> Result<Option<f64>, ScenarioError> {
-        match value {
-            None => Ok(None),
-            Some(v) => loc.rule(v, |&x| check::percent(name, x)).map(|()| Some(*v.get_ref())),
-        }
-    };
-    if let Some(w) = &raw.weight {
-        loc.rule(w, |&x| check::weight(x))?;
-    }
     Ok(AllocationChange {
-        weight: raw.weight.as_ref().map(|w| *w.get_ref()),
+        weight: loc.checked(&raw.weight, check::weight)?,
         priority: raw.priority,
-        atp_cap_percent: percent(&raw.atp_cap_percent, "atp_cap_percent")?,
-        atp_reserve_percent: percent(&raw.atp_reserve_percent, "atp_reserve_percent")?,
+        atp_cap_percent: loc.checked(&raw.atp_cap_percent, |x| check::percent("atp_cap_percent", x))?,
+        atp_reserve_percent: loc.checked(&raw.atp_reserve_percent, |x| check::percent("atp_reserve_percent", x))?,
         ribosome_cap: raw.ribosome_cap,
         ribosome_reserve: raw.ribosome_reserve,
     })
