@@ -30,8 +30,55 @@ pub fn scenario_text(bytes: &[u8]) {
     }
 }
 
-/// Trace bytes → `bioxen replay`, `export` (both formats) and `plot` (both formats).
+/// The frames of `bytes` (a file of one of our formats, read leniently: lengths as
+/// written, what follows a frame taken as its checksum whatever it is), written again with
+/// valid checksums; a checkpoint's closing frame also gets the BLAKE3 its file needs. So
+/// a fuzzer's mutations reach the decoders, the gate and restore behind the checksums,
+/// which random bytes almost never pass.
+pub fn with_valid_checksums(bytes: &[u8], checkpoint: bool) -> Option<Vec<u8>> {
+    let (preamble, mut rest) = (bytes.get(..12)?, bytes.get(12..)?);
+    let mut frames = Vec::new();
+    while rest.len() >= 4 {
+        let len = (u32::from_le_bytes(rest[..4].try_into().ok()?) as usize).min(rest.len() - 4);
+        frames.push(&rest[4..4 + len]);
+        rest = rest.get(4 + len + 4..).unwrap_or(&[]);
+    }
+    let mut out = preamble.to_vec();
+    let end = if checkpoint { frames.pop() } else { None };
+    for frame in &frames {
+        out.extend_from_slice(&framed(frame));
+    }
+    if end.is_some() {
+        out.extend_from_slice(&framed(blake3::hash(&out).as_bytes()));
+    }
+    Some(out)
+}
+
+/// One frame as the codec writes it (length, payload, CRC-32), without its file's preamble.
+fn framed(payload: &[u8]) -> Vec<u8> {
+    let mut w = bioxen_engine::codec::FrameWriter::new(Vec::new(), &[0; 8], 0).expect("writing to memory");
+    let _ = w.frame(payload);
+    w.finish().expect("writing to memory").split_off(12)
+}
+
+/// Trace bytes, as they are and with valid checksums → [`trace_file`].
 pub fn trace_bytes(bytes: &[u8]) {
+    trace_file(bytes);
+    if let Some(fixed) = with_valid_checksums(bytes, false) {
+        trace_file(&fixed);
+    }
+}
+
+/// Checkpoint bytes, as they are and with valid checksums → [`checkpoint_file`].
+pub fn checkpoint_bytes(bytes: &[u8]) {
+    checkpoint_file(bytes);
+    if let Some(fixed) = with_valid_checksums(bytes, true) {
+        checkpoint_file(&fixed);
+    }
+}
+
+/// A trace file → `bioxen replay`, `export` (both formats) and `plot` (both formats).
+pub fn trace_file(bytes: &[u8]) {
     let Ok(mut trace) = TraceReader::new(bytes, "fuzz.bxtr") else { return };
     let _ = replay::replay(&mut trace, |_| {});
     for format in [export::Format::Csv, export::Format::Jsonl] {
@@ -48,9 +95,9 @@ pub fn trace_bytes(bytes: &[u8]) {
     }
 }
 
-/// Checkpoint bytes → `bioxen resume` on both runtimes: a few ticks each, and the same
+/// A checkpoint file → `bioxen resume` on both runtimes: a few ticks each, and the same
 /// digest (the runtimes must agree on whatever the reader accepts).
-pub fn checkpoint_bytes(bytes: &[u8]) {
+pub fn checkpoint_file(bytes: &[u8]) {
     let Ok(mut engine) = checkpoint::read(bytes, "fuzz.bxck") else { return };
     let sim = checkpoint::read(bytes, "fuzz.bxck").expect("read twice, the same bytes");
     let mut actors = ActorRuntime::start(sim, ActorConfig { arbiters: 2 }).expect("the actor runtime starts");

@@ -288,8 +288,13 @@ impl Vm {
     }
 }
 
+/// Protein mass in amino acids, saturating like the running total it resets (each product
+/// of a u32 count and a u32 length fits a u64; only their sum could pass it).
 fn mass_of(proteins: &[u32], program: &Program) -> u64 {
-    proteins.iter().zip(&program.protein_aa).map(|(&n, &aa)| u64::from(n) * u64::from(aa)).sum()
+    proteins
+        .iter()
+        .zip(&program.protein_aa)
+        .fold(0u64, |sum, (&n, &aa)| sum.saturating_add(u64::from(n) * u64::from(aa)))
 }
 
 /// [`mass_of`] with every product and sum checked: for counts from untrusted bytes.
