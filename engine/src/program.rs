@@ -4,14 +4,14 @@
 
 use crate::biology::{Organism, OrganismProfile};
 use crate::genome::{GeneKind, Genome, spread};
+use crate::sample::Binomial;
 use crate::scenario::GenomeSource;
-use serde::{Deserialize, Serialize};
 
 /// √2 − 1, for expression weights: decorrelated from the length sequence.
 const EXPRESSION_ALPHA: f64 = std::f64::consts::SQRT_2 - 1.0;
 
-/// The simulation-ready form of a genome.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// The simulation-ready form of a genome, for one tick length.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Program {
     /// The organism whose kinetics drive this genome.
     pub organism: Organism,
@@ -34,16 +34,22 @@ pub struct Program {
     pub unit_rate_cumulative: Vec<f64>,
     /// Protein mass of a newborn cell in amino acids: the reference for scaling demand.
     pub reference_mass_aa: u64,
+    /// The tick length this program was compiled for.
+    pub tick_seconds: f64,
+    /// Decay of one tick: each mRNA survives with probability 2^(−tick/half-life), so the
+    /// number decaying is binomial with p = 1 − that; its draws, powers precomputed.
+    pub mrna_decay: Binomial,
 }
 
 impl Program {
-    /// Compiles `genome`, which comes from `source`, for `organism`.
+    /// Compiles `genome`, which comes from `source`, for `organism`, with ticks of
+    /// `tick_seconds`.
     ///
     /// Expression: the organism's total mRNA is spread over its protein genes by a fixed
     /// weight per gene (between 0.25 and 1.75 for built-in genomes, 1 for annotations, as
     /// GenBank carries no expression data); initial proteins follow the same weights. A
     /// unit's rate keeps its genes' mean mRNA at steady state: `mean × ln 2 / half-life`.
-    pub fn compile(genome: &Genome, organism: Organism, source: GenomeSource) -> Program {
+    pub fn compile(genome: &Genome, organism: Organism, source: GenomeSource, tick_seconds: f64) -> Program {
         let profile = organism.profile().clone();
         let builtin = source == GenomeSource::Builtin;
         let weights: Vec<f64> = genome
@@ -88,8 +94,11 @@ impl Program {
             }
             i = j;
         }
+        let decay_p = 1.0 - libm::exp(-std::f64::consts::LN_2 * tick_seconds / profile.mrna_half_life_s);
         Program {
             organism,
+            tick_seconds,
+            mrna_decay: Binomial::new(decay_p),
             profile,
             protein_aa_max: protein_aa.iter().copied().max().unwrap_or(0),
             protein_aa,
@@ -130,7 +139,7 @@ mod tests {
 
     #[test]
     fn lac_operon_is_one_unit() {
-        let program = Program::compile(&Genome::builtin(Organism::Ecoli), Organism::Ecoli, GenomeSource::Builtin);
+        let program = Program::compile(&Genome::builtin(Organism::Ecoli), Organism::Ecoli, GenomeSource::Builtin, 1.0);
         assert_eq!(program.unit(0), &[0, 1, 2]); // lacZ lacY lacA
         assert_eq!(program.unit(1).len(), 6); // trpLEDCBA
         let total_mrna: f64 = program.mrna_mean.iter().sum();
@@ -139,7 +148,7 @@ mod tests {
 
     #[test]
     fn syn3a_reference_mass_is_published_proteome() {
-        let program = Program::compile(&Genome::builtin(Organism::Syn3a), Organism::Syn3a, GenomeSource::Builtin);
+        let program = Program::compile(&Genome::builtin(Organism::Syn3a), Organism::Syn3a, GenomeSource::Builtin, 1.0);
         let proteins: u64 = program.protein_init.iter().map(|&n| u64::from(n)).sum();
         assert!((76_500..=77_500).contains(&proteins), "{proteins}");
         let mean_aa = program.reference_mass_aa as f64 / proteins as f64;

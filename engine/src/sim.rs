@@ -190,7 +190,9 @@ fn compile_programs(scenario: &Scenario) -> Vec<Arc<Program>> {
         .map(|v| {
             cache
                 .entry((v.genome, v.organism))
-                .or_insert_with(|| Arc::new(Program::compile(&scenario.genome_of(v), v.organism, v.genome)))
+                .or_insert_with(|| {
+                    Arc::new(Program::compile(&scenario.genome_of(v), v.organism, v.genome, scenario.tick_seconds))
+                })
                 .clone()
         })
         .collect()

@@ -203,8 +203,8 @@ impl Vm {
         if total == 0 {
             return;
         }
-        let p = 1.0 - libm::exp(-std::f64::consts::LN_2 * tick_seconds / program.profile.mrna_half_life_s);
-        let decays = binomial(&mut self.rng, total, p);
+        debug_assert_eq!(tick_seconds, program.tick_seconds, "a program compiled for another tick length");
+        let decays = program.mrna_decay.sample(&mut self.rng, total);
         for _ in 0..decays {
             let gene = self.mrna.find(below(&mut self.rng, self.mrna.total()));
             self.mrna.add(gene, -1);
@@ -351,7 +351,7 @@ mod tests {
     #[test]
     fn restore_refuses_states_that_would_run_away() {
         use crate::scenario::GenomeSource;
-        let program = Program::compile(&Genome::builtin(Organism::Syn3a), Organism::Syn3a, GenomeSource::Builtin);
+        let program = Program::compile(&Genome::builtin(Organism::Syn3a), Organism::Syn3a, GenomeSource::Builtin, 1.0);
         let fresh = || Vm::new(&program, vm_stream(1, "x"));
         let rna_gene = (0..program.genes()).find(|&g| program.protein_aa[g] == 0).unwrap() as u32;
         type Edit = Box<dyn Fn(&mut Vm)>;
@@ -407,6 +407,7 @@ mod tests {
             &Genome::builtin(Organism::Syn3a),
             Organism::Syn3a,
             crate::scenario::GenomeSource::Builtin,
+            1.0,
         );
         let mut fed = Vm::new(&program, vm_stream(1, "fed"));
         let mut starved = Vm::new(&program, vm_stream(1, "starved"));

@@ -318,7 +318,7 @@ impl Scenario {
         let mut pairs = BTreeSet::new();
         for v in &self.vms {
             if pairs.insert((v.genome, v.organism)) {
-                let program = Program::compile(&self.genome_of(v), v.organism, v.genome);
+                let program = Program::compile(&self.genome_of(v), v.organism, v.genome, self.tick_seconds);
                 growth(&program, v.organism, self.tick_seconds).map_err(|m| fail(format!("vm.{}", v.id), m))?;
             }
         }
