@@ -167,7 +167,9 @@ impl Destination {
 /// argument in errors.
 pub fn destination(path: &Path, flag: &str) -> Result<Destination> {
     let bad = |why: String| Error::BadInput(format!("{flag} {}: {why}", path.display()));
-    if path.as_os_str() == "-" {
+    // Our own standard output, however it is named: opening /dev/stdout afresh would give
+    // a new file position (and no O_APPEND), overwriting what `>>` meant to append to.
+    if ["-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"].iter().any(|name| path.as_os_str() == *name) {
         return Ok(Destination::Stdout);
     }
     if path.starts_with("/dev") || path.starts_with("/proc") {
@@ -399,6 +401,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
         assert_eq!(destination(Path::new("-"), "--out").unwrap(), Destination::Stdout);
+        assert_eq!(destination(Path::new("/dev/stdout"), "--out").unwrap(), Destination::Stdout);
         assert_eq!(destination(Path::new("/dev/null"), "--out").unwrap(), Destination::Through("/dev/null".into()));
         assert!(destination(d, "--out").is_err(), "a directory is not an output");
         assert!(destination(&d.join("no/such/dir/x.csv"), "--out").is_err());

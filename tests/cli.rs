@@ -297,6 +297,12 @@ fn bad_inputs_fail_clearly_with_status_2_and_write_nothing() {
             Some(BASE.into()),
         ),
         ("resume offers no trace", &["resume", "c.bxck", "--trace", "t.bxtr"], "unexpected argument '--trace'", None),
+        (
+            "ticks past the bound, with a checkpoint directory to make",
+            &["run", "s.toml", "--ticks", "100000001", "--checkpoint-every", "5", "--checkpoint-dir", "ck"],
+            "simulation.ticks: ticks must be in 1..=100000000",
+            Some(BASE.into()),
+        ),
     ];
     for (name, args, message, text) in cases {
         let dir = tempfile::tempdir().unwrap();

@@ -61,6 +61,22 @@ fn devices_and_stdout_are_written_straight_through() {
         assert!(o.status.success(), "{out}: {}", stderr(&o));
         assert_eq!(stdout(&o).lines().count(), 1 + 20 * 3, "{out}");
     }
+    // Appending through /dev/stdout appends: the export writes where stdout is, not from
+    // the start of the file stdout happens to be.
+    let log = dir.path().join("log.csv");
+    fs::write(&log, "already here\n").unwrap();
+    let appended = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "'{}' export '{t}' --format csv --out /dev/stdout >> '{}'",
+            env!("CARGO_BIN_EXE_bioxen"),
+            log.display()
+        ))
+        .status()
+        .unwrap();
+    assert!(appended.success());
+    let text = fs::read_to_string(&log).unwrap();
+    assert!(text.starts_with("already here\ntick,vm,"), "{}", &text[..40]);
     let o = bioxen(&["plot", t, "--out", "-", "--format", "svg"]);
     assert!(o.status.success() && stdout(&o).starts_with("<svg"), "{}", stderr(&o));
     let o = bioxen(&["plot", t, "--out", "-"]);

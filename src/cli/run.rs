@@ -44,12 +44,14 @@ fn execute(
         checkpoint_dir: exec.checkpoint_dir.clone(),
         checkpoint_keep: exec.checkpoint_keep.map(|k| k as usize),
     };
-    // Every output is checked before the first tick, and none may be an input.
-    let prepared = outputs.prepare(inputs)?;
     let json = exec.json;
     let actors = exec.runtime.actors()?;
     let summary = with_threads(exec.threads, move || -> Result<report::RunSummary> {
-        let mut runner = Runner::new(make()?, actors)?;
+        // The scenario passes the gate first, then every output is checked (and a
+        // checkpoint directory made) before the first tick: bad input writes nothing.
+        let sim = make()?;
+        let prepared = outputs.prepare(inputs)?;
+        let mut runner = Runner::new(sim, actors)?;
         let bar = progress_bar(runner.scenario().ticks, runner.tick(), json, "ticks");
         let done = driver::run(&mut runner, &prepared, |tick| bar.set_position(tick))?;
         bar.finish_and_clear();
