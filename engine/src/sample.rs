@@ -7,10 +7,10 @@
 //! The only source is a stream's 64-bit words ([`Rng::next_u64`] of ChaCha8,
 //! [`crate::rng`]). Floating-point work is IEEE 754 double arithmetic (+ − × ÷, exactly
 //! rounded everywhere) and the functions of the `libm` crate, a pure-Rust port of musl's
-//! libm: the same bits on every machine. (`libm`'s optional `arch` feature swaps in
-//! hardware instructions only for exactly specified operations such as `sqrt` and
-//! `floor`, so it cannot change a result either.) The engine's `clippy.toml` forbids the
-//! standard library's float functions, which call the platform's libm.
+//! libm: the same bits on every machine. (`libm`'s `arch` feature, on, swaps in hardware
+//! instructions only for exactly rounded operations — `sqrt` and `fma` on x86-64, also
+//! `rint` on aarch64 — so it cannot change a result either.) The engine's `clippy.toml`
+//! forbids the standard library's float functions, which call the platform's libm.
 //!
 //! - [`unit()`]: uniform on [0, 1) from the top 53 bits of one word.
 //! - [`below`]: uniform integer in [0, n), Lemire's multiply-and-reject (Lemire 2019, ACM
@@ -20,6 +20,7 @@
 //!   Economics 12:39).
 //! - [`binomial`]: sequential-search inversion below n·min(p, 1−p) = 10; above, BTRS
 //!   (Hörmann 1993, J. Statist. Comput. Simul. 46:101), for p ≤ ½, by symmetry otherwise.
+//!   [`Binomial`] makes the same draws for one p, its powers of 1 − p computed once.
 
 use rand::Rng;
 
