@@ -52,7 +52,8 @@ pub fn scenario(vms: u32, ticks: u64, organism: Organism, policy: PolicyKind, se
 
 /// Peak resident memory of this process in bytes (Linux `VmHWM`), if known.
 pub fn peak_rss_bytes() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let bytes = crate::files::read_input(std::path::Path::new("/proc/self/status"), 1 << 16).ok()?;
+    let status = String::from_utf8(bytes).ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb * 1024)

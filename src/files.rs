@@ -296,6 +296,18 @@ pub fn write_file(path: &Path, fill: impl FnOnce(&mut dyn Write) -> Result<()>) 
     write_output(&Destination::Replace(path.to_path_buf()), fill)
 }
 
+/// Opens (creating it if absent) a log that rows are appended to one write at a time, so a
+/// crash leaves whole rows and at most one torn last line (a sweep's `results.jsonl`). An
+/// existing path must be a regular file.
+pub fn append_log(path: &Path) -> Result<File> {
+    if let Ok(meta) = std::fs::metadata(path)
+        && let Some(why) = not_regular(&meta)
+    {
+        return Err(Error::BadInput(format!("{}: {why}", path.display())));
+    }
+    OpenOptions::new().create(true).append(true).open(path).map_err(|e| Error::io(path.display(), e))
+}
+
 // ------------------------------------------------------------------------ temporaries
 
 /// Temporaries of this process not yet committed or removed: what the signal handler

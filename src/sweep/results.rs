@@ -7,7 +7,6 @@ use crate::files;
 use crate::metrics::VmMetrics;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 
@@ -152,11 +151,6 @@ fn write_csv(w: &mut dyn Write, rows: &[Row], sets: &[SetAxis]) -> std::io::Resu
         writeln!(w, "{}", cells.join(","))?;
     }
     Ok(())
-}
-
-/// Opens `results.jsonl` for appending one row per write.
-pub(super) fn append(path: &Path) -> Result<File> {
-    std::fs::OpenOptions::new().create(true).append(true).open(path).map_err(|e| Error::io(path.display(), e))
 }
 
 #[cfg(test)]

@@ -41,7 +41,7 @@ pub fn run(sweep: &Sweep, progress: impl Fn(usize, usize) + Sync) -> Result<Vec<
     let todo: Vec<&RunSpec> = mine.into_iter().filter(|r| !done.contains_key(&r.run)).collect();
     let total = todo.len();
     let jsonl = sweep.out.join("results.jsonl");
-    let sink = Mutex::new(results::append(&jsonl)?);
+    let sink = Mutex::new(files::append_log(&jsonl)?);
     let finished = AtomicUsize::new(0);
     let new_rows: Vec<Row> = todo
         .par_iter()
