@@ -59,17 +59,6 @@ pub fn estimate(xs: &[f64]) -> Estimate {
     Estimate { mean, half_width: t * (var / n as f64).sqrt() }
 }
 
-impl PolicySummary {
-    /// The policy, with the `--set` values when there are any: `credit (vm.a.weight=128)`.
-    pub fn label(&self) -> String {
-        if self.set.is_empty() {
-            return self.policy.clone();
-        }
-        let values: Vec<String> = self.set.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        format!("{} ({})", self.policy, values.join(", "))
-    }
-}
-
 /// Summaries per policy and `--set` combination, in the order they first appear in
 /// `rows`, then ranked by mean proteins made (descending; ties keep that order).
 pub fn summarise(rows: &[Row]) -> Vec<PolicySummary> {

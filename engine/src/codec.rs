@@ -283,11 +283,6 @@ impl<R: Read> FrameReader<R> {
         &self.inner
     }
 
-    /// The file's name, as its errors give it.
-    pub fn what(&self) -> &str {
-        &self.what
-    }
-
     /// An error for this file: the bytes are wrong.
     pub fn corrupt(&self, detail: String) -> FormatError {
         FormatError::Corrupt { what: self.what.clone(), kind: self.kind, detail }
