@@ -270,10 +270,7 @@ struct Trace<'a> {
 /// How a timeline event is labelled: `pause syn3a-2`, `set syn3a-2`.
 fn event_label(scenario: &Scenario, vm: u32, action: &Action) -> String {
     let id = scenario.vms.get(vm as usize).map_or("?", |v| v.id.as_str());
-    match action {
-        Action::Lifecycle(t) => format!("{} {id}", t.name()),
-        Action::Set(_) => format!("set {id}"),
-    }
+    format!("{} {id}", action.name())
 }
 
 impl Chart for Trace<'_> {

@@ -416,11 +416,11 @@ fn truncated_corrupt_and_foreign_traces_are_clear_errors() {
         ("truncated mid-frame", damaged(&bytes, -7, 0), "truncated BioXen trace"),
         ("truncated at a frame boundary", damaged(&bytes, ends[ends.len() - 4] as isize, 0), "truncated BioXen trace"),
         ("empty", Vec::new(), "not a BioXen trace"),
-        // The version is 2: 2 ^ 11 = 9, 2 ^ 3 = 1.
+        // The version is 3: 3 ^ 11 = 8, 3 ^ 2 = 1, 3 ^ 1 = 2.
         (
             "another format version",
             damaged(&bytes, 8, 0x0b),
-            "BioXen trace format version 9, but this bioxen reads version 2; it was written by a newer bioxen",
+            "BioXen trace format version 8, but this bioxen reads version 3; it was written by a newer bioxen",
         ),
         (
             "huge frame length",
@@ -433,7 +433,8 @@ fn truncated_corrupt_and_foreign_traces_are_clear_errors() {
         ),
         ("flipped byte in the header", damaged(&bytes, 40, 0xff), "fails its checksum"),
         ("flipped byte in a tick", damaged(&bytes, -200, 0x01), "fails its checksum"),
-        ("a version 1 trace", damaged(&bytes, 8, 0x03), "re-run its scenario with this bioxen"),
+        ("a version 1 trace", damaged(&bytes, 8, 0x02), "re-run its scenario with this bioxen"),
+        ("a version 2 trace", damaged(&bytes, 8, 0x01), "re-run its scenario with this bioxen"),
     ];
     for (name, content, message) in cases {
         let bad = dir.path().join(format!("{}.bxtr", name.replace(' ', "_")));

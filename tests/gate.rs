@@ -3,7 +3,7 @@
 //! both runtimes refuse alike; and whatever the writer writes, the reader reads.
 
 mod common;
-use bioxen::engine::checkpoint;
+use bioxen::engine::checkpoint::{self, CHECKPOINT_FORMAT_VERSION};
 use bioxen::engine::codec::{FrameReader, FrameWriter};
 use bioxen::engine::lifecycle::Transition;
 use bioxen::engine::policy::{AnyPolicy, PolicyKind, PolicyParams};
@@ -62,16 +62,17 @@ fn trace_of(scenario: &Scenario, ticks: u64) -> Vec<u8> {
 /// `checkpoint`'s bytes with its scenario frames replaced by `scenario`'s, every checksum
 /// made to fit: only the gate can tell.
 fn checkpoint_with(checkpoint: &[u8], original: &Scenario, scenario: &Scenario) -> Vec<u8> {
-    let mut r = FrameReader::open(checkpoint, "c", "BioXen checkpoint", b"BIOXENCK", 2).unwrap();
+    let mut r =
+        FrameReader::open(checkpoint, "c", "BioXen checkpoint", b"BIOXENCK", CHECKPOINT_FORMAT_VERSION).unwrap();
     let mut payloads = Vec::new();
     while let Some(p) = r.next_payload().unwrap() {
         payloads.push(p);
     }
     let count = |s: &Scenario| 1 + s.genomes.len() + s.vms.len().div_ceil(4096) + s.events.len().div_ceil(4096);
-    let mut scenario_frames = FrameWriter::new(Vec::new(), b"BIOXENCK", 2).unwrap();
+    let mut scenario_frames = FrameWriter::new(Vec::new(), b"BIOXENCK", CHECKPOINT_FORMAT_VERSION).unwrap();
     frames::write(&mut scenario_frames, scenario).unwrap();
     let scenario_bytes = scenario_frames.finish().unwrap();
-    let mut sr = FrameReader::open(&scenario_bytes[..], "s", "s", b"BIOXENCK", 2).unwrap();
+    let mut sr = FrameReader::open(&scenario_bytes[..], "s", "s", b"BIOXENCK", CHECKPOINT_FORMAT_VERSION).unwrap();
     let mut new_frames = Vec::new();
     while let Some(p) = sr.next_payload().unwrap() {
         new_frames.push(p);
@@ -79,13 +80,13 @@ fn checkpoint_with(checkpoint: &[u8], original: &Scenario, scenario: &Scenario) 
     let header = payloads.remove(0);
     let rest: Vec<Vec<u8>> = payloads.drain(count(original)..).collect();
     let (vms, _end) = rest.split_at(rest.len() - 1);
-    let mut w = FrameWriter::new(Vec::new(), b"BIOXENCK", 2).unwrap();
+    let mut w = FrameWriter::new(Vec::new(), b"BIOXENCK", CHECKPOINT_FORMAT_VERSION).unwrap();
     for p in std::iter::once(&header).chain(&new_frames).chain(vms) {
         w.frame(p).unwrap();
     }
     let mut bytes = w.finish().unwrap();
     let checksum = *blake3::hash(&bytes).as_bytes();
-    let mut end = FrameWriter::new(Vec::new(), b"BIOXENCK", 2).unwrap();
+    let mut end = FrameWriter::new(Vec::new(), b"BIOXENCK", CHECKPOINT_FORMAT_VERSION).unwrap();
     end.frame(&checksum).unwrap();
     bytes.extend_from_slice(&end.finish().unwrap()[12..]);
     bytes

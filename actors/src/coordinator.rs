@@ -12,13 +12,15 @@
 use crate::ActorError;
 use crate::error::actor_name;
 use crate::guard::{self, Alarm, Failure, Sabotage, Tripwire};
-use crate::messages::{Block, Fault, Site, StartTick, TickDone};
+use crate::messages::{Block, Fault, Site, StartTick, Switch, TickDone};
 use crate::scheduler_actor::SchedulerActor;
 use actix::{Actor, Addr, Context, Handler, Message};
 use bioxen_engine::lifecycle::Lifecycle;
 use bioxen_engine::record::{EventRecord, TickRecord, VmRecord};
+use bioxen_engine::scenario::{Action, Event};
 use bioxen_engine::scenario::{Allocation, Scenario};
-use bioxen_engine::tick::{self, TickHead, apply_due_events, apply_transition};
+use bioxen_engine::schedule;
+use bioxen_engine::tick::{self, Cells, Lifecycles, TickHead, apply_due_events, apply_transition};
 use crossbeam_channel::{Receiver, Sender};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -42,6 +44,29 @@ pub struct Clock {
     pub digest: [u8; 32],
     /// Commands given since the last tick (already applied), for the next tick's record.
     pub commands: Vec<EventRecord>,
+}
+
+/// The coordinator's view of the cells in phase 1: it keeps their lifecycles, and
+/// forwards transcription switches, with the tick, to the cells in their VM actors.
+struct Mirror<'a> {
+    lifecycles: &'a mut [Lifecycle],
+    switches: &'a mut Vec<Switch>,
+}
+
+impl Lifecycles for Mirror<'_> {
+    fn lifecycle_mut(&mut self, vm: usize) -> Option<&mut Lifecycle> {
+        self.lifecycles.get_mut(vm)
+    }
+}
+
+impl Cells for Mirror<'_> {
+    fn switch_transcription(&mut self, vm: usize, unit: u32, on: bool) -> bool {
+        let exists = vm < self.lifecycles.len();
+        if exists {
+            self.switches.push(Switch { vm: vm as u32, unit, on });
+        }
+        exists
+    }
 }
 
 /// Ticks a run keeps at the scheduler: one in progress and one queued behind it.
@@ -70,6 +95,8 @@ pub struct Coordinator {
     _tripwire: Tripwire,
     scenario: Arc<Scenario>,
     clock: Clock,
+    /// Each VM's number of transcription units, for checking scheduled switches.
+    units: Vec<usize>,
     /// The next tick to start: ahead of `clock.tick` (the next to complete) while ticks
     /// are in flight, equal between runs. The clock's lifecycles and allocations are those
     /// of the tick before this one.
@@ -87,11 +114,12 @@ pub struct Coordinator {
 
 impl Coordinator {
     /// A coordinator at `clock`.
-    pub fn new(scenario: Arc<Scenario>, clock: Clock, alarm: &Arc<Alarm>) -> Coordinator {
+    pub fn new(scenario: Arc<Scenario>, clock: Clock, units: Vec<usize>, alarm: &Arc<Alarm>) -> Coordinator {
         let next_start = clock.tick;
         Coordinator {
             scenario,
             clock,
+            units,
             next_start,
             scheduler: None,
             run: None,
@@ -123,16 +151,19 @@ impl Coordinator {
         let tick = self.next_start;
         let (scenario, c, sabotage) = (&self.scenario, &mut self.clock, &mut self.sabotage);
         let mut events = std::mem::take(&mut c.commands);
+        let mut switches = Vec::new();
         // Only then: the lifecycles and allocations are shared with ticks in flight, and
         // making them mutable copies them.
         if scenario.events.get(c.next_event).is_some_and(|e| e.tick <= tick) {
             let applied = guard::catch(|| {
                 sabotage.strike(Failure::Caught);
+                let mut cells =
+                    Mirror { lifecycles: Arc::make_mut(&mut c.lifecycles).as_mut_slice(), switches: &mut switches };
                 apply_due_events(
                     scenario,
                     &mut c.next_event,
                     tick,
-                    Arc::make_mut(&mut c.lifecycles).as_mut_slice(),
+                    &mut cells,
                     Arc::make_mut(&mut c.allocations).as_mut_slice(),
                     &mut events,
                 )
@@ -150,6 +181,7 @@ impl Coordinator {
             events,
             lifecycles: c.lifecycles.clone(),
             allocations: c.allocations.clone(),
+            switches,
             spare: std::mem::take(&mut self.spare),
         };
         let scheduler = self.scheduler.as_ref().ok_or_else(|| ActorError::Protocol("no scheduler".into()))?;
@@ -345,6 +377,40 @@ impl Handler<Command> for Coordinator {
         if result.is_ok() {
             let action = bioxen_engine::scenario::Action::Lifecycle(m.transition);
             self.clock.commands.push(EventRecord { vm: m.vm as u32, action });
+        }
+        let _ = m.reply.send(result);
+    }
+}
+
+/// Handle → coordinator: add an event for the next tick to the timeline (between runs),
+/// checked where it lands ([`schedule::check`]).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Schedule {
+    /// VM index.
+    pub vm: usize,
+    /// What happens.
+    pub action: Action,
+    /// The outcome.
+    pub reply: Sender<Result<(), ActorError>>,
+}
+
+impl Handler<Schedule> for Coordinator {
+    type Result = ();
+
+    fn handle(&mut self, m: Schedule, _: &mut Context<Self>) {
+        let c = &self.clock;
+        let units = self.units.get(m.vm).copied().unwrap_or(0);
+        let result = if self.run.is_some() {
+            Err(ActorError::Protocol("an event scheduled while ticks are in flight".into()))
+        } else {
+            let lifecycle = |i: usize| c.lifecycles.get(i).copied();
+            schedule::check(&self.scenario, c.tick, c.next_event, lifecycle, &c.allocations, units, m.vm, m.action)
+                .map_err(ActorError::Simulation)
+        };
+        if result.is_ok() {
+            let event = Event { tick: c.tick, vm: m.vm as u32, action: m.action };
+            Arc::make_mut(&mut self.scenario).events.push(event);
         }
         let _ = m.reply.send(result);
     }

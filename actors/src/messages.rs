@@ -30,6 +30,9 @@ pub struct StartTick {
     pub lifecycles: Arc<Vec<Lifecycle>>,
     /// Every VM's allocation this tick.
     pub allocations: Arc<Vec<Allocation>>,
+    /// The transcription switches that applied at its start, for the cells to apply before
+    /// they advance.
+    pub switches: Vec<Switch>,
     /// Blocks of an earlier tick, emptied, for the relays to fill again: at 10,000 VMs a
     /// tick's blocks are ~1 MB, and allocating and freeing them every tick (on different
     /// threads) cost more than the copying they hold.
@@ -48,10 +51,26 @@ pub struct GrantBatch {
     /// Every VM's lifecycle this tick: the coordinator's authoritative mirror (VM actors
     /// are never told of transitions, they only advance when granted).
     pub lifecycles: Arc<Vec<Lifecycle>>,
+    /// This tick's transcription switches for the relay's VMs, in the order they applied:
+    /// each goes to its VM before any grant.
+    pub switches: Vec<Switch>,
     /// An emptied block to fill (reused allocations).
     pub spare_block: Block,
     /// An emptied demands list to fill (reused allocation).
     pub spare_demands: Vec<(u32, Resources)>,
+}
+
+/// Relay → VM: switch transcription of one unit of your genome on or off (phase 1's
+/// [`bioxen_engine::tick::Cells::switch_transcription`], applied where the cell is).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Message)]
+#[rtype(result = "()")]
+pub struct Switch {
+    /// The VM's index.
+    pub vm: u32,
+    /// The transcription unit.
+    pub unit: u32,
+    /// On or off.
+    pub on: bool,
 }
 
 /// Relay → VM: what you asked for this tick and what you get. Advance.

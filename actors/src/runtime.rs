@@ -1,7 +1,7 @@
 //! The synchronous handle on a running actor system.
 
 use crate::ActorError;
-use crate::coordinator::{Clock, Command, Coordinator, Run, TakeClock};
+use crate::coordinator::{Clock, Command, Coordinator, Run, Schedule, TakeClock};
 use crate::error::actor_name;
 use crate::guard::Alarm;
 use crate::messages::Site;
@@ -38,7 +38,9 @@ impl Default for ActorConfig {
 
 /// A running actor system and the handle to drive it.
 pub struct ActorRuntime {
+    /// The scenario as the coordinator has it (events scheduled between runs included).
     scenario: Arc<Scenario>,
+    config: ActorConfig,
     coordinator: Addr<Coordinator>,
     scheduler: Addr<SchedulerActor>,
     /// Only fault injection talks to relays directly.
@@ -97,6 +99,7 @@ impl ActorRuntime {
         let s = started_rx.recv().map_err(|_| ActorError::Protocol("the actor system failed to start".into()))?;
         Ok(ActorRuntime {
             scenario,
+            config,
             coordinator: s.coordinator,
             scheduler: s.scheduler,
             #[cfg(feature = "fault-injection")]
@@ -210,6 +213,48 @@ impl ActorRuntime {
         let (tx, rx) = bounded(1);
         self.coordinator.do_send(Command { vm, transition, reply: tx });
         self.wait(&rx)?
+    }
+
+    /// Adds `action` for VM `vm` to the timeline at the next tick (see
+    /// [`bioxen_engine::sim::Simulation::schedule`]; the coordinator checks it with the same
+    /// rules): the run becomes the run of the scenario with that event.
+    pub fn schedule(&mut self, vm: usize, action: bioxen_engine::scenario::Action) -> Result<(), ActorError> {
+        self.alive()?;
+        let (tx, rx) = bounded(1);
+        self.coordinator.do_send(Schedule { vm, action, reply: tx });
+        self.wait(&rx)??;
+        let event = bioxen_engine::scenario::Event { tick: self.tick, vm: vm as u32, action };
+        Arc::make_mut(&mut self.scenario).events.push(event);
+        Ok(())
+    }
+
+    /// Adds a VM to the run (see [`bioxen_engine::sim::Simulation::create`]). The actors
+    /// are laid out once, for the VMs they start with, so this takes the run's state
+    /// ([`Self::snapshot`]), adds the VM to it, and starts the actors again from it — as
+    /// exact as any checkpoint and resume, and costing as much: create VMs in batches
+    /// between runs where you can. Returns the VM's index.
+    pub fn create(
+        &mut self,
+        spec: bioxen_engine::scenario::VmSpec,
+        genome: Option<bioxen_engine::genome::Genome>,
+    ) -> Result<usize, ActorError> {
+        let mut sim = self.snapshot()?;
+        let vm = sim.create(spec, genome).map_err(ActorError::Simulation)?;
+        let fresh = ActorRuntime::start(sim, self.config)?;
+        // The old actors stop as the old handle drops.
+        drop(std::mem::replace(self, fresh));
+        Ok(vm)
+    }
+
+    /// A copy of VM `vm`'s cell now (between runs), with its lifecycle.
+    pub fn vm(&mut self, vm: usize) -> Result<Vm, ActorError> {
+        let actor = self.vms.get(vm).ok_or_else(|| ActorError::Protocol(format!("no VM #{vm}")))?.clone();
+        let lifecycle = self.clock()?.lifecycles.get(vm).copied();
+        let (tx, rx) = bounded(1);
+        actor.do_send(TakeVm { reply: tx });
+        let (_, mut cell) = self.wait(&rx)?;
+        cell.lifecycle = lifecycle.unwrap_or(cell.lifecycle);
+        Ok(cell)
     }
 
     /// An error if an actor has died.
@@ -372,6 +417,7 @@ fn build(
         .map(|r| relay_of.partition_point(|&x| x < r)..relay_of.partition_point(|&x| x <= r))
         .collect();
     let hypervisor = state.hypervisor;
+    let units: Vec<usize> = programs.iter().map(|p| p.units()).collect();
     let mut started = None;
     let coordinator = Coordinator::create(|cctx| {
         let to_coordinator = cctx.address().recipient();
@@ -392,7 +438,7 @@ fn build(
         // Sent before any tick can start (the coordinator starts ticks only when asked by
         // the handle, which waits for this function to return).
         scheduler.do_send(SetRelays { relays: relays.clone(), relay_of });
-        let mut c = Coordinator::new(scenario.clone(), clock, alarm);
+        let mut c = Coordinator::new(scenario.clone(), clock, units, alarm);
         c.set_scheduler(scheduler.clone());
         started = Some((scheduler, relays, vms));
         c

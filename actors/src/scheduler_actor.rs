@@ -8,7 +8,7 @@
 //! (the coordinator may send tick t+1 early, but it waits in a queue until tick t is done).
 
 use crate::guard::{self, Alarm, Failure, Sabotage, Tripwire};
-use crate::messages::{Block, Failed, Fault, Grant, GrantBatch, ReportBatch, Site, StartTick, TickDone};
+use crate::messages::{Block, Failed, Fault, Grant, GrantBatch, ReportBatch, Site, StartTick, Switch, TickDone};
 use crate::relay::Relay;
 use actix::{Actor, Addr, Context, Handler, Recipient};
 use bioxen_engine::hypervisor::Hypervisor;
@@ -138,13 +138,22 @@ impl SchedulerActor {
                 batches[self.relay_of[i]].push((i as u32, Grant { tick: m.tick, demand: *demand, grant: *grant }));
             }
         }
+        let mut switches: Vec<Vec<Switch>> = vec![Vec::new(); relays];
+        for s in m.switches {
+            if let Some(&r) = self.relay_of.get(s.vm as usize) {
+                switches[r].push(s);
+            }
+        }
         self.pending = Some(Pending { head, batches_left: relays, blocks: vec![None; relays], fault: None });
         let mut spare = m.spare;
-        for ((relay, grants), demands) in self.relays.iter().zip(batches).zip(&mut self.spare_demands) {
+        for (((relay, grants), demands), switches) in
+            self.relays.iter().zip(batches).zip(&mut self.spare_demands).zip(switches)
+        {
             relay.do_send(GrantBatch {
                 tick: m.tick,
                 grants,
                 lifecycles: m.lifecycles.clone(),
+                switches,
                 spare_block: spare.pop().unwrap_or_default(),
                 spare_demands: std::mem::take(demands),
             });

@@ -2,7 +2,7 @@
 
 use crate::guard::{self, Alarm, Failure, Sabotage, Tripwire};
 use crate::inbox;
-use crate::messages::{Advanced, Collect, Failed, Grant, Site};
+use crate::messages::{Advanced, Collect, Failed, Grant, Site, Switch};
 use actix::{Actor, Context, Handler, Message, Recipient};
 use bioxen_engine::program::Program;
 use bioxen_engine::tick;
@@ -75,6 +75,14 @@ impl Handler<Grant> for VmActor {
         if inbox::file(g.tick, report) {
             self.collect.do_send(Collect { tick: g.tick });
         }
+    }
+}
+
+impl Handler<Switch> for VmActor {
+    type Result = ();
+
+    fn handle(&mut self, s: Switch, _: &mut Context<Self>) {
+        self.vm.switch_transcription(s.unit, s.on);
     }
 }
 

@@ -2,7 +2,7 @@
 //! and damaged bytes are an error, never a panic — what a remote arbiter will rely on.
 
 use bioxen_actors::messages::{
-    Advanced, Block, Collect, Failed, Fault, Grant, GrantBatch, ReportBatch, Site, StartTick, TickDone,
+    Advanced, Block, Collect, Failed, Fault, Grant, GrantBatch, ReportBatch, Site, StartTick, Switch, TickDone,
 };
 use bioxen_engine::codec;
 use bioxen_engine::lifecycle::Lifecycle;
@@ -55,7 +55,8 @@ fn every_tick_message_survives_the_codec_and_truncation_is_an_error() {
     round_trip(&GrantBatch {
         tick: 7,
         grants: vec![(4, grant)],
-        lifecycles: Arc::new(vec![Lifecycle::Created, Lifecycle::Running, Lifecycle::Destroyed]),
+        lifecycles: Arc::new(vec![Lifecycle::Created, Lifecycle::Running, Lifecycle::Destroyed, Lifecycle::Absent]),
+        switches: vec![Switch { vm: 1, unit: 0, on: true }],
         spare_block: Block::default(),
         spare_demands: Vec::new(),
     });
@@ -77,11 +78,14 @@ fn every_tick_message_survives_the_codec_and_truncation_is_an_error() {
     });
     let pause = EventRecord { vm: 1, action: Action::Lifecycle(Transition::Pause) };
     let set = EventRecord { vm: 2, action: Action::Set(AllocationChange { weight: Some(9), ..Default::default() }) };
+    let create = EventRecord { vm: 3, action: Action::Create([7; 32]) };
+    let switch = EventRecord { vm: 0, action: Action::Transcription { unit: 7, on: false } };
     round_trip(&StartTick {
         tick: 7,
-        events: vec![pause, set],
+        events: vec![pause, set, create, switch],
         lifecycles: Arc::new(vec![Lifecycle::Running; 3]),
         allocations: Arc::new(vec![Allocation::default(); 3]),
+        switches: vec![Switch { vm: 0, unit: 7, on: false }],
         spare: vec![block()],
     });
     let head = TickHead { tick: 7, pool: Resources::new(9, 8, 7), atp_store: 5, events: vec![pause, set] };

@@ -110,6 +110,25 @@ impl<C: Count> Fenwick<C> {
         self.total
     }
 
+    /// Entry `index`'s count (0 past the end), in O(log n): the prefix sum through it less
+    /// the prefix sum before it.
+    pub fn count(&self, index: usize) -> C {
+        if index >= self.tree.len() {
+            return C::default();
+        }
+        self.prefix(index + 1).minus(self.prefix(index))
+    }
+
+    /// Sum of the first `n` counts (wrapping, like the tree).
+    fn prefix(&self, n: usize) -> C {
+        let (mut sum, mut i) = (C::default(), n);
+        while i > 0 {
+            sum = sum.plus(self.tree[i - 1]);
+            i &= i - 1;
+        }
+        sum
+    }
+
     /// Adds `delta` (which may be negative) to entry `index`.
     pub fn add(&mut self, index: usize, delta: i32) {
         self.total = self.total.wrapping_add_signed(i64::from(delta));
@@ -157,6 +176,9 @@ mod tests {
                 tree.add(i, d);
             }
             prop_assert_eq!(tree.counts(), counts.clone());
+            for (g, &c) in counts.iter().enumerate() {
+                prop_assert_eq!(tree.count(g), c);
+            }
             let total: u64 = counts.iter().map(|&c| u64::from(c)).sum();
             prop_assert_eq!(tree.total(), total);
             let mut cumulative = 0u64;

@@ -71,7 +71,7 @@ pub fn parse(bytes: &[u8], what: &str) -> Result<Genome, GenbankError> {
         return Err(GenbankError::Content { what: what.to_string(), message: "no CDS, rRNA or tRNA features".into() });
     }
     let length_bp = record.len.map(|l| l as u64).unwrap_or_else(|| record.seq.len() as u64);
-    Ok(Genome { source: what.to_string(), length_bp, genes })
+    Ok(Genome { source: what.to_string(), length_bp, genes, repressed: Vec::new() })
 }
 
 /// The start of the parser's message, if it is short and readable: gb_io's messages can

@@ -58,6 +58,9 @@ pub struct Genome {
     pub length_bp: u64,
     /// Genes in chromosome order.
     pub genes: Vec<Gene>,
+    /// Operons repressed in a newborn cell (no transcripts, not transcribed until switched
+    /// on). Empty for annotations: GenBank carries no regulation.
+    pub repressed: Vec<String>,
 }
 
 impl Genome {
@@ -68,8 +71,45 @@ impl Genome {
 
     /// BLAKE3 of the genome's content — its length and genes, not where it was read from —
     /// so the same annotation gives the same digest from any path.
+    /// The repressed operons count only when there are any, so annotations (which have
+    /// none) keep the hash they had before regulation existed.
     pub fn content_hash(&self) -> [u8; 32] {
-        *blake3::hash(&crate::codec::encode(&(self.length_bp, &self.genes))).as_bytes()
+        let bytes = if self.repressed.is_empty() {
+            crate::codec::encode(&(self.length_bp, &self.genes))
+        } else {
+            crate::codec::encode(&(self.length_bp, &self.genes, &self.repressed))
+        };
+        *blake3::hash(&bytes).as_bytes()
+    }
+
+    /// The gene called `name` (its name or its id), if there is one.
+    pub fn gene_index(&self, name: &str) -> Option<usize> {
+        self.genes.iter().position(|g| g.name == name).or_else(|| self.genes.iter().position(|g| g.id == name))
+    }
+
+    /// Up to `n` names of genes (names or ids) closest to `name`: same ignoring case, or
+    /// within an edit distance of a third of its length, nearest first.
+    /// Names longer than [`CLOSE_MATCH_BYTES_MAX`] get none (the search is quadratic in
+    /// the name's length, and gene names are short).
+    pub fn close_matches(&self, name: &str, n: usize) -> Vec<String> {
+        if name.len() > CLOSE_MATCH_BYTES_MAX {
+            return Vec::new();
+        }
+        let wanted = name.to_ascii_lowercase();
+        let limit = (wanted.len() / 3).max(1);
+        let mut scored: Vec<(usize, &str)> = self
+            .genes
+            .iter()
+            .flat_map(|g| [g.name.as_str(), g.id.as_str()])
+            .filter(|candidate| candidate.len().abs_diff(wanted.len()) <= limit)
+            .filter_map(|candidate| {
+                let d = edit_distance(&wanted, &candidate.to_ascii_lowercase());
+                (d <= limit).then_some((d, candidate))
+            })
+            .collect();
+        scored.sort();
+        scored.dedup_by(|a, b| a.1 == b.1);
+        scored.into_iter().take(n).map(|(_, c)| c.to_string()).collect()
     }
 
     /// Number of protein-coding genes.
@@ -85,6 +125,25 @@ impl Genome {
             Organism::Ecoli => synthetic(organism, "ecoli", &ecoli_named_genes()),
         }
     }
+}
+
+/// The longest name [`Genome::close_matches`] looks for matches of.
+pub const CLOSE_MATCH_BYTES_MAX: usize = 32;
+
+/// Levenshtein distance between two short names (bytes), in O(|a|·|b|).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, &x) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &y) in b.iter().enumerate() {
+            let next = (diagonal + usize::from(x != y)).min(row[j] + 1).min(row[j + 1] + 1);
+            diagonal = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
 }
 
 /// Deterministic spread in [0, 1) for gene `i`: the fractional part of `i × α` for an
@@ -140,7 +199,14 @@ fn synthetic(organism: Organism, prefix: &str, named: &[Gene]) -> Genome {
             operon: None,
         });
     }
-    Genome { source: format!("builtin:{}", organism.name()), length_bp: profile.genome_bp, genes }
+    // E. coli grown without lactose keeps lac shut by the LacI repressor (Jacob & Monod
+    // 1961, J Mol Biol 3:318); the model's E. coli grows on a lactose-free medium, so its
+    // lac operon starts repressed. Every other unit is constitutively on.
+    let repressed = match organism {
+        Organism::Ecoli => vec!["lac".to_string()],
+        _ => Vec::new(),
+    };
+    Genome { source: format!("builtin:{}", organism.name()), length_bp: profile.genome_bp, genes, repressed }
 }
 
 fn operon_gene(name: &str, id: &str, aa: u32, operon: &str) -> Gene {

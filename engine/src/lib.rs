@@ -38,6 +38,8 @@
 //!   them, and the scheduler's state (ATP store, policy, stream) that every runtime shares.
 //! - [`scenario`]: the TOML format, resolved and validated.
 //! - [`tick`]: the four phases of a tick, which every runtime calls.
+//! - [`schedule`]: events a program adds between ticks (an API session), checked where
+//!   they land.
 //! - [`sim`], [`record`]: the tick loop, records and digest (and what the digest covers).
 //! - [`rng`], [`sample`]: the random streams, and every draw made from them, specified
 //!   to the arithmetic (no platform libm, no dependency's algorithm reaches a digest).
@@ -84,6 +86,7 @@ pub mod resources;
 pub mod rng;
 pub mod sample;
 pub mod scenario;
+pub mod schedule;
 pub mod scheduler;
 pub mod sim;
 pub mod tick;

@@ -1,4 +1,8 @@
-//! The VM lifecycle: created → running ⇄ paused → stopped → destroyed.
+//! The VM lifecycle: (absent →) created → running ⇄ paused → stopped → destroyed.
+//!
+//! A VM whose scenario creates it at a later tick (a `create` event, as an API session
+//! saves a VM made after tick 0) is *absent* until then: it has no record, asks for
+//! nothing and draws nothing, exactly as if it were not in the scenario at all.
 
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +21,9 @@ pub enum Lifecycle {
     Stopped,
     /// Gone; its DNA space is free.
     Destroyed,
+    /// Not yet created: its `create` event is still to come. Last, so the codes of the
+    /// other states are those of traces written before it existed.
+    Absent,
 }
 
 /// A request to change a VM's lifecycle.
@@ -33,6 +40,9 @@ pub enum Transition {
     Stop,
     /// created or stopped → destroyed.
     Destroy,
+    /// absent → created: what a `create` event does (see [`crate::scenario::Action::Create`],
+    /// the only way a scenario asks for it).
+    Create,
 }
 
 impl Lifecycle {
@@ -44,6 +54,7 @@ impl Lifecycle {
             Lifecycle::Paused => "paused",
             Lifecycle::Stopped => "stopped",
             Lifecycle::Destroyed => "destroyed",
+            Lifecycle::Absent => "absent",
         }
     }
 
@@ -52,7 +63,13 @@ impl Lifecycle {
         self as u8
     }
 
-    /// The state a transition leads to, or `None` if it is impossible from here.
+    /// Whether the VM exists in this state, so has a record: neither destroyed nor absent.
+    pub fn exists(self) -> bool {
+        !matches!(self, Lifecycle::Destroyed | Lifecycle::Absent)
+    }
+
+    /// The state a transition leads to, or `None` if it is impossible from here (an absent
+    /// VM has no transition but its creation).
     pub fn after(self, t: Transition) -> Option<Lifecycle> {
         use Lifecycle::*;
         match (self, t) {
@@ -61,6 +78,7 @@ impl Lifecycle {
             (Paused, Transition::Resume) => Some(Running),
             (Running | Paused, Transition::Stop) => Some(Stopped),
             (Created | Stopped, Transition::Destroy) => Some(Destroyed),
+            (Absent, Transition::Create) => Some(Created),
             _ => None,
         }
     }
@@ -75,6 +93,7 @@ impl Transition {
             Transition::Resume => "resume",
             Transition::Stop => "stop",
             Transition::Destroy => "destroy",
+            Transition::Create => "create",
         }
     }
 }
@@ -82,6 +101,7 @@ impl Transition {
 /// An impossible transition, naming the VM and the state it was in.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("cannot {action} VM `{vm}`: {why}", action = transition.name(), why = match state {
+    Some(Lifecycle::Absent) => "it is not created yet".to_string(),
     Some(s) => format!("it is {}", s.name()),
     None => "there is no such VM".to_string(),
 })]
@@ -110,9 +130,10 @@ mod tests {
             (Paused, Stop, Stopped),
             (Created, Destroy, Destroyed),
             (Stopped, Destroy, Destroyed),
+            (Absent, Create, Created),
         ];
-        for s in [Created, Running, Paused, Stopped, Destroyed] {
-            for t in [Start, Pause, Resume, Stop, Destroy] {
+        for s in [Created, Running, Paused, Stopped, Destroyed, Absent] {
+            for t in [Start, Pause, Resume, Stop, Destroy, Create] {
                 let expected = allowed.iter().find(|(a, b, _)| *a == s && *b == t).map(|x| x.2);
                 assert_eq!(s.after(t), expected, "{s:?} {t:?}");
             }

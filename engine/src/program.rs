@@ -10,6 +10,9 @@ use crate::scenario::GenomeSource;
 /// √2 − 1, for expression weights: decorrelated from the length sequence.
 const EXPRESSION_ALPHA: f64 = std::f64::consts::SQRT_2 - 1.0;
 
+/// [`Program::gene_unit`] of a gene in no transcription unit.
+pub const NO_UNIT: u32 = u32::MAX;
+
 /// The simulation-ready form of a genome, for one tick length.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Program {
@@ -36,6 +39,11 @@ pub struct Program {
     pub reference_mass_aa: u64,
     /// The tick length this program was compiled for.
     pub tick_seconds: f64,
+    /// The transcription unit of each gene; [`NO_UNIT`] for stable RNAs, which the model
+    /// does not transcribe one by one.
+    pub gene_unit: Vec<u32>,
+    /// Units repressed in a newborn cell (the genome's repressed operons), sorted.
+    pub units_off_at_birth: Vec<u32>,
     /// Decay of one tick: each mRNA survives with probability 2^(−tick/half-life), so the
     /// number decaying is binomial with p = 1 − that; its draws, powers precomputed.
     pub mrna_decay: Binomial,
@@ -76,6 +84,8 @@ impl Program {
         let mut unit_start = vec![0u32];
         let mut unit_rate_cumulative = Vec::new();
         let mut cumulative = 0.0;
+        let mut gene_unit = vec![NO_UNIT; genome.genes.len()];
+        let mut units_off_at_birth = Vec::new();
         let mut i = 0;
         while i < genome.genes.len() {
             let operon = genome.genes[i].operon.as_deref();
@@ -86,6 +96,13 @@ impl Program {
             let members: Vec<u32> =
                 (i..j).filter(|&g| genome.genes[g].kind == GeneKind::Protein).map(|g| g as u32).collect();
             if !members.is_empty() {
+                let unit = unit_rate_cumulative.len() as u32;
+                for &g in &members {
+                    gene_unit[g as usize] = unit;
+                }
+                if operon.is_some_and(|o| genome.repressed.iter().any(|r| r == o)) {
+                    units_off_at_birth.push(unit);
+                }
                 let mean = members.iter().map(|&g| mrna_mean[g as usize]).sum::<f64>() / members.len() as f64;
                 cumulative += mean * decay_per_s;
                 unit_genes.extend_from_slice(&members);
@@ -98,6 +115,8 @@ impl Program {
         Program {
             organism,
             tick_seconds,
+            gene_unit,
+            units_off_at_birth,
             mrna_decay: Binomial::new(decay_p),
             profile,
             protein_aa_max: protein_aa.iter().copied().max().unwrap_or(0),
@@ -121,6 +140,11 @@ impl Program {
         &self.unit_genes[self.unit_start[unit] as usize..self.unit_start[unit + 1] as usize]
     }
 
+    /// Number of transcription units.
+    pub fn units(&self) -> usize {
+        self.unit_rate_cumulative.len()
+    }
+
     /// The unit whose cumulative-rate interval holds `x` (`0 ≤ x < total rate`).
     pub fn unit_at(&self, x: f64) -> usize {
         let i = self.unit_rate_cumulative.partition_point(|&c| c <= x);
@@ -142,6 +166,8 @@ mod tests {
         let program = Program::compile(&Genome::builtin(Organism::Ecoli), Organism::Ecoli, GenomeSource::Builtin, 1.0);
         assert_eq!(program.unit(0), &[0, 1, 2]); // lacZ lacY lacA
         assert_eq!(program.unit(1).len(), 6); // trpLEDCBA
+        assert_eq!(program.units_off_at_birth, [0]); // lac starts repressed
+        assert_eq!(&program.gene_unit[..4], &[0, 0, 0, 1]);
         let total_mrna: f64 = program.mrna_mean.iter().sum();
         assert!((total_mrna - 4_000.0).abs() < 1e-6);
     }

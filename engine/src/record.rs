@@ -27,7 +27,7 @@ use crate::lifecycle::Lifecycle;
 use crate::policy::AnyPolicy;
 use crate::resources::Resources;
 use crate::scenario::limits::{EVENTS_MAX, VMS_MAX};
-use crate::scenario::{Action, Allocation, Scenario};
+use crate::scenario::{Action, Allocation, Scenario, VmSpec};
 use serde::{Deserialize, Serialize};
 
 /// One VM in one tick.
@@ -136,7 +136,7 @@ pub struct TickRecord {
     pub atp_store: u64,
     /// The events that applied at the start of the tick, in the order they applied.
     pub events: Vec<EventRecord>,
-    /// Every VM that is not destroyed, in VM order.
+    /// Every VM that exists (neither absent nor destroyed), in VM order.
     pub vms: Vec<VmRecord>,
 }
 
@@ -232,8 +232,31 @@ enum GenomeId {
     Annotation([u8; 32]),
 }
 
+/// The canonical configuration of VM `vm` as the digest knows it, in state `state`.
+fn initial_vm<'a>(scenario: &'a Scenario, vm: &'a VmSpec, state: Lifecycle) -> InitialVm<'a> {
+    InitialVm {
+        id: &vm.id,
+        organism: vm.organism,
+        genome: match scenario.annotation(vm.genome) {
+            None => GenomeId::Builtin,
+            Some(g) => GenomeId::Annotation(g.content_hash()),
+        },
+        memory_kb: vm.memory_kb,
+        state,
+        allocation: &vm.allocation,
+    }
+}
+
+/// The hash a `create` event carries ([`Action::Create`]): BLAKE3 of the VM's canonical
+/// configuration as it comes into existence — what [`digest_start`] covers of a VM present
+/// at tick 0.
+pub fn vm_hash(scenario: &Scenario, vm: &VmSpec) -> [u8; 32] {
+    blake3::derive_key("bioxen.vm.v1", &crate::codec::encode(&initial_vm(scenario, vm, Lifecycle::Created)))
+}
+
 /// The digest before the first tick of `scenario`: BLAKE3 of the canonical encoding of its
-/// initial configuration, under this digest's version.
+/// initial configuration, under this digest's version. VMs that are absent at tick 0 are
+/// not in it: their `create` events bring them into the digest when they apply.
 pub fn digest_start(scenario: &Scenario) -> [u8; 32] {
     let initial = Initial {
         seed: scenario.seed,
@@ -243,17 +266,9 @@ pub fn digest_start(scenario: &Scenario) -> [u8; 32] {
         vms: scenario
             .vms
             .iter()
-            .map(|v| InitialVm {
-                id: &v.id,
-                organism: v.organism,
-                genome: match scenario.annotation(v.genome) {
-                    None => GenomeId::Builtin,
-                    Some(g) => GenomeId::Annotation(g.content_hash()),
-                },
-                memory_kb: v.memory_kb,
-                state: if v.autostart { Lifecycle::Running } else { Lifecycle::Created },
-                allocation: &v.allocation,
-            })
+            .zip(scenario.initial_states())
+            .filter(|(_, state)| state.exists())
+            .map(|(v, state)| initial_vm(scenario, v, state))
             .collect(),
     };
     blake3::derive_key("bioxen.digest.v2", &crate::codec::encode(&initial))
@@ -314,5 +329,9 @@ mod tests {
         assert!(crate::codec::encode(&set).len() <= EVENT_RECORD_BYTES_MAX);
         let pause = EventRecord { vm: u32::MAX, action: Action::Lifecycle(Transition::Pause) };
         assert!(crate::codec::encode(&pause).len() <= EVENT_RECORD_BYTES_MAX);
+        let create = EventRecord { vm: u32::MAX, action: Action::Create([0xff; 32]) };
+        assert!(crate::codec::encode(&create).len() <= EVENT_RECORD_BYTES_MAX);
+        let switch = EventRecord { vm: u32::MAX, action: Action::Transcription { unit: u32::MAX, on: true } };
+        assert!(crate::codec::encode(&switch).len() <= EVENT_RECORD_BYTES_MAX);
     }
 }

@@ -6,14 +6,16 @@
 //! touches disjoint VMs with per-VM streams; blocks are fixed, never derived from the
 //! thread count, and hashed in VM order, so the result is the same for any thread count.
 
+use crate::genome::Genome;
 use crate::hypervisor::Hypervisor;
 use crate::lifecycle::{Lifecycle, LifecycleError, Transition};
 use crate::program::Program;
 use crate::record::{EventRecord, TickRecord, digest_start};
 use crate::rng::vm_stream;
 use crate::scenario::limits::EVENTS_MAX;
-use crate::scenario::{Allocation, GenomeSource, Scenario};
+use crate::scenario::{Action, Allocation, Event, GenomeSource, Scenario, VmSpec};
 use crate::scenario::{CheckError, check};
+use crate::schedule;
 use crate::tick::{self, Block};
 use crate::vm::Vm;
 use crate::vm::VmStateError;
@@ -89,6 +91,16 @@ pub enum SimError {
     /// A restored state does not fit its scenario.
     #[error("the state does not fit its scenario: {0}")]
     State(#[from] StateError),
+    /// An event that cannot be scheduled for a VM now.
+    #[error("before tick {tick}: VM `{vm}`: {message}")]
+    Refused {
+        /// The next tick.
+        tick: u64,
+        /// The VM's id.
+        vm: String,
+        /// Why not.
+        message: String,
+    },
 }
 
 /// What makes a restored state unusable with its scenario.
@@ -204,16 +216,16 @@ impl Simulation {
     pub fn new(scenario: Scenario) -> Result<Simulation, SimError> {
         scenario.check()?;
         let programs = compile_programs(&scenario);
+        let states = scenario.initial_states();
         let vms: Vec<Vm> = scenario
             .vms
             .par_iter()
             .zip(programs.par_iter())
-            .map(|(spec, program)| {
+            .zip(states.par_iter())
+            .map(|((spec, program), &state)| {
                 let mut vm = Vm::new(program, vm_stream(scenario.seed, &spec.id));
                 vm.refresh_demand(program, scenario.tick_seconds);
-                if spec.autostart {
-                    vm.lifecycle = Lifecycle::Running;
-                }
+                vm.lifecycle = state;
                 vm
             })
             .collect();
@@ -286,6 +298,72 @@ impl Simulation {
             .map_err(|source| SimError::Lifecycle { tick: s.tick, source })?;
         s.commands.push(EventRecord { vm: vm as u32, action: crate::scenario::Action::Lifecycle(t) });
         Ok(())
+    }
+
+    /// The timeline events scheduled but not yet applied (those of the next tick and later).
+    pub fn pending(&self) -> &[Event] {
+        schedule::pending(&self.scenario, self.state.next_event)
+    }
+
+    /// Adds `action` for VM `vm` to the timeline at the next tick, after whatever is already
+    /// scheduled there: the run becomes the run of the scenario with that event, which is
+    /// how an API session stays a scenario. The event must be valid where it lands
+    /// ([`schedule::check`]), or nothing changes. VMs are added with [`Simulation::create`].
+    pub fn schedule(&mut self, vm: usize, action: Action) -> Result<(), SimError> {
+        let s = &self.state;
+        let units = self.programs.get(vm).map_or(0, |p| p.units());
+        let lifecycle = |i: usize| s.vms.get(i).map(|v| v.lifecycle);
+        schedule::check(&self.scenario, s.tick, s.next_event, lifecycle, &s.allocations, units, vm, action)?;
+        Arc::make_mut(&mut self.scenario).events.push(Event { tick: s.tick, vm: vm as u32, action });
+        Ok(())
+    }
+
+    /// Adds a VM to the run, absent until the next tick, whose first event is its
+    /// creation (a `create` event at the next tick): the run becomes the run of the
+    /// scenario with that VM and that event. `genome` is the annotation it runs (`None`:
+    /// its organism's built-in genome; `spec.genome` is set here). It must not start
+    /// automatically (schedule a `start`), and the scenario with it must pass the gate —
+    /// its id new, its DNA space and reservations within the chassis' — or nothing changes.
+    /// Returns the VM's index: the next after every VM so far.
+    pub fn create(&mut self, mut spec: VmSpec, genome: Option<Genome>) -> Result<usize, SimError> {
+        let tick = self.state.tick;
+        let mut scenario = (*self.scenario).clone();
+        if let Some(g) = genome {
+            let content = g.content_hash();
+            let i = match scenario.genomes.iter().position(|x| x.content_hash() == content) {
+                Some(i) => i,
+                None => {
+                    scenario.genomes.push(g);
+                    scenario.genomes.len() - 1
+                }
+            };
+            spec.genome = GenomeSource::Annotation(i as u32);
+        } else {
+            spec.genome = GenomeSource::Builtin;
+        }
+        let vm = scenario.vms.len();
+        let action = Action::Create(crate::record::vm_hash(&scenario, &spec));
+        scenario.vms.push(spec);
+        scenario.events.push(Event { tick, vm: vm as u32, action });
+        scenario.check()?;
+        let spec = &scenario.vms[vm];
+        let program = self
+            .programs
+            .iter()
+            .zip(&scenario.vms)
+            .find(|(_, v)| (v.genome, v.organism) == (spec.genome, spec.organism))
+            .map(|(p, _)| p.clone())
+            .unwrap_or_else(|| {
+                Arc::new(Program::compile(&scenario.genome_of(spec), spec.organism, spec.genome, scenario.tick_seconds))
+            });
+        let mut cell = Vm::new(&program, vm_stream(scenario.seed, &spec.id));
+        cell.refresh_demand(&program, scenario.tick_seconds);
+        cell.lifecycle = Lifecycle::Absent;
+        self.state.allocations.push(spec.allocation);
+        self.state.vms.push(cell);
+        self.programs.push(program);
+        self.scenario = Arc::new(scenario);
+        Ok(vm)
     }
 
     /// Runs one tick and returns its record.

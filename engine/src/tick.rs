@@ -4,15 +4,15 @@
 //! coordinator, phase 2 in its scheduler, phase 3 in its VM actors and relays (one block
 //! per arbiter) and phase 4 back in its coordinator. A remote worker needs phase 3 only.
 //!
-//! 1. [`apply_due_events`]: the timeline's events for this tick change lifecycles and
-//!    allocations, and are listed for the tick's record (after any command given since the
+//! 1. [`apply_due_events`]: the timeline's events for this tick change lifecycles,
+//!    transcription switches and allocations, and are listed for the tick's record (after any command given since the
 //!    last tick, which applied when it was given).
 //! 2. [`ration`]: the ATP store is refilled, the guests' pools offered, and every running
 //!    VM's demand rationed in VM order under the policy: the tick's [`TickHead`] and a
 //!    grant per running VM.
 //! 3. [`advance_block`] (or, one VM at a time, [`advance`] then [`Block::push`]): each
 //!    running VM advances with its grant, drawing only from its own stream, and works out
-//!    its next demand; every VM that is not destroyed is recorded and encoded, in VM order,
+//!    its next demand; every VM that exists (neither absent nor destroyed) is recorded and encoded, in VM order,
 //!    into its block.
 //! 4. [`finish`]: the head and the blocks, in VM order, are chained into the digest — the
 //!    same bytes as the canonical encoding of the whole [`TickRecord`], which a debug
@@ -64,6 +64,21 @@ impl Lifecycles for [Lifecycle] {
     }
 }
 
+/// Whatever holds the VMs' cells as phase 1 changes them: their lifecycles and their
+/// transcription switches. The engine's VMs switch their own cells; a runtime that keeps
+/// cells elsewhere (the actors) forwards the switch to where the cell is, to apply before
+/// the VM's next advance.
+pub trait Cells: Lifecycles {
+    /// Switches transcription unit `unit` of VM `vm` on or off; false if there is no such VM.
+    fn switch_transcription(&mut self, vm: usize, unit: u32, on: bool) -> bool;
+}
+
+impl Cells for [Vm] {
+    fn switch_transcription(&mut self, vm: usize, unit: u32, on: bool) -> bool {
+        self.get_mut(vm).map(|v| v.switch_transcription(unit, on)).is_some()
+    }
+}
+
 /// Moves VM `vm` through transition `t`, or says why it cannot, naming the VM and its
 /// state. The one place a lifecycle changes, for every runtime and for direct commands.
 pub fn apply_transition(
@@ -81,13 +96,14 @@ pub fn apply_transition(
 }
 
 /// Phase 1: applies the timeline events due at `tick` (those not yet applied, in scenario
-/// order), advancing `next_event`: transitions change `lifecycles`, `set` events
-/// `allocations`. Each is appended to `applied`, for the tick's record.
+/// order), advancing `next_event`: transitions and creations change the cells'
+/// lifecycles, transcription switches the cells, `set` events `allocations`. Each is
+/// appended to `applied`, for the tick's record.
 pub fn apply_due_events(
     scenario: &Scenario,
     next_event: &mut usize,
     tick: u64,
-    lifecycles: &mut (impl Lifecycles + ?Sized),
+    cells: &mut (impl Cells + ?Sized),
     allocations: &mut [Allocation],
     applied: &mut Vec<EventRecord>,
 ) -> Result<(), SimError> {
@@ -98,7 +114,14 @@ pub fn apply_due_events(
         let vm = event.vm as usize;
         match event.action {
             Action::Lifecycle(t) => {
-                apply_transition(scenario, lifecycles, vm, t).map_err(|source| SimError::Lifecycle { tick, source })?
+                apply_transition(scenario, cells, vm, t).map_err(|source| SimError::Lifecycle { tick, source })?
+            }
+            Action::Create(_) => apply_transition(scenario, cells, vm, Transition::Create)
+                .map_err(|source| SimError::Lifecycle { tick, source })?,
+            Action::Transcription { unit, on } => {
+                if !cells.switch_transcription(vm, unit, on) {
+                    return Err(SimError::NoSuchVm { tick, vm: event.vm });
+                }
             }
             Action::Set(change) => {
                 let allocation = allocations.get_mut(vm).ok_or(SimError::NoSuchVm { tick, vm: event.vm })?;
@@ -173,9 +196,10 @@ pub struct Block {
 }
 
 impl Block {
-    /// Records and encodes one VM, unless it is destroyed (a destroyed VM has no record).
+    /// Records and encodes one VM, unless it does not exist (a VM destroyed, or absent
+    /// until its `create` event, has no record).
     pub fn push(&mut self, record: VmRecord) {
-        if record.state != Lifecycle::Destroyed {
+        if record.state.exists() {
             codec::encode_into(&record, &mut self.bytes);
             self.records.push(record);
         }

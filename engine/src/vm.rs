@@ -54,6 +54,10 @@ pub struct Vm {
     /// Gene whose protein the ribosomes are finishing, chosen when it was started.
     pending_gene: Option<u32>,
     ticks_since_division: u64,
+    /// Transcription units switched off (repressed), sorted: their transcription events
+    /// are dropped, which thins the Poisson process of transcription to the units that are
+    /// on without changing any other draw.
+    units_off: Vec<u32>,
     /// What the cell will ask for next tick: it depends only on the cell, so it is worked
     /// out at the end of each advance, in the same parallel pass. Derived, not stored.
     #[serde(skip)]
@@ -78,9 +82,15 @@ pub struct VmSummary {
 impl Vm {
     /// A newborn cell: mRNA counts drawn Poisson around the program's means (as the
     /// syn3A whole-cell model initialises them; Thornburg et al. 2022), proteins at their
-    /// mean counts.
+    /// mean counts. Units repressed at birth start with no transcripts (the draws are
+    /// made all the same, so no other gene's count depends on regulation).
     pub fn new(program: &Program, mut rng: Stream) -> Vm {
-        let mrna_counts: Vec<u32> = program.mrna_mean.iter().map(|&m| poisson(&mut rng, m) as u32).collect();
+        let mut mrna_counts: Vec<u32> = program.mrna_mean.iter().map(|&m| poisson(&mut rng, m) as u32).collect();
+        for &unit in &program.units_off_at_birth {
+            for &g in program.unit(unit as usize) {
+                mrna_counts[g as usize] = 0;
+            }
+        }
         let proteins = program.protein_init.clone();
         let mass_aa = mass_of(&proteins, program);
         Vm {
@@ -93,10 +103,38 @@ impl Vm {
             aa_carry: 0.0,
             pending_gene: None,
             ticks_since_division: 0,
+            units_off: program.units_off_at_birth.clone(),
             next_demand: Resources::ZERO,
             stats: VmStats::default(),
             rng,
         }
+    }
+
+    /// Switches transcription of `unit` on or off (a unit the program does not have is the
+    /// gate's to refuse; here it is simply never picked).
+    pub fn switch_transcription(&mut self, unit: u32, on: bool) {
+        match (self.units_off.binary_search(&unit), on) {
+            (Ok(i), true) => {
+                self.units_off.remove(i);
+            }
+            (Err(i), false) => self.units_off.insert(i, unit),
+            _ => {}
+        }
+    }
+
+    /// Whether `unit` is transcribed.
+    pub fn transcribes(&self, unit: u32) -> bool {
+        self.units_off.binary_search(&unit).is_err()
+    }
+
+    /// mRNA molecules of gene `gene` now.
+    pub fn mrna_of(&self, gene: usize) -> u32 {
+        self.mrna.count(gene)
+    }
+
+    /// Protein molecules of gene `gene` now.
+    pub fn proteins_of(&self, gene: usize) -> u32 {
+        self.proteins.get(gene).copied().unwrap_or(0)
     }
 
     /// What this cell asks for in its next running tick (see [`Vm::demand`]).
@@ -127,6 +165,12 @@ impl Vm {
         let counts = self.mrna.counts();
         if let Some(gene) = (0..genes).find(|&g| counts[g] > 0 && program.protein_aa[g] == 0) {
             return Err(VmStateError::MessageWithoutProtein(gene));
+        }
+        let units = program.units() as u64;
+        if !self.units_off.windows(2).all(|w| w[0] < w[1])
+            || self.units_off.last().is_some_and(|&u| u64::from(u) >= units)
+        {
+            return Err(VmStateError::Units { units: program.units() });
         }
         if self.pending_gene.is_some_and(|g| program.protein_aa.get(g as usize).is_none_or(|&aa| aa == 0)) {
             return Err(VmStateError::Translation);
@@ -223,6 +267,9 @@ impl Vm {
         let events = poisson(&mut self.rng, rate * rnap_scale * atp_share * tick_seconds);
         for _ in 0..events {
             let picked = program.unit_at(unit(&mut self.rng) * rate);
+            if !self.units_off.is_empty() && !self.transcribes(picked as u32) {
+                continue;
+            }
             for &gene in program.unit(picked) {
                 self.mrna.add(gene as usize, 1);
             }
@@ -327,6 +374,12 @@ pub enum VmStateError {
     /// The protein being finished, or the translation in hand, is impossible.
     #[error("translation state out of range")]
     Translation,
+    /// The repressed units are not a sorted set of the program's units.
+    #[error("repressed transcription units out of order or beyond the genome's {units}")]
+    Units {
+        /// Units in the program.
+        units: usize,
+    },
     /// The proteins' mass overflows.
     #[error("protein counts whose mass overflows")]
     Mass,
@@ -399,6 +452,39 @@ mod tests {
             assert_eq!(e, expected, "{name}");
         }
         assert!(fresh().restore(&program, 0).is_ok());
+    }
+
+    /// The built-in E. coli's lac operon starts repressed: no transcripts at birth and none
+    /// made while it stays off; switched on, it is transcribed like any other unit.
+    #[test]
+    fn a_repressed_operon_is_silent_until_switched_on() {
+        use crate::scenario::GenomeSource;
+        let genome = Genome::builtin(Organism::Ecoli);
+        let program = Program::compile(&genome, Organism::Ecoli, GenomeSource::Builtin, 1.0);
+        let lac: Vec<usize> = (0..3).map(|i| genome.gene_index(["lacZ", "lacY", "lacA"][i]).unwrap()).collect();
+        let lac_mrna = |vm: &Vm| lac.iter().map(|&g| vm.mrna_of(g)).sum::<u32>();
+        let run = |vm: &mut Vm, ticks: usize| {
+            for _ in 0..ticks {
+                let d = vm.demand(&program, 1.0);
+                vm.advance(&program, d, d, 1.0);
+            }
+        };
+        let mut off = Vm::new(&program, vm_stream(3, "coli"));
+        assert!(!off.transcribes(0));
+        assert_eq!(lac_mrna(&off), 0);
+        run(&mut off, 3_000);
+        assert_eq!(lac_mrna(&off), 0, "a repressed operon made transcripts");
+        let mut on = Vm::new(&program, vm_stream(3, "coli"));
+        on.switch_transcription(0, true);
+        assert!(on.transcribes(0));
+        let mut made = 0;
+        for _ in 0..30 {
+            run(&mut on, 100);
+            made += lac_mrna(&on);
+        }
+        assert!(made > 0, "an induced operon made no transcripts in 3,000 s");
+        on.switch_transcription(0, false);
+        assert_eq!(on.units_off, [0]);
     }
 
     #[test]

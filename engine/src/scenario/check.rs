@@ -10,9 +10,11 @@ use crate::biology::Organism;
 use crate::chassis::Chassis;
 use crate::genome::{GeneKind, Genome};
 use crate::lifecycle::Lifecycle;
+use crate::lifecycle::Transition;
 use crate::policy::PolicyParams;
 use crate::program::Program;
-use std::collections::BTreeSet;
+use crate::record::vm_hash;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// What makes a scenario unusable, and where: the field, as `vm.<id>.weight`,
 /// `chassis.ribosomes`, `event[3]`…
@@ -193,6 +195,13 @@ pub(crate) fn genome(g: &Genome) -> Result<(), String> {
     if g.source.len() > NAME_BYTES_MAX * 16 {
         return Err(format!("its source is {} bytes long, more than {}", g.source.len(), NAME_BYTES_MAX * 16));
     }
+    if g.repressed.len() > g.genes.len() {
+        return Err(format!("has {} repressed operons, more than its genes", g.repressed.len()));
+    }
+    let operons: BTreeSet<&String> = g.genes.iter().filter_map(|x| x.operon.as_ref()).collect();
+    if let Some(r) = g.repressed.iter().find(|r| !operons.contains(r)) {
+        return Err(format!("represses operon `{}`, which none of its genes is in", excerpt(r)));
+    }
     for x in &g.genes {
         if !(1..=GENE_BP_MAX).contains(&x.length_bp) {
             return Err(format!("gene `{}` is {} bp; genes have 1 to {GENE_BP_MAX}", excerpt(&x.id), x.length_bp));
@@ -238,14 +247,15 @@ pub(crate) fn excerpt_of(text: &str, chars: usize) -> String {
 }
 
 /// Plays the timeline from tick 0: every event for a VM that exists, in tick order, every
-/// transition possible when it applies, and every allocation (and the reservations
-/// together) valid after each `set`. The error names the event by its index in
-/// [`Scenario::events`]. Events at or past the run's last tick are allowed (a run made
-/// shorter than its timeline, `run --ticks`, never reaches them); a scenario file may not
-/// hold them, which its parser checks.
-pub(crate) fn timeline(s: &Scenario) -> Result<(), (usize, String)> {
-    let mut states: Vec<Lifecycle> =
-        s.vms.iter().map(|v| if v.autostart { Lifecycle::Running } else { Lifecycle::Created }).collect();
+/// transition possible when it applies (a VM absent until its `create` event has no other
+/// event before it), every `create` carrying its VM's hash, every switch naming a unit of
+/// the VM's genome, and every allocation (and the reservations together) valid after each
+/// `set`. The error names the event by its index in [`Scenario::events`]. Events at or
+/// past the run's last tick are allowed (a run made shorter than its timeline, `run
+/// --ticks`, never reaches them); a scenario file may not hold them, which its parser
+/// checks.
+pub(crate) fn timeline(s: &Scenario, units: &BTreeMap<(GenomeSource, Organism), usize>) -> Result<(), (usize, String)> {
+    let mut states = s.initial_states();
     let mut allocations: Vec<Allocation> = s.vms.iter().map(|v| v.allocation).collect();
     let mut previous_tick = 0;
     for (i, e) in s.events.iter().enumerate() {
@@ -257,12 +267,26 @@ pub(crate) fn timeline(s: &Scenario) -> Result<(), (usize, String)> {
             return Err((i, format!("event for VM #{}, but there are {} VMs", e.vm, s.vms.len())));
         };
         let index = e.vm as usize;
-        match e.action {
-            Action::Lifecycle(t) => {
-                let state = states[index];
-                states[index] = state.after(t).ok_or_else(|| {
-                    (i, format!("at tick {}: cannot {} VM `{}`: it is {}", e.tick, t.name(), vm.id, state.name()))
-                })?;
+        let transition = match e.action {
+            Action::Lifecycle(Transition::Create) => {
+                return Err((i, "a VM is created by a `create` event, not a transition".into()));
+            }
+            Action::Lifecycle(t) => Some(t),
+            Action::Create(hash) => {
+                if hash != vm_hash(s, vm) {
+                    return Err((i, format!("the `create` event's hash is not VM `{}`'s configuration", vm.id)));
+                }
+                Some(Transition::Create)
+            }
+            Action::Set(_) | Action::Transcription { .. } if states[index] == Lifecycle::Absent => {
+                return Err((i, format!("at tick {}: VM `{}` is not created yet", e.tick, vm.id)));
+            }
+            Action::Transcription { unit, .. } => {
+                let count = units.get(&(vm.genome, vm.organism)).copied().unwrap_or(0);
+                if unit as usize >= count {
+                    return Err((i, format!("transcription unit #{unit}, but VM `{}`'s genome has {count}", vm.id)));
+                }
+                None
             }
             Action::Set(c) => {
                 change(&c).map_err(|m| (i, m))?;
@@ -273,7 +297,19 @@ pub(crate) fn timeline(s: &Scenario) -> Result<(), (usize, String)> {
                 allocation(&allocations[index])
                     .and_then(|()| reservations(allocations.iter(), &s.chassis))
                     .map_err(|m| (i, format!("at tick {}, after setting VM `{}`: {m}", e.tick, vm.id)))?;
+                None
             }
+        };
+        if let Some(t) = transition {
+            let state = states[index];
+            states[index] = state.after(t).ok_or_else(|| {
+                let why = if state == Lifecycle::Absent {
+                    "it is not created yet".to_string()
+                } else {
+                    format!("it is {}", state.name())
+                };
+                (i, format!("at tick {}: cannot {} VM `{}`: {why}", e.tick, t.name(), vm.id))
+            })?;
         }
     }
     Ok(())
@@ -298,15 +334,58 @@ impl Scenario {
         tick_seconds(self.tick_seconds).map_err(|m| fail("simulation.tick_seconds", m))?;
         policy_params(&self.policy_params)?;
         chassis(&self.chassis)?;
-        self.check_genomes()?;
+        let units = self.check_genomes()?;
         self.check_vms()?;
         if self.events.len() > EVENTS_MAX {
             return Err(fail("event", format!("{} events, more than the {EVENTS_MAX} allowed", self.events.len())));
         }
-        timeline(self).map_err(|(i, m)| fail(format!("event[{i}]"), m))
+        self.check_vm_order()?;
+        timeline(self, &units).map_err(|(i, m)| fail(format!("event[{i}]"), m))
     }
 
-    fn check_genomes(&self) -> Result<(), CheckError> {
+    /// VMs present at tick 0 come first, sorted by id; then the VMs `create` events bring
+    /// in, in the order of those events, each created once and not started automatically.
+    /// Every id once. The order is canonical, so that a session and its saved scenario
+    /// number their VMs alike.
+    fn check_vm_order(&self) -> Result<(), CheckError> {
+        let (mut creations, mut created) = (Vec::new(), BTreeSet::new());
+        for e in &self.events {
+            if let Action::Create(_) = e.action {
+                let Some(v) = self.vms.get(e.vm as usize) else { continue }; // the timeline names it
+                if !created.insert(e.vm) {
+                    return Err(fail(format!("vm.{}", v.id), "is created by more than one `create` event"));
+                }
+                if v.autostart {
+                    return Err(fail(
+                        format!("vm.{}.autostart", v.id),
+                        "a VM brought in by a `create` event cannot start automatically; start it with a `start` event",
+                    ));
+                }
+                creations.push(e.vm);
+            }
+        }
+        let present = self.vms.len() - creations.len();
+        let mut ids = BTreeSet::new();
+        for (i, v) in self.vms.iter().enumerate() {
+            if !ids.insert(v.id.as_str()) {
+                return Err(fail(format!("vm.{}", v.id), "the id is used by more than one VM"));
+            }
+            if i > 0 && i < present && self.vms[i - 1].id >= v.id {
+                return Err(fail(format!("vm.{}", v.id), "VMs present at tick 0 must be sorted by id"));
+            }
+        }
+        if creations.iter().enumerate().any(|(k, &vm)| vm as usize != present + k) {
+            return Err(fail(
+                "vm",
+                "VMs created by events must follow the VMs present at tick 0, in the order of their `create` events",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Checks every genome, and every (genome, organism) a VM runs; returns the number of
+    /// transcription units of each such pair, for the timeline's switches.
+    fn check_genomes(&self) -> Result<BTreeMap<(GenomeSource, Organism), usize>, CheckError> {
         if self.genomes.len() > VMS_MAX as usize {
             return Err(fail("genomes", format!("{} genomes, more than the {VMS_MAX} allowed", self.genomes.len())));
         }
@@ -315,14 +394,15 @@ impl Scenario {
         }
         // Each annotated genome once per organism that runs it: the growth rule depends
         // on both.
-        let mut pairs = BTreeSet::new();
+        let mut units = BTreeMap::new();
         for v in &self.vms {
-            if pairs.insert((v.genome, v.organism)) {
+            if let std::collections::btree_map::Entry::Vacant(slot) = units.entry((v.genome, v.organism)) {
                 let program = Program::compile(&self.genome_of(v), v.organism, v.genome, self.tick_seconds);
                 growth(&program, v.organism, self.tick_seconds).map_err(|m| fail(format!("vm.{}", v.id), m))?;
+                slot.insert(program.units());
             }
         }
-        Ok(())
+        Ok(units)
     }
 
     fn check_vms(&self) -> Result<(), CheckError> {
@@ -339,11 +419,8 @@ impl Scenario {
             ));
         }
         let mut memory_total = 0u64;
-        for (i, v) in self.vms.iter().enumerate() {
+        for v in &self.vms {
             vm_id(&v.id).map_err(|m| fail("vm.id", m))?;
-            if i > 0 && self.vms[i - 1].id >= v.id {
-                return Err(fail(format!("vm.{}", v.id), "VMs must be sorted by id, each id once"));
-            }
             let field = |name: &str| format!("vm.{}.{name}", v.id);
             if let GenomeSource::Annotation(g) = v.genome
                 && g as usize >= self.genomes.len()

@@ -23,7 +23,7 @@ pub use parse::{GenomeFiles, NoGenomeFiles, ScenarioError, parse};
 use crate::biology::Organism;
 use crate::chassis::Chassis;
 use crate::genome::Genome;
-use crate::lifecycle::Transition;
+use crate::lifecycle::{Lifecycle, Transition};
 use crate::policy::{PolicyKind, PolicyParams};
 use serde::{Deserialize, Serialize};
 
@@ -49,7 +49,9 @@ pub struct Scenario {
     pub policy_params: PolicyParams,
     /// The host cell.
     pub chassis: Chassis,
-    /// Guests, sorted by id.
+    /// Guests: those present at tick 0 sorted by id, then those a `create` event brings
+    /// in later, in the order of their `create` events (so an API session, which appends
+    /// each VM it creates, and the scenario it saves number VMs alike).
     pub vms: Vec<VmSpec>,
     /// Timeline, sorted by tick (file order within a tick).
     pub events: Vec<Event>,
@@ -158,13 +160,40 @@ impl AllocationChange {
     }
 }
 
-/// What happens at an event.
+/// What happens at an event. New actions are appended, so the encodings of the others
+/// (and every digest of a scenario that does not use the new ones) stay as they were.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Action {
-    /// A lifecycle transition.
+    /// A lifecycle transition (any but [`Transition::Create`], which is [`Action::Create`]).
     Lifecycle(Transition),
     /// An allocation change.
     Set(AllocationChange),
+    /// The VM comes into existence (absent → created), configured as its [`VmSpec`] says;
+    /// the hash of that configuration ([`crate::record::vm_hash`]) is carried so that the
+    /// digest covers it from this tick, as it covers a VM present at tick 0 from the start.
+    Create([u8; 32]),
+    /// Switches transcription of one transcription unit (an operon, or a lone gene) of the
+    /// VM's genome on or off, from this tick.
+    Transcription {
+        /// The unit's index in the VM's program ([`crate::program::Program::unit`]).
+        unit: u32,
+        /// On (transcribed at its rate) or off (repressed).
+        on: bool,
+    },
+}
+
+impl Action {
+    /// The action's name as a scenario file writes it (a switch by its direction; a
+    /// scenario may also name an operon's switch `activate_operon`/`repress_operon`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::Lifecycle(t) => t.name(),
+            Action::Set(_) => "set",
+            Action::Create(_) => "create",
+            Action::Transcription { on: true, .. } => "start_transcription",
+            Action::Transcription { on: false, .. } => "stop_transcription",
+        }
+    }
 }
 
 /// A timeline event, applied at the start of its tick.
@@ -181,7 +210,20 @@ pub struct Event {
 impl Scenario {
     /// Index of the VM with this id.
     pub fn vm_index(&self, id: &str) -> Option<usize> {
-        self.vms.binary_search_by(|v| v.id.as_str().cmp(id)).ok()
+        self.vms.iter().position(|v| v.id == id)
+    }
+
+    /// Each VM's state before the first tick: absent if a `create` event brings it in
+    /// later, running if it starts automatically, created otherwise.
+    pub fn initial_states(&self) -> Vec<Lifecycle> {
+        let mut states: Vec<Lifecycle> =
+            self.vms.iter().map(|v| if v.autostart { Lifecycle::Running } else { Lifecycle::Created }).collect();
+        for e in &self.events {
+            if let (Action::Create(_), Some(state)) = (e.action, states.get_mut(e.vm as usize)) {
+                *state = Lifecycle::Absent;
+            }
+        }
+        states
     }
 
     /// The annotated genome `source` names, if it names one that exists.

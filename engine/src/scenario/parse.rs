@@ -16,6 +16,8 @@ use crate::chassis::{Chassis, ChassisKind};
 use crate::genome::Genome;
 use crate::lifecycle::Transition;
 use crate::policy::{PolicyKind, PolicyParams};
+use crate::program::{NO_UNIT, Program};
+use crate::record::vm_hash;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -133,6 +135,8 @@ struct RawEvent {
     tick: Spanned<u64>,
     vm: Spanned<String>,
     action: Spanned<String>,
+    gene: Option<Spanned<String>>,
+    operon: Option<Spanned<String>>,
     weight: Option<Spanned<u32>>,
     priority: Option<i32>,
     atp_cap_percent: Option<Spanned<f64>>,
@@ -232,9 +236,11 @@ pub fn parse(text: &str, file: &str, files: &mut dyn GenomeFiles) -> Result<Scen
     let mut genomes = GenomeTable::default();
     let mut vms = resolve_vms(&raw.vms, &loc, files, &mut genomes)?;
     vms.sort_by(|a, b| a.0.id.cmp(&b.0.id));
-    let (events, event_spans) = resolve_events(&raw.events, &vms, *sim.ticks.get_ref(), &loc)?;
+    let programs = Programs { genomes: &genomes.genomes, tick_seconds, compiled: BTreeMap::new() };
+    let (mut events, event_spans) = resolve_events(&raw.events, &vms, *sim.ticks.get_ref(), &loc, programs)?;
     let vm_spans: BTreeMap<String, Range<usize>> = vms.iter().map(|(v, span)| (v.id.clone(), span.clone())).collect();
-    let scenario = Scenario {
+    let vms = in_canonical_order(vms, &mut events);
+    let mut scenario = Scenario {
         format_version: SCENARIO_FORMAT_VERSION,
         name,
         seed: sim.seed,
@@ -247,6 +253,13 @@ pub fn parse(text: &str, file: &str, files: &mut dyn GenomeFiles) -> Result<Scen
         events,
         genomes: genomes.genomes,
     };
+    // Each `create` carries the hash of its VM's configuration, which needs the scenario.
+    let hashes: Vec<[u8; 32]> = scenario.vms.iter().map(|v| vm_hash(&scenario, v)).collect();
+    for e in &mut scenario.events {
+        if let Action::Create(hash) = &mut e.action {
+            *hash = hashes[e.vm as usize];
+        }
+    }
     // The gate, its errors placed at the VM or event they are about where there is one.
     scenario.check().map_err(|e| place(e, &loc, &vm_spans, &event_spans))?;
     Ok(scenario)
@@ -426,13 +439,102 @@ fn resolve_vms(
     Ok(vms)
 }
 
+/// The VMs in the scenario's canonical order — those present at tick 0 sorted by id (as
+/// `vms` comes), then those `create` events bring in, in the order of those events — with
+/// the events' VM indices renumbered to match.
+fn in_canonical_order(vms: Vec<(VmSpec, Range<usize>)>, events: &mut [Event]) -> Vec<(VmSpec, Range<usize>)> {
+    let mut placed = vec![false; vms.len()];
+    for e in events.iter().filter(|e| matches!(e.action, Action::Create(_))) {
+        placed[e.vm as usize] = true;
+    }
+    let mut order: Vec<u32> = (0..vms.len() as u32).filter(|&i| !placed[i as usize]).collect();
+    // In the order of the `create` events; a VM created twice (the gate's to refuse)
+    // keeps its first place.
+    for e in events.iter().filter(|e| matches!(e.action, Action::Create(_))) {
+        if std::mem::take(&mut placed[e.vm as usize]) {
+            order.push(e.vm);
+        }
+    }
+    let mut new_index = vec![0u32; vms.len()];
+    for (new, &old) in order.iter().enumerate() {
+        new_index[old as usize] = new as u32;
+    }
+    for e in events.iter_mut() {
+        e.vm = new_index[e.vm as usize];
+    }
+    let mut slots: Vec<Option<(VmSpec, Range<usize>)>> = vms.into_iter().map(Some).collect();
+    order.iter().map(|&old| slots[old as usize].take().expect("each VM once")).collect()
+}
+
+/// Each (genome, organism)'s program, compiled when an event first names one of its genes.
+struct Programs<'a> {
+    genomes: &'a [Genome],
+    tick_seconds: f64,
+    compiled: BTreeMap<(GenomeSource, Organism), Program>,
+}
+
+impl Programs<'_> {
+    fn of(&mut self, vm: &VmSpec) -> (&Program, std::borrow::Cow<'_, Genome>) {
+        let genome = match vm.genome {
+            GenomeSource::Builtin => std::borrow::Cow::Owned(Genome::builtin(vm.organism)),
+            GenomeSource::Annotation(i) => std::borrow::Cow::Borrowed(&self.genomes[i as usize]),
+        };
+        let tick_seconds = self.tick_seconds;
+        let program = self
+            .compiled
+            .entry((vm.genome, vm.organism))
+            .or_insert_with(|| Program::compile(&genome, vm.organism, vm.genome, tick_seconds));
+        (program, genome)
+    }
+}
+
+/// The transcription unit an event's `gene` or `operon` names in VM `vm`'s genome.
+fn unit_of(e: &RawEvent, vm: &VmSpec, programs: &mut Programs, loc: &Locator) -> Result<u32, ScenarioError> {
+    let (program, genome) = programs.of(vm);
+    match (&e.gene, &e.operon) {
+        (Some(gene), None) => {
+            let name = gene.get_ref();
+            let g = genome.gene_index(name).ok_or_else(|| loc.at(&gene.span(), unknown_gene(&genome, name, &vm.id)))?;
+            match program.gene_unit[g] {
+                NO_UNIT => Err(loc.at(
+                    &gene.span(),
+                    format!("gene `{}` codes for a stable RNA, which the model does not switch", check::excerpt(name)),
+                )),
+                unit => Ok(unit),
+            }
+        }
+        (None, Some(operon)) => {
+            let name = operon.get_ref();
+            genome
+                .genes
+                .iter()
+                .position(|g| g.operon.as_deref() == Some(name.as_str()))
+                .map(|g| program.gene_unit[g])
+                .filter(|&u| u != NO_UNIT)
+                .ok_or_else(|| {
+                    loc.at(&operon.span(), format!("VM `{}`'s genome has no operon `{}`", vm.id, check::excerpt(name)))
+                })
+        }
+        _ => Err(loc.at(&e.action.span(), "a transcription switch names either one `gene` or one `operon`")),
+    }
+}
+
+/// An unknown gene, and the genome's closest names.
+pub(crate) fn unknown_gene(genome: &Genome, name: &str, vm: &str) -> String {
+    let close = genome.close_matches(name, 3);
+    let hint = if close.is_empty() { String::new() } else { format!("; close matches: {}", close.join(", ")) };
+    format!("VM `{vm}`'s genome has no gene `{}`{hint}", check::excerpt(name))
+}
+
 /// The events, sorted by tick (file order within a tick), and the span of each one's
-/// action in that sorted order.
+/// action in that sorted order. `create` events carry a placeholder hash until the
+/// scenario is whole.
 fn resolve_events(
     raw: &[RawEvent],
     vms: &[(VmSpec, Range<usize>)],
     ticks: u64,
     loc: &Locator,
+    mut programs: Programs,
 ) -> Result<(Vec<Event>, Vec<Range<usize>>), ScenarioError> {
     let mut events = Vec::with_capacity(raw.len());
     for e in raw {
@@ -453,6 +555,13 @@ fn resolve_events(
             "resume" => Action::Lifecycle(Transition::Resume),
             "stop" => Action::Lifecycle(Transition::Stop),
             "destroy" => Action::Lifecycle(Transition::Destroy),
+            "create" => Action::Create([0; 32]),
+            "start_transcription" | "activate_operon" => {
+                Action::Transcription { unit: unit_of(e, &vms[vm].0, &mut programs, loc)?, on: true }
+            }
+            "stop_transcription" | "repress_operon" => {
+                Action::Transcription { unit: unit_of(e, &vms[vm].0, &mut programs, loc)?, on: false }
+            }
             "set" if change != AllocationChange::default() => Action::Set(change),
             "set" => {
                 return Err(loc.at(
@@ -465,14 +574,18 @@ fn resolve_events(
                 return Err(loc.at(
                     &e.action.span(),
                     format!(
-                        "unknown action `{}`; expected one of: start, pause, resume, stop, destroy, set",
+                        "unknown action `{}`; expected one of: create, start, pause, resume, stop, destroy, set, \
+                         start_transcription, stop_transcription, activate_operon, repress_operon",
                         check::excerpt(other)
                     ),
                 ));
             }
         };
-        if matches!(action, Action::Lifecycle(_)) && change != AllocationChange::default() {
+        if !matches!(action, Action::Set(_)) && change != AllocationChange::default() {
             return Err(loc.at(&e.action.span(), "allocation fields belong on a `set` event"));
+        }
+        if !matches!(action, Action::Transcription { .. }) && (e.gene.is_some() || e.operon.is_some()) {
+            return Err(loc.at(&e.action.span(), "`gene` and `operon` belong on a transcription switch"));
         }
         events.push((Event { tick: *e.tick.get_ref(), vm: vm as u32, action }, e.action.span()));
     }
@@ -524,5 +637,51 @@ weight = 512
         let e = err(&format!("{GOOD}[[event]]\ntick = 3\nvm = \"a\"\naction = \"resume\"\n"));
         assert!(e.message.contains("cannot resume VM `a`: it is running"), "{e}");
         assert_eq!(e.where_, "19:10");
+    }
+
+    /// A VM created by an event comes after the VMs present at tick 0, whatever its id,
+    /// and is absent until then; the new actions' mistakes are errors at their place.
+    #[test]
+    fn created_vms_and_switches_resolve_and_their_mistakes_are_placed() {
+        use crate::lifecycle::Lifecycle;
+        let base = GOOD.replace("organism = \"syn3a\"", "organism = \"ecoli\"\nautostart = false");
+        let late = format!("{base}[[event]]\ntick = 2\nvm = \"b\"\naction = \"create\"\n");
+        let s = parse(&late, "t.toml", &mut NoGenomeFiles).unwrap();
+        assert_eq!(s.vms.iter().map(|v| v.id.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+        let first = base.replace("id = \"b\"", "id = \"0\"");
+        let s = parse(
+            &format!("{first}[[event]]\ntick = 2\nvm = \"0\"\naction = \"create\"\n"),
+            "t.toml",
+            &mut NoGenomeFiles,
+        )
+        .unwrap();
+        assert_eq!(s.vms.iter().map(|v| v.id.as_str()).collect::<Vec<_>>(), ["a", "0"], "created VMs come last");
+        assert_eq!(s.initial_states(), [Lifecycle::Running, Lifecycle::Absent]);
+        let switch = |action: &str, what: &str| {
+            format!("{late}[[event]]\ntick = 3\nvm = \"b\"\naction = \"{action}\"\n{what}\n")
+        };
+        let s = parse(&switch("start_transcription", "gene = \"lacA\""), "t.toml", &mut NoGenomeFiles).unwrap();
+        assert_eq!(s.events[1].action, Action::Transcription { unit: 0, on: true });
+        let s = parse(&switch("repress_operon", "operon = \"trp\""), "t.toml", &mut NoGenomeFiles).unwrap();
+        assert_eq!(s.events[1].action, Action::Transcription { unit: 1, on: false });
+        for (text, message) in [
+            (switch("start_transcription", "gene = \"lacz\""), "no gene `lacz`; close matches: lacZ"),
+            (switch("start_transcription", "gene = \"ecoli_t022\""), "codes for a stable RNA"),
+            (switch("activate_operon", "operon = \"ara\""), "has no operon `ara`"),
+            (switch("start_transcription", ""), "names either one `gene` or one `operon`"),
+            (switch("start", "gene = \"lacZ\""), "`gene` and `operon` belong on a transcription switch"),
+            (
+                format!("{base}[[event]]\ntick = 1\nvm = \"b\"\naction = \"start\"\n{}", &late[base.len()..]),
+                "it is not created yet",
+            ),
+            (
+                late.replace("organism = \"ecoli\"\nautostart = false", "organism = \"ecoli\""),
+                "cannot start automatically",
+            ),
+            (format!("{late}[[event]]\ntick = 4\nvm = \"b\"\naction = \"create\"\n"), "more than one `create`"),
+        ] {
+            let e = err(&text);
+            assert!(e.to_string().contains(message), "expected `{message}` in: {e}");
+        }
     }
 }
