@@ -99,11 +99,14 @@ impl GenomeDir {
 
 impl GenomeFiles for GenomeDir {
     fn genome(&mut self, path: &str) -> std::result::Result<Genome, String> {
-        let full = self.base.join(path);
-        let bytes =
-            read_input(&full, GENBANK_BYTES_MAX).map_err(|e| format!("cannot read genome file `{path}`: {e}"))?;
-        genbank::parse(&bytes, path).map_err(|e| e.to_string())
+        load_genome(&self.base.join(path), path)
     }
+}
+
+/// Reads and parses the GenBank annotation at `full`, which the user named `written`.
+pub fn load_genome(full: &Path, written: &str) -> std::result::Result<Genome, String> {
+    let bytes = read_input(full, GENBANK_BYTES_MAX).map_err(|e| format!("cannot read genome file `{written}`: {e}"))?;
+    genbank::parse(&bytes, written).map_err(|e| e.to_string())
 }
 
 /// Reads and parses a scenario file; its `genome_file`s are relative to it.
@@ -306,6 +309,60 @@ pub fn append_log(path: &Path) -> Result<File> {
         return Err(Error::BadInput(format!("{}: {why}", path.display())));
     }
     OpenOptions::new().create(true).append(true).open(path).map_err(|e| Error::io(path.display(), e))
+}
+
+/// A scratch file beside an output (a session's trace, spooled until its header is
+/// known): hidden, removed when it (or the reader it becomes) is dropped, and on a signal
+/// like every temporary.
+pub struct Scratch {
+    out: BufWriter<File>,
+    temporary: Temporary,
+}
+
+impl Scratch {
+    /// A new scratch file beside `path`.
+    pub fn beside(path: &Path) -> Result<Scratch> {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let temporary =
+            Temporary::new(path.with_file_name(format!(".{name}.spool.{}{TEMPORARY_SUFFIX}", std::process::id())));
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&temporary.path)
+            .map_err(|e| Error::io(path.display(), e))?;
+        Ok(Scratch { out: BufWriter::new(file), temporary })
+    }
+
+    /// Everything written, read from the start.
+    pub fn reader(self) -> Result<ScratchReader> {
+        let what = self.temporary.path.display().to_string();
+        let mut file = self.out.into_inner().map_err(|e| Error::io(&what, e.into_error()))?;
+        io::Seek::seek(&mut file, io::SeekFrom::Start(0)).map_err(|e| Error::io(&what, e))?;
+        Ok(ScratchReader { input: BufReader::new(file), _temporary: self.temporary })
+    }
+}
+
+impl Write for Scratch {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.out.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// A [`Scratch`] file being read back; removed when dropped.
+pub struct ScratchReader {
+    input: BufReader<File>,
+    _temporary: Temporary,
+}
+
+impl Read for ScratchReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.input.read(buf)
+    }
 }
 
 // ------------------------------------------------------------------------ temporaries

@@ -5,12 +5,14 @@
 //! ([`bioxen_engine`], re-exported as [`engine`]). The engine does the science and knows
 //! nothing of terminals or threads pools; this crate turns its runs into reports
 //! ([`report`]), drives runs with traces and checkpoints ([`driver`]), and generates the
-//! benchmark workload ([`mod@bench`]).
+//! benchmark workload ([`mod@bench`]). [`api`] is the library API of the original BioXen
+//! (`create_bio_vm`, `BiologicalVm`, `BioVmManager`…), whose sessions are scenarios.
 
 #![warn(missing_docs)]
 
 pub use bioxen_engine as engine;
 
+pub mod api;
 pub mod bench;
 pub mod compare;
 pub mod driver;

@@ -1,0 +1,442 @@
+//! A host: one chassis, one policy, one seed, its VMs, and the run they share — the state
+//! behind a [`super::BioVmManager`] and the [`super::BiologicalVm`]s it hands out.
+//!
+//! **A session is a scenario.** Every call that changes the simulation becomes a timeline
+//! event at the next tick ([`bioxen_engine::sim::Simulation::schedule`]) or a VM added
+//! with its `create` event ([`bioxen_engine::sim::Simulation::create`]), so the run is at
+//! every moment the run of a scenario — which [`Host::saved_scenario`] writes out, and
+//! which `bioxen run` replays to the same digest.
+//!
+//! The host keeps a mirror of what it has scheduled (each VM's lifecycle, allocation and
+//! repressed units as they will be from the next tick): a scheduled event always applies,
+//! since it was checked where it lands, so the mirror answers status calls without a
+//! round trip and is the runtime's state once the next tick has run.
+
+use super::config::VmConfig;
+use super::error::{ApiError, ApiResult};
+use super::types::{BiologicalType, VmType};
+use crate::driver::Runner;
+use crate::files;
+use bioxen_actors::ActorConfig;
+use bioxen_engine::biology::Organism;
+use bioxen_engine::chassis::ChassisKind;
+use bioxen_engine::codec::{FrameReader, FrameWriter};
+use bioxen_engine::genome::Genome;
+use bioxen_engine::lifecycle::Lifecycle;
+use bioxen_engine::policy::{PolicyKind, PolicyParams};
+use bioxen_engine::program::Program;
+use bioxen_engine::record::{TickRecord, VmRecord};
+use bioxen_engine::scenario::limits::TICKS_MAX;
+use bioxen_engine::scenario::{Action, Allocation, GenomeSource, SCENARIO_FORMAT_VERSION, Scenario, VmSpec};
+use bioxen_engine::schedule::transition_of;
+use bioxen_engine::sim::Simulation;
+use bioxen_engine::trace::TraceWriter;
+use bioxen_engine::vm::Vm;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// A host shared by its manager and its VMs' handles.
+pub(crate) type Shared = Arc<Mutex<Host>>;
+
+/// Locks a host; a panic while it was held (a bug) leaves it usable for reading.
+pub(crate) fn lock(host: &Shared) -> MutexGuard<'_, Host> {
+    host.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Where a host's ticks run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Runtime {
+    /// Every VM an actix actor, on this many arbiter threads (the default).
+    Actors {
+        /// Arbiter threads.
+        arbiters: usize,
+    },
+    /// The engine on this thread's rayon pool.
+    Engine,
+}
+
+impl Default for Runtime {
+    fn default() -> Self {
+        Runtime::Actors { arbiters: ActorConfig::default().arbiters }
+    }
+}
+
+/// What a host is: its chassis, policy, seed and tick length, and where it runs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HostConfig {
+    /// The session's name (the saved scenario's `name`).
+    pub name: String,
+    /// The host cell.
+    pub chassis: ChassisKind,
+    /// The scheduling policy.
+    pub policy: PolicyKind,
+    /// Its tunables.
+    pub policy_params: PolicyParams,
+    /// Seed of every random stream.
+    pub seed: u64,
+    /// Simulated seconds per tick.
+    pub tick_seconds: f64,
+    /// Where the ticks run.
+    pub runtime: Runtime,
+}
+
+impl Default for HostConfig {
+    /// An E. coli chassis (the original's default host), fair share, seed 1, 1-second
+    /// ticks, on the actor runtime.
+    fn default() -> Self {
+        HostConfig {
+            name: "session".into(),
+            chassis: ChassisKind::Ecoli,
+            policy: PolicyKind::Fair,
+            policy_params: PolicyParams::default(),
+            seed: 1,
+            tick_seconds: 1.0,
+            runtime: Runtime::default(),
+        }
+    }
+}
+
+/// What the host knows of one VM beyond the engine's scenario.
+pub(crate) struct VmEntry {
+    pub id: String,
+    pub biological_type: BiologicalType,
+    pub vm_type: VmType,
+    pub config: VmConfig,
+    /// Lifecycle, allocation and repressed units as they will be from the next tick.
+    pub lifecycle: Lifecycle,
+    pub allocation: Allocation,
+    pub units_off: BTreeSet<u32>,
+    /// DNA space reserved beyond the genome ([`super::BioResourceManager::allocate_memory`]).
+    pub memory_reserved_kb: u64,
+    pub program: Arc<Program>,
+    pub genome: Arc<Genome>,
+    /// The last record of the VM, and its recent growth (for the growth phase).
+    pub last: Option<VmRecord>,
+    pub growth: VecDeque<(u64, f64)>,
+}
+
+/// The records of the run so far, spooled beside the trace's destination until it is
+/// written (its header holds the scenario as it is at the end, which a session only
+/// knows then).
+struct TraceSpool {
+    destination: PathBuf,
+    frames: FrameWriter<files::Scratch>,
+    ticks: u64,
+}
+
+const SPOOL_MAGIC: &[u8; 8] = b"BIOXENSP";
+
+/// A host and its run.
+pub(crate) struct Host {
+    pub config: HostConfig,
+    runner: Option<Runner>,
+    pub vms: Vec<VmEntry>,
+    /// Absolute paths of the annotations VMs run, by genome index (for the saved scenario).
+    genome_files: BTreeMap<u32, PathBuf>,
+    programs: BTreeMap<(GenomeSource, Organism), (Arc<Program>, Arc<Genome>)>,
+    trace: Option<TraceSpool>,
+}
+
+impl Host {
+    /// A host with no VM yet, at tick 0.
+    pub fn new(config: HostConfig) -> ApiResult<Host> {
+        let scenario = Scenario {
+            format_version: SCENARIO_FORMAT_VERSION,
+            name: config.name.clone(),
+            seed: config.seed,
+            ticks: TICKS_MAX,
+            tick_seconds: config.tick_seconds,
+            policy: config.policy,
+            policy_params: config.policy_params,
+            chassis: config.chassis.defaults(),
+            vms: Vec::new(),
+            events: Vec::new(),
+            genomes: Vec::new(),
+        };
+        let sim = Simulation::new(scenario)?;
+        Ok(Host {
+            config,
+            runner: Some(Runner::Engine(Box::new(sim))),
+            vms: Vec::new(),
+            genome_files: BTreeMap::new(),
+            programs: BTreeMap::new(),
+            trace: None,
+        })
+    }
+
+    fn runner(&self) -> &Runner {
+        self.runner.as_ref().expect("a host always has its runner between calls")
+    }
+
+    /// The scenario the run is the run of (events scheduled for the next tick included).
+    pub fn scenario(&self) -> &Scenario {
+        self.runner().scenario()
+    }
+
+    /// Ticks run.
+    pub fn tick(&self) -> u64 {
+        self.runner().tick()
+    }
+
+    /// The digest so far.
+    pub fn digest(&self) -> [u8; 32] {
+        self.runner().digest()
+    }
+
+    /// The index of VM `id`.
+    pub fn index(&self, id: &str) -> ApiResult<usize> {
+        self.vms.iter().position(|v| v.id == id).ok_or_else(|| ApiError::Vm(format!("no VM `{id}` on this host")))
+    }
+
+    /// The run on the engine, taking it off the actors if it is there (their state is the
+    /// engine's, exactly: see `ActorRuntime::snapshot`).
+    fn simulation(&mut self) -> ApiResult<&mut Simulation> {
+        if let Some(Runner::Actors(_)) = self.runner {
+            let runner = self.runner.take().expect("checked");
+            match runner.into_simulation() {
+                Ok(sim) => self.runner = Some(Runner::Engine(Box::new(sim))),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        match self.runner.as_mut() {
+            Some(Runner::Engine(sim)) => Ok(sim),
+            _ => unreachable!("just put on the engine"),
+        }
+    }
+
+    /// Adds a VM: absent until the next tick, then created (its `create` event).
+    pub fn create(
+        &mut self,
+        id: &str,
+        biological_type: BiologicalType,
+        vm_type: VmType,
+        config: VmConfig,
+    ) -> ApiResult<usize> {
+        if self.vms.iter().any(|v| v.id == id) {
+            return Err(ApiError::Vm(format!("a VM `{id}` already exists on this host")));
+        }
+        let organism = biological_type.organism();
+        let (genome, path) = match &config.genome_file {
+            None => (None, None),
+            Some(p) => {
+                let path = std::fs::canonicalize(p)
+                    .map_err(|e| super::config::config_error("genome_file", format!("{}: {e}", p.display())))?;
+                let genome = files::load_genome(&path, &p.display().to_string())
+                    .map_err(|m| super::config::config_error("genome_file", m))?;
+                (Some(genome), Some(path))
+            }
+        };
+        let spec = VmSpec {
+            id: id.to_string(),
+            organism,
+            genome: GenomeSource::Builtin,
+            memory_kb: 0, // set below, once the genome's size is known
+            autostart: false,
+            allocation: Allocation {
+                weight: config.weight,
+                priority: config.priority,
+                atp_cap_percent: config.max_atp,
+                atp_reserve_percent: 0.0,
+                ribosome_cap: Some(config.max_ribosomes),
+                ribosome_reserve: 0,
+            },
+        };
+        let genome_kb = genome.as_ref().map_or_else(|| organism.profile().genome_kb(), Genome::length_kb);
+        let spec = VmSpec { memory_kb: genome_kb, ..spec };
+        let sim = self.simulation()?;
+        let index = sim.create(spec, genome)?;
+        let spec = sim.scenario().vms[index].clone();
+        let key = (spec.genome, spec.organism);
+        let known = self.programs.contains_key(&key);
+        let sim = self.simulation()?;
+        let scenario = sim.scenario();
+        let compiled = match known {
+            true => None,
+            false => {
+                let genome = Arc::new(scenario.genome_of(&spec).into_owned());
+                let program = Arc::new(Program::compile(&genome, spec.organism, spec.genome, scenario.tick_seconds));
+                Some((program, genome))
+            }
+        };
+        if let Some(p) = compiled {
+            self.programs.insert(key, p);
+        }
+        let (program, genome) = self.programs[&key].clone();
+        if let (GenomeSource::Annotation(g), Some(path)) = (spec.genome, path) {
+            self.genome_files.entry(g).or_insert(path);
+        }
+        self.vms.push(VmEntry {
+            id: id.to_string(),
+            biological_type,
+            vm_type,
+            allocation: spec.allocation,
+            config,
+            lifecycle: Lifecycle::Created,
+            units_off: program.units_off_at_birth.iter().copied().collect(),
+            memory_reserved_kb: 0,
+            program,
+            genome,
+            last: None,
+            growth: VecDeque::new(),
+        });
+        Ok(index)
+    }
+
+    /// Schedules `action` for VM `vm` at the next tick and mirrors it.
+    pub fn schedule(&mut self, vm: usize, action: Action) -> ApiResult<()> {
+        match self.runner.as_mut().expect("a host always has its runner") {
+            Runner::Engine(sim) => sim.schedule(vm, action)?,
+            Runner::Actors(actors) => actors.schedule(vm, action)?,
+        }
+        let entry = &mut self.vms[vm];
+        if let Some(t) = transition_of(action) {
+            entry.lifecycle = entry.lifecycle.after(t).unwrap_or(entry.lifecycle);
+        }
+        match action {
+            Action::Set(change) => change.apply(&mut entry.allocation),
+            Action::Transcription { unit, on: true } => {
+                entry.units_off.remove(&unit);
+            }
+            Action::Transcription { unit, on: false } => {
+                entry.units_off.insert(unit);
+            }
+            Action::Lifecycle(_) | Action::Create(_) => {}
+        }
+        Ok(())
+    }
+
+    /// Runs `n` ticks on the host's runtime.
+    pub fn run_ticks(&mut self, n: u64) -> ApiResult<()> {
+        if let (Runtime::Actors { arbiters }, Some(Runner::Engine(_))) = (self.config.runtime, &self.runner)
+            && !self.vms.is_empty()
+        {
+            let Some(Runner::Engine(sim)) = self.runner.take() else { unreachable!("checked") };
+            self.runner = Some(Runner::new(*sim, Some(ActorConfig { arbiters }))?);
+        }
+        let (runner, vms, trace) = (self.runner.as_mut().expect("always"), &mut self.vms, &mut self.trace);
+        let window = growth_window(self.config.tick_seconds);
+        let mut failure = None;
+        runner.run_ticks(n, |record| {
+            observe(vms, record, window);
+            if let Some(spool) = trace.as_mut()
+                && let Err(e) = spool.frames.value(record)
+            {
+                failure = Some(crate::Error::io(spool.destination.display(), e));
+                return false;
+            }
+            if let Some(spool) = trace.as_mut() {
+                spool.ticks += 1;
+            }
+            true
+        })?;
+        match failure {
+            Some(e) => Err(e.into()),
+            None => Ok(()),
+        }
+    }
+
+    /// A copy of VM `vm`'s cell now.
+    pub fn cell(&mut self, vm: usize) -> ApiResult<Vm> {
+        match self.runner.as_mut().expect("always") {
+            Runner::Engine(sim) => Ok(sim.state().vms[vm].clone()),
+            Runner::Actors(actors) => Ok(actors.vm(vm)?),
+        }
+    }
+
+    /// The scenario of the run so far, as a file would hold it: the ticks run, the events
+    /// that have applied, the VMs that exist by now. (Calls made since the last tick have
+    /// not happened yet, so they are not in it.)
+    pub fn saved_scenario(&self) -> ApiResult<Scenario> {
+        let ticks = self.tick();
+        if ticks == 0 {
+            return Err(ApiError::Vm("run at least one tick before saving: a scenario runs one tick or more".into()));
+        }
+        let mut s = self.scenario().clone();
+        s.ticks = ticks;
+        s.events.retain(|e| e.tick < ticks);
+        // VMs whose creation is still to come are the last ones (VMs are numbered in the
+        // order they were created); their events are all still to come too.
+        let created: BTreeSet<u32> =
+            s.events.iter().filter(|e| matches!(e.action, Action::Create(_))).map(|e| e.vm).collect();
+        let pending_creations: BTreeSet<u32> =
+            s.vms.iter().enumerate().filter(|(i, _)| !created.contains(&(*i as u32))).map(|(i, _)| i as u32).collect();
+        if let Some(&first) = pending_creations.iter().next() {
+            s.vms.truncate(first as usize);
+        }
+        if s.vms.is_empty() {
+            return Err(ApiError::Vm("no VM has been created by the last tick: a scenario needs one".into()));
+        }
+        s.check().map_err(bioxen_engine::sim::SimError::from)?;
+        Ok(s)
+    }
+
+    /// The annotation file of genome `index`, for a saved scenario.
+    pub fn genome_file(&self, index: u32) -> Option<&Path> {
+        self.genome_files.get(&index).map(PathBuf::as_path)
+    }
+
+    /// Starts recording a trace to `path`, written when [`Host::finish_trace`] is called.
+    /// Only at tick 0: a trace holds the whole run.
+    pub fn record_trace(&mut self, path: &Path) -> ApiResult<()> {
+        if self.tick() > 0 {
+            return Err(ApiError::Vm(format!(
+                "a trace holds a run from tick 0; this host has run {} ticks",
+                self.tick()
+            )));
+        }
+        let destination = files::destination(path, "trace")?;
+        let Some(p) = destination.path() else {
+            return Err(ApiError::Vm("a session's trace is written to a file".into()));
+        };
+        let scratch = files::Scratch::beside(p)?;
+        let frames = FrameWriter::new(scratch, SPOOL_MAGIC, 1).map_err(|e| crate::Error::io(p.display(), e))?;
+        self.trace = Some(TraceSpool { destination: p.to_path_buf(), frames, ticks: 0 });
+        Ok(())
+    }
+
+    /// Writes the trace being recorded: the run's scenario as it is now (see
+    /// [`Host::saved_scenario`]), every tick so far and the digest, atomically.
+    pub fn finish_trace(&mut self) -> ApiResult<PathBuf> {
+        let scenario = self.saved_scenario()?;
+        let digest = self.digest();
+        let spool = self.trace.take().ok_or_else(|| ApiError::Vm("no trace is being recorded".into()))?;
+        let destination = spool.destination.clone();
+        let what = destination.display().to_string();
+        let scratch = spool.frames.finish().map_err(|e| crate::Error::io(&what, e))?;
+        let mut frames =
+            FrameReader::open(scratch.reader()?, &what, "spool", SPOOL_MAGIC, 1).map_err(crate::Error::from)?;
+        files::write_file(&destination, |out| {
+            let mut w = TraceWriter::new(out, &scenario).map_err(|e| crate::Error::io(&what, e))?;
+            for _ in 0..spool.ticks {
+                let record: TickRecord = frames.next("a spooled tick").map_err(crate::Error::from)?;
+                w.write(&record).map_err(|e| crate::Error::io(&what, e))?;
+            }
+            w.finish(digest).map_err(|e| crate::Error::io(&what, e))?;
+            Ok(())
+        })?;
+        Ok(destination)
+    }
+}
+
+/// Ticks of growth history kept per VM: ten simulated minutes (at least two ticks).
+fn growth_window(tick_seconds: f64) -> usize {
+    ((600.0 / tick_seconds).ceil() as usize).max(2)
+}
+
+/// Takes a tick's record into the VMs' last records and growth histories. Growth is
+/// measured on protein mass with divisions undone (`mass × 2^divisions`), so a division
+/// is not a fall.
+fn observe(vms: &mut [VmEntry], record: &TickRecord, window: usize) {
+    for r in &record.vms {
+        let Some(entry) = vms.get_mut(r.vm as usize) else { continue };
+        entry.last = Some(*r);
+        if r.state == Lifecycle::Running {
+            let log_mass = (r.mass_aa.max(1) as f64).ln() + f64::from(r.divisions) * std::f64::consts::LN_2;
+            entry.growth.push_back((record.tick, log_mass));
+            while entry.growth.len() > window {
+                entry.growth.pop_front();
+            }
+        }
+    }
+}

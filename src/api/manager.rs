@@ -1,0 +1,163 @@
+//! `BioVmManager`: one host and its VMs, competing for its chassis under its policy.
+
+use super::config::{ConfigManager, VmConfig};
+use super::error::{ApiError, ApiResult};
+use super::host::{Host, HostConfig, Shared, lock};
+use super::resources::{AvailableResources, BioResourceManager, available};
+use super::types::{BiologicalType, VmType};
+use super::vm::BiologicalVm;
+use bioxen_engine::record::hex;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// A host (a chassis, a policy, a seed; on the actor runtime unless told otherwise) and
+/// the VMs on it. Its VMs share the chassis and compete under its policy. Simulated time
+/// moves only through [`BioVmManager::run_ticks`] and [`BioVmManager::run_for`]; calls
+/// in between take effect at the next tick boundary. Dropping the manager (and its VMs'
+/// handles) stops the actors' threads.
+///
+/// ```
+/// use bioxen::api::{BioVmManager, HostConfig, Runtime};
+/// let manager = BioVmManager::with_config(HostConfig { runtime: Runtime::Engine, ..HostConfig::default() })?;
+/// let vm = manager.create_vm("cell", "syn3a", "basic", None)?;
+/// vm.start()?;
+/// manager.run_ticks(10)?;
+/// assert_eq!(vm.get_status().state.name(), "running");
+/// assert!(vm.get_ribosome_allocation() > 0);
+/// # Ok::<(), bioxen::api::ApiError>(())
+/// ```
+pub struct BioVmManager {
+    host: Shared,
+}
+
+impl BioVmManager {
+    /// A manager of a host with the defaults of [`HostConfig`] (E. coli chassis, fair
+    /// share, seed 1, one-second ticks, actors).
+    pub fn new() -> ApiResult<BioVmManager> {
+        BioVmManager::with_config(HostConfig::default())
+    }
+
+    /// A manager of a host configured as `config` says.
+    pub fn with_config(config: HostConfig) -> ApiResult<BioVmManager> {
+        if !(config.tick_seconds.is_finite() && config.tick_seconds > 0.0) {
+            return Err(super::config::config_error("tick_seconds", "must be a positive number of seconds"));
+        }
+        Ok(BioVmManager { host: Arc::new(Mutex::new(Host::new(config)?)) })
+    }
+
+    /// Creates VM `vm_id` of `biological_type` (`syn3a`, `ecoli`, `minimal_cell`) and
+    /// `vm_type` (`basic`; `xcpng` is not in this build) with `config` (the organism's
+    /// defaults when `None`; see [`ConfigManager::load_defaults`]). It exists from the next
+    /// tick, created but not started.
+    pub fn create_vm(
+        &self,
+        vm_id: &str,
+        biological_type: &str,
+        vm_type: &str,
+        config: Option<VmConfig>,
+    ) -> ApiResult<BiologicalVm> {
+        let t = BiologicalType::parse(biological_type)?;
+        let kind = VmType::parse(vm_type)?;
+        let chassis = lock(&self.host).config.chassis;
+        let configs = ConfigManager::for_chassis(chassis);
+        if kind == VmType::Xcpng {
+            let config = config.ok_or(ApiError::XcpngConfigMissing)?;
+            configs.validate_config(&config, vm_type)?;
+            return Err(ApiError::NotAvailable(
+                "an xcpng VM (a remote host provisioned through XAPI, which the remote-hosts work adds)".into(),
+            ));
+        }
+        let config = match config {
+            Some(c) => c,
+            None => configs.load_defaults(biological_type)?,
+        };
+        configs.validate_for(&config, biological_type, vm_type)?;
+        let index = lock(&self.host).create(vm_id, t, kind, config)?;
+        Ok(BiologicalVm::new(self.host.clone(), index))
+    }
+
+    /// VM `vm_id`, if there is one.
+    pub fn get_vm(&self, vm_id: &str) -> Option<BiologicalVm> {
+        let index = lock(&self.host).index(vm_id).ok()?;
+        Some(BiologicalVm::new(self.host.clone(), index))
+    }
+
+    /// Every VM's id, in the order they were created.
+    pub fn list_vms(&self) -> Vec<String> {
+        lock(&self.host).vms.iter().map(|v| v.id.clone()).collect()
+    }
+
+    /// Destroys VM `vm_id` at the next tick (stopping it first if it runs).
+    pub fn terminate_vm(&self, vm_id: &str) -> ApiResult<()> {
+        let index = lock(&self.host).index(vm_id)?;
+        BiologicalVm::new(self.host.clone(), index).destroy()
+    }
+
+    /// VM `vm_id`'s resource manager.
+    pub fn get_vm_resource_manager(&self, vm_id: &str) -> ApiResult<BioResourceManager> {
+        let index = lock(&self.host).index(vm_id)?;
+        Ok(BioResourceManager::new(&BiologicalVm::new(self.host.clone(), index)))
+    }
+
+    /// What is left to reserve on the host.
+    pub fn get_available_resources(&self) -> AvailableResources {
+        available(&lock(&self.host))
+    }
+
+    /// Runs every VM for `n` ticks.
+    pub fn run_ticks(&self, n: u64) -> ApiResult<()> {
+        lock(&self.host).run_ticks(n)
+    }
+
+    /// Runs every VM for `duration` of simulated time (whole ticks, rounded up); returns
+    /// the ticks run.
+    pub fn run_for(&self, duration: Duration) -> ApiResult<u64> {
+        run_for(&self.host, duration)
+    }
+
+    /// Ticks run.
+    pub fn tick(&self) -> u64 {
+        lock(&self.host).tick()
+    }
+
+    /// The run's digest so far, in hex: the digest `bioxen run` gives the saved scenario.
+    pub fn digest(&self) -> String {
+        hex(&lock(&self.host).digest())
+    }
+
+    /// Writes the session as a scenario file (atomically): the host, every VM created so
+    /// far with its creation as a `create` event, and every call as an event at the tick
+    /// it took effect. `bioxen run` on it gives [`Self::digest`]. Calls made since the last
+    /// tick have not taken effect, so they are not in it.
+    pub fn save_scenario(&self, path: impl AsRef<Path>) -> ApiResult<()> {
+        let host = lock(&self.host);
+        let scenario = host.saved_scenario()?;
+        let text = super::save::to_toml(&scenario, |g| host.genome_file(g).map(Path::to_path_buf))?;
+        let path = path.as_ref();
+        crate::files::write_file(path, |w| {
+            w.write_all(text.as_bytes()).map_err(|e| crate::Error::io(path.display(), e))
+        })?;
+        Ok(())
+    }
+
+    /// Records a trace of the session to `path`, from tick 0 (call it before the first
+    /// tick); [`Self::finish_trace`] writes it.
+    pub fn record_trace(&self, path: impl AsRef<Path>) -> ApiResult<()> {
+        lock(&self.host).record_trace(path.as_ref())
+    }
+
+    /// Writes the trace being recorded (the session's scenario so far and every tick), so
+    /// that `bioxen replay` on it reproduces [`Self::digest`]; returns its path.
+    pub fn finish_trace(&self) -> ApiResult<PathBuf> {
+        lock(&self.host).finish_trace()
+    }
+}
+
+/// Runs `host` for `duration` of simulated time, in whole ticks rounded up.
+pub(crate) fn run_for(host: &Shared, duration: Duration) -> ApiResult<u64> {
+    let mut host = lock(host);
+    let ticks = (duration.as_secs_f64() / host.config.tick_seconds).ceil() as u64;
+    host.run_ticks(ticks)?;
+    Ok(ticks)
+}

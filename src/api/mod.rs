@@ -1,0 +1,106 @@
+//! The library API of the original BioXen (BioXen_jcvi_vm_lib), in Rust, on the actor
+//! runtime — and, unlike the original, working.
+//!
+//! - The factory: [`create_bio_vm`], [`create_biological_vm`], [`quick_start_vm`] and the
+//!   validators, with the original's error messages.
+//! - [`BiologicalVm`]: lifecycle, resources, the organism's measures, transcription
+//!   switches. [`BioResourceManager`]: reservations within the original's limits.
+//!   [`ConfigManager`]: typed configuration in JSON or TOML. [`BioVmManager`]: one host
+//!   (chassis, policy, seed) and its competing VMs.
+//! - **Time** moves only when the caller says ([`BioVmManager::run_ticks`],
+//!   [`BioVmManager::run_for`], or the same on a VM); calls in between take effect at the
+//!   next tick boundary.
+//! - **A session is a scenario**: every call that changes the simulation is an event at
+//!   the tick it takes effect, so [`BioVmManager::save_scenario`] writes a scenario that
+//!   `bioxen run` replays to the session's digest, bit for bit, and a trace recorded during
+//!   the session ([`BioVmManager::record_trace`]) replays with `bioxen replay`.
+//! - **Units** are the model's: ATP as a percentage of the guests' pool, ribosomes per
+//!   tick, DNA in kb. The original's ribosome numbers are mapped to the same share of the
+//!   chassis ([`original_ribosomes`]; README, "Library").
+//!
+//! ```
+//! use bioxen::api::{create_bio_vm, BioResourceManager};
+//! let vm = create_bio_vm("my_syn3a_vm", "syn3a", "basic", None)?;
+//! let resources = BioResourceManager::new(&vm);
+//! resources.allocate_atp(75.0)?;
+//! resources.allocate_ribosomes(resources.original_ribosomes(20))?;
+//! vm.start()?;
+//! vm.run_ticks(30)?;
+//! assert_eq!(vm.get_resource_usage().atp_percent, 75.0);
+//! # Ok::<(), bioxen::api::ApiError>(())
+//! ```
+
+mod config;
+mod error;
+mod host;
+mod manager;
+mod resources;
+mod save;
+mod types;
+mod vm;
+
+pub use config::{ConfigManager, VmConfig, XcpngConfig};
+pub use error::{ApiError, ApiResult};
+pub use host::{HostConfig, Runtime};
+pub use manager::BioVmManager;
+pub use resources::{
+    AvailableResources, BioResourceManager, ORIGINAL_RIBOSOME_POOL, ResourceLimits, ResourceUsage, original_ribosomes,
+    resource_limits, resource_targets,
+};
+pub use types::{BiologicalType, VmType};
+pub use vm::{
+    BiologicalMetrics, BiologicalVm, EXPONENTIAL_FRACTION, GrowthPhase, MinimalFunction, OperonStatus, Switched,
+    VmStatus,
+};
+
+/// Creates VM `vm_id` on a host of its own (the defaults of [`HostConfig`]): the
+/// original's `create_bio_vm`. `config` defaults to the organism's
+/// ([`ConfigManager::load_defaults`]). Errors keep the original's wording:
+/// `Unsupported biological type: X. Supported: [...]`, `Unsupported VM type: X.
+/// Supported: ['basic', 'xcpng']`, `XCP-ng VM type requires config parameter with
+/// xcpng_config`; a complete `xcpng` request is "not available in this build".
+pub fn create_bio_vm(
+    vm_id: &str,
+    biological_type: &str,
+    vm_type: &str,
+    config: Option<VmConfig>,
+) -> ApiResult<BiologicalVm> {
+    BiologicalType::parse(biological_type)?;
+    VmType::parse(vm_type)?;
+    BioVmManager::new()?.create_vm(vm_id, biological_type, vm_type, config)
+}
+
+/// Creates a `basic` VM of `biological_type`, named `<type>_vm` unless `vm_id` is given:
+/// the original's `create_biological_vm`.
+pub fn create_biological_vm(biological_type: &str, vm_id: Option<&str>) -> ApiResult<BiologicalVm> {
+    let id = vm_id.map_or_else(|| format!("{biological_type}_vm"), str::to_string);
+    create_bio_vm(&id, biological_type, "basic", None)
+}
+
+/// Creates and starts a `basic` VM with its organism's defaults: the original's
+/// `quick_start_vm`.
+pub fn quick_start_vm(biological_type: &str, vm_id: &str) -> ApiResult<BiologicalVm> {
+    let vm = create_bio_vm(vm_id, biological_type, "basic", None)?;
+    vm.start()?;
+    Ok(vm)
+}
+
+/// `["syn3a", "ecoli", "minimal_cell"]`.
+pub fn get_supported_biological_types() -> Vec<&'static str> {
+    BiologicalType::ALL.iter().map(|t| t.name()).collect()
+}
+
+/// `["basic", "xcpng"]` (`xcpng` is refused as not available in this build).
+pub fn get_supported_vm_types() -> Vec<&'static str> {
+    VmType::ALL.iter().map(|t| t.name()).collect()
+}
+
+/// Whether `name` is a supported biological type.
+pub fn validate_biological_type(name: &str) -> bool {
+    BiologicalType::parse(name).is_ok()
+}
+
+/// Whether `name` is a supported VM type.
+pub fn validate_vm_type(name: &str) -> bool {
+    VmType::parse(name).is_ok()
+}

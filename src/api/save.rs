@@ -1,0 +1,174 @@
+//! A scenario as a TOML file: what [`super::BioVmManager::save_scenario`] writes, read
+//! back by the normal parser (and its gate) to the same scenario.
+
+use super::error::{ApiError, ApiResult};
+use bioxen_engine::program::Program;
+use bioxen_engine::scenario::{Action, Scenario};
+use serde::Serialize;
+use std::path::PathBuf;
+
+#[derive(Serialize)]
+struct File {
+    format_version: u32,
+    name: String,
+    simulation: Simulation,
+    chassis: Chassis,
+    vm: Vec<Vm>,
+    event: Vec<Event>,
+}
+
+#[derive(Serialize)]
+struct Simulation {
+    seed: u64,
+    ticks: u64,
+    tick_seconds: f64,
+    policy: &'static str,
+    policy_params: bioxen_engine::policy::PolicyParams,
+}
+
+#[derive(Serialize)]
+struct Chassis {
+    kind: &'static str,
+    ribosomes: u64,
+    rnap: u64,
+    atp_per_s: u64,
+    atp_store_max: u64,
+    dna_space_kb: u64,
+    max_vms: u32,
+    reserve_fraction: f64,
+    ribosome_reserve_fraction: f64,
+}
+
+#[derive(Serialize)]
+struct Vm {
+    id: String,
+    organism: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    genome_file: Option<String>,
+    memory_kb: u64,
+    autostart: bool,
+    weight: u32,
+    priority: i32,
+    atp_cap_percent: f64,
+    atp_reserve_percent: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ribosome_cap: Option<u64>,
+    ribosome_reserve: u64,
+}
+
+#[derive(Serialize, Default)]
+struct Event {
+    tick: u64,
+    vm: String,
+    action: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    gene: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    operon: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    weight: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    priority: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    atp_cap_percent: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    atp_reserve_percent: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ribosome_cap: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ribosome_reserve: Option<u64>,
+}
+
+/// `scenario` as scenario-file text. `genome_file(i)` is where annotation `i` is (written
+/// as an absolute path, so the file works from anywhere).
+pub fn to_toml(scenario: &Scenario, genome_file: impl Fn(u32) -> Option<PathBuf>) -> ApiResult<String> {
+    let c = &scenario.chassis;
+    let vms = scenario
+        .vms
+        .iter()
+        .map(|v| {
+            let genome_file = match v.genome {
+                bioxen_engine::scenario::GenomeSource::Builtin => None,
+                bioxen_engine::scenario::GenomeSource::Annotation(i) => Some(
+                    genome_file(i)
+                        .ok_or_else(|| ApiError::Vm(format!("VM `{}`'s genome file is not known", v.id)))?
+                        .display()
+                        .to_string(),
+                ),
+            };
+            let a = &v.allocation;
+            Ok(Vm {
+                id: v.id.clone(),
+                organism: v.organism.name(),
+                genome_file,
+                memory_kb: v.memory_kb,
+                autostart: v.autostart,
+                weight: a.weight,
+                priority: a.priority,
+                atp_cap_percent: a.atp_cap_percent,
+                atp_reserve_percent: a.atp_reserve_percent,
+                ribosome_cap: a.ribosome_cap,
+                ribosome_reserve: a.ribosome_reserve,
+            })
+        })
+        .collect::<ApiResult<Vec<Vm>>>()?;
+    let events = scenario
+        .events
+        .iter()
+        .map(|e| {
+            let spec = &scenario.vms[e.vm as usize];
+            let mut out = Event { tick: e.tick, vm: spec.id.clone(), action: e.action.name(), ..Event::default() };
+            match e.action {
+                Action::Set(c) => {
+                    (out.weight, out.priority, out.atp_cap_percent) = (c.weight, c.priority, c.atp_cap_percent);
+                    (out.atp_reserve_percent, out.ribosome_cap, out.ribosome_reserve) =
+                        (c.atp_reserve_percent, c.ribosome_cap, c.ribosome_reserve);
+                }
+                Action::Transcription { unit, on } => {
+                    // Name the unit so the parser finds this unit again: its operon, or its
+                    // gene by name (by id where the name is ambiguous).
+                    let genome = scenario.genome_of(spec);
+                    let program = Program::compile(&genome, spec.organism, spec.genome, scenario.tick_seconds);
+                    let g = program.unit(unit as usize)[0] as usize;
+                    let gene = &genome.genes[g];
+                    match &gene.operon {
+                        Some(operon) => {
+                            out.operon = Some(operon.clone());
+                            out.action = if on { "activate_operon" } else { "repress_operon" };
+                        }
+                        None if genome.gene_index(&gene.name) == Some(g) => out.gene = Some(gene.name.clone()),
+                        None => out.gene = Some(gene.id.clone()),
+                    }
+                }
+                Action::Lifecycle(_) | Action::Create(_) => {}
+            }
+            out
+        })
+        .collect();
+    let file = File {
+        format_version: scenario.format_version,
+        name: scenario.name.clone(),
+        simulation: Simulation {
+            seed: scenario.seed,
+            ticks: scenario.ticks,
+            tick_seconds: scenario.tick_seconds,
+            policy: scenario.policy.name(),
+            policy_params: scenario.policy_params,
+        },
+        chassis: Chassis {
+            kind: c.kind.name(),
+            ribosomes: c.ribosomes,
+            rnap: c.rnap,
+            atp_per_s: c.atp_per_s,
+            atp_store_max: c.atp_store_max,
+            dna_space_kb: c.dna_space_kb,
+            max_vms: c.max_vms,
+            reserve_fraction: c.reserve_fraction,
+            ribosome_reserve_fraction: c.ribosome_reserve_fraction,
+        },
+        vm: vms,
+        event: events,
+    };
+    let body = toml::to_string(&file).map_err(|e| ApiError::Vm(format!("cannot write the scenario: {e}")))?;
+    Ok(format!("# A BioXen API session, saved by BioVmManager::save_scenario.\n{body}"))
+}

@@ -1,0 +1,473 @@
+//! The library API (`bioxen::api`): what the original BioXen's tests asked of it, an
+//! error for every call, allocations that change what the scheduler grants, and the
+//! session as a scenario — saved, run by `bioxen run` and replayed by `bioxen replay` to
+//! the session's digest.
+
+mod common;
+
+use bioxen::api::*;
+use bioxen::engine::lifecycle::Lifecycle;
+use common::*;
+use proptest::prelude::*;
+use std::fs;
+
+fn engine_host(seed: u64) -> BioVmManager {
+    BioVmManager::with_config(HostConfig { seed, runtime: Runtime::Engine, ..HostConfig::default() }).unwrap()
+}
+
+fn message(e: ApiError) -> String {
+    e.to_string()
+}
+
+/// The original's tests: VMs of the right types, the factory's three errors in its words,
+/// start → pause → resume → destroy, allocations shown in usage and taken from what is
+/// available.
+#[test]
+fn the_originals_intended_behaviour() {
+    let syn3a = create_bio_vm("test_syn3a", "syn3a", "basic", None).unwrap();
+    assert_eq!((syn3a.get_biological_type(), syn3a.get_vm_type()), ("syn3a", "basic"));
+    let ecoli = create_biological_vm("ecoli", None).unwrap();
+    assert_eq!((ecoli.id(), ecoli.get_biological_type()), ("ecoli_vm", "ecoli"));
+
+    let e = message(create_bio_vm("x", "plant", "basic", None).unwrap_err());
+    assert_eq!(e, "Unsupported biological type: plant. Supported: ['syn3a', 'ecoli', 'minimal_cell']");
+    let e = message(create_bio_vm("x", "syn3a", "docker", None).unwrap_err());
+    assert_eq!(e, "Unsupported VM type: docker. Supported: ['basic', 'xcpng']");
+    let e = message(create_bio_vm("x", "syn3a", "xcpng", None).unwrap_err());
+    assert_eq!(e, "XCP-ng VM type requires config parameter with xcpng_config");
+    assert_eq!(get_supported_biological_types(), ["syn3a", "ecoli", "minimal_cell"]);
+    assert_eq!(get_supported_vm_types(), ["basic", "xcpng"]);
+    assert!(validate_biological_type("minimal_cell") && !validate_biological_type("yeast"));
+    assert!(validate_vm_type("xcpng") && !validate_vm_type("kvm"));
+
+    let manager = engine_host(3);
+    let vm = manager.create_vm("lifecycle", "syn3a", "basic", None).unwrap();
+    assert_eq!(vm.get_status().state, Lifecycle::Created);
+    type Step = fn(&BiologicalVm) -> ApiResult<()>;
+    let steps: [(Step, Lifecycle); 4] = [
+        (BiologicalVm::start, Lifecycle::Running),
+        (BiologicalVm::pause, Lifecycle::Paused),
+        (BiologicalVm::resume, Lifecycle::Running),
+        (BiologicalVm::destroy, Lifecycle::Destroyed),
+    ];
+    for (step, state) in steps {
+        step(&vm).unwrap();
+        assert_eq!(vm.get_status().state, state);
+    }
+    manager.run_ticks(2).unwrap();
+    assert_eq!(vm.get_status().state, Lifecycle::Destroyed);
+
+    let manager = engine_host(3);
+    let vm = manager.create_vm("alloc", "syn3a", "basic", None).unwrap();
+    let before = manager.get_available_resources();
+    let resources = BioResourceManager::new(&vm);
+    let ten = resources.original_ribosomes(10);
+    vm.allocate_resources(Some(50.0), Some(ten), Some(100)).unwrap();
+    let usage = vm.get_resource_usage();
+    assert_eq!((usage.atp_percent, usage.ribosomes, usage.memory_kb), (50.0, ten, 100));
+    let after = manager.get_available_resources();
+    assert_eq!(after.atp_percent, before.atp_percent - 50.0);
+    assert_eq!(after.ribosomes, before.ribosomes - ten);
+    assert_eq!(after.memory_kb, before.memory_kb - 100);
+}
+
+/// The original's quick start succeeds, and its VM grows.
+#[test]
+fn the_originals_quick_start_succeeds() {
+    let vm = create_bio_vm("my_syn3a_vm", "syn3a", "basic", None).unwrap();
+    let resources = BioResourceManager::new(&vm);
+    resources.allocate_atp(75.0).unwrap();
+    resources.allocate_ribosomes(resources.original_ribosomes(20)).unwrap();
+    vm.start().unwrap();
+    vm.run_ticks(120).unwrap();
+    assert_eq!(vm.get_status().state, Lifecycle::Running);
+    assert!(vm.get_atp_level() > 99.0, "a lone VM with 75 % reserved is fed: {}", vm.get_atp_level());
+    assert!(vm.get_ribosome_allocation() > 200);
+    match vm.get_biological_metrics().unwrap() {
+        BiologicalMetrics::Syn3a { essential_genes, essential_genes_expressed, .. } => {
+            assert!(essential_genes > 0 && essential_genes_expressed == essential_genes);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Every call's error: each names what is wrong, and nothing changes.
+#[test]
+fn every_call_has_an_error_path() {
+    let manager = engine_host(5);
+    let syn3a = manager.create_vm("s", "syn3a", "basic", None).unwrap();
+    let ecoli = manager.create_vm("e", "ecoli", "basic", None).unwrap();
+    let minimal = manager.create_vm("m", "minimal_cell", "basic", None).unwrap();
+    let cases: Vec<(&str, ApiResult<()>, &str)> = vec![
+        ("duplicate id", manager.create_vm("s", "syn3a", "basic", None).map(drop), "already exists"),
+        ("unknown VM", manager.terminate_vm("nope"), "no VM `nope`"),
+        ("resume a created VM", syn3a.resume(), "cannot resume VM `s`: it is created"),
+        ("pause a created VM", syn3a.pause(), "cannot pause VM `s`: it is created"),
+        ("stop a created VM", syn3a.stop(), "cannot stop VM `s`: it is created"),
+        (
+            "plasmids of syn3a",
+            syn3a.get_plasmid_count().map(drop),
+            "get_plasmid_count is for ecoli VMs; VM `s` is syn3a",
+        ),
+        ("operons of syn3a", syn3a.manage_operons(&["lac"], "activate").map(drop), "manage_operons is for ecoli VMs"),
+        ("minimal functions of ecoli", ecoli.get_minimal_functions().map(drop), "is for minimal_cell VMs"),
+        ("metabolism of syn3a", syn3a.optimize_minimal_metabolism().map(drop), "is for minimal_cell VMs"),
+        ("essential genes of ecoli", ecoli.get_essential_genes().map(drop), "is for syn3a and minimal_cell VMs"),
+        ("unknown gene", ecoli.start_transcription(&["lacz"]).map(drop), "no gene `lacz`; close matches: lacZ"),
+        ("stable RNA", ecoli.start_transcription(&["ecoli_r001"]).map(drop), "stable RNA"),
+        (
+            "unknown operon",
+            ecoli.manage_operons(&["ara"], "activate").map(drop),
+            "no operon `ara`; its operons: lac, trp",
+        ),
+        ("operon action", ecoli.manage_operons(&["lac"], "invert").map(drop), "expected activate or repress"),
+        (
+            "ATP over the limit",
+            BioResourceManager::new(&syn3a).allocate_atp(81.0),
+            "81 % ATP is over the syn3a limit of 80 %",
+        ),
+        ("ATP not a number", BioResourceManager::new(&syn3a).allocate_atp(f64::NAN), "is a percentage"),
+        (
+            "memory over the limit",
+            BioResourceManager::new(&minimal).allocate_memory(101),
+            "101 kb is over the minimal_cell limit of 100 kb",
+        ),
+        (
+            "ribosomes over the limit",
+            BioResourceManager::new(&minimal)
+                .allocate_ribosomes(original_ribosomes(21, bioxen::engine::chassis::ChassisKind::Ecoli)),
+            "ribosomes is over the minimal_cell limit",
+        ),
+    ];
+    for (name, outcome, expected) in cases {
+        let e = outcome.err().unwrap_or_else(|| panic!("{name}: accepted"));
+        assert!(e.to_string().contains(expected), "{name}: `{e}` lacks `{expected}`");
+    }
+    // Over what is free: two VMs' ATP reservations cannot pass 100 %.
+    BioResourceManager::new(&ecoli).allocate_atp(90.0).unwrap();
+    let e = BioResourceManager::new(&syn3a).allocate_atp(20.0).unwrap_err().to_string();
+    assert!(e.contains("20 % ATP asked, 10 % free"), "{e}");
+    assert_eq!(syn3a.get_resource_usage().atp_percent, 0.0, "a refused allocation changed nothing");
+    let e = syn3a.allocate_resources(Some(5.0), None, Some(1_000)).unwrap_err().to_string();
+    assert!(e.contains("over the syn3a limit of 200 kb"), "{e}");
+    assert_eq!(syn3a.get_resource_usage().atp_percent, 0.0, "allocate_resources is all or nothing");
+    // An xcpng VM with its configuration is plainly not available.
+    let mut config = ConfigManager::new().load_defaults("syn3a").unwrap();
+    config.xcpng_config = Some(XcpngConfig {
+        xapi_url: "https://pool.example".into(),
+        username: "root".into(),
+        password_env: Some("XAPI_PASSWORD".into()),
+        ssh_user: "bioxen".into(),
+        ..XcpngConfig::default()
+    });
+    let e = create_bio_vm("x", "syn3a", "xcpng", Some(config)).unwrap_err().to_string();
+    assert!(e.contains("not available in this build"), "{e}");
+    // Saving before any tick has nothing to save.
+    let e = manager.save_scenario(std::env::temp_dir().join("never.toml")).unwrap_err().to_string();
+    assert!(e.contains("run at least one tick"), "{e}");
+}
+
+/// A reservation changes what the scheduler grants: sixteen growing syn3A VMs on the
+/// orthogonal chassis come to ask for more ribosomes than it has, and each gets less than
+/// it asks; a reservation for one keeps it fed, at the others' expense.
+#[test]
+fn allocations_change_what_the_scheduler_grants() {
+    let last_tick = |reserve: bool| {
+        let manager = BioVmManager::with_config(HostConfig {
+            chassis: bioxen::engine::chassis::ChassisKind::Orthogonal,
+            tick_seconds: 10.0,
+            runtime: Runtime::Engine,
+            ..HostConfig::default()
+        })
+        .unwrap();
+        let vms: Vec<BiologicalVm> =
+            (0..16).map(|i| manager.create_vm(&format!("vm{i:02}"), "syn3a", "basic", None).unwrap()).collect();
+        vms.iter().for_each(|vm| vm.start().unwrap());
+        if reserve {
+            BioResourceManager::new(&vms[0]).allocate_ribosomes(600).unwrap();
+        }
+        manager.run_ticks(300).unwrap();
+        let others: u64 = vms[1..].iter().map(|vm| vm.get_resource_usage().ribosomes_granted).sum();
+        (vms[0].get_resource_usage(), others)
+    };
+    let (without, others_without) = last_tick(false);
+    assert!(without.ribosomes_granted < without.ribosomes_demanded, "not short: {without:?}");
+    let (with, others_with) = last_tick(true);
+    assert_eq!(with.ribosomes_granted, with.ribosomes_demanded, "the reservation did not feed it: {with:?}");
+    assert!(others_with < others_without, "the others did not pay: {others_with} vs {others_without}");
+}
+
+/// The original's E. coli example: lac starts repressed (no lactose), so starting lacZ and
+/// lacY transcription — which switches the whole lac operon, as the result says — makes
+/// lac transcripts that were not there.
+#[test]
+fn starting_lac_transcription_has_a_visible_effect() {
+    let manager = engine_host(9);
+    let vm = manager.create_vm("coli", "ecoli", "basic", None).unwrap();
+    vm.start().unwrap();
+    manager.run_ticks(60).unwrap();
+    let lac = |vm: &BiologicalVm| vm.get_operon_status().unwrap().into_iter().find(|o| o.name == "lac").unwrap();
+    assert!(!lac(&vm).active);
+    assert_eq!(lac(&vm).mrna, 0);
+    let switched = vm.start_transcription(&["lacZ", "lacY"]).unwrap();
+    assert_eq!(switched[0].operon.as_deref(), Some("lac"));
+    assert_eq!(switched[0].genes, ["lacZ", "lacY", "lacA"]);
+    assert!(lac(&vm).active, "active from the next tick");
+    let mut seen = 0;
+    for _ in 0..20 {
+        manager.run_ticks(60).unwrap();
+        seen += lac(&vm).mrna;
+    }
+    assert!(seen > 0, "no lac transcripts in 20 minutes of induction");
+    vm.manage_operons(&["lac"], "repress").unwrap();
+    assert!(!lac(&vm).active);
+    match vm.get_biological_metrics().unwrap() {
+        BiologicalMetrics::Ecoli { plasmid_count, growth_phase, operons } => {
+            assert_eq!(plasmid_count, 0);
+            assert_eq!(growth_phase, GrowthPhase::Exponential, "a lone E. coli guest is fed");
+            assert_eq!(operons.len(), 2);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Growth phases from the model: lag before ten simulated minutes of growth, exponential
+/// for a fed syn3A, and the minimal cell's functions all active when fed.
+#[test]
+fn growth_phase_and_minimal_functions_come_from_the_model() {
+    let manager = engine_host(2);
+    let syn3a = manager.create_vm("s", "syn3a", "basic", None).unwrap();
+    let minimal = manager.create_vm("m", "minimal_cell", "basic", None).unwrap();
+    assert_eq!(syn3a.get_growth_phase().0, GrowthPhase::Lag);
+    syn3a.start().unwrap();
+    minimal.start().unwrap();
+    manager.run_ticks(300).unwrap();
+    assert_eq!(syn3a.get_growth_phase().0, GrowthPhase::Lag, "less than ten minutes of growth yet");
+    manager.run_ticks(400).unwrap();
+    let (phase, rate) = syn3a.get_growth_phase();
+    assert_eq!(phase, GrowthPhase::Exponential, "rate {rate}/h");
+    let functions = minimal.get_minimal_functions().unwrap();
+    assert_eq!(functions.len(), 4);
+    assert!(functions.iter().all(|f| f.status == "active"), "{functions:?}");
+    syn3a.pause().unwrap();
+    manager.run_ticks(1).unwrap();
+    assert_eq!(syn3a.get_growth_phase().0, GrowthPhase::Lag, "a paused VM is not growing");
+    let (atp, ribosomes) = minimal.optimize_minimal_metabolism().unwrap();
+    assert_eq!(atp, 50.0);
+    assert_eq!(minimal.get_resource_usage().ribosomes, ribosomes);
+}
+
+/// ConfigManager: the original's defaults, files in JSON and TOML (atomic saves), unknown
+/// keys named with their path and place, validation, deep merging.
+#[test]
+fn config_manager_round_trips_and_refuses_what_it_cannot_use() {
+    let configs = ConfigManager::new();
+    let syn3a = configs.load_defaults("syn3a").unwrap();
+    assert_eq!((syn3a.max_atp, syn3a.essential_only), (70.0, true));
+    assert_eq!(syn3a.max_ribosomes, original_ribosomes(15, bioxen::engine::chassis::ChassisKind::Ecoli));
+    let ecoli = configs.load_defaults("ecoli").unwrap();
+    assert!(ecoli.operon_management && ecoli.plasmid_support && ecoli.max_atp == 90.0);
+    assert!(configs.load_defaults("minimal_cell").unwrap().minimal_functions_only);
+    assert!(configs.load_defaults("plant").is_err());
+
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["c.json", "c.toml"] {
+        let path = dir.path().join(name);
+        configs.create_config_template("ecoli", &path).unwrap();
+        assert_eq!(configs.load_from_file(&path).unwrap(), ecoli, "{name}");
+    }
+    let leftovers: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(leftovers.len(), 2, "no temporaries left: {leftovers:?}");
+
+    let bad = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        fs::write(&path, text).unwrap();
+        configs.load_from_file(&path).unwrap_err().to_string()
+    };
+    let json = serde_json::to_string_pretty(&ecoli).unwrap().replace("\"max_atp\"", "\"max_atpp\"");
+    let e = bad("typo.json", &json);
+    assert!(
+        e.contains("typo.json:2:") && e.contains("unknown field `max_atpp`") && e.contains("key `max_atpp`"),
+        "{e}"
+    );
+    let toml_text = toml::to_string(&ecoli).unwrap() + "\n[xcpng_config]\nxapi_url = \"https://x\"\npasword = \"p\"\n";
+    let e = bad("typo.toml", &toml_text);
+    assert!(e.contains("unknown field `pasword`") && e.contains("key `xcpng_config.pasword`"), "{e}");
+    assert!(e.contains("typo.toml:"), "{e}");
+    assert!(bad("c.yaml", "max_atp: 1").contains("ends in .json or .toml"));
+    assert!(bad("wrong.json", "{\"max_atp\": \"lots\"}").contains("invalid type"));
+
+    let invalid = |edit: &dyn Fn(&mut VmConfig), vm_type: &str| {
+        let mut c = ecoli.clone();
+        edit(&mut c);
+        configs.validate_config(&c, vm_type).unwrap_err().to_string()
+    };
+    assert!(invalid(&|c| c.max_ribosomes = 0, "basic").contains("max_ribosomes: must be more than 0"));
+    assert!(invalid(&|c| c.max_atp = 101.0, "basic").contains("max_atp: must be a percentage"));
+    assert!(invalid(&|c| c.max_memory_kb = 0, "basic").contains("max_memory_kb"));
+    assert!(invalid(&|_| {}, "xcpng").contains("requires config parameter with xcpng_config"));
+    let partial =
+        |c: &mut VmConfig| c.xcpng_config = Some(XcpngConfig { xapi_url: "https://x".into(), ..Default::default() });
+    assert!(invalid(&partial, "xcpng").contains("xcpng_config.username: is required"));
+    let no_password = |c: &mut VmConfig| {
+        c.xcpng_config = Some(XcpngConfig {
+            xapi_url: "https://x".into(),
+            username: "root".into(),
+            ssh_user: "bioxen".into(),
+            ..Default::default()
+        })
+    };
+    assert!(invalid(&no_password, "xcpng").contains("xcpng_config.password: is required"));
+    let mut not_essential = syn3a.clone();
+    not_essential.essential_only = false;
+    assert!(configs.validate_for(&not_essential, "syn3a", "basic").unwrap_err().to_string().contains("essential_only"));
+
+    let merged = configs
+        .merge_configs(&syn3a, &serde_json::json!({"max_atp": 55.0, "xcpng_config": {"username": "u"}}))
+        .unwrap();
+    assert_eq!((merged.max_atp, merged.max_ribosomes), (55.0, syn3a.max_ribosomes));
+    assert_eq!(merged.xcpng_config.unwrap().username, "u");
+    let e = configs.merge_configs(&syn3a, &serde_json::json!({"xcpng_config": {"usr": "u"}})).unwrap_err();
+    assert!(e.to_string().contains("xcpng_config.usr"), "{e}");
+}
+
+/// One call of a random session.
+#[derive(Clone, Debug)]
+enum Call {
+    Create(u8),
+    Lifecycle(u8, u8),
+    Atp(u8, u8),
+    Ribosomes(u8, u8),
+    Lac(u8, bool),
+    Run(u8),
+}
+
+fn call() -> impl Strategy<Value = Call> {
+    prop_oneof![
+        (0u8..3).prop_map(Call::Create),
+        (0u8..6, 0u8..5).prop_map(|(v, t)| Call::Lifecycle(v, t)),
+        (0u8..6, 0u8..60).prop_map(|(v, p)| Call::Atp(v, p)),
+        (0u8..6, 0u8..40).prop_map(|(v, r)| Call::Ribosomes(v, r)),
+        (0u8..6, any::<bool>()).prop_map(|(v, on)| Call::Lac(v, on)),
+        (1u8..6).prop_map(Call::Run),
+    ]
+}
+
+/// Plays `calls` on `manager`, ignoring refused calls (which must change nothing), and
+/// runs at least one tick.
+fn play(manager: &BioVmManager, calls: &[Call]) {
+    // A session saves only once it has a VM.
+    manager.create_vm("first", "syn3a", "basic", None).unwrap();
+    let vm = |i: u8| {
+        let ids = manager.list_vms();
+        (!ids.is_empty()).then(|| manager.get_vm(&ids[i as usize % ids.len()]).unwrap())
+    };
+    for c in calls {
+        match *c {
+            Call::Create(t) => {
+                let id = format!("vm{}", manager.list_vms().len());
+                let _ = manager.create_vm(&id, ["syn3a", "ecoli", "minimal_cell"][t as usize], "basic", None);
+            }
+            Call::Lifecycle(v, t) => {
+                if let Some(vm) = vm(v) {
+                    let _ = [
+                        BiologicalVm::start,
+                        BiologicalVm::pause,
+                        BiologicalVm::resume,
+                        BiologicalVm::stop,
+                        BiologicalVm::destroy,
+                    ][t as usize](&vm);
+                }
+            }
+            Call::Atp(v, p) => {
+                if let Some(vm) = vm(v) {
+                    let _ = BioResourceManager::new(&vm).allocate_atp(f64::from(p));
+                }
+            }
+            Call::Ribosomes(v, r) => {
+                if let Some(vm) = vm(v) {
+                    let m = BioResourceManager::new(&vm);
+                    let _ = m.allocate_ribosomes(m.original_ribosomes(u64::from(r)));
+                }
+            }
+            Call::Lac(v, on) => {
+                if let Some(vm) = vm(v) {
+                    let _ = if on { vm.start_transcription(&["lacZ"]) } else { vm.stop_transcription(&["lacA"]) };
+                }
+            }
+            Call::Run(n) => manager.run_ticks(u64::from(n)).unwrap(),
+        }
+    }
+    manager.run_ticks(1).unwrap();
+}
+
+/// The digest of the scenario a session saved, run by the engine as `bioxen run` would.
+fn saved_digest(manager: &BioVmManager, dir: &std::path::Path) -> String {
+    let path = dir.join("session.toml");
+    manager.save_scenario(&path).unwrap();
+    let scenario =
+        bioxen::files::load_scenario(&path).unwrap_or_else(|e| panic!("{e}\n{}", fs::read_to_string(&path).unwrap()));
+    let mut sim = bioxen::engine::sim::Simulation::new(scenario).unwrap();
+    bioxen::engine::record::hex(&sim.run(|_, _| {}).unwrap())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// A session is a scenario: whatever the calls (refused ones included), the scenario
+    /// it saves runs to the session's digest.
+    #[test]
+    fn a_saved_session_runs_to_the_sessions_digest(seed in 0u64..1_000, calls in proptest::collection::vec(call(), 1..40)) {
+        let manager = engine_host(seed);
+        play(&manager, &calls);
+        let dir = tempfile::tempdir().unwrap();
+        prop_assert_eq!(saved_digest(&manager, dir.path()), manager.digest());
+    }
+}
+
+/// The same on the actor runtime (VMs created between runs restart the actors from the
+/// run's state), with a trace recorded during the session: `bioxen run` of the saved
+/// scenario and `bioxen replay` of the trace both give the session's digest.
+#[test]
+fn an_actor_session_saves_a_scenario_and_a_trace_that_reproduce_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let manager = BioVmManager::with_config(HostConfig {
+        seed: 77,
+        runtime: Runtime::Actors { arbiters: 2 },
+        ..HostConfig::default()
+    })
+    .unwrap();
+    let trace = dir.path().join("session.bxtr");
+    manager.record_trace(&trace).unwrap();
+    // VMs: 0 `first` (syn3a, made by `play`), 1 syn3a, 2 ecoli, then 3 minimal_cell.
+    let calls = [
+        Call::Create(0),
+        Call::Create(1),
+        Call::Lifecycle(1, 0),
+        Call::Lifecycle(2, 0),
+        Call::Run(20),
+        Call::Create(2),
+        Call::Lifecycle(3, 0),
+        Call::Lac(2, true),
+        Call::Atp(1, 40),
+        Call::Run(30),
+        Call::Lifecycle(1, 1),
+        Call::Ribosomes(3, 8),
+        Call::Run(10),
+        Call::Lifecycle(1, 2),
+        Call::Lac(2, false),
+    ];
+    play(&manager, &calls);
+    assert_eq!(manager.tick(), 61);
+    assert_eq!(saved_digest(&manager, dir.path()), manager.digest());
+    assert_eq!(manager.finish_trace().unwrap(), trace);
+    let scenario = dir.path().join("session.toml");
+    let run = bioxen(&["run", scenario.to_str().unwrap(), "--runtime", "actors"]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    assert!(stdout(&run).contains(&format!("digest {}", manager.digest())), "{}", stdout(&run));
+    let replay = bioxen(&["replay", trace.to_str().unwrap()]);
+    assert!(replay.status.success(), "{}", stderr(&replay));
+    assert!(stdout(&replay).contains(&manager.digest()), "{}", stdout(&replay));
+    let text = fs::read_to_string(&scenario).unwrap();
+    assert!(text.contains("action = \"create\"") && text.contains("operon = \"lac\""), "{text}");
+}
