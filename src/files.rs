@@ -101,7 +101,16 @@ impl GenomeFiles for GenomeDir {
     fn genome(&mut self, path: &str) -> std::result::Result<Genome, String> {
         load_genome(&self.base.join(path), path)
     }
+
+    fn expression(&mut self, path: &str) -> std::result::Result<String, String> {
+        let bytes = read_input(&self.base.join(path), EXPRESSION_BYTES_MAX)
+            .map_err(|e| format!("cannot read expression file `{path}`: {e}"))?;
+        String::from_utf8(bytes).map_err(|_| format!("expression file `{path}` is not UTF-8 text"))
+    }
 }
+
+/// The most bytes an expression file may have (a CSV row per gene, at most 65,536 genes).
+pub const EXPRESSION_BYTES_MAX: u64 = 16 * 1024 * 1024;
 
 /// Reads and parses the GenBank annotation at `full`, which the user named `written`.
 pub fn load_genome(full: &Path, written: &str) -> std::result::Result<Genome, String> {
@@ -117,7 +126,26 @@ pub fn load_scenario(path: &Path) -> std::result::Result<Scenario, ScenarioError
     let text = String::from_utf8(bytes)
         .map_err(|e| fail(format!("not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to())))?;
     let base = path.parent().unwrap_or(Path::new("."));
-    scenario::parse(&text, &file, &mut GenomeDir::new(base))
+    let s = scenario::parse(&text, &file, &mut GenomeDir::new(base))?;
+    report_expression(&s);
+    Ok(s)
+}
+
+/// Says, for each genome given measured expression, how many of its protein genes the
+/// measurements cover (the others keep the default weight).
+fn report_expression(s: &Scenario) {
+    for g in &s.genomes {
+        let Some(e) = &g.expression else { continue };
+        let protein: Vec<usize> =
+            (0..g.genes.len()).filter(|&i| g.genes[i].kind == bioxen_engine::genome::GeneKind::Protein).collect();
+        let measured = protein.iter().filter(|&&i| e[i].is_some()).count();
+        tracing::info!(
+            "{}: measured expression for {measured} of {} protein genes; {} keep the default weight",
+            g.source,
+            protein.len(),
+            protein.len() - measured
+        );
+    }
 }
 
 /// Opens a trace and reads its header and scenario.

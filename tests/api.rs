@@ -471,3 +471,32 @@ fn an_actor_session_saves_a_scenario_and_a_trace_that_reproduce_it() {
     let text = fs::read_to_string(&scenario).unwrap();
     assert!(text.contains("action = \"create\"") && text.contains("operon = \"lac\""), "{text}");
 }
+
+/// A syn3A VM from the real annotation with measured expression: its essential genes are
+/// Breuer et al. 2019's, its genes answer to their names, and the session it is part of
+/// saves a scenario (naming both files) that runs to the session's digest.
+#[test]
+fn a_real_syn3a_genome_with_measured_expression() {
+    if !shared_present() {
+        return;
+    }
+    let shared = root().join("../shared/data/syn3a");
+    let manager = engine_host(12);
+    let mut config = ConfigManager::new().load_defaults("syn3a").unwrap();
+    config.genome_file = Some(shared.join("syn3A.gb"));
+    config.expression_file = Some(shared.join("mRNA_counts.csv"));
+    let vm = manager.create_vm("real", "syn3a", "basic", Some(config)).unwrap();
+    let essential = vm.get_essential_genes().unwrap();
+    assert_eq!(essential.len(), 270);
+    assert!(essential.iter().any(|g| g == "dnaA"));
+    let switched = vm.stop_transcription(&["dnaA"]).unwrap();
+    assert_eq!((switched[0].operon.as_ref(), switched[0].genes.as_slice()), (None, &["dnaA".to_string()][..]));
+    let e = vm.start_transcription(&["dnaa"]).unwrap_err().to_string();
+    assert!(e.contains("close matches: dnaA"), "{e}");
+    vm.start().unwrap();
+    manager.run_ticks(30).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(saved_digest(&manager, dir.path()), manager.digest());
+    let text = fs::read_to_string(dir.path().join("session.toml")).unwrap();
+    assert!(text.contains("mRNA_counts.csv") && text.contains("gene = \"dnaA\""), "{text}");
+}

@@ -20,6 +20,10 @@ impl GenomeFiles for Beside {
         let bytes = std::fs::read(scenarios_dir().join(path)).map_err(|e| format!("{path}: {e}"))?;
         bioxen_engine::genbank::parse(&bytes, path).map_err(|e| e.to_string())
     }
+
+    fn expression(&mut self, path: &str) -> Result<String, String> {
+        std::fs::read_to_string(scenarios_dir().join(path)).map_err(|e| format!("{path}: {e}"))
+    }
 }
 
 fn load(name: &str) -> Result<Scenario, String> {

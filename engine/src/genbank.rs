@@ -1,8 +1,10 @@
 //! Loading a genome from a GenBank annotation.
 //!
 //! Genes are the CDS, rRNA, tRNA, tmRNA and ncRNA features (the `gene` features duplicate
-//! them). GenBank says nothing of essentiality, so loaded genes are marked non-essential;
-//! it says nothing of operons either, so each gene is its own transcription unit.
+//! them). GenBank says nothing of essentiality, so a gene is essential only where a
+//! published screen says so ([`crate::essentiality`]: Breuer et al. 2019 for syn3A's
+//! locus tags) and non-essential otherwise; it says nothing of operons either, so each
+//! gene is its own transcription unit.
 
 use crate::genome::{Gene, GeneKind, Genome};
 
@@ -58,12 +60,13 @@ pub fn parse(bytes: &[u8], what: &str) -> Result<Genome, GenbankError> {
         let locus = feature.qualifier_values("locus_tag").next();
         let name = feature.qualifier_values("gene").next();
         let id = locus.or(name).map(str::to_string).unwrap_or_else(|| format!("feature_{start}"));
+        let essential = crate::essentiality::of(&id) == Some(crate::essentiality::Essentiality::Essential);
         genes.push(Gene {
             name: name.map(str::to_string).unwrap_or_else(|| id.clone()),
             id,
             length_bp,
             kind,
-            essential: false,
+            essential,
             operon: None,
         });
     }
@@ -71,7 +74,7 @@ pub fn parse(bytes: &[u8], what: &str) -> Result<Genome, GenbankError> {
         return Err(GenbankError::Content { what: what.to_string(), message: "no CDS, rRNA or tRNA features".into() });
     }
     let length_bp = record.len.map(|l| l as u64).unwrap_or_else(|| record.seq.len() as u64);
-    Ok(Genome { source: what.to_string(), length_bp, genes, repressed: Vec::new() })
+    Ok(Genome { source: what.to_string(), length_bp, genes, repressed: Vec::new(), expression: None })
 }
 
 /// The start of the parser's message, if it is short and readable: gb_io's messages can

@@ -61,6 +61,9 @@ pub struct Genome {
     /// Operons repressed in a newborn cell (no transcripts, not transcribed until switched
     /// on). Empty for annotations: GenBank carries no regulation.
     pub repressed: Vec<String>,
+    /// Measured mean mRNA count per gene (`None` where unmeasured), from a scenario's
+    /// `expression_file` ([`crate::expression`]); `None` for uniform expression.
+    pub expression: Option<Vec<Option<f64>>>,
 }
 
 impl Genome {
@@ -71,13 +74,13 @@ impl Genome {
 
     /// BLAKE3 of the genome's content — its length and genes, not where it was read from —
     /// so the same annotation gives the same digest from any path.
-    /// The repressed operons count only when there are any, so annotations (which have
-    /// none) keep the hash they had before regulation existed.
+    /// Repressed operons and measured expression count only when there are any, so an
+    /// annotation without them keeps the hash it had before they existed.
     pub fn content_hash(&self) -> [u8; 32] {
-        let bytes = if self.repressed.is_empty() {
-            crate::codec::encode(&(self.length_bp, &self.genes))
-        } else {
-            crate::codec::encode(&(self.length_bp, &self.genes, &self.repressed))
+        let bytes = match (&self.expression, self.repressed.is_empty()) {
+            (None, true) => crate::codec::encode(&(self.length_bp, &self.genes)),
+            (None, false) => crate::codec::encode(&(self.length_bp, &self.genes, &self.repressed)),
+            (Some(e), _) => crate::codec::encode(&(self.length_bp, &self.genes, &self.repressed, e)),
         };
         *blake3::hash(&bytes).as_bytes()
     }
@@ -169,10 +172,13 @@ fn synthetic(organism: Organism, prefix: &str, named: &[Gene]) -> Genome {
             length_bp: (aa + 1) * 3,
             kind: GeneKind::Protein,
             // ~7 % essential in E. coli (303 of ~4,300; Baba et al. 2006, Keio collection);
-            // ~90 % essential or quasi-essential in the minimal cells (Hutchison et al. 2016).
+            // 270 of syn3A's 452 protein genes (Breuer et al. 2019; `essentiality.rs`),
+            // spread evenly; every gene syn3.0 kept counts as essential (Hutchison et al.
+            // 2016 kept only genes needed for growth, quasi-essential ones included).
             essential: match organism {
                 Organism::Ecoli => i % 14 == 0,
-                _ => i % 10 != 0,
+                Organism::Syn3a => (i * 270) % 452 < 270,
+                Organism::MinimalCell => true,
             },
             operon: None,
         });
@@ -206,7 +212,13 @@ fn synthetic(organism: Organism, prefix: &str, named: &[Gene]) -> Genome {
         Organism::Ecoli => vec!["lac".to_string()],
         _ => Vec::new(),
     };
-    Genome { source: format!("builtin:{}", organism.name()), length_bp: profile.genome_bp, genes, repressed }
+    Genome {
+        source: format!("builtin:{}", organism.name()),
+        length_bp: profile.genome_bp,
+        genes,
+        repressed,
+        expression: None,
+    }
 }
 
 fn operon_gene(name: &str, id: &str, aa: u32, operon: &str) -> Gene {

@@ -31,7 +31,9 @@
 //! # Modules
 //!
 //! - [`biology`]: organism profiles and the constants of the model, each with its source.
-//! - [`genome`], [`genbank`], [`program`]: genes, loading annotations, compiled expression.
+//! - [`genome`], [`genbank`], [`program`]: genes, loading annotations, compiled expression;
+//!   [`essentiality`] and [`expression`]: the published essentiality and measured
+//!   expression annotations lack.
 //! - [`chassis`], [`resources`]: host pools and the three-resource vector.
 //! - [`lifecycle`], [`vm`]: a VM's states and its per-tick biology.
 //! - [`policy`], [`scheduler`], [`hypervisor`]: the eight policies, the rationing around
@@ -74,6 +76,8 @@ pub mod biology;
 pub mod chassis;
 pub mod checkpoint;
 pub mod codec;
+pub mod essentiality;
+pub mod expression;
 pub mod fenwick;
 pub mod genbank;
 pub mod genome;

@@ -54,19 +54,27 @@ impl Program {
     /// `tick_seconds`.
     ///
     /// Expression: the organism's total mRNA is spread over its protein genes by a fixed
-    /// weight per gene (between 0.25 and 1.75 for built-in genomes, 1 for annotations, as
-    /// GenBank carries no expression data); initial proteins follow the same weights. A
+    /// weight per gene (between 0.25 and 1.75 for built-in genomes; for annotations, the
+    /// measured mean mRNA count where the scenario gives an `expression_file`, the mean of
+    /// those counts for genes it does not measure, and 1 when there is none, as GenBank
+    /// carries no expression data); initial proteins follow the same weights. A
     /// unit's rate keeps its genes' mean mRNA at steady state: `mean × ln 2 / half-life`.
     pub fn compile(genome: &Genome, organism: Organism, source: GenomeSource, tick_seconds: f64) -> Program {
         let profile = organism.profile().clone();
         let builtin = source == GenomeSource::Builtin;
+        // Measured counts where there are any; unmeasured protein genes take their mean, the
+        // weight a gene has under uniform expression.
+        let measured: Vec<f64> = genome.expression.iter().flatten().flatten().copied().collect();
+        let default = if measured.is_empty() { 1.0 } else { measured.iter().sum::<f64>() / measured.len() as f64 };
         let weights: Vec<f64> = genome
             .genes
             .iter()
             .enumerate()
             .map(|(i, g)| match (g.kind, builtin) {
                 (GeneKind::Protein, true) => 0.25 + 1.5 * spread(i + 1, EXPRESSION_ALPHA),
-                (GeneKind::Protein, false) => 1.0,
+                (GeneKind::Protein, false) => {
+                    genome.expression.as_ref().and_then(|e| e.get(i).copied().flatten()).unwrap_or(default)
+                }
                 _ => 0.0,
             })
             .collect();

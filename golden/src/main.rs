@@ -26,6 +26,10 @@ impl GenomeFiles for Beside<'_> {
         let bytes = std::fs::read(self.0.join(path)).map_err(|e| format!("cannot read genome file `{path}`: {e}"))?;
         bioxen_engine::genbank::parse(&bytes, path).map_err(|e| e.to_string())
     }
+
+    fn expression(&mut self, path: &str) -> Result<String, String> {
+        std::fs::read_to_string(self.0.join(path)).map_err(|e| format!("cannot read expression file `{path}`: {e}"))
+    }
 }
 
 /// The digest of the scenario file `path`, run to its end.

@@ -48,6 +48,10 @@ pub struct VmConfig {
     /// A GenBank annotation to run instead of the built-in genome.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub genome_file: Option<PathBuf>,
+    /// Measured mean mRNA counts per locus tag (CSV, as the syn3A whole-cell model's
+    /// `mRNA_counts.csv`) for the `genome_file`, instead of uniform expression.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expression_file: Option<PathBuf>,
     /// The remote host of an `xcpng` VM.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub xcpng_config: Option<XcpngConfig>,
@@ -128,6 +132,7 @@ impl ConfigManager {
             plasmid_support: t == BiologicalType::Ecoli,
             minimal_functions_only: t == BiologicalType::MinimalCell,
             genome_file: None,
+            expression_file: None,
             xcpng_config: None,
         })
     }

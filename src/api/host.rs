@@ -132,8 +132,9 @@ pub(crate) struct Host {
     pub config: HostConfig,
     runner: Option<Runner>,
     pub vms: Vec<VmEntry>,
-    /// Absolute paths of the annotations VMs run, by genome index (for the saved scenario).
-    genome_files: BTreeMap<u32, PathBuf>,
+    /// Absolute paths of the annotations VMs run and of their expression files, by genome
+    /// index (for the saved scenario).
+    genome_files: BTreeMap<u32, (PathBuf, Option<PathBuf>)>,
     programs: BTreeMap<(GenomeSource, Organism), (Arc<Program>, Arc<Genome>)>,
     trace: Option<TraceSpool>,
 }
@@ -217,14 +218,43 @@ impl Host {
             return Err(ApiError::Vm(format!("a VM `{id}` already exists on this host")));
         }
         let organism = biological_type.organism();
-        let (genome, path) = match &config.genome_file {
-            None => (None, None),
-            Some(p) => {
-                let path = std::fs::canonicalize(p)
-                    .map_err(|e| super::config::config_error("genome_file", format!("{}: {e}", p.display())))?;
-                let genome = files::load_genome(&path, &p.display().to_string())
+        let (genome, path) = match (&config.genome_file, &config.expression_file) {
+            (None, None) => (None, None),
+            (None, Some(_)) => {
+                return Err(super::config::config_error(
+                    "expression_file",
+                    "measures an annotation: give its genome_file too",
+                ));
+            }
+            (Some(p), e) => {
+                let absolute = |key: &str, p: &Path| {
+                    std::fs::canonicalize(p)
+                        .map_err(|err| super::config::config_error(key, format!("{}: {err}", p.display())))
+                };
+                let path = absolute("genome_file", p)?;
+                let mut genome = files::load_genome(&path, &p.display().to_string())
                     .map_err(|m| super::config::config_error("genome_file", m))?;
-                (Some(genome), Some(path))
+                let expression = match e {
+                    None => None,
+                    Some(e) => {
+                        let path = absolute("expression_file", e)?;
+                        let text = files::read_input(&path, files::EXPRESSION_BYTES_MAX)
+                            .map_err(|err| super::config::config_error("expression_file", err.to_string()))?;
+                        let text = String::from_utf8(text)
+                            .map_err(|_| super::config::config_error("expression_file", "is not UTF-8 text"))?;
+                        let counts = bioxen_engine::expression::parse(&text, &e.display().to_string())
+                            .map_err(|m| super::config::config_error("expression_file", m))?;
+                        let applied = bioxen_engine::expression::apply(&mut genome, &counts);
+                        tracing::info!(
+                            "{}: measured expression for {} protein genes; {} keep the default weight",
+                            e.display(),
+                            applied.measured,
+                            applied.unmeasured
+                        );
+                        Some(path)
+                    }
+                };
+                (Some(genome), Some((path, expression)))
             }
         };
         let spec = VmSpec {
@@ -371,9 +401,9 @@ impl Host {
         Ok(s)
     }
 
-    /// The annotation file of genome `index`, for a saved scenario.
-    pub fn genome_file(&self, index: u32) -> Option<&Path> {
-        self.genome_files.get(&index).map(PathBuf::as_path)
+    /// The annotation file of genome `index` and its expression file, for a saved scenario.
+    pub fn genome_file(&self, index: u32) -> Option<(&Path, Option<&Path>)> {
+        self.genome_files.get(&index).map(|(g, e)| (g.as_path(), e.as_deref()))
     }
 
     /// Starts recording a trace to `path`, written when [`Host::finish_trace`] is called.

@@ -133,7 +133,9 @@ impl BioVmManager {
     pub fn save_scenario(&self, path: impl AsRef<Path>) -> ApiResult<()> {
         let host = lock(&self.host);
         let scenario = host.saved_scenario()?;
-        let text = super::save::to_toml(&scenario, |g| host.genome_file(g).map(Path::to_path_buf))?;
+        let text = super::save::to_toml(&scenario, |g| {
+            host.genome_file(g).map(|(genome, expression)| (genome.to_path_buf(), expression.map(Path::to_path_buf)))
+        })?;
         let path = path.as_ref();
         crate::files::write_file(path, |w| {
             w.write_all(text.as_bytes()).map_err(|e| crate::Error::io(path.display(), e))

@@ -45,6 +45,8 @@ struct Vm {
     organism: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     genome_file: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expression_file: Option<String>,
     memory_kb: u64,
     autostart: bool,
     weight: u32,
@@ -79,28 +81,32 @@ struct Event {
     ribosome_reserve: Option<u64>,
 }
 
-/// `scenario` as scenario-file text. `genome_file(i)` is where annotation `i` is (written
-/// as an absolute path, so the file works from anywhere).
-pub fn to_toml(scenario: &Scenario, genome_file: impl Fn(u32) -> Option<PathBuf>) -> ApiResult<String> {
+/// `scenario` as scenario-file text. `genome_file(i)` is where annotation `i` is, with its
+/// expression file if it has one (written as absolute paths, so the file works from
+/// anywhere).
+pub fn to_toml(
+    scenario: &Scenario,
+    genome_file: impl Fn(u32) -> Option<(PathBuf, Option<PathBuf>)>,
+) -> ApiResult<String> {
     let c = &scenario.chassis;
     let vms = scenario
         .vms
         .iter()
         .map(|v| {
-            let genome_file = match v.genome {
-                bioxen_engine::scenario::GenomeSource::Builtin => None,
-                bioxen_engine::scenario::GenomeSource::Annotation(i) => Some(
-                    genome_file(i)
-                        .ok_or_else(|| ApiError::Vm(format!("VM `{}`'s genome file is not known", v.id)))?
-                        .display()
-                        .to_string(),
-                ),
+            let (genome_file, expression_file) = match v.genome {
+                bioxen_engine::scenario::GenomeSource::Builtin => (None, None),
+                bioxen_engine::scenario::GenomeSource::Annotation(i) => {
+                    let (g, e) = genome_file(i)
+                        .ok_or_else(|| ApiError::Vm(format!("VM `{}`'s genome file is not known", v.id)))?;
+                    (Some(g.display().to_string()), e.map(|e| e.display().to_string()))
+                }
             };
             let a = &v.allocation;
             Ok(Vm {
                 id: v.id.clone(),
                 organism: v.organism.name(),
                 genome_file,
+                expression_file,
                 memory_kb: v.memory_kb,
                 autostart: v.autostart,
                 weight: a.weight,

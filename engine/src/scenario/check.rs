@@ -195,6 +195,16 @@ pub(crate) fn genome(g: &Genome) -> Result<(), String> {
     if g.source.len() > NAME_BYTES_MAX * 16 {
         return Err(format!("its source is {} bytes long, more than {}", g.source.len(), NAME_BYTES_MAX * 16));
     }
+    if let Some(e) = &g.expression {
+        if e.len() != g.genes.len() {
+            return Err(format!("has {} expression counts for {} genes", e.len(), g.genes.len()));
+        }
+        if let Some(v) =
+            e.iter().flatten().find(|v| !(v.is_finite() && (0.0..=crate::expression::COUNT_MAX).contains(*v)))
+        {
+            return Err(format!("has an expression count of {v}, outside [0, {}]", crate::expression::COUNT_MAX));
+        }
+    }
     if g.repressed.len() > g.genes.len() {
         return Err(format!("has {} repressed operons, more than its genes", g.repressed.len()));
     }

@@ -49,6 +49,10 @@ impl ScenarioError {
 pub trait GenomeFiles {
     /// The genome in the file the scenario names `path`, or why there is none.
     fn genome(&mut self, path: &str) -> Result<Genome, String>;
+
+    /// The text of the expression file the scenario names `path` (a CSV of mean mRNA
+    /// count per locus tag; [`crate::expression`]), or why there is none.
+    fn expression(&mut self, path: &str) -> Result<String, String>;
 }
 
 /// For scenarios that must not name genome files (text with no file beside it).
@@ -57,6 +61,10 @@ pub struct NoGenomeFiles;
 impl GenomeFiles for NoGenomeFiles {
     fn genome(&mut self, path: &str) -> Result<Genome, String> {
         Err(format!("cannot read genome file `{path}`: this scenario has no files beside it"))
+    }
+
+    fn expression(&mut self, path: &str) -> Result<String, String> {
+        Err(format!("cannot read expression file `{path}`: this scenario has no files beside it"))
     }
 }
 
@@ -117,6 +125,7 @@ struct RawVm {
     id: Spanned<String>,
     organism: Spanned<String>,
     genome_file: Option<Spanned<String>>,
+    expression_file: Option<Spanned<String>>,
     memory_kb: Option<Spanned<u64>>,
     autostart: Option<bool>,
     // Spelled out rather than `#[serde(flatten)] RawAllocation`: flatten loses the spans
@@ -349,20 +358,40 @@ fn change_of(raw: &RawAllocation, loc: &Locator) -> Result<AllocationChange, Sce
 #[derive(Default)]
 struct GenomeTable {
     genomes: Vec<Genome>,
-    by_path: BTreeMap<String, u32>,
+    by_path: BTreeMap<(String, Option<String>), u32>,
     by_content: BTreeMap<[u8; 32], u32>,
 }
 
 impl GenomeTable {
-    fn index_of(&mut self, path: &str, files: &mut dyn GenomeFiles) -> Result<u32, String> {
-        if let Some(&i) = self.by_path.get(path) {
+    /// The index of the genome in `path`, with the measured expression in `expression` if
+    /// given (an error there names the expression file).
+    fn index_of(
+        &mut self,
+        path: &str,
+        expression: Option<&str>,
+        files: &mut dyn GenomeFiles,
+    ) -> Result<u32, (bool, String)> {
+        let key = (path.to_string(), expression.map(str::to_string));
+        if let Some(&i) = self.by_path.get(&key) {
             return Ok(i);
         }
-        let mut genome = files.genome(path)?;
+        let mut genome = files.genome(path).map_err(|m| (false, m))?;
         // The path as written, not as resolved: where the checkout lives must not reach
         // the scenario (nor, through it, any trace).
         genome.source = path.to_string();
-        check::genome(&genome).map_err(|m| format!("genome file `{}` {m}", check::excerpt(path)))?;
+        if let Some(e) = expression {
+            let text = files.expression(e).map_err(|m| (true, m))?;
+            let counts = crate::expression::parse(&text, e).map_err(|m| (true, m))?;
+            let applied = crate::expression::apply(&mut genome, &counts);
+            if applied.measured == 0 {
+                return Err((
+                    true,
+                    format!("expression file `{}` measures none of the genome's genes", check::excerpt(e)),
+                ));
+            }
+            genome.source = format!("{path} + {e}");
+        }
+        check::genome(&genome).map_err(|m| (false, format!("genome file `{}` {m}", check::excerpt(path))))?;
         let content = genome.content_hash();
         let i = match self.by_content.get(&content) {
             Some(&i) => i,
@@ -373,7 +402,7 @@ impl GenomeTable {
                 i
             }
         };
-        self.by_path.insert(path.to_string(), i);
+        self.by_path.insert(key, i);
         Ok(i)
     }
 }
@@ -403,10 +432,17 @@ fn resolve_vms(
             );
             loc.at(&v.organism.span(), message)
         })?;
-        let genome = match &v.genome_file {
-            None => GenomeSource::Builtin,
-            Some(f) => {
-                GenomeSource::Annotation(genomes.index_of(f.get_ref(), files).map_err(|m| loc.at(&f.span(), m))?)
+        let genome = match (&v.genome_file, &v.expression_file) {
+            (None, None) => GenomeSource::Builtin,
+            (None, Some(e)) => {
+                return Err(loc.at(&e.span(), "an expression_file measures an annotation: name its genome_file too"));
+            }
+            (Some(f), e) => {
+                let index = genomes.index_of(f.get_ref(), e.as_ref().map(|e| e.get_ref().as_str()), files);
+                GenomeSource::Annotation(index.map_err(|(at_expression, m)| match (at_expression, e) {
+                    (true, Some(e)) => loc.at(&e.span(), m),
+                    _ => loc.at(&f.span(), m),
+                })?)
             }
         };
         let genome_kb = match genome {
@@ -683,5 +719,30 @@ weight = 512
             let e = err(&text);
             assert!(e.to_string().contains(message), "expected `{message}` in: {e}");
         }
+    }
+
+    /// An expression file needs its genome file; one that cannot be read or parsed is an
+    /// error at its own line.
+    #[test]
+    fn expression_files_are_checked_where_they_are_named() {
+        struct Files(&'static str);
+        impl GenomeFiles for Files {
+            fn genome(&mut self, _: &str) -> Result<Genome, String> {
+                Ok(Genome::builtin(Organism::Syn3a))
+            }
+            fn expression(&mut self, _: &str) -> Result<String, String> {
+                Ok(self.0.to_string())
+            }
+        }
+        let with = |lines: &str| GOOD.replace("organism = \"minimal_cell\"", &format!("organism = \"syn3a\"\n{lines}"));
+        let e = err(&with("expression_file = \"m.csv\""));
+        assert!(e.to_string().contains("t.toml:15:19: an expression_file measures an annotation"), "{e}");
+        let both = with("genome_file = \"g.gb\"\nexpression_file = \"m.csv\"");
+        let e = parse(&both, "t.toml", &mut Files(",LocusTag,Count\n0,syn3a_p0001,x\n")).unwrap_err();
+        assert!(e.to_string().contains("t.toml:16:19: m.csv:2: count `x` is not a number"), "{e}");
+        let e = parse(&both, "t.toml", &mut Files(",LocusTag,Count\n0,nothing,1\n")).unwrap_err();
+        assert!(e.to_string().contains("measures none of the genome's genes"), "{e}");
+        let s = parse(&both, "t.toml", &mut Files(",LocusTag,Count\n0,syn3a_p0001,4\n")).unwrap();
+        assert_eq!(s.genomes[0].expression.as_ref().unwrap()[0], Some(4.0));
     }
 }
