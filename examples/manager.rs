@@ -11,13 +11,13 @@ use bioxen::engine::policy::PolicyKind;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let manager = BioVmManager::with_config(HostConfig {
-        chassis: ChassisKind::Orthogonal,
+        chassis: ChassisKind::Orthogonal.defaults(),
         policy: PolicyKind::Proportional,
         seed: 2026,
         tick_seconds: 10.0,
         ..HostConfig::default()
     })?;
-    let configs = ConfigManager::for_chassis(ChassisKind::Orthogonal);
+    let configs = ConfigManager::for_chassis(ChassisKind::Orthogonal.defaults());
     let mut heavy = configs.load_defaults("syn3a")?;
     heavy.weight = 512;
     heavy.max_ribosomes = 4_000; // no cap below the pool: let the policy decide

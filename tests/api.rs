@@ -135,7 +135,7 @@ fn every_call_has_an_error_path() {
         (
             "ribosomes over the limit",
             BioResourceManager::new(&minimal)
-                .allocate_ribosomes(original_ribosomes(21, bioxen::engine::chassis::ChassisKind::Ecoli)),
+                .allocate_ribosomes(original_ribosomes(21, &bioxen::engine::chassis::ChassisKind::Ecoli.defaults())),
             "ribosomes is over the minimal_cell limit",
         ),
     ];
@@ -174,7 +174,7 @@ fn every_call_has_an_error_path() {
 fn allocations_change_what_the_scheduler_grants() {
     let last_tick = |reserve: bool| {
         let manager = BioVmManager::with_config(HostConfig {
-            chassis: bioxen::engine::chassis::ChassisKind::Orthogonal,
+            chassis: bioxen::engine::chassis::ChassisKind::Orthogonal.defaults(),
             tick_seconds: 10.0,
             runtime: Runtime::Engine,
             ..HostConfig::default()
@@ -264,7 +264,7 @@ fn config_manager_round_trips_and_refuses_what_it_cannot_use() {
     let configs = ConfigManager::new();
     let syn3a = configs.load_defaults("syn3a").unwrap();
     assert_eq!((syn3a.max_atp, syn3a.essential_only), (70.0, true));
-    assert_eq!(syn3a.max_ribosomes, original_ribosomes(15, bioxen::engine::chassis::ChassisKind::Ecoli));
+    assert_eq!(syn3a.max_ribosomes, original_ribosomes(15, &bioxen::engine::chassis::ChassisKind::Ecoli.defaults()));
     let ecoli = configs.load_defaults("ecoli").unwrap();
     assert!(ecoli.operon_management && ecoli.plasmid_support && ecoli.max_atp == 90.0);
     assert!(configs.load_defaults("minimal_cell").unwrap().minimal_functions_only);

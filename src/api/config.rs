@@ -8,7 +8,7 @@ use super::error::{ApiError, ApiResult};
 use super::resources::original_ribosomes;
 use super::types::{BiologicalType, VmType};
 use crate::files;
-use bioxen_engine::chassis::ChassisKind;
+use bioxen_engine::chassis::{Chassis, ChassisKind};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -87,15 +87,15 @@ pub struct XcpngConfig {
 
 /// Loads, checks, merges and saves VM configurations, with defaults for one chassis
 /// (ribosome numbers are per tick of that chassis: see the README's table of units).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ConfigManager {
-    chassis: ChassisKind,
+    chassis: Chassis,
 }
 
 impl Default for ConfigManager {
     /// The E. coli chassis, the original library's default host.
     fn default() -> Self {
-        ConfigManager { chassis: ChassisKind::Ecoli }
+        ConfigManager { chassis: ChassisKind::Ecoli.defaults() }
     }
 }
 
@@ -106,7 +106,7 @@ impl ConfigManager {
     }
 
     /// A manager whose defaults are for `chassis`.
-    pub fn for_chassis(chassis: ChassisKind) -> ConfigManager {
+    pub fn for_chassis(chassis: Chassis) -> ConfigManager {
         ConfigManager { chassis }
     }
 
@@ -123,7 +123,7 @@ impl ConfigManager {
         };
         Ok(VmConfig {
             max_atp: atp,
-            max_ribosomes: original_ribosomes(ribosomes, self.chassis),
+            max_ribosomes: original_ribosomes(ribosomes, &self.chassis),
             max_memory_kb: memory,
             priority: 0,
             weight: default_weight(),

@@ -19,7 +19,7 @@ use crate::driver::Runner;
 use crate::files;
 use bioxen_actors::ActorConfig;
 use bioxen_engine::biology::Organism;
-use bioxen_engine::chassis::ChassisKind;
+use bioxen_engine::chassis::{Chassis, ChassisKind};
 use bioxen_engine::codec::{FrameReader, FrameWriter};
 use bioxen_engine::genome::Genome;
 use bioxen_engine::lifecycle::Lifecycle;
@@ -67,8 +67,9 @@ impl Default for Runtime {
 pub struct HostConfig {
     /// The session's name (the saved scenario's `name`).
     pub name: String,
-    /// The host cell.
-    pub chassis: ChassisKind,
+    /// The host cell: a kind's defaults (`ChassisKind::Ecoli.defaults()`), or pools of
+    /// your own (checked like a scenario's).
+    pub chassis: Chassis,
     /// The scheduling policy.
     pub policy: PolicyKind,
     /// Its tunables.
@@ -87,7 +88,7 @@ impl Default for HostConfig {
     fn default() -> Self {
         HostConfig {
             name: "session".into(),
-            chassis: ChassisKind::Ecoli,
+            chassis: ChassisKind::Ecoli.defaults(),
             policy: PolicyKind::Fair,
             policy_params: PolicyParams::default(),
             seed: 1,
@@ -150,7 +151,7 @@ impl Host {
             tick_seconds: config.tick_seconds,
             policy: config.policy,
             policy_params: config.policy_params,
-            chassis: config.chassis.defaults(),
+            chassis: config.chassis,
             vms: Vec::new(),
             events: Vec::new(),
             genomes: Vec::new(),

@@ -12,7 +12,7 @@ use super::error::{ApiError, ApiResult};
 use super::host::{Shared, lock};
 use super::types::BiologicalType;
 use super::vm::BiologicalVm;
-use bioxen_engine::chassis::ChassisKind;
+use bioxen_engine::chassis::Chassis;
 use bioxen_engine::scenario::{Action, AllocationChange};
 
 /// The ribosome pool of the original library's E. coli chassis, which its ribosome
@@ -20,8 +20,8 @@ use bioxen_engine::scenario::{Action, AllocationChange};
 pub const ORIGINAL_RIBOSOME_POOL: u64 = 80;
 
 /// `count` of the original's ribosomes as the same share of `chassis`' ribosomes.
-pub fn original_ribosomes(count: u64, chassis: ChassisKind) -> u64 {
-    count * chassis.defaults().ribosomes / ORIGINAL_RIBOSOME_POOL
+pub fn original_ribosomes(count: u64, chassis: &Chassis) -> u64 {
+    (u128::from(count) * u128::from(chassis.ribosomes) / u128::from(ORIGINAL_RIBOSOME_POOL)) as u64
 }
 
 /// The most a VM of one organism may reserve.
@@ -37,7 +37,7 @@ pub struct ResourceLimits {
 
 /// The original's limits: syn3a 50 ribosomes, 80 % ATP, 200 kb; ecoli 100, 90 %, 500 kb;
 /// minimal_cell 20, 60 %, 100 kb (ribosomes mapped onto `chassis`).
-pub fn resource_limits(t: BiologicalType, chassis: ChassisKind) -> ResourceLimits {
+pub fn resource_limits(t: BiologicalType, chassis: &Chassis) -> ResourceLimits {
     let (ribosomes, atp_percent, memory_kb) = match t {
         BiologicalType::Syn3a => (50, 80.0, 200),
         BiologicalType::Ecoli => (100, 90.0, 500),
@@ -48,7 +48,7 @@ pub fn resource_limits(t: BiologicalType, chassis: ChassisKind) -> ResourceLimit
 
 /// The original's targets for `optimize_resources_for_biological_type`: syn3a 60 % ATP
 /// and 10 ribosomes, ecoli 80 % and 25, minimal_cell 50 % and 8 (mapped onto `chassis`).
-pub fn resource_targets(t: BiologicalType, chassis: ChassisKind) -> (f64, u64) {
+pub fn resource_targets(t: BiologicalType, chassis: &Chassis) -> (f64, u64) {
     let (atp, ribosomes) = match t {
         BiologicalType::Syn3a => (60.0, 10),
         BiologicalType::Ecoli => (80.0, 25),
@@ -139,7 +139,7 @@ impl BioResourceManager {
     /// `count` of the original library's ribosomes on this VM's chassis (see
     /// [`original_ribosomes`]).
     pub fn original_ribosomes(&self, count: u64) -> u64 {
-        original_ribosomes(count, lock(&self.host).config.chassis)
+        original_ribosomes(count, &lock(&self.host).config.chassis)
     }
 
     /// Reserves `percent` of the guests' ATP pool every tick (and raises the VM's ATP cap
@@ -152,7 +152,7 @@ impl BioResourceManager {
 
     /// The change reserving `percent` ATP, if it is within the limit and free.
     fn atp_change(&self, host: &super::host::Host, percent: f64) -> ApiResult<AllocationChange> {
-        let limit = resource_limits(self.biological_type, host.config.chassis).atp_percent;
+        let limit = resource_limits(self.biological_type, &host.config.chassis).atp_percent;
         if !(percent.is_finite() && percent >= 0.0) {
             return Err(self.refuse(format!("an ATP allocation is a percentage, not {percent}")));
         }
@@ -184,7 +184,7 @@ impl BioResourceManager {
 
     /// The change reserving `count` ribosomes, if it is within the limit and free.
     fn ribosome_change(&self, host: &super::host::Host, count: u64) -> ApiResult<AllocationChange> {
-        let limit = resource_limits(self.biological_type, host.config.chassis).ribosomes;
+        let limit = resource_limits(self.biological_type, &host.config.chassis).ribosomes;
         if count > limit {
             return Err(self.refuse(format!(
                 "{count} ribosomes is over the {} limit of {limit} on this chassis",
@@ -232,7 +232,7 @@ impl BioResourceManager {
     }
 
     fn memory_check(&self, host: &super::host::Host, kb: u64) -> ApiResult<()> {
-        let limit = resource_limits(self.biological_type, host.config.chassis).memory_kb;
+        let limit = resource_limits(self.biological_type, &host.config.chassis).memory_kb;
         if kb > limit {
             return Err(self.refuse(format!("{kb} kb is over the {} limit of {limit} kb", self.biological_type.name())));
         }
@@ -256,7 +256,7 @@ impl BioResourceManager {
 
     /// The most this VM may reserve.
     pub fn get_resource_limits(&self) -> ResourceLimits {
-        resource_limits(self.biological_type, lock(&self.host).config.chassis)
+        resource_limits(self.biological_type, &lock(&self.host).config.chassis)
     }
 
     /// Reserves the original's targets for the VM's organism (syn3a 60 % ATP and 10 of its
@@ -264,7 +264,7 @@ impl BioResourceManager {
     /// reserved. If either does not fit, neither is made.
     pub fn optimize_resources_for_biological_type(&self) -> ApiResult<(f64, u64)> {
         let mut host = lock(&self.host);
-        let (atp, ribosomes) = resource_targets(self.biological_type, host.config.chassis);
+        let (atp, ribosomes) = resource_targets(self.biological_type, &host.config.chassis);
         let atp_change = self.atp_change(&host, atp)?;
         let ribosome_change = self.ribosome_change(&host, ribosomes)?;
         host.schedule(self.vm, Action::Set(atp_change))?;
