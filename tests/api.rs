@@ -500,3 +500,35 @@ fn a_real_syn3a_genome_with_measured_expression() {
     let text = fs::read_to_string(dir.path().join("session.toml")).unwrap();
     assert!(text.contains("mRNA_counts.csv") && text.contains("gene = \"dnaA\""), "{text}");
 }
+
+/// The README's table of the original's ribosome numbers per chassis is what the code
+/// maps them to.
+#[test]
+fn the_readme_units_table_is_what_the_code_maps() {
+    use bioxen::engine::chassis::ChassisKind;
+    let readme = fs::read_to_string(root().join("README.md")).unwrap();
+    let row =
+        |start: &str| readme.lines().find(|l| l.starts_with(start)).unwrap_or_else(|| panic!("{start}")).to_string();
+    let fmt = |n: u64| {
+        let s = n.to_string();
+        let mut out = String::new();
+        for (i, c) in s.chars().enumerate() {
+            if i > 0 && (s.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    };
+    for (start, counts) in
+        [("| 50 / 100 / 20 ", [50, 100, 20]), ("| 15 / 30 / 12 ", [15, 30, 12]), ("| 10 / 25 / 8 ", [10, 25, 8])]
+    {
+        let line = row(start);
+        for kind in [ChassisKind::Ecoli, ChassisKind::Yeast, ChassisKind::Orthogonal] {
+            let mapped: Vec<String> = counts.iter().map(|&n| fmt(original_ribosomes(n, &kind.defaults()))).collect();
+            assert!(line.contains(&mapped.join(" / ")), "{line} lacks {} for {}", mapped.join(" / "), kind.name());
+        }
+    }
+    let limits = resource_limits(BiologicalType::Syn3a, &ChassisKind::Ecoli.defaults());
+    assert_eq!((limits.ribosomes, limits.atp_percent, limits.memory_kb), (25_000, 80.0, 200));
+}

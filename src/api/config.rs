@@ -114,6 +114,13 @@ impl ConfigManager {
     /// ribosomes, essential_only; ecoli 90 %, 30, operon_management and plasmid_support;
     /// minimal_cell 60 %, 12, minimal_functions_only. Ribosome counts are the original's,
     /// as the same share of this chassis' pool; memory the original's limits.
+    ///
+    /// ```
+    /// use bioxen::api::ConfigManager;
+    /// let syn3a = ConfigManager::new().load_defaults("syn3a")?;
+    /// assert_eq!((syn3a.max_atp, syn3a.max_ribosomes, syn3a.essential_only), (70.0, 7_500, true));
+    /// # Ok::<(), bioxen::api::ApiError>(())
+    /// ```
     pub fn load_defaults(&self, biological_type: &str) -> ApiResult<VmConfig> {
         let t = BiologicalType::parse(biological_type)?;
         let (atp, ribosomes, memory) = match t {

@@ -130,6 +130,19 @@ impl BioVmManager {
     /// far with its creation as a `create` event, and every call as an event at the tick
     /// it took effect. `bioxen run` on it gives [`Self::digest`]. Calls made since the last
     /// tick have not taken effect, so they are not in it.
+    ///
+    /// ```
+    /// use bioxen::api::BioVmManager;
+    /// let manager = BioVmManager::new()?;
+    /// manager.create_vm("cell", "minimal_cell", "basic", None)?.start()?;
+    /// manager.run_ticks(5)?;
+    /// let path = std::env::temp_dir().join(format!("doc-session-{}.toml", std::process::id()));
+    /// manager.save_scenario(&path)?;
+    /// let mut rerun = bioxen::engine::sim::Simulation::new(bioxen::files::load_scenario(&path)?)?;
+    /// assert_eq!(bioxen::engine::record::hex(&rerun.run(|_, _| {})?), manager.digest());
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn save_scenario(&self, path: impl AsRef<Path>) -> ApiResult<()> {
         let host = lock(&self.host);
         let scenario = host.saved_scenario()?;

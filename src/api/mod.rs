@@ -59,6 +59,15 @@ pub use vm::{
 /// `Unsupported biological type: X. Supported: [...]`, `Unsupported VM type: X.
 /// Supported: ['basic', 'xcpng']`, `XCP-ng VM type requires config parameter with
 /// xcpng_config`; a complete `xcpng` request is "not available in this build".
+///
+/// ```
+/// use bioxen::api::create_bio_vm;
+/// let vm = create_bio_vm("coli", "ecoli", "basic", None)?;
+/// assert_eq!((vm.get_biological_type(), vm.get_vm_type()), ("ecoli", "basic"));
+/// let e = create_bio_vm("x", "plant", "basic", None).unwrap_err();
+/// assert_eq!(e.to_string(), "Unsupported biological type: plant. Supported: ['syn3a', 'ecoli', 'minimal_cell']");
+/// # Ok::<(), bioxen::api::ApiError>(())
+/// ```
 pub fn create_bio_vm(
     vm_id: &str,
     biological_type: &str,

@@ -144,6 +144,17 @@ impl BioResourceManager {
 
     /// Reserves `percent` of the guests' ATP pool every tick (and raises the VM's ATP cap
     /// to at least that).
+    ///
+    /// ```
+    /// use bioxen::api::{create_bio_vm, BioResourceManager};
+    /// let vm = create_bio_vm("s", "syn3a", "basic", None)?;
+    /// let resources = BioResourceManager::new(&vm);
+    /// resources.allocate_atp(50.0)?;
+    /// assert_eq!(resources.get_available_resources().atp_percent, 50.0);
+    /// let e = resources.allocate_atp(90.0).unwrap_err();
+    /// assert!(e.to_string().contains("90 % ATP is over the syn3a limit of 80 %"));
+    /// # Ok::<(), bioxen::api::ApiError>(())
+    /// ```
     pub fn allocate_atp(&self, percent: f64) -> ApiResult<()> {
         let mut host = lock(&self.host);
         let change = self.atp_change(&host, percent)?;

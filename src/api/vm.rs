@@ -384,6 +384,15 @@ impl BiologicalVm {
     /// Switches transcription of `genes` on from the next tick. A gene in an operon
     /// switches its whole operon, and the result says so. An unknown gene is an error
     /// listing close matches; nothing is switched unless every gene is known.
+    ///
+    /// ```
+    /// use bioxen::api::create_bio_vm;
+    /// let coli = create_bio_vm("coli", "ecoli", "basic", None)?;
+    /// let switched = coli.start_transcription(&["lacZ", "lacY"])?;
+    /// assert_eq!(switched[0].operon.as_deref(), Some("lac")); // lacZYA is one transcript
+    /// assert!(coli.start_transcription(&["lacz"]).unwrap_err().to_string().contains("close matches: lacZ"));
+    /// # Ok::<(), bioxen::api::ApiError>(())
+    /// ```
     pub fn start_transcription(&self, genes: &[&str]) -> ApiResult<Vec<Switched>> {
         self.switch(genes, true)
     }
