@@ -52,6 +52,20 @@ fn the_seed_corpora_run_clean() {
     assert!(Path::new(&root().join("fuzz/Cargo.toml")).exists());
 }
 
+/// The trace and checkpoint seeds are of the current format version (a stale seed would
+/// only ever reach the version check, and fuzzing would explore nothing behind it).
+#[test]
+fn the_seed_files_are_of_this_format_version() {
+    for entry in fs::read_dir(root().join("fuzz/seeds/trace")).unwrap() {
+        let path = entry.unwrap().path();
+        bioxen::files::open_trace(&path).unwrap_or_else(|e| panic!("{}: {e}; regenerate it", path.display()));
+    }
+    for entry in fs::read_dir(root().join("fuzz/seeds/checkpoint")).unwrap() {
+        let path = entry.unwrap().path();
+        bioxen::files::read_checkpoint(&path).unwrap_or_else(|e| panic!("{}: {e}; regenerate it", path.display()));
+    }
+}
+
 #[test]
 fn reframing_a_file_gives_its_own_bytes_back() {
     // The fuzz targets re-checksum mutated files; on an undamaged file that must be the
