@@ -130,7 +130,7 @@ fn every_call_has_an_error_path() {
         (
             "memory over the limit",
             BioResourceManager::new(&minimal).allocate_memory(101),
-            "101 kb is over the minimal_cell limit of 100 kb",
+            "101 kb of DNA space is over the minimal_cell limit of 100 kb",
         ),
         (
             "ribosomes over the limit",

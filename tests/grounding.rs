@@ -4,17 +4,9 @@
 mod common;
 use common::*;
 
-#[test]
-fn syn3a_with_its_own_resources_doubles_in_105_minutes() {
-    // ~500 ribosomes and 187 RNA polymerases (Thornburg et al. 2022), ATP not limiting, no
-    // host reserve: the cell has exactly its own machinery.
-    let text = r#"
-format_version = 1
-[simulation]
-seed = 2022
-ticks = 36000
-policy = "fair"
-[chassis]
+/// syn3A's own machinery: ~500 ribosomes and 187 RNA polymerases (Thornburg et al. 2022),
+/// ATP not limiting, no host reserve; and one syn3A VM on it.
+const OWN_RESOURCES: &str = r#"[chassis]
 kind = "ecoli"
 ribosomes = 500
 rnap = 187
@@ -26,6 +18,19 @@ ribosome_reserve_fraction = 0.0
 id = "syn3a"
 organism = "syn3a"
 "#;
+
+#[test]
+fn syn3a_with_its_own_resources_doubles_in_105_minutes() {
+    // The cell has exactly its own machinery.
+    let text = r#"
+format_version = 1
+[simulation]
+seed = 2022
+ticks = 36000
+policy = "fair"
+"#
+    .to_string()
+        + OWN_RESOURCES;
     let o = {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("g.toml"), text).unwrap();
@@ -59,18 +64,7 @@ seed = 2019
 ticks = 7200
 tick_seconds = 5.0
 policy = "fair"
-[chassis]
-kind = "ecoli"
-ribosomes = 500
-rnap = 187
-atp_per_s = 1000000000
-atp_store_max = 1000000000
-reserve_fraction = 0.0
-ribosome_reserve_fraction = 0.0
-[[vm]]
-id = "syn3a"
-organism = "syn3a"
-genome_file = "{}"
+{OWN_RESOURCES}genome_file = "{}"
 expression_file = "{}"
 "#,
         shared.join("syn3A.gb").display(),

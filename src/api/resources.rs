@@ -161,22 +161,35 @@ impl BioResourceManager {
         host.schedule(self.vm, Action::Set(change))
     }
 
+    /// Refuses `asked` over the organism's `limit` or over what is `free` (what is
+    /// available plus what the VM already holds, which the request replaces), naming both
+    /// numbers: `50 % ATP is over the syn3a limit of 80 %`, `600 ribosomes asked, 400 free`.
+    fn within<T: PartialOrd + std::fmt::Display>(
+        &self,
+        asked: T,
+        limit: T,
+        free: T,
+        unit: &str,
+        what: &str,
+    ) -> ApiResult<()> {
+        if asked > limit {
+            let organism = self.biological_type.name();
+            return Err(self.refuse(format!("{asked}{unit} {what} is over the {organism} limit of {limit}{unit}")));
+        }
+        if asked > free {
+            return Err(self.refuse(format!("{asked}{unit} {what} asked, {free}{unit} free")));
+        }
+        Ok(())
+    }
+
     /// The change reserving `percent` ATP, if it is within the limit and free.
     fn atp_change(&self, host: &super::host::Host, percent: f64) -> ApiResult<AllocationChange> {
-        let limit = resource_limits(self.biological_type, &host.config.chassis).atp_percent;
         if !(percent.is_finite() && percent >= 0.0) {
             return Err(self.refuse(format!("an ATP allocation is a percentage, not {percent}")));
         }
-        if percent > limit {
-            return Err(
-                self.refuse(format!("{percent} % ATP is over the {} limit of {limit} %", self.biological_type.name()))
-            );
-        }
+        let limit = resource_limits(self.biological_type, &host.config.chassis).atp_percent;
         let held = host.vms[self.vm].allocation.atp_reserve_percent;
-        let free = available(host).atp_percent + held;
-        if percent > free {
-            return Err(self.refuse(format!("{percent} % ATP asked, {free} % free")));
-        }
+        self.within(percent, limit, available(host).atp_percent + held, " %", "ATP")?;
         let cap = host.vms[self.vm].allocation.atp_cap_percent;
         Ok(AllocationChange {
             atp_reserve_percent: Some(percent),
@@ -196,17 +209,8 @@ impl BioResourceManager {
     /// The change reserving `count` ribosomes, if it is within the limit and free.
     fn ribosome_change(&self, host: &super::host::Host, count: u64) -> ApiResult<AllocationChange> {
         let limit = resource_limits(self.biological_type, &host.config.chassis).ribosomes;
-        if count > limit {
-            return Err(self.refuse(format!(
-                "{count} ribosomes is over the {} limit of {limit} on this chassis",
-                self.biological_type.name()
-            )));
-        }
         let held = host.vms[self.vm].allocation.ribosome_reserve;
-        let free = available(host).ribosomes + held;
-        if count > free {
-            return Err(self.refuse(format!("{count} ribosomes asked, {free} free")));
-        }
+        self.within(count, limit, available(host).ribosomes + held, "", "ribosomes")?;
         let cap = host.vms[self.vm].allocation.ribosome_cap;
         Ok(AllocationChange {
             ribosome_reserve: Some(count),
@@ -244,15 +248,8 @@ impl BioResourceManager {
 
     fn memory_check(&self, host: &super::host::Host, kb: u64) -> ApiResult<()> {
         let limit = resource_limits(self.biological_type, &host.config.chassis).memory_kb;
-        if kb > limit {
-            return Err(self.refuse(format!("{kb} kb is over the {} limit of {limit} kb", self.biological_type.name())));
-        }
         let held = host.vms[self.vm].memory_reserved_kb;
-        let free = available(host).memory_kb + held;
-        if kb > free {
-            return Err(self.refuse(format!("{kb} kb of DNA space asked, {free} kb free")));
-        }
-        Ok(())
+        self.within(kb, limit, available(host).memory_kb + held, " kb", "of DNA space")
     }
 
     /// The VM's reservations, caps and last grant.
