@@ -95,3 +95,33 @@ fn damaged_checkpoints_are_refused_not_resumed() {
         assert!(stderr(&o).contains(message), "{name}: expected `{message}` in {}", stderr(&o));
     }
 }
+
+/// A VM that arrives by a `create` event, and transcription switched on and off: resuming
+/// before, at and after each, on the engine or the actors, gives the uninterrupted digest.
+#[test]
+fn resuming_across_creations_and_switches_gives_the_uninterrupted_digest() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = load("late-arrivals.toml");
+    let whole = digest(&s, 1);
+    let mut sim = simulation(&s);
+    let mut written = Vec::new();
+    while !sim.finished() {
+        sim.step().unwrap();
+        // The timeline: `late` created and started at 30, lac induced at 60, a `set` at
+        // 120, lac repressed at 240.
+        if [29, 30, 31, 60, 200, 241].contains(&sim.tick()) {
+            written.push(write_checkpoint(dir.path(), &sim));
+        }
+    }
+    assert_eq!(sim.digest(), whole);
+    for path in &written {
+        let mut resumed = read_checkpoint(path).unwrap();
+        assert_eq!(hex(&resumed.run(|_, _| {}).unwrap()), hex(&whole), "engine resume from {}", path.display());
+        let mut actors =
+            bioxen_actors::ActorRuntime::start(read_checkpoint(path).unwrap(), bioxen_actors::ActorConfig { arbiters: 2 })
+                .unwrap();
+        actors.run_ticks(u64::MAX, |_| {}).unwrap();
+        assert_eq!(hex(&actors.digest()), hex(&whole), "actors resume from {}", path.display());
+        actors.stop();
+    }
+}
