@@ -8,8 +8,9 @@ fn threads() -> usize {
 }
 
 fn session() {
-    let manager = BioVmManager::with_config(HostConfig { runtime: Runtime::Actors { arbiters: 3 }, ..HostConfig::default() })
-        .unwrap();
+    let manager =
+        BioVmManager::with_config(HostConfig { runtime: Runtime::Actors { arbiters: 3 }, ..HostConfig::default() })
+            .unwrap();
     let vm = manager.create_vm("cell", "syn3a", "basic", None).unwrap();
     vm.start().unwrap();
     manager.run_ticks(5).unwrap();

@@ -117,9 +117,11 @@ fn resuming_across_creations_and_switches_gives_the_uninterrupted_digest() {
     for path in &written {
         let mut resumed = read_checkpoint(path).unwrap();
         assert_eq!(hex(&resumed.run(|_, _| {}).unwrap()), hex(&whole), "engine resume from {}", path.display());
-        let mut actors =
-            bioxen_actors::ActorRuntime::start(read_checkpoint(path).unwrap(), bioxen_actors::ActorConfig { arbiters: 2 })
-                .unwrap();
+        let mut actors = bioxen_actors::ActorRuntime::start(
+            read_checkpoint(path).unwrap(),
+            bioxen_actors::ActorConfig { arbiters: 2 },
+        )
+        .unwrap();
         actors.run_ticks(u64::MAX, |_| {}).unwrap();
         assert_eq!(hex(&actors.digest()), hex(&whole), "actors resume from {}", path.display());
         actors.stop();
