@@ -15,6 +15,10 @@ fn engine_host(seed: u64) -> BioVmManager {
     BioVmManager::with_config(HostConfig { seed, runtime: Runtime::Engine, ..HostConfig::default() }).unwrap()
 }
 
+fn manager_for_configs() -> BioVmManager {
+    engine_host(1)
+}
+
 fn message(e: ApiError) -> String {
     e.to_string()
 }
@@ -320,7 +324,12 @@ fn config_manager_round_trips_and_refuses_what_it_cannot_use() {
     assert!(invalid(&no_password, "xcpng").contains("xcpng_config.password: is required"));
     let mut not_essential = syn3a.clone();
     not_essential.essential_only = false;
+    assert!(configs.validate_config(&not_essential, "basic").unwrap_err().to_string().contains("essential_only"));
     assert!(configs.validate_for(&not_essential, "syn3a", "basic").unwrap_err().to_string().contains("essential_only"));
+    let e = configs.validate_for(&syn3a, "ecoli", "basic").unwrap_err().to_string();
+    assert!(e.contains("biological_type: the configuration is for syn3a, the VM is ecoli"), "{e}");
+    let e = manager_for_configs().create_vm("x", "ecoli", "basic", Some(syn3a.clone())).unwrap_err().to_string();
+    assert!(e.contains("the configuration is for syn3a"), "{e}");
 
     let merged = configs
         .merge_configs(&syn3a, &serde_json::json!({"max_atp": 55.0, "xcpng_config": {"username": "u"}}))

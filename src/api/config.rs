@@ -20,6 +20,11 @@ pub const CONFIG_BYTES_MAX: u64 = 1 << 20;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VmConfig {
+    /// The organism this configuration is for (`syn3a`, `ecoli`, `minimal_cell`), when it
+    /// says: [`ConfigManager::load_defaults`] fills it in, and validation then checks the
+    /// organism's own requirements.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub biological_type: Option<String>,
     /// The VM's starting ATP cap, a percentage of the guests' ATP pool (0–100).
     pub max_atp: f64,
     /// The VM's starting ribosome cap, ribosomes per tick (> 0).
@@ -129,6 +134,7 @@ impl ConfigManager {
             BiologicalType::MinimalCell => (60.0, 12, 100),
         };
         Ok(VmConfig {
+            biological_type: Some(t.name().to_string()),
             max_atp: atp,
             max_ribosomes: original_ribosomes(ribosomes, &self.chassis),
             max_memory_kb: memory,
@@ -171,12 +177,15 @@ impl ConfigManager {
     }
 
     /// Checks `config` for a VM of `vm_type` (`basic` or `xcpng`): max_ribosomes > 0,
-    /// 0 ≤ max_atp ≤ 100, max_memory_kb > 0, weight in 1–65,535; syn3a requires
-    /// essential_only and minimal_cell minimal_functions_only (checked by
-    /// [`ConfigManager::validate_for`]); xcpng requires xapi_url, username, a password (or
+    /// 0 ≤ max_atp ≤ 100, max_memory_kb > 0, weight in 1–65,535; for the organism its
+    /// `biological_type` names, syn3a requires essential_only and minimal_cell
+    /// minimal_functions_only; xcpng requires xapi_url, username, a password (or
     /// password_env, password_file) and ssh_user.
     pub fn validate_config(&self, config: &VmConfig, vm_type: &str) -> ApiResult<()> {
         let vm_type = VmType::parse(vm_type)?;
+        if let Some(t) = &config.biological_type {
+            self.organism_requirements(config, BiologicalType::parse(t)?)?;
+        }
         if config.max_ribosomes == 0 {
             return Err(config_error("max_ribosomes", "must be more than 0"));
         }
@@ -206,11 +215,23 @@ impl ConfigManager {
         Ok(())
     }
 
-    /// [`ConfigManager::validate_config`], and the organism's own requirement: syn3a
-    /// requires essential_only, minimal_cell requires minimal_functions_only.
+    /// [`ConfigManager::validate_config`] for a VM of `biological_type`: the configuration
+    /// must be for that organism (if it names one) and meet its requirements.
     pub fn validate_for(&self, config: &VmConfig, biological_type: &str, vm_type: &str) -> ApiResult<()> {
+        let t = BiologicalType::parse(biological_type)?;
+        if let Some(named) = config.biological_type.as_deref().filter(|&n| n != t.name()) {
+            return Err(config_error(
+                "biological_type",
+                format!("the configuration is for {named}, the VM is {}", t.name()),
+            ));
+        }
         self.validate_config(config, vm_type)?;
-        match BiologicalType::parse(biological_type)? {
+        self.organism_requirements(config, t)
+    }
+
+    /// syn3a requires essential_only, minimal_cell requires minimal_functions_only.
+    fn organism_requirements(&self, config: &VmConfig, t: BiologicalType) -> ApiResult<()> {
+        match t {
             BiologicalType::Syn3a if !config.essential_only => {
                 Err(config_error("essential_only", "syn3a VMs require essential_only = true"))
             }
