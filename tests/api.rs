@@ -291,7 +291,7 @@ fn config_manager_round_trips_and_refuses_what_it_cannot_use() {
     let json = serde_json::to_string_pretty(&ecoli).unwrap().replace("\"max_atp\"", "\"max_atpp\"");
     let e = bad("typo.json", &json);
     assert!(
-        e.contains("typo.json:2:") && e.contains("unknown field `max_atpp`") && e.contains("key `max_atpp`"),
+        e.contains("typo.json:3:") && e.contains("unknown field `max_atpp`") && e.contains("key `max_atpp`"),
         "{e}"
     );
     let toml_text = toml::to_string(&ecoli).unwrap() + "\n[xcpng_config]\nxapi_url = \"https://x\"\npasword = \"p\"\n";
