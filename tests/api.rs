@@ -434,6 +434,21 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 6, ..ProptestConfig::default() })]
+
+    /// The same on the actor runtime, where every VM created between runs restarts the
+    /// actors from the run's state.
+    #[test]
+    fn a_saved_actor_session_runs_to_the_sessions_digest(seed in 0u64..1_000, calls in proptest::collection::vec(call(), 1..30)) {
+        let manager = BioVmManager::with_config(HostConfig { seed, runtime: Runtime::Actors { arbiters: 2 }, ..HostConfig::default() })
+            .unwrap();
+        play(&manager, &calls);
+        let dir = tempfile::tempdir().unwrap();
+        prop_assert_eq!(saved_digest(&manager, dir.path()), manager.digest());
+    }
+}
+
 /// The same on the actor runtime (VMs created between runs restart the actors from the
 /// run's state), with a trace recorded during the session: `bioxen run` of the saved
 /// scenario and `bioxen replay` of the trace both give the session's digest.
