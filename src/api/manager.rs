@@ -27,6 +27,7 @@ use std::time::Duration;
 /// assert!(vm.get_ribosome_allocation() > 0);
 /// # Ok::<(), bioxen::api::ApiError>(())
 /// ```
+#[doc(alias = "BioVMManager")]
 pub struct BioVmManager {
     host: Shared,
 }

@@ -116,6 +116,7 @@ pub enum BiologicalMetrics {
 }
 
 /// A guest VM. Cloning gives another handle on the same VM.
+#[doc(alias = "BiologicalVM")]
 #[derive(Clone)]
 pub struct BiologicalVm {
     host: Shared,
