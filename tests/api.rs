@@ -30,8 +30,10 @@ fn message(e: ApiError) -> String {
 fn the_originals_intended_behaviour() {
     let syn3a = create_bio_vm("test_syn3a", "syn3a", "basic", None).unwrap();
     assert_eq!((syn3a.get_biological_type(), syn3a.get_vm_type()), ("syn3a", "basic"));
-    let ecoli = create_biological_vm("ecoli", None).unwrap();
-    assert_eq!((ecoli.id(), ecoli.get_biological_type()), ("ecoli_vm", "ecoli"));
+    let simple = create_biological_vm("basic", None).unwrap();
+    assert_eq!((simple.id(), simple.get_biological_type()), ("basic_syn3a_vm", "syn3a"));
+    let ecoli = create_biological_vm("basic", Some(ConfigManager::new().load_defaults("ecoli").unwrap())).unwrap();
+    assert_eq!((ecoli.id(), ecoli.get_biological_type(), ecoli.get_vm_type()), ("basic_ecoli_vm", "ecoli", "basic"));
 
     let e = message(create_bio_vm("x", "plant", "basic", None).unwrap_err());
     assert_eq!(e, "Unsupported biological type: plant. Supported: ['syn3a', 'ecoli', 'minimal_cell']");

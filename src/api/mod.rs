@@ -79,11 +79,17 @@ pub fn create_bio_vm(
     BioVmManager::new()?.create_vm(vm_id, biological_type, vm_type, config)
 }
 
-/// Creates a `basic` VM of `biological_type`, named `<type>_vm` unless `vm_id` is given:
-/// the original's `create_biological_vm`.
-pub fn create_biological_vm(biological_type: &str, vm_id: Option<&str>) -> ApiResult<BiologicalVm> {
-    let id = vm_id.map_or_else(|| format!("{biological_type}_vm"), str::to_string);
-    create_bio_vm(&id, biological_type, "basic", None)
+/// Creates a VM of `vm_type` whose organism is the one `config` names
+/// (`config.biological_type`; syn3a when there is no config or it names none), called
+/// `<vm_type>_<biological_type>_vm`: the original's `create_biological_vm(vm_type,
+/// config)`. (The original's documented default is syn3a; a second assignment in its code
+/// overrode it with ecoli, which this does not copy.)
+pub fn create_biological_vm(vm_type: &str, config: Option<VmConfig>) -> ApiResult<BiologicalVm> {
+    VmType::parse(vm_type)?;
+    let biological_type =
+        config.as_ref().and_then(|c| c.biological_type.clone()).unwrap_or_else(|| "syn3a".to_string());
+    let id = format!("{vm_type}_{biological_type}_vm");
+    create_bio_vm(&id, &biological_type, vm_type, config)
 }
 
 /// Creates and starts a `basic` VM with its organism's defaults: the original's
