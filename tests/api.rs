@@ -30,6 +30,9 @@ fn message(e: ApiError) -> String {
 fn the_originals_intended_behaviour() {
     let syn3a = create_bio_vm("test_syn3a", "syn3a", "basic", None).unwrap();
     assert_eq!((syn3a.get_biological_type(), syn3a.get_vm_type()), ("syn3a", "basic"));
+    let quick = quick_start_vm("minimal_cell", None).unwrap();
+    assert_eq!((quick.id(), quick.get_status().state), ("quick_minimal_cell", Lifecycle::Running));
+    assert!(quick_start_vm("plant", Some("p")).is_err());
     let simple = create_biological_vm("basic", None).unwrap();
     assert_eq!((simple.id(), simple.get_biological_type()), ("basic_syn3a_vm", "syn3a"));
     let ecoli = create_biological_vm("basic", Some(ConfigManager::new().load_defaults("ecoli").unwrap())).unwrap();

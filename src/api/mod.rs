@@ -92,10 +92,12 @@ pub fn create_biological_vm(vm_type: &str, config: Option<VmConfig>) -> ApiResul
     create_bio_vm(&id, &biological_type, vm_type, config)
 }
 
-/// Creates and starts a `basic` VM with its organism's defaults: the original's
-/// `quick_start_vm`.
-pub fn quick_start_vm(biological_type: &str, vm_id: &str) -> ApiResult<BiologicalVm> {
-    let vm = create_bio_vm(vm_id, biological_type, "basic", None)?;
+/// Creates a `basic` VM with its organism's defaults, called `quick_<type>` unless
+/// `vm_id` is given, and starts it: the original's `quick_start_vm(biological_type,
+/// vm_id=None)` (which only created it; starting is what its name promises).
+pub fn quick_start_vm(biological_type: &str, vm_id: Option<&str>) -> ApiResult<BiologicalVm> {
+    let id = vm_id.map_or_else(|| format!("quick_{biological_type}"), str::to_string);
+    let vm = create_bio_vm(&id, biological_type, "basic", None)?;
     vm.start()?;
     Ok(vm)
 }
