@@ -40,7 +40,6 @@ impl Default for ActorConfig {
 pub struct ActorRuntime {
     /// The scenario as the coordinator has it (events scheduled between runs included).
     scenario: Arc<Scenario>,
-    config: ActorConfig,
     coordinator: Addr<Coordinator>,
     scheduler: Addr<SchedulerActor>,
     /// Only fault injection talks to relays directly.
@@ -99,7 +98,6 @@ impl ActorRuntime {
         let s = started_rx.recv().map_err(|_| ActorError::Protocol("the actor system failed to start".into()))?;
         Ok(ActorRuntime {
             scenario,
-            config,
             coordinator: s.coordinator,
             scheduler: s.scheduler,
             #[cfg(feature = "fault-injection")]
@@ -226,24 +224,6 @@ impl ActorRuntime {
         let event = bioxen_engine::scenario::Event { tick: self.tick, vm: vm as u32, action };
         Arc::make_mut(&mut self.scenario).events.push(event);
         Ok(())
-    }
-
-    /// Adds a VM to the run (see [`bioxen_engine::sim::Simulation::create`]). The actors
-    /// are laid out once, for the VMs they start with, so this takes the run's state
-    /// ([`Self::snapshot`]), adds the VM to it, and starts the actors again from it — as
-    /// exact as any checkpoint and resume, and costing as much: create VMs in batches
-    /// between runs where you can. Returns the VM's index.
-    pub fn create(
-        &mut self,
-        spec: bioxen_engine::scenario::VmSpec,
-        genome: Option<bioxen_engine::genome::Genome>,
-    ) -> Result<usize, ActorError> {
-        let mut sim = self.snapshot()?;
-        let vm = sim.create(spec, genome).map_err(ActorError::Simulation)?;
-        let fresh = ActorRuntime::start(sim, self.config)?;
-        // The old actors stop as the old handle drops.
-        drop(std::mem::replace(self, fresh));
-        Ok(vm)
     }
 
     /// A copy of VM `vm`'s cell now (between runs), with its lifecycle.

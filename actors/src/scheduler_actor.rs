@@ -8,7 +8,7 @@
 //! (the coordinator may send tick t+1 early, but it waits in a queue until tick t is done).
 
 use crate::guard::{self, Alarm, Failure, Sabotage, Tripwire};
-use crate::messages::{Block, Failed, Fault, Grant, GrantBatch, ReportBatch, Site, StartTick, Switch, TickDone};
+use crate::messages::{Block, Failed, Fault, Grant, GrantBatch, ReportBatch, Site, StartTick, TickDone};
 use crate::relay::Relay;
 use actix::{Actor, Addr, Context, Handler, Recipient};
 use bioxen_engine::hypervisor::Hypervisor;
@@ -138,17 +138,14 @@ impl SchedulerActor {
                 batches[self.relay_of[i]].push((i as u32, Grant { tick: m.tick, demand: *demand, grant: *grant }));
             }
         }
-        let mut switches: Vec<Vec<Switch>> = vec![Vec::new(); relays];
-        for s in m.switches {
-            if let Some(&r) = self.relay_of.get(s.vm as usize) {
-                switches[r].push(s);
-            }
-        }
         self.pending = Some(Pending { head, batches_left: relays, blocks: vec![None; relays], fault: None });
         let mut spare = m.spare;
-        for (((relay, grants), demands), switches) in
-            self.relays.iter().zip(batches).zip(&mut self.spare_demands).zip(switches)
+        for (r, ((relay, grants), demands)) in self.relays.iter().zip(batches).zip(&mut self.spare_demands).enumerate()
         {
+            // Switches are rare: a relay's are picked out only when there are any (an empty
+            // collect allocates nothing).
+            let relay_of = &self.relay_of;
+            let switches = m.switches.iter().filter(|s| relay_of.get(s.vm as usize) == Some(&r)).copied().collect();
             relay.do_send(GrantBatch {
                 tick: m.tick,
                 grants,

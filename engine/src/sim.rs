@@ -300,11 +300,6 @@ impl Simulation {
         Ok(())
     }
 
-    /// The timeline events scheduled but not yet applied (those of the next tick and later).
-    pub fn pending(&self) -> &[Event] {
-        schedule::pending(&self.scenario, self.state.next_event)
-    }
-
     /// Adds `action` for VM `vm` to the timeline at the next tick, after whatever is already
     /// scheduled there: the run becomes the run of the scenario with that event, which is
     /// how an API session stays a scenario. The event must be valid where it lands

@@ -284,17 +284,8 @@ impl BioResourceManager {
 /// VM `vm`'s usage, from the host's mirror and its last record.
 pub(crate) fn usage(host: &super::host::Host, vm: usize) -> ResourceUsage {
     let e = &host.vms[vm];
-    let last = e.last.unwrap_or_else(|| bioxen_engine::record::VmRecord {
-        vm: vm as u32,
-        state: e.lifecycle,
-        demand: Default::default(),
-        grant: Default::default(),
-        mrna: 0,
-        proteins: 0,
-        mass_aa: 0,
-        proteins_made: 0,
-        divisions: 0,
-    });
+    // Nothing asked or granted before the VM's first tick.
+    let (demand, grant) = e.last.map_or_else(Default::default, |r| (r.demand, r.grant));
     ResourceUsage {
         atp_percent: e.allocation.atp_reserve_percent,
         ribosomes: e.allocation.ribosome_reserve,
@@ -302,9 +293,9 @@ pub(crate) fn usage(host: &super::host::Host, vm: usize) -> ResourceUsage {
         atp_cap_percent: e.allocation.atp_cap_percent,
         ribosome_cap: e.allocation.ribosome_cap,
         genome_kb: e.genome.length_kb(),
-        atp_demanded: last.demand.atp,
-        ribosomes_demanded: last.demand.ribosomes,
-        atp_granted: last.grant.atp,
-        ribosomes_granted: last.grant.ribosomes,
+        atp_demanded: demand.atp,
+        ribosomes_demanded: demand.ribosomes,
+        atp_granted: grant.atp,
+        ribosomes_granted: grant.ribosomes,
     }
 }

@@ -2,9 +2,12 @@
 //! back by the normal parser (and its gate) to the same scenario.
 
 use super::error::{ApiError, ApiResult};
+use bioxen_engine::biology::Organism;
+use bioxen_engine::genome::Genome;
 use bioxen_engine::program::Program;
-use bioxen_engine::scenario::{Action, Scenario};
+use bioxen_engine::scenario::{Action, GenomeSource, Scenario};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 #[derive(Serialize)]
@@ -94,8 +97,8 @@ pub fn to_toml(
         .iter()
         .map(|v| {
             let (genome_file, expression_file) = match v.genome {
-                bioxen_engine::scenario::GenomeSource::Builtin => (None, None),
-                bioxen_engine::scenario::GenomeSource::Annotation(i) => {
+                GenomeSource::Builtin => (None, None),
+                GenomeSource::Annotation(i) => {
                     let (g, e) = genome_file(i)
                         .ok_or_else(|| ApiError::Vm(format!("VM `{}`'s genome file is not known", v.id)))?;
                     (Some(g.display().to_string()), e.map(|e| e.display().to_string()))
@@ -118,6 +121,8 @@ pub fn to_toml(
             })
         })
         .collect::<ApiResult<Vec<Vm>>>()?;
+    // Each (genome, organism)'s genome and program once, however many switches name it.
+    let mut compiled: BTreeMap<(GenomeSource, Organism), (Genome, Program)> = BTreeMap::new();
     let events = scenario
         .events
         .iter()
@@ -133,8 +138,11 @@ pub fn to_toml(
                 Action::Transcription { unit, on } => {
                     // Name the unit so the parser finds this unit again: its operon, or its
                     // gene by name (by id where the name is ambiguous).
-                    let genome = scenario.genome_of(spec);
-                    let program = Program::compile(&genome, spec.organism, spec.genome, scenario.tick_seconds);
+                    let (genome, program) = compiled.entry((spec.genome, spec.organism)).or_insert_with(|| {
+                        let genome = scenario.genome_of(spec).into_owned();
+                        let program = Program::compile(&genome, spec.organism, spec.genome, scenario.tick_seconds);
+                        (genome, program)
+                    });
                     let g = program.unit(unit as usize)[0] as usize;
                     let gene = &genome.genes[g];
                     match &gene.operon {
