@@ -32,6 +32,7 @@ pub fn scenario(vms: u32, ticks: u64, organism: Organism, policy: PolicyKind, se
             .collect(),
         events: Vec::new(),
         genomes: Vec::new(),
+        packages: Vec::new(),
     }
 }
 

@@ -22,6 +22,7 @@ use bioxen_engine::checkpoint;
 use bioxen_engine::codec::FormatError;
 use bioxen_engine::genbank::{self, GENBANK_BYTES_MAX};
 use bioxen_engine::genome::Genome;
+use bioxen_engine::package::{self, Package};
 use bioxen_engine::scenario::{self, GenomeFiles, Scenario, ScenarioError};
 use bioxen_engine::sim::Simulation;
 use bioxen_engine::trace::TraceReader;
@@ -107,6 +108,48 @@ impl GenomeFiles for GenomeDir {
             .map_err(|e| format!("cannot read expression file `{path}`: {e}"))?;
         String::from_utf8(bytes).map_err(|_| format!("expression file `{path}` is not UTF-8 text"))
     }
+
+    /// `packages/<name>.toml` beside the scenario if there is one, else the shipped package.
+    fn package(&mut self, name: &str) -> std::result::Result<Package, String> {
+        find_package(&self.base, name)
+    }
+}
+
+/// The most bytes a script file may have.
+pub const SCRIPT_BYTES_MAX: u64 = 1024 * 1024;
+
+/// Reads a UTF-8 text input of at most `max` bytes; a missing, oversized or non-UTF-8 file
+/// is bad input naming it.
+pub fn read_text(path: &Path, max: u64) -> crate::Result<String> {
+    let bytes = read_input(path, max).map_err(|e| crate::Error::BadInput(format!("{}: {e}", path.display())))?;
+    String::from_utf8(bytes).map_err(|_| crate::Error::BadInput(format!("{}: not UTF-8 text", path.display())))
+}
+
+/// The most bytes a package file may have (a handful of genes take a few kB).
+pub const PACKAGE_BYTES_MAX: u64 = 1024 * 1024;
+
+/// The package called `name`: `<dir>/packages/<name>.toml` if that file exists (a package
+/// of one's own, or an edited copy of a shipped one), else the one shipped with BioXen.
+/// A name is a plain file stem (letters, digits, `_`, `-`), never a path.
+pub fn find_package(dir: &Path, name: &str) -> std::result::Result<Package, String> {
+    let plain =
+        !name.is_empty() && name.len() <= 64 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if !plain {
+        return Err(bioxen_engine::scenario::unknown_package(name));
+    }
+    let path = dir.join("packages").join(format!("{name}.toml"));
+    if path.exists() {
+        let written = path.display().to_string();
+        let bytes =
+            read_input(&path, PACKAGE_BYTES_MAX).map_err(|e| format!("cannot read package `{written}`: {e}"))?;
+        let text = String::from_utf8(bytes).map_err(|_| format!("package `{written}` is not UTF-8 text"))?;
+        let package = package::parse(&text, &written).map_err(|e| e.to_string())?;
+        if package.name != name {
+            return Err(format!("{written}: the package is called `{}`, not `{name}`", package.name));
+        }
+        return Ok(package);
+    }
+    package::shipped(name).ok_or_else(|| bioxen_engine::scenario::unknown_package(name))
 }
 
 /// The most bytes an expression file may have (a CSV row per gene, at most 65,536 genes).

@@ -23,6 +23,7 @@ pub mod metrics;
 pub mod plot;
 pub mod replay;
 pub mod report;
+pub mod script;
 pub mod sweep;
 pub mod untrusted;
 

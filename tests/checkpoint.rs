@@ -83,8 +83,8 @@ fn damaged_checkpoints_are_refused_not_resumed() {
     let damaged = [
         ("truncated", damaged(&bytes, bytes.len() as isize / 2, 0), "truncated BioXen checkpoint"),
         ("flipped", damaged(&bytes, -100, 0x55), "corrupt BioXen checkpoint"),
-        // The version is 3: 3 ^ 5 = 6.
-        ("version", damaged(&bytes, 8, 0x05), "format version 6"),
+        // The version is 4: 4 ^ 11 = 15.
+        ("version", damaged(&bytes, 8, 0x0b), "format version 15"),
         ("a trace", b"BIOXENTR\x02\0\0\0".to_vec(), "not a BioXen checkpoint"),
     ];
     for (name, content, message) in damaged {

@@ -331,7 +331,7 @@ fn bad_inputs_fail_clearly_with_status_2_and_write_nothing() {
 fn credit(period: u64, weight: u64) -> String {
     BASE.replace("policy = \"fair\"", "policy = \"credit\"")
         .replace("[chassis]", &format!("[simulation.policy_params]\ncredit_period_ticks = {period}\n[chassis]"))
-        + &format!("weight = {weight}\n[[vm]]\nid = \"b\"\norganism = \"syn3a\"\n")
+        + format!("weight = {weight}\n[[vm]]\nid = \"b\"\norganism = \"syn3a\"\n").as_str()
 }
 
 /// Three VMs `a`, `b`, `c`, each with `line`.
@@ -416,11 +416,11 @@ fn truncated_corrupt_and_foreign_traces_are_clear_errors() {
         ("truncated mid-frame", damaged(&bytes, -7, 0), "truncated BioXen trace"),
         ("truncated at a frame boundary", damaged(&bytes, ends[ends.len() - 4] as isize, 0), "truncated BioXen trace"),
         ("empty", Vec::new(), "not a BioXen trace"),
-        // The version is 3: 3 ^ 11 = 8, 3 ^ 2 = 1, 3 ^ 1 = 2.
+        // The version is 4: 4 ^ 11 = 15, 4 ^ 5 = 1, 4 ^ 6 = 2, 4 ^ 7 = 3.
         (
             "another format version",
             damaged(&bytes, 8, 0x0b),
-            "BioXen trace format version 8, but this bioxen reads version 3; it was written by a newer bioxen",
+            "BioXen trace format version 15, but this bioxen reads version 4; it was written by a newer bioxen",
         ),
         (
             "huge frame length",
@@ -433,8 +433,9 @@ fn truncated_corrupt_and_foreign_traces_are_clear_errors() {
         ),
         ("flipped byte in the header", damaged(&bytes, 40, 0xff), "fails its checksum"),
         ("flipped byte in a tick", damaged(&bytes, -200, 0x01), "fails its checksum"),
-        ("a version 1 trace", damaged(&bytes, 8, 0x02), "re-run its scenario with this bioxen"),
-        ("a version 2 trace", damaged(&bytes, 8, 0x01), "re-run its scenario with this bioxen"),
+        ("a version 1 trace", damaged(&bytes, 8, 0x05), "re-run its scenario with this bioxen"),
+        ("a version 2 trace", damaged(&bytes, 8, 0x06), "re-run its scenario with this bioxen"),
+        ("a version 3 trace", damaged(&bytes, 8, 0x07), "re-run its scenario with this bioxen"),
     ];
     for (name, content, message) in cases {
         let bad = dir.path().join(format!("{}.bxtr", name.replace(' ', "_")));

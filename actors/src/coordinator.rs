@@ -16,11 +16,13 @@ use crate::messages::{Block, Fault, Site, StartTick, Switch, TickDone};
 use crate::scheduler_actor::SchedulerActor;
 use actix::{Actor, Addr, Context, Handler, Message};
 use bioxen_engine::lifecycle::Lifecycle;
+use bioxen_engine::package::Package;
 use bioxen_engine::record::{EventRecord, TickRecord, VmRecord};
-use bioxen_engine::scenario::{Action, Event};
+use bioxen_engine::scenario::Action;
 use bioxen_engine::scenario::{Allocation, Scenario};
 use bioxen_engine::schedule;
-use bioxen_engine::tick::{self, Cells, Lifecycles, TickHead, apply_due_events, apply_transition};
+use bioxen_engine::schedule::Scheduled;
+use bioxen_engine::tick::{self, CellChange, Cells, Lifecycles, TickHead, apply_due_events, apply_transition};
 use crossbeam_channel::{Receiver, Sender};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -46,10 +48,13 @@ pub struct Clock {
     pub commands: Vec<EventRecord>,
 }
 
-/// The coordinator's view of the cells in phase 1: it keeps their lifecycles, and
-/// forwards transcription switches, with the tick, to the cells in their VM actors.
+/// The coordinator's view of the cells in phase 1: it keeps their lifecycles, their
+/// transcription units and packages (to check scheduled events), and forwards cell
+/// changes, with the tick, to the cells in their VM actors.
 struct Mirror<'a> {
     lifecycles: &'a mut [Lifecycle],
+    units: &'a mut [usize],
+    installed: &'a mut [Vec<u32>],
     switches: &'a mut Vec<Switch>,
 }
 
@@ -60,10 +65,16 @@ impl Lifecycles for Mirror<'_> {
 }
 
 impl Cells for Mirror<'_> {
-    fn switch_transcription(&mut self, vm: usize, unit: u32, on: bool) -> bool {
+    fn change(&mut self, vm: usize, change: CellChange) -> bool {
         let exists = vm < self.lifecycles.len();
         if exists {
-            self.switches.push(Switch { vm: vm as u32, unit, on });
+            if let CellChange::Install { index, package } = &change
+                && let (Some(units), Some(installed)) = (self.units.get_mut(vm), self.installed.get_mut(vm))
+            {
+                *units += package.promoters.len();
+                installed.push(*index);
+            }
+            self.switches.push(Switch { vm: vm as u32, change });
         }
         exists
     }
@@ -97,6 +108,8 @@ pub struct Coordinator {
     clock: Clock,
     /// Each VM's number of transcription units, for checking scheduled switches.
     units: Vec<usize>,
+    /// Each VM's installed packages, for checking scheduled installs.
+    installed: Vec<Vec<u32>>,
     /// The next tick to start: ahead of `clock.tick` (the next to complete) while ticks
     /// are in flight, equal between runs. The clock's lifecycles and allocations are those
     /// of the tick before this one.
@@ -114,12 +127,19 @@ pub struct Coordinator {
 
 impl Coordinator {
     /// A coordinator at `clock`.
-    pub fn new(scenario: Arc<Scenario>, clock: Clock, units: Vec<usize>, alarm: &Arc<Alarm>) -> Coordinator {
+    pub fn new(
+        scenario: Arc<Scenario>,
+        clock: Clock,
+        units: Vec<usize>,
+        installed: Vec<Vec<u32>>,
+        alarm: &Arc<Alarm>,
+    ) -> Coordinator {
         let next_start = clock.tick;
         Coordinator {
             scenario,
             clock,
             units,
+            installed,
             next_start,
             scheduler: None,
             run: None,
@@ -150,6 +170,7 @@ impl Coordinator {
     fn start_tick(&mut self) -> Result<(), ActorError> {
         let tick = self.next_start;
         let (scenario, c, sabotage) = (&self.scenario, &mut self.clock, &mut self.sabotage);
+        let (units, installed) = (&mut self.units, &mut self.installed);
         let mut events = std::mem::take(&mut c.commands);
         let mut switches = Vec::new();
         // Only then: the lifecycles and allocations are shared with ticks in flight, and
@@ -157,8 +178,12 @@ impl Coordinator {
         if scenario.events.get(c.next_event).is_some_and(|e| e.tick <= tick) {
             let applied = guard::catch(|| {
                 sabotage.strike(Failure::Caught);
-                let mut cells =
-                    Mirror { lifecycles: Arc::make_mut(&mut c.lifecycles).as_mut_slice(), switches: &mut switches };
+                let mut cells = Mirror {
+                    lifecycles: Arc::make_mut(&mut c.lifecycles).as_mut_slice(),
+                    units: units.as_mut_slice(),
+                    installed: installed.as_mut_slice(),
+                    switches: &mut switches,
+                };
                 apply_due_events(
                     scenario,
                     &mut c.next_event,
@@ -382,36 +407,43 @@ impl Handler<Command> for Coordinator {
     }
 }
 
-/// Handle → coordinator: add an event for the next tick to the timeline (between runs),
-/// checked where it lands ([`schedule::check`]).
+/// Handle → coordinator: add events for the next tick to the timeline (between runs), all
+/// or none, each checked where it lands ([`schedule::schedule_all`]).
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct Schedule {
-    /// VM index.
-    pub vm: usize,
-    /// What happens.
-    pub action: Action,
-    /// The outcome.
-    pub reply: Sender<Result<(), ActorError>>,
+    /// What to schedule, for which VM.
+    pub items: Vec<(usize, Scheduled)>,
+    /// The actions added, and the packages added to the scenario for them.
+    pub reply: Sender<Result<Added, ActorError>>,
 }
+
+/// What a [`Schedule`] added: the actions, and the packages new to the scenario.
+pub type Added = (Vec<Action>, Vec<Package>);
 
 impl Handler<Schedule> for Coordinator {
     type Result = ();
 
     fn handle(&mut self, m: Schedule, _: &mut Context<Self>) {
-        let c = &self.clock;
-        let units = self.units.get(m.vm).copied().unwrap_or(0);
         let result = if self.run.is_some() {
             Err(ActorError::Protocol("an event scheduled while ticks are in flight".into()))
         } else {
-            let lifecycle = |i: usize| c.lifecycles.get(i).copied();
-            schedule::check(&self.scenario, c.tick, c.next_event, lifecycle, &c.allocations, units, m.vm, m.action)
+            let c = &self.clock;
+            let (units, installed) = (&self.units, &self.installed);
+            let run = schedule::RunState {
+                tick: c.tick,
+                next_event: c.next_event,
+                lifecycle: |i: usize| c.lifecycles.get(i).copied(),
+                allocations: &c.allocations,
+                units: &|vm| units.get(vm).copied().unwrap_or(0),
+                installed: &|vm| installed.get(vm).cloned().unwrap_or_default(),
+            };
+            let scenario = Arc::make_mut(&mut self.scenario);
+            let before = scenario.packages.len();
+            schedule::schedule_all(scenario, &run, m.items)
+                .map(|actions| (actions, scenario.packages[before..].to_vec()))
                 .map_err(ActorError::Simulation)
         };
-        if result.is_ok() {
-            let event = Event { tick: c.tick, vm: m.vm as u32, action: m.action };
-            Arc::make_mut(&mut self.scenario).events.push(event);
-        }
         let _ = m.reply.send(result);
     }
 }

@@ -14,6 +14,7 @@ use bioxen_engine::record::{EventRecord, VmRecord};
 use bioxen_engine::resources::Resources;
 use bioxen_engine::scenario::Allocation;
 pub use bioxen_engine::tick::Block;
+use bioxen_engine::tick::CellChange;
 use bioxen_engine::tick::TickHead;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -30,8 +31,8 @@ pub struct StartTick {
     pub lifecycles: Arc<Vec<Lifecycle>>,
     /// Every VM's allocation this tick.
     pub allocations: Arc<Vec<Allocation>>,
-    /// The transcription switches that applied at its start, for the cells to apply before
-    /// they advance.
+    /// The cell changes (switches, inducers, installs) that applied at its start, for the
+    /// cells to apply before they advance.
     pub switches: Vec<Switch>,
     /// Blocks of an earlier tick, emptied, for the relays to fill again: at 10,000 VMs a
     /// tick's blocks are ~1 MB, and allocating and freeing them every tick (on different
@@ -41,7 +42,7 @@ pub struct StartTick {
 
 /// Scheduler → relay: this tick's grants for the relay's VMs, in VM order. Every relay gets
 /// one each tick, with or without grants, because it also reports its idle VMs' records.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Message)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Message)]
 #[rtype(result = "()")]
 pub struct GrantBatch {
     /// The tick.
@@ -51,7 +52,7 @@ pub struct GrantBatch {
     /// Every VM's lifecycle this tick: the coordinator's authoritative mirror (VM actors
     /// are never told of transitions, they only advance when granted).
     pub lifecycles: Arc<Vec<Lifecycle>>,
-    /// This tick's transcription switches for the relay's VMs, in the order they applied:
+    /// This tick's cell changes for the relay's VMs, in the order they applied:
     /// each goes to its VM before any grant.
     pub switches: Vec<Switch>,
     /// An emptied block to fill (reused allocations).
@@ -60,17 +61,16 @@ pub struct GrantBatch {
     pub spare_demands: Vec<(u32, Resources)>,
 }
 
-/// Relay → VM: switch transcription of one unit of your genome on or off (phase 1's
-/// [`bioxen_engine::tick::Cells::switch_transcription`], applied where the cell is).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Message)]
+/// Relay → VM: change your cell (a transcription switch, an inducer, a package installed:
+/// phase 1's [`bioxen_engine::tick::Cells::change`], applied where the cell is with
+/// [`bioxen_engine::tick::change_cell`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Message)]
 #[rtype(result = "()")]
 pub struct Switch {
     /// The VM's index.
     pub vm: u32,
-    /// The transcription unit.
-    pub unit: u32,
-    /// On or off.
-    pub on: bool,
+    /// The change.
+    pub change: CellChange,
 }
 
 /// Relay → VM: what you asked for this tick and what you get. Advance.

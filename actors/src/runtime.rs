@@ -14,6 +14,7 @@ use bioxen_engine::lifecycle::{Lifecycle, Transition};
 use bioxen_engine::program::Program;
 use bioxen_engine::record::{TickRecord, VmRecord};
 use bioxen_engine::scenario::Scenario;
+use bioxen_engine::schedule::Scheduled;
 use bioxen_engine::sim::{SimState, Simulation};
 use bioxen_engine::vm::Vm;
 use crossbeam_channel::{Receiver, bounded, select};
@@ -217,13 +218,37 @@ impl ActorRuntime {
     /// [`bioxen_engine::sim::Simulation::schedule`]; the coordinator checks it with the same
     /// rules): the run becomes the run of the scenario with that event.
     pub fn schedule(&mut self, vm: usize, action: bioxen_engine::scenario::Action) -> Result<(), ActorError> {
+        self.schedule_all(vec![(vm, Scheduled::Action(action))]).map(|_| ())
+    }
+
+    /// Schedules the installation of `package` into VM `vm` at the next tick (see
+    /// [`bioxen_engine::sim::Simulation::install`]); returns its index in the scenario.
+    pub fn install(&mut self, vm: usize, package: bioxen_engine::package::Package) -> Result<u32, ActorError> {
+        match self.schedule_all(vec![(vm, Scheduled::Install(package))])?[..] {
+            [bioxen_engine::scenario::Action::Install { package, .. }] => Ok(package),
+            _ => Err(ActorError::Protocol("an install answered with another action".into())),
+        }
+    }
+
+    /// Schedules `items` at the next tick, all or none (see
+    /// [`bioxen_engine::sim::Simulation::schedule_all`]); returns the actions added.
+    pub fn schedule_all(
+        &mut self,
+        items: Vec<(usize, Scheduled)>,
+    ) -> Result<Vec<bioxen_engine::scenario::Action>, ActorError> {
         self.alive()?;
         let (tx, rx) = bounded(1);
-        self.coordinator.do_send(Schedule { vm, action, reply: tx });
-        self.wait(&rx)??;
-        let event = bioxen_engine::scenario::Event { tick: self.tick, vm: vm as u32, action };
-        Arc::make_mut(&mut self.scenario).events.push(event);
-        Ok(())
+        let vms: Vec<u32> = items.iter().map(|(vm, _)| *vm as u32).collect();
+        self.coordinator.do_send(Schedule { items, reply: tx });
+        let (actions, packages) = self.wait(&rx)??;
+        // The handle's copy of the scenario follows the coordinator's.
+        let scenario = Arc::make_mut(&mut self.scenario);
+        scenario.packages.extend(packages);
+        let start = scenario.events.partition_point(|e| e.tick <= self.tick);
+        for (k, (&vm, &action)) in vms.iter().zip(&actions).enumerate() {
+            scenario.events.insert(start + k, bioxen_engine::scenario::Event { tick: self.tick, vm, action });
+        }
+        Ok(actions)
     }
 
     /// A copy of VM `vm`'s cell now (between runs), with its lifecycle.
@@ -398,6 +423,7 @@ fn build(
         .collect();
     let hypervisor = state.hypervisor;
     let units: Vec<usize> = programs.iter().map(|p| p.units()).collect();
+    let installed: Vec<Vec<u32>> = state.vms.iter().map(|v| v.installed().to_vec()).collect();
     let mut started = None;
     let coordinator = Coordinator::create(|cctx| {
         let to_coordinator = cctx.address().recipient();
@@ -418,7 +444,7 @@ fn build(
         // Sent before any tick can start (the coordinator starts ticks only when asked by
         // the handle, which waits for this function to return).
         scheduler.do_send(SetRelays { relays: relays.clone(), relay_of });
-        let mut c = Coordinator::new(scenario.clone(), clock, units, alarm);
+        let mut c = Coordinator::new(scenario.clone(), clock, units, installed, alarm);
         c.set_scheduler(scheduler.clone());
         started = Some((scheduler, relays, vms));
         c

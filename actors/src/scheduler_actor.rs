@@ -145,7 +145,7 @@ impl SchedulerActor {
             // Switches are rare: a relay's are picked out only when there are any (an empty
             // collect allocates nothing).
             let relay_of = &self.relay_of;
-            let switches = m.switches.iter().filter(|s| relay_of.get(s.vm as usize) == Some(&r)).copied().collect();
+            let switches = m.switches.iter().filter(|s| relay_of.get(s.vm as usize) == Some(&r)).cloned().collect();
             relay.do_send(GrantBatch {
                 tick: m.tick,
                 grants,

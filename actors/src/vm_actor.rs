@@ -82,7 +82,7 @@ impl Handler<Switch> for VmActor {
     type Result = ();
 
     fn handle(&mut self, s: Switch, _: &mut Context<Self>) {
-        self.vm.switch_transcription(s.unit, s.on);
+        tick::change_cell(&mut self.vm, &mut self.program, &s.change);
     }
 }
 

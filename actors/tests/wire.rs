@@ -7,9 +7,11 @@ use bioxen_actors::messages::{
 use bioxen_engine::codec;
 use bioxen_engine::lifecycle::Lifecycle;
 use bioxen_engine::lifecycle::Transition;
+use bioxen_engine::package::Inducer;
 use bioxen_engine::record::{EventRecord, VmRecord};
 use bioxen_engine::resources::Resources;
 use bioxen_engine::scenario::{Action, Allocation, AllocationChange};
+use bioxen_engine::tick::CellChange;
 use bioxen_engine::tick::TickHead;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -56,7 +58,7 @@ fn every_tick_message_survives_the_codec_and_truncation_is_an_error() {
         tick: 7,
         grants: vec![(4, grant)],
         lifecycles: Arc::new(vec![Lifecycle::Created, Lifecycle::Running, Lifecycle::Destroyed, Lifecycle::Absent]),
-        switches: vec![Switch { vm: 1, unit: 0, on: true }],
+        switches: vec![Switch { vm: 1, change: CellChange::Transcription { unit: 0, on: true } }],
         spare_block: Block::default(),
         spare_demands: Vec::new(),
     });
@@ -85,7 +87,14 @@ fn every_tick_message_survives_the_codec_and_truncation_is_an_error() {
         events: vec![pause, set, create, switch],
         lifecycles: Arc::new(vec![Lifecycle::Running; 3]),
         allocations: Arc::new(vec![Allocation::default(); 3]),
-        switches: vec![Switch { vm: 0, unit: 7, on: false }],
+        switches: vec![
+            Switch { vm: 0, change: CellChange::Transcription { unit: 7, on: false } },
+            Switch { vm: 0, change: CellChange::Inducer { inducer: Inducer::Iptg, micromolar: 1000.0 } },
+            Switch {
+                vm: 0,
+                change: CellChange::Install { index: 0, package: bioxen_engine::package::shipped("toggle").unwrap() },
+            },
+        ],
         spare: vec![block()],
     });
     let head = TickHead { tick: 7, pool: Resources::new(9, 8, 7), atp_store: 5, events: vec![pause, set] };

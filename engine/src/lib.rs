@@ -83,6 +83,7 @@ pub mod genbank;
 pub mod genome;
 pub mod hypervisor;
 pub mod lifecycle;
+pub mod package;
 pub mod policy;
 pub mod program;
 pub mod record;

@@ -4,6 +4,7 @@
 
 use crate::biology::{Organism, OrganismProfile};
 use crate::genome::{GeneKind, Genome, spread};
+use crate::package::{InducerBinding, Package, Regulation};
 use crate::sample::Binomial;
 use crate::scenario::GenomeSource;
 
@@ -47,6 +48,21 @@ pub struct Program {
     /// Decay of one tick: each mRNA survives with probability 2^(−tick/half-life), so the
     /// number decaying is binomial with p = 1 − that; its draws, powers precomputed.
     pub mrna_decay: Binomial,
+    /// The regulation of each transcription unit, for units that have one; empty when no
+    /// unit does (a genome without packages), so a host-only program pays nothing.
+    pub unit_regulation: Vec<Option<UnitRegulation>>,
+    /// Genes whose proteins are actively degraded, in gene order, with the draws of one
+    /// tick's decay (each molecule survives with probability 2^(−tick/half-life)).
+    pub protein_decay: Vec<(u32, Binomial)>,
+}
+
+/// A regulated unit: its promoter's regulation, the regulator a gene of the program.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UnitRegulation {
+    /// The regulation, `regulator` being a gene index of the program.
+    pub regulation: Regulation,
+    /// The inducer that binds the regulator, if any.
+    pub binding: Option<InducerBinding>,
 }
 
 impl Program {
@@ -135,7 +151,69 @@ impl Program {
             unit_start,
             unit_rate_cumulative,
             reference_mass_aa,
+            unit_regulation: Vec::new(),
+            protein_decay: Vec::new(),
         }
+    }
+
+    /// `genome` compiled for `organism` with `packages` installed, in that order: what a VM
+    /// that installed them runs ([`Program::install`] on [`Program::compile`]).
+    pub fn compile_with(
+        genome: &Genome,
+        organism: Organism,
+        source: GenomeSource,
+        tick_seconds: f64,
+        packages: &[&Package],
+    ) -> Program {
+        let mut program = Program::compile(genome, organism, source, tick_seconds);
+        for p in packages {
+            program.install(p);
+        }
+        program
+    }
+
+    /// Appends a package's genes and promoters: genes after every gene so far, units after
+    /// every unit, so the indices of what was there do not move. Each promoter's full rate
+    /// is `copies × per_copy_per_s`; its regulator is resolved to a gene of this program.
+    /// The installed genes have no transcripts or proteins in a newborn's means (a cell
+    /// gets its plasmid by installation, empty).
+    pub fn install(&mut self, package: &Package) {
+        let first = self.protein_aa.len() as u32;
+        for (i, g) in package.genes.iter().enumerate() {
+            self.protein_aa.push(g.protein_aa());
+            self.mrna_mean.push(0.0);
+            self.protein_init.push(0);
+            self.gene_unit.push(NO_UNIT);
+            if let Some(h) = g.half_life_min {
+                let p = 1.0 - libm::exp2(-self.tick_seconds / (h * 60.0));
+                self.protein_decay.push((first + i as u32, Binomial::new(p)));
+            }
+        }
+        self.protein_aa_max = self.protein_aa.iter().copied().max().unwrap_or(0);
+        if self.unit_regulation.is_empty() {
+            self.unit_regulation = vec![None; self.units()];
+        }
+        let copies = f64::from(package.copies);
+        let mut cumulative = self.transcription_rate_per_s();
+        for p in &package.promoters {
+            let unit = self.units() as u32;
+            for &g in &p.genes {
+                self.gene_unit[(first + g) as usize] = unit;
+                self.unit_genes.push(first + g);
+            }
+            self.unit_start.push(self.unit_genes.len() as u32);
+            cumulative += copies * p.per_copy_per_s;
+            self.unit_rate_cumulative.push(cumulative);
+            self.unit_regulation.push(p.regulation.map(|r| UnitRegulation {
+                regulation: Regulation { regulator: first + r.regulator, ..r },
+                binding: package.genes[r.regulator as usize].inducer,
+            }));
+        }
+    }
+
+    /// The regulation of unit `unit`, if it has one.
+    pub fn regulation(&self, unit: usize) -> Option<&UnitRegulation> {
+        self.unit_regulation.get(unit).and_then(Option::as_ref)
     }
 
     /// Total transcription rate per second at the newborn cell's RNAP.

@@ -9,13 +9,84 @@
 //! coordinator) call [`check`].
 
 use crate::lifecycle::{Lifecycle, LifecycleError, Transition};
+use crate::package::Package;
 use crate::scenario::limits::EVENTS_MAX;
 use crate::scenario::{Action, Allocation, AllocationChange, Event, Scenario, check as rules};
 use crate::sim::SimError;
 
-/// The events of `scenario` not yet applied when `next_event` is the next to apply.
-pub fn pending(scenario: &Scenario, next_event: usize) -> &[Event] {
-    &scenario.events[next_event.min(scenario.events.len())..]
+/// The events of `scenario` not yet applied when `next_event` is the next to apply, up to
+/// and including those at `tick` (the ones an event added at `tick` comes after).
+pub fn pending(scenario: &Scenario, next_event: usize, tick: u64) -> &[Event] {
+    let end = scenario.events.partition_point(|e| e.tick <= tick);
+    &scenario.events[next_event.min(end)..end]
+}
+
+/// Something to schedule: an action, or a package to install (added to the scenario's
+/// packages if it has none of that content).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Scheduled {
+    /// An event's action.
+    Action(Action),
+    /// Install this package.
+    Install(Package),
+}
+
+/// What [`schedule_all`] needs of the run besides the scenario: where the run is and what
+/// its VMs are now.
+pub struct RunState<'a, L: Fn(usize) -> Option<Lifecycle>> {
+    /// The next tick.
+    pub tick: u64,
+    /// The next event to apply.
+    pub next_event: usize,
+    /// Each VM's lifecycle now.
+    pub lifecycle: L,
+    /// Each VM's allocation now.
+    pub allocations: &'a [Allocation],
+    /// Each VM's transcription units now.
+    pub units: &'a dyn Fn(usize) -> usize,
+    /// Each VM's installed packages now.
+    pub installed: &'a dyn Fn(usize) -> Vec<u32>,
+}
+
+/// Adds `items` to `scenario`'s timeline at the next tick, together or not at all: each is
+/// checked where it lands, after the items before it ([`check`]), and inserted after the
+/// events already at that tick; if any is refused, the scenario is left as it was. Where
+/// the timeline holds later events (a scenario's own), the whole timeline passes the gate
+/// again, so no later event is made impossible. Returns the actions added, in order.
+pub fn schedule_all<L: Fn(usize) -> Option<Lifecycle>>(
+    scenario: &mut Scenario,
+    run: &RunState<'_, L>,
+    items: Vec<(usize, Scheduled)>,
+) -> Result<Vec<Action>, SimError> {
+    let (events_before, packages_before) = (scenario.events.len(), scenario.packages.len());
+    let start = scenario.events.partition_point(|e| e.tick <= run.tick);
+    let mut added = Vec::with_capacity(items.len());
+    let outcome = (|| {
+        for (vm, item) in items {
+            let action = match item {
+                Scheduled::Action(a) => a,
+                Scheduled::Install(p) => crate::sim::with_package(scenario, p).1,
+            };
+            let installed = (run.installed)(vm);
+            let units = (run.units)(vm);
+            check(scenario, run.tick, run.next_event, &run.lifecycle, run.allocations, units, &installed, vm, action)?;
+            scenario.events.insert(start + added.len(), Event { tick: run.tick, vm: vm as u32, action });
+            added.push(action);
+        }
+        if scenario.events.len() > start + added.len() {
+            scenario.check()?;
+        }
+        Ok(())
+    })();
+    match outcome {
+        Ok(()) => Ok(added),
+        Err(e) => {
+            scenario.events.drain(start..start + added.len());
+            scenario.packages.truncate(packages_before);
+            debug_assert_eq!(scenario.events.len(), events_before);
+            Err(e)
+        }
+    }
 }
 
 /// The lifecycle transition an action makes, if any.
@@ -23,7 +94,7 @@ pub fn transition_of(action: Action) -> Option<Transition> {
     match action {
         Action::Lifecycle(t) => Some(t),
         Action::Create(_) => Some(Transition::Create),
-        Action::Set(_) | Action::Transcription { .. } => None,
+        Action::Set(_) | Action::Transcription { .. } | Action::Install { .. } | Action::Inducer { .. } => None,
     }
 }
 
@@ -51,7 +122,8 @@ pub fn projected_allocations(pending: &[Event], allocations: &[Allocation]) -> V
 /// Checks `action` for VM `vm` as an event at `tick`, the next tick of a run of
 /// `scenario` whose next event to apply is `next_event`, whose VMs' states now are `lifecycle(i)` and
 /// allocations `allocations`; `units` is the number of transcription units of `vm`'s
-/// genome. Creation is not an event one schedules ([`crate::sim::Simulation::create`]).
+/// program now and `installed` the packages it has installed. Creation is not an event one
+/// schedules ([`crate::sim::Simulation::create`]).
 #[allow(clippy::too_many_arguments)] // the run's state, spelled out: each runtime keeps it its own way
 pub fn check(
     scenario: &Scenario,
@@ -60,6 +132,7 @@ pub fn check(
     lifecycle: impl Fn(usize) -> Option<Lifecycle>,
     allocations: &[Allocation],
     units: usize,
+    installed: &[u32],
     vm: usize,
     action: Action,
 ) -> Result<(), SimError> {
@@ -70,8 +143,15 @@ pub fn check(
     if scenario.events.len() >= EVENTS_MAX {
         return Err(refuse(format!("the timeline already holds {EVENTS_MAX} events, the most a scenario may")));
     }
-    let pending = pending(scenario, next_event);
+    let pending = pending(scenario, next_event, tick);
     let state = projected_lifecycle(pending, vm, now);
+    // What the VM will have installed, and its units, once the pending installs apply.
+    let mut projected_installed = installed.to_vec();
+    projected_installed.extend(pending.iter().filter(|e| e.vm as usize == vm).filter_map(|e| match e.action {
+        Action::Install { package, .. } => Some(package),
+        _ => None,
+    }));
+    let units = units + rules::units_with(scenario, 0, &projected_installed[installed.len()..]);
     match action {
         Action::Create(_) | Action::Lifecycle(Transition::Create) => {
             Err(refuse("a VM is created by adding it to the run, not by an event for it".into()))
@@ -83,9 +163,15 @@ pub fn check(
                 source: LifecycleError { vm: spec.id.clone(), state: Some(state), transition: t },
             }),
         },
-        Action::Set(_) | Action::Transcription { .. } if state == Lifecycle::Absent => {
+        Action::Set(_) | Action::Transcription { .. } | Action::Install { .. } | Action::Inducer { .. }
+            if state == Lifecycle::Absent =>
+        {
             Err(refuse("it is not created yet".into()))
         }
+        Action::Install { package, hash } => {
+            rules::install(scenario, spec, &projected_installed, package, hash).map_err(&refuse)
+        }
+        Action::Inducer { micromolar, .. } => rules::inducer(micromolar).map_err(&refuse),
         Action::Transcription { unit, .. } if unit as usize >= units => {
             Err(refuse(format!("transcription unit #{unit}, but its genome has {units}")))
         }

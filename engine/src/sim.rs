@@ -9,13 +9,14 @@
 use crate::genome::Genome;
 use crate::hypervisor::Hypervisor;
 use crate::lifecycle::{Lifecycle, LifecycleError, Transition};
+use crate::package::Package;
 use crate::program::Program;
 use crate::record::{EventRecord, TickRecord, digest_start};
 use crate::rng::vm_stream;
 use crate::scenario::limits::EVENTS_MAX;
 use crate::scenario::{Action, Allocation, Event, GenomeSource, Scenario, VmSpec};
 use crate::scenario::{CheckError, check};
-use crate::schedule;
+use crate::schedule::{self, Scheduled};
 use crate::tick::{self, Block};
 use crate::vm::Vm;
 use crate::vm::VmStateError;
@@ -189,21 +190,52 @@ impl SimState {
         for (a, spec) in self.allocations.iter().zip(&scenario.vms) {
             check::allocation(a).map_err(|message| StateError::Allocation { vm: spec.id.clone(), message })?;
         }
+        // Each cell's packages: ones the scenario has, each once (its program is compiled
+        // from them before the cell itself is checked).
+        for (vm, spec) in self.vms.iter().zip(&scenario.vms) {
+            let installed = vm.installed();
+            let fits = installed
+                .iter()
+                .enumerate()
+                .all(|(k, &p)| (p as usize) < scenario.packages.len() && !installed[..k].contains(&p));
+            if !fits {
+                return Err(StateError::Vm { vm: spec.id.clone(), source: VmStateError::Packages });
+            }
+        }
         Ok(())
     }
 }
 
-/// Each VM's program, compiled once per (genome, organism) and shared.
-fn compile_programs(scenario: &Scenario) -> Vec<Arc<Program>> {
-    let mut cache: BTreeMap<(GenomeSource, crate::biology::Organism), Arc<Program>> = BTreeMap::new();
+/// The index `package` has in `scenario` (added at the end if no package there has its
+/// content), the `install` action for it, and whether it was added.
+pub fn with_package(scenario: &mut Scenario, package: Package) -> (u32, Action, bool) {
+    let hash = package.content_hash();
+    match scenario.packages.iter().position(|p| p.content_hash() == hash) {
+        Some(i) => (i as u32, Action::Install { package: i as u32, hash }, false),
+        None => {
+            scenario.packages.push(package);
+            let i = scenario.packages.len() as u32 - 1;
+            (i, Action::Install { package: i, hash }, true)
+        }
+    }
+}
+
+/// Each VM's program, compiled once per (genome, organism, packages installed) and shared;
+/// `installed(i)` lists VM `i`'s packages (none in a fresh run; a restored cell's).
+fn compile_programs(scenario: &Scenario, installed: impl Fn(usize) -> Vec<u32>) -> Vec<Arc<Program>> {
+    type Key = (GenomeSource, crate::biology::Organism, Vec<u32>);
+    let mut cache: BTreeMap<Key, Arc<Program>> = BTreeMap::new();
     scenario
         .vms
         .iter()
-        .map(|v| {
+        .enumerate()
+        .map(|(i, v)| {
             cache
-                .entry((v.genome, v.organism))
-                .or_insert_with(|| {
-                    Arc::new(Program::compile(&scenario.genome_of(v), v.organism, v.genome, scenario.tick_seconds))
+                .entry((v.genome, v.organism, installed(i)))
+                .or_insert_with_key(|(_, _, packages)| {
+                    let packages: Vec<_> = packages.iter().map(|&p| &scenario.packages[p as usize]).collect();
+                    let genome = scenario.genome_of(v);
+                    Arc::new(Program::compile_with(&genome, v.organism, v.genome, scenario.tick_seconds, &packages))
                 })
                 .clone()
         })
@@ -215,7 +247,7 @@ impl Simulation {
     /// scenario passes the gate ([`Scenario::check`]) first.
     pub fn new(scenario: Scenario) -> Result<Simulation, SimError> {
         scenario.check()?;
-        let programs = compile_programs(&scenario);
+        let programs = compile_programs(&scenario, |_| Vec::new());
         let states = scenario.initial_states();
         let vms: Vec<Vm> = scenario
             .vms
@@ -247,7 +279,7 @@ impl Simulation {
     pub fn restore(scenario: Scenario, mut state: SimState) -> Result<Simulation, SimError> {
         scenario.check()?;
         state.check(&scenario)?;
-        let programs = compile_programs(&scenario);
+        let programs = compile_programs(&scenario, |i| state.vms[i].installed().to_vec());
         for ((vm, program), spec) in state.vms.iter_mut().zip(&programs).zip(&scenario.vms) {
             vm.restore(program, state.tick).map_err(|source| StateError::Vm { vm: spec.id.clone(), source })?;
             vm.refresh_demand(program, scenario.tick_seconds);
@@ -305,12 +337,34 @@ impl Simulation {
     /// how an API session stays a scenario. The event must be valid where it lands
     /// ([`schedule::check`]), or nothing changes. VMs are added with [`Simulation::create`].
     pub fn schedule(&mut self, vm: usize, action: Action) -> Result<(), SimError> {
+        self.schedule_all(vec![(vm, Scheduled::Action(action))]).map(|_| ())
+    }
+
+    /// Schedules the installation of `package` into VM `vm` at the next tick, adding the
+    /// package to the scenario if it has no package of that content yet; checked like any
+    /// scheduled event ([`Simulation::schedule`]), and nothing changes if it is refused.
+    /// Returns the package's index in the scenario.
+    pub fn install(&mut self, vm: usize, package: Package) -> Result<u32, SimError> {
+        match self.schedule_all(vec![(vm, Scheduled::Install(package))])?[..] {
+            [Action::Install { package, .. }] => Ok(package),
+            _ => unreachable!("one install scheduled"),
+        }
+    }
+
+    /// Schedules `items` at the next tick, all or none ([`schedule::schedule_all`]): what a
+    /// process script changed before its next `run`. Returns the actions added.
+    pub fn schedule_all(&mut self, items: Vec<(usize, Scheduled)>) -> Result<Vec<Action>, SimError> {
         let s = &self.state;
-        let units = self.programs.get(vm).map_or(0, |p| p.units());
-        let lifecycle = |i: usize| s.vms.get(i).map(|v| v.lifecycle);
-        schedule::check(&self.scenario, s.tick, s.next_event, lifecycle, &s.allocations, units, vm, action)?;
-        Arc::make_mut(&mut self.scenario).events.push(Event { tick: s.tick, vm: vm as u32, action });
-        Ok(())
+        let programs = &self.programs;
+        let run = schedule::RunState {
+            tick: s.tick,
+            next_event: s.next_event,
+            lifecycle: |i: usize| s.vms.get(i).map(|v| v.lifecycle),
+            allocations: &s.allocations,
+            units: &|vm| programs.get(vm).map_or(0, |p| p.units()),
+            installed: &|vm| s.vms.get(vm).map_or_else(Vec::new, |v| v.installed().to_vec()),
+        };
+        schedule::schedule_all(Arc::make_mut(&mut self.scenario), &run, items)
     }
 
     /// Adds a VM to the run, absent until the next tick, whose first event is its
@@ -374,14 +428,8 @@ impl Simulation {
         let (scenario, s) = (&*self.scenario, &mut self.state);
         let now = s.tick;
         let mut events = std::mem::take(&mut s.commands);
-        tick::apply_due_events(
-            scenario,
-            &mut s.next_event,
-            now,
-            s.vms.as_mut_slice(),
-            &mut s.allocations,
-            &mut events,
-        )?;
+        let mut cells = tick::LocalCells { vms: s.vms.as_mut_slice(), programs: self.programs.as_mut_slice() };
+        tick::apply_due_events(scenario, &mut s.next_event, now, &mut cells, &mut s.allocations, &mut events)?;
         // Demands were worked out at the end of each VM's last advance (or creation).
         let demands = s.vms.iter().map(|vm| tick::demand(vm.lifecycle, vm.next_demand())).collect();
         let rationed = tick::ration(scenario, &mut s.hypervisor, now, events, demands, &s.allocations);

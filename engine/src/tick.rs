@@ -4,9 +4,10 @@
 //! coordinator, phase 2 in its scheduler, phase 3 in its VM actors and relays (one block
 //! per arbiter) and phase 4 back in its coordinator. A remote worker needs phase 3 only.
 //!
-//! 1. [`apply_due_events`]: the timeline's events for this tick change lifecycles,
-//!    transcription switches and allocations, and are listed for the tick's record (after any command given since the
-//!    last tick, which applied when it was given).
+//! 1. [`apply_due_events`]: the timeline's events for this tick change lifecycles, cells
+//!    (transcription switches, inducers, installed packages) and allocations, and are
+//!    listed for the tick's record (after any command given since the last tick, which
+//!    applied when it was given).
 //! 2. [`ration`]: the ATP store is refilled, the guests' pools offered, and every running
 //!    VM's demand rationed in VM order under the policy: the tick's [`TickHead`] and a
 //!    grant per running VM.
@@ -24,6 +25,7 @@
 use crate::codec;
 use crate::hypervisor::Hypervisor;
 use crate::lifecycle::{Lifecycle, LifecycleError, Transition};
+use crate::package::{Inducer, Package};
 use crate::program::Program;
 use crate::record::{EventRecord, TickRecord, VmRecord, digest_chain, digest_chain_pieces};
 use crate::resources::Resources;
@@ -64,18 +66,80 @@ impl Lifecycles for [Lifecycle] {
     }
 }
 
-/// Whatever holds the VMs' cells as phase 1 changes them: their lifecycles and their
-/// transcription switches. The engine's VMs switch their own cells; a runtime that keeps
-/// cells elsewhere (the actors) forwards the switch to where the cell is, to apply before
-/// the VM's next advance.
-pub trait Cells: Lifecycles {
-    /// Switches transcription unit `unit` of VM `vm` on or off; false if there is no such VM.
-    fn switch_transcription(&mut self, vm: usize, unit: u32, on: bool) -> bool;
+/// A change phase 1 makes to one cell, besides its lifecycle: what timeline events other
+/// than transitions and `set`s do. Plain data, so a runtime can carry it to where the cell
+/// is (the actors send it to the VM's actor with the tick).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum CellChange {
+    /// Switch a transcription unit on or off.
+    Transcription {
+        /// The unit.
+        unit: u32,
+        /// On or off.
+        on: bool,
+    },
+    /// Set an inducer's concentration (µM; 0 removes it).
+    Inducer {
+        /// Which.
+        inducer: Inducer,
+        /// µM.
+        micromolar: f64,
+    },
+    /// Install a package: its index in the scenario, and its contents.
+    Install {
+        /// Index in the scenario's packages.
+        index: u32,
+        /// The package.
+        package: Package,
+    },
 }
 
-impl Cells for [Vm] {
-    fn switch_transcription(&mut self, vm: usize, unit: u32, on: bool) -> bool {
-        self.get_mut(vm).map(|v| v.switch_transcription(unit, on)).is_some()
+/// Applies `change` to a cell and its program: the one definition, which every runtime
+/// calls where the cell is. Installing gives the cell a program of its own: its old one
+/// with the package appended ([`Program::install`]).
+pub fn change_cell(vm: &mut Vm, program: &mut Arc<Program>, change: &CellChange) {
+    match change {
+        CellChange::Transcription { unit, on } => vm.switch_transcription(*unit, *on),
+        CellChange::Inducer { inducer, micromolar } => vm.set_inducer(*inducer, *micromolar),
+        CellChange::Install { index, package } => {
+            Arc::make_mut(program).install(package);
+            vm.install(*index, program);
+        }
+    }
+}
+
+/// Whatever holds the VMs' cells as phase 1 changes them: their lifecycles and the other
+/// changes events make ([`CellChange`]). The engine changes its own cells
+/// ([`LocalCells`]); a runtime that keeps cells elsewhere (the actors) forwards the change to
+/// where the cell is, to apply before the VM's next advance.
+pub trait Cells: Lifecycles {
+    /// Makes `change` to VM `vm`'s cell; false if there is no such VM.
+    fn change(&mut self, vm: usize, change: CellChange) -> bool;
+}
+
+/// Cells held here, with their programs: the engine's.
+pub struct LocalCells<'a> {
+    /// The cells, in VM order.
+    pub vms: &'a mut [Vm],
+    /// Each cell's program.
+    pub programs: &'a mut [Arc<Program>],
+}
+
+impl Lifecycles for LocalCells<'_> {
+    fn lifecycle_mut(&mut self, vm: usize) -> Option<&mut Lifecycle> {
+        self.vms.lifecycle_mut(vm)
+    }
+}
+
+impl Cells for LocalCells<'_> {
+    fn change(&mut self, vm: usize, change: CellChange) -> bool {
+        match (self.vms.get_mut(vm), self.programs.get_mut(vm)) {
+            (Some(cell), Some(program)) => {
+                change_cell(cell, program, &change);
+                true
+            }
+            _ => false,
+        }
     }
 }
 
@@ -119,7 +183,20 @@ pub fn apply_due_events(
             Action::Create(_) => apply_transition(scenario, cells, vm, Transition::Create)
                 .map_err(|source| SimError::Lifecycle { tick, source })?,
             Action::Transcription { unit, on } => {
-                if !cells.switch_transcription(vm, unit, on) {
+                if !cells.change(vm, CellChange::Transcription { unit, on }) {
+                    return Err(SimError::NoSuchVm { tick, vm: event.vm });
+                }
+            }
+            Action::Inducer { inducer, micromolar } => {
+                if !cells.change(vm, CellChange::Inducer { inducer, micromolar }) {
+                    return Err(SimError::NoSuchVm { tick, vm: event.vm });
+                }
+            }
+            Action::Install { package, .. } => {
+                let contents = scenario.packages.get(package as usize).cloned();
+                if !contents
+                    .is_some_and(|package_| cells.change(vm, CellChange::Install { index: package, package: package_ }))
+                {
                     return Err(SimError::NoSuchVm { tick, vm: event.vm });
                 }
             }

@@ -12,6 +12,7 @@
 use crate::biology::{ATP_PER_AMINO_ACID_ALL_IN, RIBOSOMES_PER_MRNA_MAX, STARVED_FRACTION};
 use crate::fenwick::Fenwick;
 use crate::lifecycle::Lifecycle;
+use crate::package::{INDUCER_UM_MAX, Inducer, promoter_activity};
 use crate::program::Program;
 use crate::resources::Resources;
 use crate::rng::{Stream, serde_stream};
@@ -58,6 +59,12 @@ pub struct Vm {
     /// are dropped, which thins the Poisson process of transcription to the units that are
     /// on without changing any other draw.
     units_off: Vec<u32>,
+    /// Packages installed, as indices into the scenario's packages, in install order: the
+    /// cell's program is its genome's with these installed ([`Program::compile_with`]).
+    installed: Vec<u32>,
+    /// Inducers in the cell's medium and their concentrations in µM, sorted by inducer;
+    /// none listed at zero.
+    inducers: Vec<(Inducer, f64)>,
     /// What the cell will ask for next tick: it depends only on the cell, so it is worked
     /// out at the end of each advance, in the same parallel pass. Derived, not stored.
     #[serde(skip)]
@@ -104,6 +111,8 @@ impl Vm {
             pending_gene: None,
             ticks_since_division: 0,
             units_off: program.units_off_at_birth.clone(),
+            installed: Vec::new(),
+            inducers: Vec::new(),
             next_demand: Resources::ZERO,
             stats: VmStats::default(),
             rng,
@@ -122,6 +131,40 @@ impl Vm {
         }
     }
 
+    /// Installs package `package` (its index in the scenario), `program` being this cell's
+    /// program with it installed: the plasmid's genes join the cell with no transcripts or
+    /// proteins, and their units are on.
+    pub fn install(&mut self, package: u32, program: &Program) {
+        let mut counts = self.mrna.counts();
+        counts.resize(program.genes(), 0);
+        self.mrna = Fenwick::from_counts(&counts);
+        self.proteins.resize(program.genes(), 0);
+        self.installed.push(package);
+    }
+
+    /// The packages installed, in install order (indices into the scenario's packages).
+    pub fn installed(&self) -> &[u32] {
+        &self.installed
+    }
+
+    /// Sets `inducer` to `micromolar` µM in the cell's medium (0 removes it).
+    pub fn set_inducer(&mut self, inducer: Inducer, micromolar: f64) {
+        let at = self.inducers.binary_search_by(|(i, _)| i.cmp(&inducer));
+        match (at, micromolar > 0.0) {
+            (Ok(k), true) => self.inducers[k].1 = micromolar,
+            (Ok(k), false) => {
+                self.inducers.remove(k);
+            }
+            (Err(k), true) => self.inducers.insert(k, (inducer, micromolar)),
+            (Err(_), false) => {}
+        }
+    }
+
+    /// The concentration of `inducer` in the cell's medium, µM.
+    pub fn inducer(&self, inducer: Inducer) -> f64 {
+        self.inducers.iter().find(|(i, _)| *i == inducer).map_or(0.0, |&(_, c)| c)
+    }
+
     /// Whether `unit` is transcribed.
     pub fn transcribes(&self, unit: u32) -> bool {
         self.units_off.binary_search(&unit).is_err()
@@ -130,6 +173,11 @@ impl Vm {
     /// mRNA molecules of gene `gene` now.
     pub fn mrna_of(&self, gene: usize) -> u32 {
         self.mrna.count(gene)
+    }
+
+    /// Genes the cell has (its genome's and its packages').
+    pub fn protein_count(&self) -> usize {
+        self.proteins.len()
     }
 
     /// Protein molecules of gene `gene` now.
@@ -171,6 +219,11 @@ impl Vm {
             || self.units_off.last().is_some_and(|&u| u64::from(u) >= units)
         {
             return Err(VmStateError::Units { units: program.units() });
+        }
+        let inducers_fit = self.inducers.windows(2).all(|w| w[0].0 < w[1].0)
+            && self.inducers.iter().all(|&(_, c)| c.is_finite() && c > 0.0 && c <= INDUCER_UM_MAX);
+        if !inducers_fit {
+            return Err(VmStateError::Inducers);
         }
         if self.pending_gene.is_some_and(|g| program.protein_aa.get(g as usize).is_none_or(|&aa| aa == 0)) {
             return Err(VmStateError::Translation);
@@ -223,6 +276,9 @@ impl Vm {
         self.decay(program, tick_seconds);
         self.transcribe(program, demand, grant, tick_seconds);
         self.translate(program, grant, tick_seconds);
+        if !program.protein_decay.is_empty() {
+            self.degrade(program);
+        }
         self.ticks_since_division += 1;
         if self.mass_aa >= self.birth_mass_aa.saturating_mul(2) {
             self.divide(program);
@@ -270,6 +326,15 @@ impl Vm {
             if !self.units_off.is_empty() && !self.transcribes(picked as u32) {
                 continue;
             }
+            // A regulated promoter fires with the probability its regulator leaves it
+            // (thinning again: one more draw, made only for regulated units).
+            if let Some(r) = program.regulation(picked) {
+                let regulator = self.proteins[r.regulation.regulator as usize];
+                let inducer = r.binding.map_or(0.0, |b| self.inducer(b.inducer));
+                if unit(&mut self.rng) >= promoter_activity(&r.regulation, regulator, r.binding.as_ref(), inducer) {
+                    continue;
+                }
+            }
             for &gene in program.unit(picked) {
                 self.mrna.add(gene as usize, 1);
             }
@@ -313,6 +378,20 @@ impl Vm {
             self.proteins_total = self.proteins_total.saturating_add(1);
             self.mass_aa = self.mass_aa.saturating_add(u64::from(program.protein_aa[gene]));
             self.stats.proteins_made = self.stats.proteins_made.saturating_add(1);
+        }
+    }
+
+    /// Protein decay of actively degraded proteins (tagged ones): per gene, the number
+    /// lost is binomial in its count. Runs whatever the grant: proteases need no ribosomes.
+    fn degrade(&mut self, program: &Program) {
+        for (gene, draws) in &program.protein_decay {
+            let g = *gene as usize;
+            let lost = draws.sample(&mut self.rng, u64::from(self.proteins[g])) as u32;
+            if lost > 0 {
+                self.proteins[g] -= lost;
+                self.proteins_total -= u64::from(lost);
+                self.mass_aa -= u64::from(lost) * u64::from(program.protein_aa[g]);
+            }
         }
     }
 
@@ -383,6 +462,12 @@ pub enum VmStateError {
     /// The proteins' mass overflows.
     #[error("protein counts whose mass overflows")]
     Mass,
+    /// Packages the scenario does not have, or installed twice.
+    #[error("installed packages the scenario does not have, or one twice")]
+    Packages,
+    /// Inducers out of order, repeated, or at impossible concentrations.
+    #[error("inducer concentrations out of order or out of range")]
+    Inducers,
     /// Counters larger than the ticks run.
     #[error("counters larger than the {tick} ticks run")]
     Counters {

@@ -62,6 +62,12 @@ pub enum ApiError {
     /// The actor runtime failed.
     #[error(transparent)]
     Actors(#[from] ActorError),
+    /// A process script failed (line:column, and the tick it stopped at).
+    #[error(transparent)]
+    Script(#[from] crate::script::ScriptError),
+    /// A package that cannot be installed (unknown, or a bad file).
+    #[error("{0}")]
+    Package(String),
     /// Reading or writing a file failed.
     #[error(transparent)]
     Files(#[from] crate::Error),

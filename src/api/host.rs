@@ -23,12 +23,13 @@ use bioxen_engine::chassis::{Chassis, ChassisKind};
 use bioxen_engine::codec::{FrameReader, FrameWriter};
 use bioxen_engine::genome::Genome;
 use bioxen_engine::lifecycle::Lifecycle;
+use bioxen_engine::package::{Inducer, Package};
 use bioxen_engine::policy::{PolicyKind, PolicyParams};
 use bioxen_engine::program::Program;
 use bioxen_engine::record::{TickRecord, VmRecord};
 use bioxen_engine::scenario::limits::TICKS_MAX;
 use bioxen_engine::scenario::{Action, Allocation, GenomeSource, SCENARIO_FORMAT_VERSION, Scenario, VmSpec};
-use bioxen_engine::schedule::transition_of;
+use bioxen_engine::schedule::{Scheduled, transition_of};
 use bioxen_engine::sim::Simulation;
 use bioxen_engine::trace::TraceWriter;
 use bioxen_engine::vm::Vm;
@@ -110,11 +111,59 @@ pub(crate) struct VmEntry {
     pub units_off: BTreeSet<u32>,
     /// DNA space reserved beyond the genome ([`super::BioResourceManager::allocate_memory`]).
     pub memory_reserved_kb: u64,
+    /// Its program from the next tick (its genome's, with what it installs).
     pub program: Arc<Program>,
     pub genome: Arc<Genome>,
+    /// Packages installed from the next tick (indices into the scenario's packages), and
+    /// inducers in its medium (µM).
+    pub installed: Vec<u32>,
+    pub inducers: BTreeMap<Inducer, f64>,
+    /// The genes its packages add after the genome's, as (package, gene) names.
+    pub package_genes: Vec<(String, String)>,
     /// The last record of the VM, and its recent growth (for the growth phase).
     pub last: Option<VmRecord>,
     pub growth: VecDeque<(u64, f64)>,
+}
+
+impl VmEntry {
+    /// The gene called `name` in the VM's program: a gene of its genome (by name or id), or
+    /// of a package it installs (`package/gene` names the package's even where the genome
+    /// has a gene so called).
+    pub fn gene_index(&self, name: &str) -> Option<usize> {
+        let base = self.genome.genes.len();
+        if let Some((package, gene)) = name.split_once('/') {
+            return self.package_genes.iter().position(|(p, g)| p == package && g == gene).map(|i| base + i);
+        }
+        self.genome
+            .gene_index(name)
+            .or_else(|| self.package_genes.iter().position(|(_, g)| g == name).map(|i| base + i))
+    }
+
+    /// The name of gene `g` of the VM's program (`package/gene` for a package's).
+    pub fn gene_name(&self, g: usize) -> String {
+        match self.genome.genes.get(g) {
+            Some(gene) => gene.name.clone(),
+            None => self
+                .package_genes
+                .get(g - self.genome.genes.len())
+                .map_or_else(String::new, |(p, n)| format!("{p}/{n}")),
+        }
+    }
+
+    /// The operon of gene `g`, if it is a genome gene in one.
+    pub fn operon_of(&self, g: usize) -> Option<String> {
+        self.genome.genes.get(g).and_then(|gene| gene.operon.clone())
+    }
+
+    /// An error for a gene the VM has not: its closest names.
+    pub fn unknown_gene(&self, name: &str) -> String {
+        let mut close = self.genome.close_matches(name, 3);
+        close.extend(
+            self.package_genes.iter().filter(|(_, g)| g.eq_ignore_ascii_case(name)).map(|(p, g)| format!("{p}/{g}")),
+        );
+        let hint = if close.is_empty() { String::new() } else { format!("; close matches: {}", close.join(", ")) };
+        format!("VM `{}`'s genome has no gene `{name}`{hint}", self.id)
+    }
 }
 
 /// The records of the run so far, spooled beside the trace's destination until it is
@@ -155,6 +204,7 @@ impl Host {
             vms: Vec::new(),
             events: Vec::new(),
             genomes: Vec::new(),
+            packages: Vec::new(),
         };
         let sim = Simulation::new(scenario)?;
         Ok(Host {
@@ -165,6 +215,75 @@ impl Host {
             programs: BTreeMap::new(),
             trace: None,
         })
+    }
+
+    /// A host running `scenario` from tick 0 on the engine (`bioxen script`): its VMs as
+    /// the scenario has them, their genome files resolved against `base` for saving. The
+    /// mirror knows the packages the timeline installs, so scripts can name their genes.
+    pub fn from_scenario(scenario: Scenario, base: &Path) -> ApiResult<Host> {
+        let config = HostConfig {
+            name: scenario.name.clone(),
+            chassis: scenario.chassis,
+            policy: scenario.policy,
+            policy_params: scenario.policy_params,
+            seed: scenario.seed,
+            tick_seconds: scenario.tick_seconds,
+            runtime: Runtime::Engine,
+        };
+        let mut genome_files = BTreeMap::new();
+        for (i, g) in scenario.genomes.iter().enumerate() {
+            // `genome.gb + expression.csv` when measured expression was applied.
+            let mut parts = g.source.split(" + ");
+            let genome = parts.next().map(|p| base.join(p));
+            let expression = parts.next().map(|p| base.join(p));
+            if let Some(genome) = genome {
+                genome_files.insert(i as u32, (genome, expression));
+            }
+        }
+        let mut programs = BTreeMap::new();
+        let mut vms = Vec::new();
+        let states = scenario.initial_states();
+        for (v, state) in scenario.vms.iter().zip(states) {
+            let (program, genome) = programs
+                .entry((v.genome, v.organism))
+                .or_insert_with(|| {
+                    let genome = Arc::new(scenario.genome_of(v).into_owned());
+                    (Arc::new(Program::compile(&genome, v.organism, v.genome, scenario.tick_seconds)), genome)
+                })
+                .clone();
+            let biological_type = BiologicalType::of(v.organism);
+            vms.push(VmEntry {
+                id: v.id.clone(),
+                biological_type,
+                vm_type: VmType::Basic,
+                config: super::config::ConfigManager::new().load_defaults(biological_type.name())?,
+                lifecycle: state,
+                allocation: v.allocation,
+                units_off: program.units_off_at_birth.iter().copied().collect(),
+                memory_reserved_kb: 0,
+                program,
+                genome,
+                installed: Vec::new(),
+                inducers: BTreeMap::new(),
+                package_genes: Vec::new(),
+                last: None,
+                growth: VecDeque::new(),
+            });
+        }
+        let sim = Simulation::new(scenario)?;
+        let mut host =
+            Host { config, runner: Some(Runner::Engine(Box::new(sim))), vms, genome_files, programs, trace: None };
+        let installs: Vec<(usize, Action)> = host
+            .scenario()
+            .events
+            .iter()
+            .filter(|e| matches!(e.action, Action::Install { .. }))
+            .map(|e| (e.vm as usize, e.action))
+            .collect();
+        for (vm, action) in installs {
+            host.mirror(vm, action);
+        }
+        Ok(host)
     }
 
     fn runner(&self) -> &Runner {
@@ -274,7 +393,9 @@ impl Host {
             },
         };
         let genome_kb = genome.as_ref().map_or_else(|| organism.profile().genome_kb(), Genome::length_kb);
-        let spec = VmSpec { memory_kb: genome_kb, ..spec };
+        // DNA space: the genome, and the room the configuration gives beyond it
+        // (`max_memory_kb`), which packages' plasmids take.
+        let spec = VmSpec { memory_kb: genome_kb.saturating_add(config.max_memory_kb), ..spec };
         let sim = self.simulation()?;
         let index = sim.create(spec, genome)?;
         let spec = sim.scenario().vms[index].clone();
@@ -308,6 +429,9 @@ impl Host {
             memory_reserved_kb: 0,
             program,
             genome,
+            installed: Vec::new(),
+            inducers: BTreeMap::new(),
+            package_genes: Vec::new(),
             last: None,
             growth: VecDeque::new(),
         });
@@ -316,10 +440,34 @@ impl Host {
 
     /// Schedules `action` for VM `vm` at the next tick and mirrors it.
     pub fn schedule(&mut self, vm: usize, action: Action) -> ApiResult<()> {
-        match self.runner.as_mut().expect("a host always has its runner") {
-            Runner::Engine(sim) => sim.schedule(vm, action)?,
-            Runner::Actors(actors) => actors.schedule(vm, action)?,
+        self.schedule_all(vec![(vm, Scheduled::Action(action))]).map(|_| ())
+    }
+
+    /// Schedules installing `package` into VM `vm` at the next tick and mirrors it.
+    pub fn install(&mut self, vm: usize, package: Package) -> ApiResult<()> {
+        self.schedule_all(vec![(vm, Scheduled::Install(package))]).map(|_| ())
+    }
+
+    /// Schedules `items` at the next tick, all or none, and mirrors them; returns the
+    /// actions added.
+    pub fn schedule_all(&mut self, items: Vec<(usize, Scheduled)>) -> ApiResult<Vec<Action>> {
+        let vms: Vec<usize> = items.iter().map(|(vm, _)| *vm).collect();
+        let actions = match self.runner.as_mut().expect("a host always has its runner") {
+            Runner::Engine(sim) => sim.schedule_all(items)?,
+            Runner::Actors(actors) => actors.schedule_all(items)?,
+        };
+        for (&vm, &action) in vms.iter().zip(&actions) {
+            self.mirror(vm, action);
         }
+        Ok(actions)
+    }
+
+    /// What a scheduled action will change in VM `vm`, in the host's mirror of it.
+    fn mirror(&mut self, vm: usize, action: Action) {
+        let package = match action {
+            Action::Install { package, .. } => self.scenario().packages.get(package as usize).cloned(),
+            _ => None,
+        };
         let entry = &mut self.vms[vm];
         if let Some(t) = transition_of(action) {
             entry.lifecycle = entry.lifecycle.after(t).unwrap_or(entry.lifecycle);
@@ -332,9 +480,21 @@ impl Host {
             Action::Transcription { unit, on: false } => {
                 entry.units_off.insert(unit);
             }
+            Action::Inducer { inducer, micromolar } if micromolar > 0.0 => {
+                entry.inducers.insert(inducer, micromolar);
+            }
+            Action::Inducer { inducer, .. } => {
+                entry.inducers.remove(&inducer);
+            }
+            Action::Install { package: index, .. } => {
+                if let Some(p) = package {
+                    Arc::make_mut(&mut entry.program).install(&p);
+                    entry.installed.push(index);
+                    entry.package_genes.extend(p.genes.iter().map(|g| (p.name.clone(), g.name.clone())));
+                }
+            }
             Action::Lifecycle(_) | Action::Create(_) => {}
         }
-        Ok(())
     }
 
     /// Runs `n` ticks on the host's runtime.

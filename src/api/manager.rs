@@ -106,6 +106,27 @@ impl BioVmManager {
         available(&lock(&self.host))
     }
 
+    /// A manager running `scenario` from tick 0 on the engine, its VMs and timeline as the
+    /// file has them (`bioxen script`); `base` is the directory its genome files are
+    /// relative to.
+    pub fn from_scenario(scenario: bioxen_engine::scenario::Scenario, base: &Path) -> ApiResult<BioVmManager> {
+        Ok(BioVmManager { host: Arc::new(Mutex::new(Host::from_scenario(scenario, base)?)) })
+    }
+
+    /// Ticks left before the scenario's last (0 for a session, which has no end).
+    pub fn remaining_ticks(&self) -> u64 {
+        let host = lock(&self.host);
+        let ticks = host.scenario().ticks;
+        if ticks == bioxen_engine::scenario::limits::TICKS_MAX { 0 } else { ticks.saturating_sub(host.tick()) }
+    }
+
+    /// Runs a process script against VM `vm_id` at the tick boundary and waits for it
+    /// (see [`BiologicalVm::execute_biological_process`]).
+    pub fn execute_vm_sync(&self, vm_id: &str, code: &str) -> ApiResult<crate::script::ScriptOutcome> {
+        let vm = self.get_vm(vm_id).ok_or_else(|| ApiError::Vm(format!("no VM `{vm_id}` on this host")))?;
+        vm.execute_biological_process(code)
+    }
+
     /// Runs every VM for `n` ticks.
     pub fn run_ticks(&self, n: u64) -> ApiResult<()> {
         lock(&self.host).run_ticks(n)

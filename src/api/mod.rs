@@ -32,7 +32,7 @@
 
 mod config;
 mod error;
-mod host;
+pub(crate) mod host;
 mod manager;
 mod resources;
 mod save;

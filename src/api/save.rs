@@ -71,6 +71,12 @@ struct Event {
     #[serde(skip_serializing_if = "Option::is_none")]
     operon: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    package: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    inducer: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    micromolar: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     weight: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     priority: Option<i32>,
@@ -123,6 +129,8 @@ pub fn to_toml(
         .collect::<ApiResult<Vec<Vm>>>()?;
     // Each (genome, organism)'s genome and program once, however many switches name it.
     let mut compiled: BTreeMap<(GenomeSource, Organism), (Genome, Program)> = BTreeMap::new();
+    // Each VM's packages so far, for naming their units.
+    let mut installed: Vec<Vec<u32>> = vec![Vec::new(); scenario.vms.len()];
     let events = scenario
         .events
         .iter()
@@ -143,6 +151,21 @@ pub fn to_toml(
                         let program = Program::compile(&genome, spec.organism, spec.genome, scenario.tick_seconds);
                         (genome, program)
                     });
+                    if unit as usize >= program.units() {
+                        // A package's promoter: its first gene, qualified by the package.
+                        let mut first = program.units();
+                        for &p in &installed[e.vm as usize] {
+                            let package = &scenario.packages[p as usize];
+                            if (unit as usize) < first + package.promoters.len() {
+                                let promoter = &package.promoters[unit as usize - first];
+                                let gene = &package.genes[promoter.genes[0] as usize].name;
+                                out.gene = Some(format!("{}/{gene}", package.name));
+                                break;
+                            }
+                            first += package.promoters.len();
+                        }
+                        return out;
+                    }
                     let g = program.unit(unit as usize)[0] as usize;
                     let gene = &genome.genes[g];
                     match &gene.operon {
@@ -153,6 +176,14 @@ pub fn to_toml(
                         None if genome.gene_index(&gene.name) == Some(g) => out.gene = Some(gene.name.clone()),
                         None => out.gene = Some(gene.id.clone()),
                     }
+                }
+                Action::Install { package, .. } => {
+                    installed[e.vm as usize].push(package);
+                    out.package = Some(scenario.packages[package as usize].name.clone());
+                }
+                Action::Inducer { inducer, micromolar } => {
+                    out.inducer = Some(inducer.name());
+                    out.micromolar = (micromolar > 0.0).then_some(micromolar);
                 }
                 Action::Lifecycle(_) | Action::Create(_) => {}
             }

@@ -260,10 +260,74 @@ impl BiologicalVm {
         Ok(host.vms[self.index].genome.genes.iter().filter(|g| g.essential).map(|g| g.name.clone()).collect())
     }
 
-    /// Plasmids the VM carries (ecoli). Packages install them; until one is installed, none.
+    /// Plasmid copies the VM carries from the next tick (ecoli): each installed package's
+    /// copy number, summed.
     pub fn get_plasmid_count(&self) -> ApiResult<usize> {
         self.only_for("get_plasmid_count", &[BiologicalType::Ecoli])?;
-        Ok(0)
+        let host = lock(&self.host);
+        let packages = &host.scenario().packages;
+        Ok(host.vms[self.index].installed.iter().map(|&p| packages[p as usize].copies as usize).sum())
+    }
+
+    /// Installs the package called `name` (one of `bioxen packages`) at the next tick
+    /// boundary: its plasmid's genes join the cell, competing for its ribosomes and ATP.
+    /// An unknown package, one already installed, one whose replicon does not work in the
+    /// VM's organism, or one whose plasmid copies do not fit the VM's DNA space (its genome
+    /// plus `max_memory_kb`) is an error, and nothing changes.
+    pub fn install_biological_package(&self, name: &str) -> ApiResult<()> {
+        let package = bioxen_engine::package::shipped(name)
+            .ok_or_else(|| ApiError::Package(bioxen_engine::scenario::unknown_package(name)))?;
+        lock(&self.host).install(self.index, package)
+    }
+
+    /// The packages installed from the next tick, by name.
+    pub fn get_installed_packages(&self) -> Vec<String> {
+        let host = lock(&self.host);
+        let packages = &host.scenario().packages;
+        host.vms[self.index].installed.iter().map(|&p| packages[p as usize].name.clone()).collect()
+    }
+
+    /// Adds `micromolar` µM of an inducer (`IPTG`, `aTc`) to the VM's medium from the next
+    /// tick (0 removes it).
+    pub fn add_inducer(&self, inducer: &str, micromolar: f64) -> ApiResult<()> {
+        let i = bioxen_engine::package::Inducer::from_name(inducer).ok_or_else(|| {
+            ApiError::Package(format!(
+                "unknown inducer `{inducer}`; expected one of: {}",
+                bioxen_engine::package::Inducer::names()
+            ))
+        })?;
+        lock(&self.host).schedule(self.index, Action::Inducer { inducer: i, micromolar })
+    }
+
+    /// Removes an inducer from the VM's medium from the next tick.
+    pub fn remove_inducer(&self, inducer: &str) -> ApiResult<()> {
+        self.add_inducer(inducer, 0.0)
+    }
+
+    /// Protein molecules of gene `gene` (a genome gene, or a package's: `gfp`, `toggle/gfp`)
+    /// in the cell now.
+    pub fn get_protein_count(&self, gene: &str) -> ApiResult<u32> {
+        let cell = lock(&self.host).cell(self.index)?;
+        let host = lock(&self.host);
+        let e = &host.vms[self.index];
+        let g = e.gene_index(gene).ok_or_else(|| ApiError::Genome(e.unknown_gene(gene)))?;
+        Ok(cell.proteins_of(g))
+    }
+
+    /// Runs a process script against this VM at the tick boundary (see [`crate::script`]:
+    /// the functions it may call, its limits, and how its changes apply): the original's
+    /// `vm.execute_biological_process('start_transcription(["lacZ", "lacY"])')` runs as
+    /// written. Returns what it changed, its value and what it printed.
+    pub fn execute_biological_process(&self, code: &str) -> ApiResult<crate::script::ScriptOutcome> {
+        crate::script::execute(
+            &self.host,
+            self.index,
+            code,
+            "script",
+            crate::script::ScriptLimits::default(),
+            crate::script::Mode::Session,
+            None,
+        )
     }
 
     /// Its growth rate per hour over the last ten simulated minutes, and the phase that
@@ -296,10 +360,10 @@ impl BiologicalVm {
         let mut out = Vec::new();
         for unit in 0..e.program.units() {
             let genes = e.program.unit(unit);
-            let Some(operon) = e.genome.genes[genes[0] as usize].operon.clone() else { continue };
+            let Some(operon) = e.operon_of(genes[0] as usize) else { continue };
             out.push(OperonStatus {
                 name: operon,
-                genes: genes.iter().map(|&g| e.genome.genes[g as usize].name.clone()).collect(),
+                genes: genes.iter().map(|&g| e.gene_name(g as usize)).collect(),
                 active: !e.units_off.contains(&(unit as u32)),
                 mrna: genes.iter().map(|&g| cell.mrna_of(g as usize)).sum(),
             });
@@ -437,12 +501,7 @@ impl BiologicalVm {
         let e = &host.vms[self.index];
         let mut units = Vec::new();
         for &name in genes {
-            let g = e.genome.gene_index(name).ok_or_else(|| {
-                let close = e.genome.close_matches(name, 3);
-                let hint =
-                    if close.is_empty() { String::new() } else { format!("; close matches: {}", close.join(", ")) };
-                ApiError::Genome(format!("VM `{}`'s genome has no gene `{name}`{hint}", self.id))
-            })?;
+            let g = e.gene_index(name).ok_or_else(|| ApiError::Genome(e.unknown_gene(name)))?;
             let unit = e.program.gene_unit[g];
             if unit == NO_UNIT {
                 return Err(ApiError::Genome(format!(
@@ -465,8 +524,8 @@ impl BiologicalVm {
         for (named, unit) in units {
             let e = &host.vms[self.index];
             let members = e.program.unit(unit as usize);
-            let genes: Vec<String> = members.iter().map(|&g| e.genome.genes[g as usize].name.clone()).collect();
-            let operon = e.genome.genes[members[0] as usize].operon.clone();
+            let genes: Vec<String> = members.iter().map(|&g| e.gene_name(g as usize)).collect();
+            let operon = e.operon_of(members[0] as usize);
             if !done.contains(&unit) {
                 host.schedule(self.index, Action::Transcription { unit, on })?;
                 done.push(unit);

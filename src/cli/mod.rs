@@ -5,6 +5,7 @@ mod compare;
 mod export;
 mod replay;
 mod run;
+mod script;
 mod sweep;
 
 use bioxen::error::{Error, Result};
@@ -58,6 +59,15 @@ enum Command {
     },
     /// List the scheduling policies.
     Policies,
+    /// List the gene-circuit packages (shipped, and any in DIR/packages/).
+    Packages {
+        /// Also list the packages in this directory's `packages/` (as a scenario there
+        /// would find them).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+    /// Run a process script (rhai) against a scenario's VMs, then the rest of the run.
+    Script(script::ScriptArgs),
     /// Measure throughput on a generated workload.
     Bench(BenchArgs),
     /// Run a scenario over seeds, policies and parameters, in parallel, reproducibly.
@@ -304,12 +314,50 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Packages { dir } => packages(dir.as_deref()),
+        Command::Script(a) => script::script(a),
         Command::Bench(a) => bench::bench(a),
         Command::Sweep(a) => sweep::sweep(a),
         Command::SweepMerge(a) => sweep::merge(a),
         Command::Compare(a) => compare::compare(a),
         Command::Plot(a) => compare::plot(a),
     }
+}
+
+/// One line per package: name, version, genes, plasmid, hosts, description.
+fn packages(dir: Option<&std::path::Path>) -> Result<ExitCode> {
+    let mut names: Vec<String> = bioxen_engine::package::SHIPPED.iter().map(|(n, _)| n.to_string()).collect();
+    if let Some(dir) = dir {
+        let listing = std::fs::read_dir(dir.join("packages"))
+            .map_err(|e| Error::BadInput(format!("{}: {e}", dir.join("packages").display())))?;
+        for entry in listing.flatten() {
+            let path = entry.path();
+            if path.extension().is_some_and(|x| x == "toml")
+                && let Some(stem) = path.file_stem().and_then(|s| s.to_str())
+            {
+                names.push(stem.to_string());
+            }
+        }
+    }
+    names.sort();
+    names.dedup();
+    for name in names {
+        let p = bioxen::files::find_package(dir.unwrap_or(std::path::Path::new("/nonexistent")), &name)
+            .map_err(Error::BadInput)?;
+        let genes: Vec<&str> = p.genes.iter().map(|g| g.name.as_str()).collect();
+        let hosts: Vec<&str> = p.organisms.iter().map(|o| o.name()).collect();
+        print(format_args!(
+            "{:<14} {:<7} genes {:<22} {:>5.1} kb × {:<3} hosts {:<25} {}\n",
+            p.name,
+            p.version,
+            genes.join(","),
+            f64::from(p.plasmid_bp) / 1000.0,
+            p.copies,
+            hosts.join(","),
+            p.description
+        ))?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn parse_policy(name: &str) -> Result<PolicyKind> {

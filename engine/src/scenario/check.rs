@@ -5,12 +5,13 @@
 //! where it can name a `line:column` instead. So a rule is written once.
 
 use super::limits::*;
-use super::{Action, Allocation, AllocationChange, GenomeSource, SCENARIO_FORMAT_VERSION, Scenario};
+use super::{Action, Allocation, AllocationChange, GenomeSource, SCENARIO_FORMAT_VERSION, Scenario, VmSpec};
 use crate::biology::Organism;
 use crate::chassis::Chassis;
 use crate::genome::{GeneKind, Genome};
 use crate::lifecycle::Lifecycle;
 use crate::lifecycle::Transition;
+use crate::package::INDUCER_UM_MAX;
 use crate::policy::PolicyParams;
 use crate::program::Program;
 use crate::record::vm_hash;
@@ -256,6 +257,69 @@ pub(crate) fn excerpt_of(text: &str, chars: usize) -> String {
     }
 }
 
+/// An `install` of package `package` (carrying `hash`) into `vm`, which has `installed`
+/// already: the package exists and is the one hashed, its replicon works in the VM's
+/// organism, it is not installed yet, and the VM's DNA space holds its genome, what it has
+/// installed and the new plasmid's copies.
+pub(crate) fn install(
+    s: &Scenario,
+    vm: &VmSpec,
+    installed: &[u32],
+    package: u32,
+    hash: [u8; 32],
+) -> Result<(), String> {
+    let Some(p) = s.packages.get(package as usize) else {
+        return Err(format!("package #{package}, but the scenario has {}", s.packages.len()));
+    };
+    if hash != p.content_hash() {
+        return Err(format!("the `install` event's hash is not package `{}`'s content", excerpt(&p.name)));
+    }
+    if !p.supports(vm.organism) {
+        let names: Vec<_> = p.organisms.iter().map(|o| o.name()).collect();
+        return Err(format!(
+            "package `{}` does not support organism {} (it supports {})",
+            excerpt(&p.name),
+            vm.organism.name(),
+            names.join(", ")
+        ));
+    }
+    if installed.iter().any(|&i| s.packages.get(i as usize).is_some_and(|q| q.name == p.name)) {
+        return Err(format!("package `{}` is already installed in VM `{}`", excerpt(&p.name), vm.id));
+    }
+    let genome_kb = s.genome_kb(vm);
+    let plasmids_kb: u64 = installed.iter().filter_map(|&i| s.packages.get(i as usize)).map(|q| q.dna_kb()).sum();
+    let needed = genome_kb + plasmids_kb + p.dna_kb();
+    if needed > vm.memory_kb {
+        return Err(format!(
+            "not enough DNA space in VM `{}` for package `{}`: its {} copies need {} kb, and the genome ({genome_kb} kb) \
+             and packages installed ({plasmids_kb} kb) leave {} of its {} kb (memory_kb; the chassis has {} kb in all)",
+            vm.id,
+            excerpt(&p.name),
+            p.copies,
+            p.dna_kb(),
+            vm.memory_kb.saturating_sub(genome_kb + plasmids_kb),
+            vm.memory_kb,
+            s.chassis.dna_space_kb
+        ));
+    }
+    Ok(())
+}
+
+/// An inducer concentration: finite, 0 (removed) to [`INDUCER_UM_MAX`] µM.
+pub(crate) fn inducer(micromolar: f64) -> Result<(), String> {
+    if micromolar.is_finite() && (0.0..=INDUCER_UM_MAX).contains(&micromolar) {
+        Ok(())
+    } else {
+        Err(format!("inducer concentration {micromolar} µM is not within 0..={INDUCER_UM_MAX}"))
+    }
+}
+
+/// Transcription units of `vm`'s program with `installed`: its genome's, `base`, and each
+/// package's promoters.
+pub(crate) fn units_with(s: &Scenario, base: usize, installed: &[u32]) -> usize {
+    base + installed.iter().filter_map(|&i| s.packages.get(i as usize)).map(|p| p.promoters.len()).sum::<usize>()
+}
+
 /// Plays the timeline from tick 0: every event for a VM that exists, in tick order, every
 /// transition possible when it applies (a VM absent until its `create` event has no other
 /// event before it), every `create` carrying its VM's hash, every switch naming a unit of
@@ -267,6 +331,7 @@ pub(crate) fn excerpt_of(text: &str, chars: usize) -> String {
 pub(crate) fn timeline(s: &Scenario, units: &BTreeMap<(GenomeSource, Organism), usize>) -> Result<(), (usize, String)> {
     let mut states = s.initial_states();
     let mut allocations: Vec<Allocation> = s.vms.iter().map(|v| v.allocation).collect();
+    let mut installed: Vec<Vec<u32>> = vec![Vec::new(); s.vms.len()];
     let mut previous_tick = 0;
     for (i, e) in s.events.iter().enumerate() {
         if e.tick < previous_tick {
@@ -288,11 +353,24 @@ pub(crate) fn timeline(s: &Scenario, units: &BTreeMap<(GenomeSource, Organism), 
                 }
                 Some(Transition::Create)
             }
-            Action::Set(_) | Action::Transcription { .. } if states[index] == Lifecycle::Absent => {
+            Action::Set(_) | Action::Transcription { .. } | Action::Install { .. } | Action::Inducer { .. }
+                if states[index] == Lifecycle::Absent =>
+            {
                 return Err((i, format!("at tick {}: VM `{}` is not created yet", e.tick, vm.id)));
             }
+            Action::Install { package, hash } => {
+                install(s, vm, &installed[index], package, hash)
+                    .map_err(|m| (i, format!("at tick {}: {m}", e.tick)))?;
+                installed[index].push(package);
+                None
+            }
+            Action::Inducer { micromolar, .. } => {
+                inducer(micromolar).map_err(|m| (i, m))?;
+                None
+            }
             Action::Transcription { unit, .. } => {
-                let count = units.get(&(vm.genome, vm.organism)).copied().unwrap_or(0);
+                let base = units.get(&(vm.genome, vm.organism)).copied().unwrap_or(0);
+                let count = units_with(s, base, &installed[index]);
                 if unit as usize >= count {
                     return Err((i, format!("transcription unit #{unit}, but VM `{}`'s genome has {count}", vm.id)));
                 }
@@ -345,6 +423,7 @@ impl Scenario {
         policy_params(&self.policy_params)?;
         chassis(&self.chassis)?;
         let units = self.check_genomes()?;
+        self.check_packages()?;
         self.check_vms()?;
         if self.events.len() > EVENTS_MAX {
             return Err(fail("event", format!("{} events, more than the {EVENTS_MAX} allowed", self.events.len())));
@@ -413,6 +492,19 @@ impl Scenario {
             }
         }
         Ok(units)
+    }
+
+    fn check_packages(&self) -> Result<(), CheckError> {
+        if self.packages.len() > EVENTS_MAX {
+            return Err(fail(
+                "packages",
+                format!("{} packages, more than the {EVENTS_MAX} allowed", self.packages.len()),
+            ));
+        }
+        for (i, p) in self.packages.iter().enumerate() {
+            p.check().map_err(|m| fail(format!("package[{i}] ({})", excerpt(&p.name)), m))?;
+        }
+        Ok(())
     }
 
     fn check_vms(&self) -> Result<(), CheckError> {

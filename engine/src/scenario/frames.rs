@@ -1,5 +1,5 @@
 //! A scenario as a run of frames, as traces and checkpoints embed it: a head frame with
-//! the settings and the counts, one frame per genome, then the VMs and the events in
+//! the settings and the counts, one frame per genome and per package, then the VMs and the events in
 //! chunks. No frame grows with the number of VMs or events, so whatever scenario the gate
 //! accepts, a writer can write and a reader read back. Reading ends with the gate.
 
@@ -8,6 +8,7 @@ use super::{Event, Scenario, VmSpec};
 use crate::chassis::Chassis;
 use crate::codec::{FormatError, FrameReader, FrameWriter};
 use crate::genome::Genome;
+use crate::package::Package;
 use crate::policy::{PolicyKind, PolicyParams};
 use serde::{Deserialize, Serialize};
 use std::io::{self, Read, Write};
@@ -28,6 +29,7 @@ struct Head {
     policy_params: PolicyParams,
     chassis: Chassis,
     genomes: u32,
+    packages: u32,
     vms: u32,
     events: u32,
 }
@@ -45,11 +47,15 @@ pub fn write<W: Write>(out: &mut FrameWriter<W>, s: &Scenario) -> io::Result<()>
         policy_params: s.policy_params,
         chassis: s.chassis,
         genomes: count(s.genomes.len())?,
+        packages: count(s.packages.len())?,
         vms: count(s.vms.len())?,
         events: count(s.events.len())?,
     })?;
     for g in &s.genomes {
         out.value(g)?;
+    }
+    for p in &s.packages {
+        out.value(p)?;
     }
     for chunk in s.vms.chunks(CHUNK) {
         out.value(chunk)?;
@@ -64,15 +70,24 @@ pub fn write<W: Write>(out: &mut FrameWriter<W>, s: &Scenario) -> io::Result<()>
 /// allocated for it, and passes it through the gate ([`Scenario::check`]).
 pub fn read<R: Read>(frames: &mut FrameReader<R>) -> Result<Scenario, FormatError> {
     let head: Head = frames.next("the scenario")?;
-    if head.vms > VMS_MAX || head.genomes > VMS_MAX || head.events as usize > EVENTS_MAX {
+    if head.vms > VMS_MAX
+        || head.genomes > VMS_MAX
+        || head.events as usize > EVENTS_MAX
+        || head.packages as usize > EVENTS_MAX
+    {
         return Err(frames.corrupt(format!(
-            "the scenario claims {} VMs, {} genomes and {} events (at most {VMS_MAX}, {VMS_MAX}, {EVENTS_MAX})",
-            head.vms, head.genomes, head.events
+            "the scenario claims {} VMs, {} genomes, {} packages and {} events (at most {VMS_MAX}, {VMS_MAX}, \
+             {EVENTS_MAX}, {EVENTS_MAX})",
+            head.vms, head.genomes, head.packages, head.events
         )));
     }
     let mut genomes: Vec<Genome> = Vec::with_capacity(head.genomes as usize);
     for _ in 0..head.genomes {
         genomes.push(frames.next("a genome")?);
+    }
+    let mut packages: Vec<Package> = Vec::with_capacity((head.packages as usize).min(CHUNK));
+    for _ in 0..head.packages {
+        packages.push(frames.next("a package")?);
     }
     let vms: Vec<VmSpec> = chunks(frames, head.vms as usize, "the scenario's VMs")?;
     let events: Vec<Event> = chunks(frames, head.events as usize, "the scenario's events")?;
@@ -88,6 +103,7 @@ pub fn read<R: Read>(frames: &mut FrameReader<R>) -> Result<Scenario, FormatErro
         vms,
         events,
         genomes,
+        packages,
     };
     s.check().map_err(|e| frames.invalid(e))?;
     Ok(s)

@@ -18,12 +18,14 @@ pub mod limits;
 mod parse;
 
 pub use check::CheckError;
-pub use parse::{GenomeFiles, NoGenomeFiles, ScenarioError, parse};
+pub(crate) use parse::locate;
+pub use parse::{GenomeFiles, NoGenomeFiles, ScenarioError, parse, unknown_package};
 
 use crate::biology::Organism;
 use crate::chassis::Chassis;
 use crate::genome::Genome;
 use crate::lifecycle::{Lifecycle, Transition};
+use crate::package::{Inducer, Package};
 use crate::policy::{PolicyKind, PolicyParams};
 use serde::{Deserialize, Serialize};
 
@@ -58,6 +60,9 @@ pub struct Scenario {
     /// The annotated genomes the VMs run, each once however many VMs run it (embedded, so
     /// the scenario is self-contained).
     pub genomes: Vec<Genome>,
+    /// The packages `install` events install, each once (embedded like genomes: editing a
+    /// package file never changes a scenario already made).
+    pub packages: Vec<Package>,
 }
 
 /// Where a VM's genome comes from.
@@ -180,6 +185,22 @@ pub enum Action {
         /// On (transcribed at its rate) or off (repressed).
         on: bool,
     },
+    /// Installs a package ([`Scenario::packages`]) into the VM: its plasmid's genes join
+    /// the cell's, with no transcripts or proteins yet. The package's content hash is
+    /// carried so the digest covers what was installed, not just its index.
+    Install {
+        /// Index in [`Scenario::packages`].
+        package: u32,
+        /// [`Package::content_hash`] of that package.
+        hash: [u8; 32],
+    },
+    /// Sets the concentration of an inducer in the VM's medium, in µM (0 removes it).
+    Inducer {
+        /// Which inducer.
+        inducer: Inducer,
+        /// Its concentration, µM.
+        micromolar: f64,
+    },
 }
 
 impl Action {
@@ -192,6 +213,9 @@ impl Action {
             Action::Create(_) => "create",
             Action::Transcription { on: true, .. } => "start_transcription",
             Action::Transcription { on: false, .. } => "stop_transcription",
+            Action::Install { .. } => "install",
+            Action::Inducer { micromolar, .. } if *micromolar > 0.0 => "add_inducer",
+            Action::Inducer { .. } => "remove_inducer",
         }
     }
 }

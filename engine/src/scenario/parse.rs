@@ -15,6 +15,7 @@ use crate::biology::Organism;
 use crate::chassis::{Chassis, ChassisKind};
 use crate::genome::Genome;
 use crate::lifecycle::Transition;
+use crate::package::{Inducer, Package};
 use crate::policy::{PolicyKind, PolicyParams};
 use crate::program::{NO_UNIT, Program};
 use crate::record::vm_hash;
@@ -53,6 +54,18 @@ pub trait GenomeFiles {
     /// The text of the expression file the scenario names `path` (a CSV of mean mRNA
     /// count per locus tag; [`crate::expression`]), or why there is none.
     fn expression(&mut self, path: &str) -> Result<String, String>;
+
+    /// The package called `name`, or why there is none. By default the packages shipped
+    /// with BioXen ([`crate::package::catalogue`]); a caller may look elsewhere first.
+    fn package(&mut self, name: &str) -> Result<Package, String> {
+        crate::package::shipped(name).ok_or_else(|| unknown_package(name))
+    }
+}
+
+/// An unknown package, and the names of those shipped.
+pub fn unknown_package(name: &str) -> String {
+    let names: Vec<&str> = crate::package::SHIPPED.iter().map(|(n, _)| *n).collect();
+    format!("unknown package `{}`; the packages are: {}", check::excerpt(name), names.join(", "))
 }
 
 /// For scenarios that must not name genome files (text with no file beside it).
@@ -128,6 +141,7 @@ struct RawVm {
     expression_file: Option<Spanned<String>>,
     memory_kb: Option<Spanned<u64>>,
     autostart: Option<bool>,
+    packages: Option<Spanned<Vec<String>>>,
     // Spelled out rather than `#[serde(flatten)] RawAllocation`: flatten loses the spans
     // and `deny_unknown_fields`.
     weight: Option<Spanned<u32>>,
@@ -146,6 +160,9 @@ struct RawEvent {
     action: Spanned<String>,
     gene: Option<Spanned<String>>,
     operon: Option<Spanned<String>>,
+    package: Option<Spanned<String>>,
+    inducer: Option<Spanned<String>>,
+    micromolar: Option<Spanned<f64>>,
     weight: Option<Spanned<u32>>,
     priority: Option<i32>,
     atp_cap_percent: Option<Spanned<f64>>,
@@ -174,12 +191,21 @@ struct Locator<'a> {
     text: &'a str,
 }
 
+/// The error `message` at byte offset `span.start` of `text`, as `file:line:column`.
+pub(crate) fn locate(text: &str, file: &str, span: &Range<usize>, message: impl Into<String>) -> ScenarioError {
+    let mut start = span.start.min(text.len());
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    let before = &text[..start];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    ScenarioError { file: file.to_string(), where_: format!("{line}:{column}"), message: message.into() }
+}
+
 impl Locator<'_> {
     fn at(&self, span: &Range<usize>, message: impl Into<String>) -> ScenarioError {
-        let before = &self.text[..span.start.min(self.text.len())];
-        let line = before.matches('\n').count() + 1;
-        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-        ScenarioError { file: self.file.to_string(), where_: format!("{line}:{column}"), message: message.into() }
+        locate(self.text, self.file, span, message)
     }
 
     fn field(&self, field: &str, message: impl Into<String>) -> ScenarioError {
@@ -245,8 +271,20 @@ pub fn parse(text: &str, file: &str, files: &mut dyn GenomeFiles) -> Result<Scen
     let mut genomes = GenomeTable::default();
     let mut vms = resolve_vms(&raw.vms, &loc, files, &mut genomes)?;
     vms.sort_by(|a, b| a.0.id.cmp(&b.0.id));
+    let mut packages = PackageTable::default();
+    let installs = resolve_installs(&raw, &vms, &loc, files, &mut packages)?;
+    // A VM whose DNA space is not given gets room for its genome and every package it
+    // installs.
+    for ((spec, _), installs) in vms.iter_mut().zip(&installs) {
+        let given = raw.vms.iter().any(|v| v.id.get_ref() == &spec.id && v.memory_kb.is_some());
+        if !given {
+            spec.memory_kb += installs.iter().map(|&(p, _)| packages.list[p as usize].dna_kb()).sum::<u64>();
+        }
+    }
     let programs = Programs { genomes: &genomes.genomes, tick_seconds, compiled: BTreeMap::new() };
-    let (mut events, event_spans) = resolve_events(&raw.events, &vms, *sim.ticks.get_ref(), &loc, programs)?;
+    let context = EventContext { vms: &vms, ticks: *sim.ticks.get_ref(), packages: &packages, installs: &installs };
+    let (mut events, mut event_spans) = resolve_events(&raw.events, &context, &loc, programs)?;
+    add_vm_installs(&raw, &vms, &packages, &mut events, &mut event_spans);
     let vm_spans: BTreeMap<String, Range<usize>> = vms.iter().map(|(v, span)| (v.id.clone(), span.clone())).collect();
     let vms = in_canonical_order(vms, &mut events);
     let mut scenario = Scenario {
@@ -261,6 +299,7 @@ pub fn parse(text: &str, file: &str, files: &mut dyn GenomeFiles) -> Result<Scen
         vms: vms.into_iter().map(|(spec, _)| spec).collect(),
         events,
         genomes: genomes.genomes,
+        packages: packages.list,
     };
     // Each `create` carries the hash of its VM's configuration, which needs the scenario.
     let hashes: Vec<[u8; 32]> = scenario.vms.iter().map(|v| vm_hash(&scenario, v)).collect();
@@ -524,13 +563,52 @@ impl Programs<'_> {
     }
 }
 
-/// The transcription unit an event's `gene` or `operon` names in VM `vm`'s genome.
-fn unit_of(e: &RawEvent, vm: &VmSpec, programs: &mut Programs, loc: &Locator) -> Result<u32, ScenarioError> {
-    let (program, genome) = programs.of(vm);
+/// The transcription unit an event's `gene` or `operon` names in VM `vm`'s genome or, for a
+/// gene the genome lacks, in the packages the VM installs (in install order: a package's
+/// units follow the genome's and those of the packages before it).
+fn unit_of(
+    e: &RawEvent,
+    vm: usize,
+    context: &EventContext,
+    programs: &mut Programs,
+    loc: &Locator,
+) -> Result<u32, ScenarioError> {
+    let spec = &context.vms[vm].0;
+    let (program, genome) = programs.of(spec);
     match (&e.gene, &e.operon) {
         (Some(gene), None) => {
             let name = gene.get_ref();
-            let g = genome.gene_index(name).ok_or_else(|| loc.at(&gene.span(), unknown_gene(&genome, name, &vm.id)))?;
+            // `package/gene` names a package's gene even where the genome has one so called.
+            let (in_package, name) = match name.split_once('/') {
+                Some((p, g)) => (Some(p), g),
+                None => (None, name.as_str()),
+            };
+            let host = if in_package.is_some() { None } else { genome.gene_index(name) };
+            let Some(g) = host else {
+                let mut first = program.units();
+                for &(p, _) in &context.installs[vm] {
+                    let package = &context.packages.list[p as usize];
+                    if in_package.is_none_or(|n| n == package.name)
+                        && let Some(g) = package.gene_index(name)
+                    {
+                        let promoter = package.promoters.iter().position(|pr| pr.genes.contains(&(g as u32)));
+                        return Ok((first + promoter.unwrap_or(0)) as u32);
+                    }
+                    first += package.promoters.len();
+                }
+                if let Some(p) = in_package {
+                    return Err(loc.at(
+                        &gene.span(),
+                        format!(
+                            "VM `{}` installs no package `{}` with a gene `{}`",
+                            spec.id,
+                            check::excerpt(p),
+                            check::excerpt(name)
+                        ),
+                    ));
+                }
+                return Err(loc.at(&gene.span(), unknown_gene(&genome, name, &spec.id)));
+            };
             match program.gene_unit[g] {
                 NO_UNIT => Err(loc.at(
                     &gene.span(),
@@ -548,7 +626,10 @@ fn unit_of(e: &RawEvent, vm: &VmSpec, programs: &mut Programs, loc: &Locator) ->
                 .map(|g| program.gene_unit[g])
                 .filter(|&u| u != NO_UNIT)
                 .ok_or_else(|| {
-                    loc.at(&operon.span(), format!("VM `{}`'s genome has no operon `{}`", vm.id, check::excerpt(name)))
+                    loc.at(
+                        &operon.span(),
+                        format!("VM `{}`'s genome has no operon `{}`", spec.id, check::excerpt(name)),
+                    )
                 })
         }
         _ => Err(loc.at(&e.action.span(), "a transcription switch names either one `gene` or one `operon`")),
@@ -562,16 +643,123 @@ pub(crate) fn unknown_gene(genome: &Genome, name: &str, vm: &str) -> String {
     format!("VM `{vm}`'s genome has no gene `{}`{hint}", check::excerpt(name))
 }
 
+/// What resolving events needs besides the events: the VMs (sorted by id), the run's
+/// length, the scenario's packages and each VM's installs.
+struct EventContext<'a> {
+    vms: &'a [(VmSpec, Range<usize>)],
+    ticks: u64,
+    packages: &'a PackageTable,
+    installs: &'a [Installs],
+}
+
+/// The scenario's packages, each once, by name.
+#[derive(Default)]
+struct PackageTable {
+    list: Vec<Package>,
+    by_name: BTreeMap<String, u32>,
+}
+
+impl PackageTable {
+    fn index_of(&mut self, name: &str, files: &mut dyn GenomeFiles) -> Result<u32, String> {
+        if let Some(&i) = self.by_name.get(name) {
+            return Ok(i);
+        }
+        let package = files.package(name)?;
+        let i = self.list.len() as u32;
+        self.list.push(package);
+        self.by_name.insert(name.to_string(), i);
+        Ok(i)
+    }
+}
+
+/// One VM's installs: each package's index and where the file names it.
+type Installs = Vec<(u32, Range<usize>)>;
+
+/// Each VM's installs, in the order they apply (its `packages`, then its `install` events
+/// by tick, file order within a tick), each package resolved: what the names its switches
+/// use can refer to.
+fn resolve_installs(
+    raw: &RawScenario,
+    vms: &[(VmSpec, Range<usize>)],
+    loc: &Locator,
+    files: &mut dyn GenomeFiles,
+    packages: &mut PackageTable,
+) -> Result<Vec<Installs>, ScenarioError> {
+    let mut installs: Vec<Installs> = vec![Vec::new(); vms.len()];
+    for v in &raw.vms {
+        let Some(list) = &v.packages else { continue };
+        let vm = vms.binary_search_by(|(s, _)| s.id.as_str().cmp(v.id.get_ref())).unwrap_or(0);
+        for name in list.get_ref() {
+            let p = packages.index_of(name, files).map_err(|m| loc.at(&list.span(), m))?;
+            installs[vm].push((p, list.span()));
+        }
+    }
+    let mut events: Vec<&RawEvent> = raw.events.iter().filter(|e| e.action.get_ref() == "install").collect();
+    events.sort_by_key(|e| *e.tick.get_ref());
+    for e in events {
+        let Ok(vm) = vms.binary_search_by(|(s, _)| s.id.as_str().cmp(e.vm.get_ref())) else { continue };
+        let Some(name) = &e.package else {
+            return Err(loc.at(&e.action.span(), "an `install` event names its `package`"));
+        };
+        let p = packages.index_of(name.get_ref(), files).map_err(|m| loc.at(&name.span(), m))?;
+        installs[vm].push((p, name.span()));
+    }
+    Ok(installs)
+}
+
+/// The `install` events of the VMs' `packages`: at tick 0 for a VM present then (before
+/// the file's events), right after its `create` event for one created later.
+fn add_vm_installs(
+    raw: &RawScenario,
+    vms: &[(VmSpec, Range<usize>)],
+    packages: &PackageTable,
+    events: &mut Vec<Event>,
+    spans: &mut Vec<Range<usize>>,
+) {
+    let mut at_start = Vec::new();
+    for v in &raw.vms {
+        let Some(list) = &v.packages else { continue };
+        let Ok(vm) = vms.binary_search_by(|(s, _)| s.id.as_str().cmp(v.id.get_ref())) else { continue };
+        let new: Vec<Event> = list
+            .get_ref()
+            .iter()
+            .filter_map(|name| packages.by_name.get(name))
+            .map(|&p| Event {
+                tick: 0,
+                vm: vm as u32,
+                action: Action::Install { package: p, hash: packages.list[p as usize].content_hash() },
+            })
+            .collect();
+        let created = events.iter().position(|e| e.vm == vm as u32 && matches!(e.action, Action::Create(_)));
+        match created {
+            Some(at) => {
+                let tick = events[at].tick;
+                for (k, e) in new.into_iter().enumerate() {
+                    events.insert(at + 1 + k, Event { tick, ..e });
+                    spans.insert(at + 1 + k, list.span());
+                }
+            }
+            None => at_start.extend(new.into_iter().map(|e| (e, list.span()))),
+        }
+    }
+    // Sorted by VM, as the VMs are.
+    at_start.sort_by_key(|(e, _)| e.vm);
+    for (k, (e, span)) in at_start.into_iter().enumerate() {
+        events.insert(k, e);
+        spans.insert(k, span);
+    }
+}
+
 /// The events, sorted by tick (file order within a tick), and the span of each one's
 /// action in that sorted order. `create` events carry a placeholder hash until the
 /// scenario is whole.
 fn resolve_events(
     raw: &[RawEvent],
-    vms: &[(VmSpec, Range<usize>)],
-    ticks: u64,
+    context: &EventContext,
     loc: &Locator,
     mut programs: Programs,
 ) -> Result<(Vec<Event>, Vec<Range<usize>>), ScenarioError> {
+    let (vms, ticks) = (context.vms, context.ticks);
     let mut events = Vec::with_capacity(raw.len());
     for e in raw {
         if *e.tick.get_ref() >= ticks {
@@ -593,10 +781,50 @@ fn resolve_events(
             "destroy" => Action::Lifecycle(Transition::Destroy),
             "create" => Action::Create([0; 32]),
             "start_transcription" | "activate_operon" => {
-                Action::Transcription { unit: unit_of(e, &vms[vm].0, &mut programs, loc)?, on: true }
+                Action::Transcription { unit: unit_of(e, vm, context, &mut programs, loc)?, on: true }
             }
             "stop_transcription" | "repress_operon" => {
-                Action::Transcription { unit: unit_of(e, &vms[vm].0, &mut programs, loc)?, on: false }
+                Action::Transcription { unit: unit_of(e, vm, context, &mut programs, loc)?, on: false }
+            }
+            "install" => {
+                // Resolved with the VM's installs (an event without a package is refused there).
+                let name = e.package.as_ref().map(|p| p.get_ref().as_str()).unwrap_or_default();
+                let package = context.packages.by_name.get(name).copied().unwrap_or(0);
+                Action::Install { package, hash: context.packages.list[package as usize].content_hash() }
+            }
+            "add_inducer" | "remove_inducer" => {
+                let Some(name) = &e.inducer else {
+                    return Err(loc
+                        .at(&e.action.span(), format!("an inducer event names its `inducer` ({})", Inducer::names())));
+                };
+                let inducer = Inducer::from_name(name.get_ref()).ok_or_else(|| {
+                    loc.at(
+                        &name.span(),
+                        format!(
+                            "unknown inducer `{}`; expected one of: {}",
+                            check::excerpt(name.get_ref()),
+                            Inducer::names()
+                        ),
+                    )
+                })?;
+                let micromolar = match (e.action.get_ref().as_str(), &e.micromolar) {
+                    ("add_inducer", Some(m)) => {
+                        loc.rule(m, |&x| check::inducer(x))?;
+                        if *m.get_ref() == 0.0 {
+                            return Err(loc.at(
+                                &m.span(),
+                                "add_inducer needs a concentration above 0 µM (remove_inducer removes it)",
+                            ));
+                        }
+                        *m.get_ref()
+                    }
+                    ("add_inducer", None) => {
+                        return Err(loc.at(&e.action.span(), "add_inducer needs `micromolar`, the concentration in µM"));
+                    }
+                    (_, Some(m)) => return Err(loc.at(&m.span(), "remove_inducer takes no `micromolar`")),
+                    (_, None) => 0.0,
+                };
+                Action::Inducer { inducer, micromolar }
             }
             "set" if change != AllocationChange::default() => Action::Set(change),
             "set" => {
@@ -611,7 +839,8 @@ fn resolve_events(
                     &e.action.span(),
                     format!(
                         "unknown action `{}`; expected one of: create, start, pause, resume, stop, destroy, set, \
-                         start_transcription, stop_transcription, activate_operon, repress_operon",
+                         start_transcription, stop_transcription, activate_operon, repress_operon, install, \
+                         add_inducer, remove_inducer",
                         check::excerpt(other)
                     ),
                 ));
@@ -622,6 +851,12 @@ fn resolve_events(
         }
         if !matches!(action, Action::Transcription { .. }) && (e.gene.is_some() || e.operon.is_some()) {
             return Err(loc.at(&e.action.span(), "`gene` and `operon` belong on a transcription switch"));
+        }
+        if !matches!(action, Action::Install { .. }) && e.package.is_some() {
+            return Err(loc.at(&e.action.span(), "`package` belongs on an `install` event"));
+        }
+        if !matches!(action, Action::Inducer { .. }) && (e.inducer.is_some() || e.micromolar.is_some()) {
+            return Err(loc.at(&e.action.span(), "`inducer` and `micromolar` belong on add_inducer and remove_inducer"));
         }
         events.push((Event { tick: *e.tick.get_ref(), vm: vm as u32, action }, e.action.span()));
     }

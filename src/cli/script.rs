@@ -1,0 +1,72 @@
+//! `bioxen script SCENARIO FILE`: a process script run against one of a scenario's VMs
+//! from tick 0, then the rest of the run.
+
+use crate::cli::print;
+use bioxen::api::ApiError;
+use bioxen::error::{Error, Result};
+use clap::Args;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Arguments of `bioxen script`.
+#[derive(Args, Debug)]
+pub struct ScriptArgs {
+    /// The scenario file (TOML).
+    scenario: PathBuf,
+    /// The script (rhai; see the README's "Gene circuits").
+    file: PathBuf,
+    /// The VM the script acts on (default: the scenario's first).
+    #[arg(long)]
+    vm: Option<String>,
+    /// Write the run, the script's changes included, as a scenario that replays it.
+    #[arg(long)]
+    save: Option<PathBuf>,
+    /// Print one JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs the script, then the scenario to its last tick, and prints what the script did
+/// and the run's digest.
+pub fn script(a: ScriptArgs) -> Result<ExitCode> {
+    let code = bioxen::files::read_text(&a.file, bioxen::files::SCRIPT_BYTES_MAX)?;
+    let _ = &code;
+    let scenario = bioxen::files::load_scenario(&a.scenario)?;
+    let base = a.scenario.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
+    let manager = bioxen::api::BioVmManager::from_scenario(scenario, &base).map_err(api)?;
+    let vm = match &a.vm {
+        Some(id) => id.clone(),
+        None => manager.list_vms().first().cloned().unwrap_or_default(),
+    };
+    let outcome = manager.execute_vm_sync(&vm, &code).map_err(api)?;
+    manager.run_ticks(manager.remaining_ticks()).map_err(api)?;
+    let digest = manager.digest();
+    if let Some(path) = &a.save {
+        manager.save_scenario(path).map_err(api)?;
+    }
+    if a.json {
+        let json = serde_json::json!({ "script": outcome, "digest": digest });
+        print(format_args!("{json}\n"))?;
+    } else {
+        for c in &outcome.changes {
+            print(format_args!("tick {:>8}  {}\n", c.tick, c.action))?;
+        }
+        for line in &outcome.log {
+            print(format_args!("log: {line}\n"))?;
+        }
+        print(format_args!(
+            "value: {}\nticks run by the script: {}\ndigest: {digest}\n",
+            outcome.value, outcome.ticks_run
+        ))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// API errors as the CLI's: a bad script, package or scenario is bad input (exit 2).
+fn api(e: ApiError) -> Error {
+    match e {
+        ApiError::Files(e) => e,
+        ApiError::Sim(e) => Error::from(e),
+        other => Error::BadInput(other.to_string()),
+    }
+}

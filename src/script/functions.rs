@@ -1,0 +1,310 @@
+//! The functions a process script can call, and the state of one script's run.
+
+use super::{Mode, ScriptLimits};
+use crate::api::host::{Host, Shared, lock};
+use bioxen_engine::package::Inducer;
+use bioxen_engine::program::NO_UNIT;
+use bioxen_engine::scenario::{Action, AllocationChange};
+use bioxen_engine::schedule::Scheduled;
+use rhai::{Array, Dynamic, Engine, EvalAltResult, Map};
+use std::cell::RefCell;
+use std::path::PathBuf;
+use std::rc::Rc;
+
+/// One change a script made.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Change {
+    /// The tick it applies at.
+    pub tick: u64,
+    /// What it does, as a scenario file would name it (`start_transcription lacZ`).
+    pub action: String,
+}
+
+type Fallible<T> = Result<T, Box<EvalAltResult>>;
+
+/// One script's run: its VM, the changes it has collected since its last `run`, what it
+/// has done.
+pub(super) struct Context {
+    host: Shared,
+    vm: usize,
+    limits: ScriptLimits,
+    mode: Mode,
+    package_dir: Option<PathBuf>,
+    pending: Vec<(usize, Scheduled)>,
+    pending_names: Vec<String>,
+    pub(super) changes: Vec<Change>,
+    pub(super) log: Vec<String>,
+    pub(super) ticks_run: u64,
+}
+
+impl Context {
+    pub(super) fn new(
+        host: Shared,
+        vm: usize,
+        limits: ScriptLimits,
+        mode: Mode,
+        package_dir: Option<PathBuf>,
+    ) -> Context {
+        Context {
+            host,
+            vm,
+            limits,
+            mode,
+            package_dir,
+            pending: Vec::new(),
+            pending_names: Vec::new(),
+            changes: Vec::new(),
+            log: Vec::new(),
+            ticks_run: 0,
+        }
+    }
+
+    /// The next tick of the host.
+    pub(super) fn tick(&self) -> u64 {
+        lock(&self.host).tick()
+    }
+
+    pub(super) fn print(&mut self, s: &str) {
+        // The log is bounded like everything else a script makes.
+        if self.log.len() < self.limits.array_len {
+            self.log.push(s.chars().take(self.limits.string_bytes).collect());
+        }
+    }
+
+    /// Schedules the changes collected, together, for the next tick.
+    pub(super) fn commit(&mut self) -> Result<(), String> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let mut host = lock(&self.host);
+        let tick = host.tick();
+        let items = std::mem::take(&mut self.pending);
+        let names = std::mem::take(&mut self.pending_names);
+        host.schedule_all(items).map_err(|e| e.to_string())?;
+        self.changes.extend(names.into_iter().map(|action| Change { tick, action }));
+        Ok(())
+    }
+
+    fn add(&mut self, item: Scheduled, name: String) -> Fallible<()> {
+        if self.pending.len() >= self.limits.map_len {
+            return Err(format!("more than {} changes before one run", self.limits.map_len).into());
+        }
+        self.pending.push((self.vm, item));
+        self.pending_names.push(name);
+        Ok(())
+    }
+
+    /// Collects transcription switches of the units of `genes` (one name or an array).
+    fn switch(&mut self, genes: Dynamic, on: bool) -> Fallible<()> {
+        let names = names_of(genes)?;
+        let units = {
+            let host = lock(&self.host);
+            let e = &host.vms[self.vm];
+            let mut units = Vec::new();
+            for name in &names {
+                let g = e.gene_index(name).ok_or_else(|| e.unknown_gene(name))?;
+                let unit = e.program.gene_unit[g];
+                if unit == NO_UNIT {
+                    return Err(format!("gene `{name}` codes for a stable RNA, which the model does not switch").into());
+                }
+                units.push((name.clone(), unit));
+            }
+            units
+        };
+        let verb = if on { "start_transcription" } else { "stop_transcription" };
+        let mut done = Vec::new();
+        for (name, unit) in units {
+            if !done.contains(&unit) {
+                self.add(Scheduled::Action(Action::Transcription { unit, on }), format!("{verb} {name}"))?;
+                done.push(unit);
+            }
+        }
+        Ok(())
+    }
+
+    fn operon(&mut self, name: &str, on: bool) -> Fallible<()> {
+        let unit = {
+            let host = lock(&self.host);
+            let e = &host.vms[self.vm];
+            let g = e.genome.genes.iter().position(|g| g.operon.as_deref() == Some(name));
+            g.map(|g| e.program.gene_unit[g])
+                .filter(|&u| u != NO_UNIT)
+                .ok_or_else(|| format!("VM `{}`'s genome has no operon `{name}`", e.id))?
+        };
+        let verb = if on { "activate_operon" } else { "repress_operon" };
+        self.add(Scheduled::Action(Action::Transcription { unit, on }), format!("{verb} {name}"))
+    }
+
+    fn inducer(&mut self, name: &str, micromolar: f64) -> Fallible<()> {
+        let inducer = inducer_named(name)?;
+        if !(micromolar.is_finite() && (0.0..=bioxen_engine::package::INDUCER_UM_MAX).contains(&micromolar)) {
+            return Err(format!(
+                "inducer concentration {micromolar} µM is not within 0..={}",
+                bioxen_engine::package::INDUCER_UM_MAX
+            )
+            .into());
+        }
+        let what = if micromolar > 0.0 {
+            format!("add_inducer {} {micromolar} µM", inducer.name())
+        } else {
+            format!("remove_inducer {}", inducer.name())
+        };
+        self.add(Scheduled::Action(Action::Inducer { inducer, micromolar }), what)
+    }
+
+    fn install(&mut self, name: &str) -> Fallible<()> {
+        let package = match &self.package_dir {
+            Some(dir) => crate::files::find_package(dir, name),
+            None => bioxen_engine::package::shipped(name).ok_or_else(|| bioxen_engine::scenario::unknown_package(name)),
+        }?;
+        self.add(Scheduled::Install(package), format!("install {name}"))
+    }
+
+    fn allocate(&mut self, settings: Map) -> Fallible<()> {
+        let mut c = AllocationChange::default();
+        for (key, value) in &settings {
+            let int = || value.as_int().map_err(|_| format!("`{key}` takes an integer"));
+            let float = || {
+                value
+                    .as_float()
+                    .or_else(|_| value.as_int().map(|i| i as f64))
+                    .map_err(|_| format!("`{key}` takes a number"))
+            };
+            match key.as_str() {
+                "weight" => c.weight = Some(u32::try_from(int()?).map_err(|_| "`weight` is 1 to 65535".to_string())?),
+                "priority" => {
+                    c.priority = Some(i32::try_from(int()?).map_err(|_| "`priority` is out of range".to_string())?)
+                }
+                "atp_cap_percent" => c.atp_cap_percent = Some(float()?),
+                "atp_reserve_percent" => c.atp_reserve_percent = Some(float()?),
+                "ribosome_cap" => {
+                    c.ribosome_cap = Some(u64::try_from(int()?).map_err(|_| "`ribosome_cap` is ≥ 0".to_string())?)
+                }
+                "ribosome_reserve" => {
+                    c.ribosome_reserve =
+                        Some(u64::try_from(int()?).map_err(|_| "`ribosome_reserve` is ≥ 0".to_string())?)
+                }
+                other => {
+                    return Err(format!(
+                        "unknown setting `{other}`; expected weight, priority, atp_cap_percent, atp_reserve_percent, \
+                         ribosome_cap, ribosome_reserve"
+                    )
+                    .into());
+                }
+            }
+        }
+        if c == AllocationChange::default() {
+            return Err("allocate_resources needs at least one setting".into());
+        }
+        let keys: Vec<String> = settings.keys().map(|k| k.to_string()).collect();
+        self.add(Scheduled::Action(Action::Set(c)), format!("set {}", keys.join(", ")))
+    }
+
+    fn run(&mut self, ticks: i64) -> Fallible<()> {
+        if self.mode == Mode::Timeline {
+            return Err("a timeline script cannot run ticks: the timeline is its clock".into());
+        }
+        let ticks = u64::try_from(ticks).map_err(|_| "run takes a number of ticks ≥ 0".to_string())?;
+        if self.ticks_run.saturating_add(ticks) > self.limits.ticks {
+            return Err(format!(
+                "running {ticks} more ticks would pass the script's limit of {} ticks (it has run {})",
+                self.limits.ticks, self.ticks_run
+            )
+            .into());
+        }
+        self.commit()?;
+        lock(&self.host).run_ticks(ticks).map_err(|e| e.to_string())?;
+        self.ticks_run += ticks;
+        Ok(())
+    }
+
+    /// Reads the cell now and applies `f` to it with the host.
+    fn read<T>(&self, f: impl FnOnce(&Host, &bioxen_engine::vm::Vm) -> Fallible<T>) -> Fallible<T> {
+        let mut host = lock(&self.host);
+        let cell = host.cell(self.vm).map_err(|e| e.to_string())?;
+        f(&host, &cell)
+    }
+
+    /// Gene `name`'s index in the cell now.
+    fn gene(&self, host: &Host, cell: &bioxen_engine::vm::Vm, name: &str) -> Fallible<usize> {
+        let e = &host.vms[self.vm];
+        let g = e.gene_index(name).ok_or_else(|| e.unknown_gene(name))?;
+        if g >= cell.protein_count() {
+            return Err(format!("gene `{name}` is not in the cell yet: its package installs at the next tick").into());
+        }
+        Ok(g)
+    }
+}
+
+fn names_of(genes: Dynamic) -> Fallible<Vec<String>> {
+    if genes.is_string() {
+        return Ok(vec![genes.to_string()]);
+    }
+    match genes.try_cast::<Array>() {
+        Some(a) => a
+            .into_iter()
+            .map(|g| if g.is_string() { Ok(g.to_string()) } else { Err("gene names are strings".into()) })
+            .collect(),
+        None => Err("name the genes as a string or an array of strings".into()),
+    }
+}
+
+fn inducer_named(name: &str) -> Fallible<Inducer> {
+    Inducer::from_name(name)
+        .ok_or_else(|| format!("unknown inducer `{name}`; expected one of: {}", Inducer::names()).into())
+}
+
+/// Registers every script function on `engine`, each working on `context`.
+pub(super) fn register(engine: &mut Engine, context: &Rc<RefCell<Context>>) {
+    macro_rules! with {
+        ($c:ident => $body:expr) => {{
+            let $c = context.clone();
+            $body
+        }};
+    }
+    with!(c => engine.register_fn("start_transcription", move |g: Dynamic| c.borrow_mut().switch(g, true)));
+    with!(c => engine.register_fn("stop_transcription", move |g: Dynamic| c.borrow_mut().switch(g, false)));
+    with!(c => engine.register_fn("activate_operon", move |n: &str| c.borrow_mut().operon(n, true)));
+    with!(c => engine.register_fn("repress_operon", move |n: &str| c.borrow_mut().operon(n, false)));
+    with!(c => engine.register_fn("add_inducer", move |n: &str, um: f64| c.borrow_mut().inducer(n, um)));
+    with!(c => engine.register_fn("add_inducer", move |n: &str, um: i64| c.borrow_mut().inducer(n, um as f64)));
+    with!(c => engine.register_fn("remove_inducer", move |n: &str| c.borrow_mut().inducer(n, 0.0)));
+    with!(c => engine.register_fn("install_package", move |n: &str| c.borrow_mut().install(n)));
+    with!(c => engine.register_fn("allocate_resources", move |m: Map| c.borrow_mut().allocate(m)));
+    with!(c => engine.register_fn("run", move |n: i64| c.borrow_mut().run(n)));
+    with!(c => engine.register_fn("tick", move || c.borrow().tick() as i64));
+    with!(c => engine.register_fn("minutes", move || {
+        let c = c.borrow();
+        let host = lock(&c.host);
+        host.tick() as f64 * host.config.tick_seconds / 60.0
+    }));
+    with!(c => engine.register_fn("status", move || {
+        let c = c.borrow();
+        lock(&c.host).vms[c.vm].lifecycle.name().to_string()
+    }));
+    with!(c => engine.register_fn("protein", move |gene: &str| {
+        let c = c.borrow();
+        c.read(|host, cell| Ok(i64::from(cell.proteins_of(c.gene(host, cell, gene)?))))
+    }));
+    with!(c => engine.register_fn("mrna", move |gene: &str| {
+        let c = c.borrow();
+        c.read(|host, cell| Ok(i64::from(cell.mrna_of(c.gene(host, cell, gene)?))))
+    }));
+    with!(c => engine.register_fn("inducer", move |name: &str| {
+        let inducer = inducer_named(name)?;
+        c.borrow().read(|_, cell| Ok(cell.inducer(inducer)))
+    }));
+    with!(c => engine.register_fn("metrics", move || {
+        c.borrow().read(|_, cell| {
+            let s = cell.summary();
+            let mut m = Map::new();
+            m.insert("proteins".into(), Dynamic::from(s.proteins as i64));
+            m.insert("mrna".into(), Dynamic::from(i64::from(s.mrna)));
+            m.insert("mass_aa".into(), Dynamic::from(s.mass_aa as i64));
+            m.insert("proteins_made".into(), Dynamic::from(cell.stats.proteins_made as i64));
+            m.insert("divisions".into(), Dynamic::from(i64::from(cell.stats.divisions)));
+            m.insert("starved_ticks".into(), Dynamic::from(cell.stats.starved_ticks as i64));
+            Ok(m)
+        })
+    }));
+}
