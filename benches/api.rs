@@ -16,10 +16,13 @@ fn median(mut xs: Vec<f64>) -> f64 {
 
 fn main() {
     let arbiters = 2;
+    // `bioxen bench`'s chassis: room and pools for 1,000 syn3A cells, and DNA space for
+    // the 200 kb beyond its genome an API VM has by default (its `max_memory_kb`).
+    let mut chassis = bioxen::bench::chassis(VMS as u32, bioxen::engine::biology::Organism::Syn3a);
+    chassis.dna_space_kb += VMS as u64 * 200;
     let manager = BioVmManager::with_config(HostConfig {
         seed: 7,
-        // `bioxen bench`'s chassis: room and pools for 1,000 syn3A cells.
-        chassis: bioxen::bench::chassis(VMS as u32, bioxen::engine::biology::Organism::Syn3a),
+        chassis,
         runtime: Runtime::Actors { arbiters },
         ..HostConfig::default()
     })
@@ -69,6 +72,30 @@ fn main() {
         local.run_ticks(1).unwrap();
     }
     println!("the same call on an engine host (no round trip): median {:.1} µs", median(per_local));
+
+    // A one-line process script (the original's line) on an E. coli VM: parsing,
+    // the sandbox, resolving the genes, scheduling, on an engine host and on the actors.
+    for (runtime, name) in [(Runtime::Engine, "engine"), (Runtime::Actors { arbiters }, "actors")] {
+        let host = BioVmManager::with_config(HostConfig { runtime, ..HostConfig::default() }).unwrap();
+        let coli = host.create_vm("coli", "ecoli", "basic", None).unwrap();
+        coli.start().unwrap();
+        host.run_ticks(1).unwrap();
+        let mut per_script = Vec::new();
+        for _ in 0..20 {
+            let started = Instant::now();
+            for k in 0..50 {
+                let line = if k % 2 == 0 {
+                    r#"start_transcription(["lacZ", "lacY"])"#
+                } else {
+                    r#"stop_transcription(["lacZ", "lacY"])"#
+                };
+                coli.execute_biological_process(line).unwrap();
+            }
+            per_script.push(started.elapsed().as_secs_f64() * 1e6 / 50.0);
+            host.run_ticks(1).unwrap();
+        }
+        println!("a one-line script on an {name} host: median {:.1} µs", median(per_script));
+    }
 
     // A call that reads a cell: the coordinator's clock and one VM actor's state.
     let mut per_query = Vec::new();

@@ -413,6 +413,66 @@ impl Trace<'_> {
     }
 }
 
+/// Protein molecules of named genes of one VM over time (minutes), one series each: what
+/// `bioxen plot --genes` draws, the trace re-run to read the cell.
+pub struct GeneSeries {
+    /// The chart's title.
+    pub title: String,
+    /// Per gene: its name and its (minute, molecules) points.
+    pub genes: Vec<(String, Vec<(f64, f64)>)>,
+}
+
+/// Draws `series` into `dest`.
+pub fn genes(dest: &Destination, format: Format, series: &GeneSeries) -> Result<()> {
+    render(dest, format, series)
+}
+
+impl Chart for GeneSeries {
+    const SIZE: (u32, u32) = (1100, 500);
+
+    fn draw<DB: DrawingBackend>(&self, root: DrawingArea<DB, Shift>) -> DrawResult<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        root.fill(&WHITE)?;
+        let points = self.genes.iter().flat_map(|(_, p)| p.iter());
+        let end = points.clone().map(|p| p.0).fold(1.0, f64::max);
+        let top = points.map(|p| p.1).fold(1.0, f64::max) * 1.1;
+        let mut chart = ChartBuilder::on(&root)
+            .margin(15)
+            .caption(&self.title, (FAMILY, 20))
+            .x_label_area_size(40)
+            .y_label_area_size(70)
+            .build_cartesian_2d(0f64..end, 0f64..top)?;
+        chart
+            .configure_mesh()
+            .y_label_formatter(&|y| compact(*y))
+            .x_desc("simulated time (minutes)")
+            .y_desc("protein molecules per cell")
+            .x_label_style((FAMILY, 12))
+            .y_label_style((FAMILY, 12))
+            .axis_desc_style((FAMILY, 13))
+            .draw()?;
+        for (k, (name, points)) in self.genes.iter().enumerate() {
+            let color = Palette99::pick(k);
+            let step = points.len().div_ceil(POINTS_MAX).max(1);
+            chart
+                .draw_series(LineSeries::new(points.iter().step_by(step).copied(), color.stroke_width(2)))?
+                .label(name.clone())
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], color.stroke_width(3)));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .label_font((FAMILY, 13))
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()?;
+        root.present()?;
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,7 @@
 
 use super::sweep::RunProgress;
 use super::{CompareArgs, PlotArgs, print, with_threads};
+use bioxen::Error;
 use bioxen::compare::{self, Estimate};
 use bioxen::error::Result;
 use bioxen::files;
@@ -82,11 +83,66 @@ fn table(scenario: &str, seeds: usize, summaries: &[compare::PolicySummary], set
 /// Most ticks `bioxen plot` reads from a trace (the chart thins them anyway); bounds memory.
 const PLOT_TICKS_MAX: usize = 1_000_000;
 
+/// `plot --genes`: re-runs the trace's scenario on the engine, each tick checked against
+/// the trace's record, reading the named genes' proteins of one VM.
+fn plot_genes<R: std::io::Read>(
+    a: PlotArgs,
+    dest: &files::Destination,
+    format: bioxen::plot::Format,
+    mut trace: bioxen_engine::trace::TraceReader<R>,
+) -> Result<ExitCode> {
+    let scenario = trace.scenario.clone();
+    let vm = match &a.vm {
+        Some(id) => {
+            scenario.vm_index(id).ok_or_else(|| Error::BadInput(format!("--vm: the trace has no VM `{id}`")))?
+        }
+        None => 0,
+    };
+    let manager = bioxen::api::BioVmManager::from_scenario(scenario.clone(), std::path::Path::new("."))
+        .map_err(|e| Error::BadInput(e.to_string()))?;
+    let id = scenario.vms[vm].id.clone();
+    let handle = manager.get_vm(&id).ok_or_else(|| Error::Failed(format!("VM `{id}` missing")))?;
+    let minutes = |tick: u64| tick as f64 * scenario.tick_seconds / 60.0;
+    let mut series: Vec<(String, Vec<(f64, f64)>)> = a.genes.iter().map(|g| (g.clone(), Vec::new())).collect();
+    let bar = super::run::progress_bar(scenario.ticks, 0, false, "ticks re-run");
+    let every = (scenario.ticks / 2_000).max(1);
+    let end = loop {
+        let recorded = match trace.next_tick()? {
+            Ok(r) => r,
+            Err(end) => break end,
+        };
+        manager.run_ticks(1).map_err(|e| Error::Failed(e.to_string()))?;
+        bar.set_position(recorded.tick + 1);
+        if recorded.tick % every == 0 {
+            for (gene, points) in &mut series {
+                let n = handle.get_protein_count(gene).map_err(|e| Error::BadInput(format!("--genes: {e}")))?;
+                points.push((minutes(recorded.tick + 1), f64::from(n)));
+            }
+        }
+    };
+    bar.finish_and_clear();
+    if bioxen_engine::record::hex(&end.digest) != manager.digest() {
+        return Err(Error::BadInput(format!(
+            "{}: re-running its scenario does not give its digest (written by another bioxen?)",
+            a.trace.display()
+        )));
+    }
+    let title = format!("{} — VM {id}: proteins of {}", scenario.name, a.genes.join(", "));
+    bioxen::plot::genes(dest, format, &bioxen::plot::GeneSeries { title, genes: series })?;
+    if *dest != files::Destination::Stdout {
+        print(format_args!("chart: {}\n", a.out.display()))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn plot(a: PlotArgs) -> Result<ExitCode> {
     let format = bioxen::plot::format_for(&a.out, a.format)?;
     let dest = files::destination(&a.out, "--out")?;
     files::refuse_overwriting(&dest, "--out", &a.out, &[&a.trace])?;
     let mut trace = files::open_trace(&a.trace)?;
+    if !a.genes.is_empty() {
+        return plot_genes(a, &dest, format, trace);
+    }
     let bar = super::run::progress_bar(trace.scenario.ticks, 0, false, "ticks read");
     let mut records = Vec::new();
     while let Ok(r) = trace.next_tick()? {

@@ -117,6 +117,13 @@ struct PlotArgs {
     /// The chart's format, when its file name does not say (`-`, a device).
     #[arg(long, value_enum)]
     format: Option<bioxen::plot::Format>,
+    /// Instead: the protein molecules of these genes (`lacI,tetR,cI`; a package's too) of
+    /// one VM over time, read by re-running the trace's scenario (checked against the trace).
+    #[arg(long, value_delimiter = ',')]
+    genes: Vec<String>,
+    /// The VM whose genes `--genes` plots (default: the first).
+    #[arg(long)]
+    vm: Option<String>,
 }
 
 #[derive(Args, Debug)]

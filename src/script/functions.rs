@@ -212,6 +212,13 @@ impl Context {
             )
             .into());
         }
+        let (now, last) = {
+            let host = lock(&self.host);
+            (host.tick(), host.scenario().ticks)
+        };
+        if now.saturating_add(ticks) > last {
+            return Err(format!("run({ticks}) at tick {now} would pass the scenario's end at tick {last}").into());
+        }
         self.commit()?;
         lock(&self.host).run_ticks(ticks).map_err(|e| e.to_string())?;
         self.ticks_run += ticks;

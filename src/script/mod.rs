@@ -25,8 +25,9 @@
 //! # The sandbox
 //!
 //! rhai with no clock (`no_time`), no `import` (`no_module`, so no files), no `eval`, no
-//! math package: float arithmetic is IEEE-exact, and `pow`, `sqrt`, `exp`, `ln`, `floor`
-//! and `round` are `libm`'s (the engine's), so a script computes the same on every machine.
+//! math package: float arithmetic is IEEE-exact, `to_float` and `to_int` convert, and
+//! `pow`, `sqrt`, `exp`, `ln`, `floor` and `round` are `libm`'s (the engine's), so a script
+//! computes the same on every machine.
 //! There is no randomness. Limits ([`ScriptLimits`]) bound operations, call depth, string,
 //! array and map sizes, and the ticks a script may run; a script past one stops with an
 //! error at its line:column.
@@ -145,7 +146,8 @@ pub(crate) fn execute(
         Err(e) => return Err(fail(&context, &e)),
     };
     // The changes after the last `run` apply at the next boundary (or not at all).
-    if let Err(e) = context.borrow_mut().commit() {
+    let committed = context.borrow_mut().commit();
+    if let Err(e) = committed {
         let e = EvalAltResult::ErrorRuntime(e.into(), Position::new(code.lines().count().max(1) as u16, 1));
         return Err(fail(&context, &e));
     }
@@ -184,6 +186,9 @@ fn sandbox(limits: ScriptLimits) -> Engine {
         .set_max_array_size(limits.array_len)
         .set_max_map_size(limits.map_len)
         .set_max_expr_depths(64, 32);
+    engine.register_fn("to_float", |x: i64| x as f64);
+    engine.register_fn("to_int", |x: f64| x as i64);
+    engine.register_fn("to_int", |x: i64| x);
     engine.register_fn("pow", |x: f64, y: f64| libm::pow(x, y));
     engine.register_fn("pow", |x: i64, y: i64| libm::pow(x as f64, y as f64));
     engine.register_fn("sqrt", |x: f64| libm::sqrt(x));
