@@ -30,6 +30,27 @@ pub fn scenario_text(bytes: &[u8]) {
     }
 }
 
+/// Package text → parse and check → install into a VM of each organism it supports and run
+/// a few ticks (`bioxen packages`, a scenario's `packages/`).
+pub fn package_text(bytes: &[u8]) {
+    let Ok(text) = std::str::from_utf8(bytes) else { return };
+    let Ok(package) = bioxen_engine::package::parse(text, "fuzz.toml") else { return };
+    for organism in package.organisms.clone() {
+        let vm = format!("[[vm]]\nid = \"v\"\norganism = \"{}\"\nmemory_kb = 1000000000\n", organism.name());
+        let text = format!(
+            "format_version = 1\n[simulation]\nseed = 1\nticks = {TICKS}\npolicy = \"fair\"\n[chassis]\nkind = \"yeast\"\ndna_space_kb = 1000000000\n{vm}"
+        );
+        let mut s = scenario::parse(&text, "fuzz.toml", &mut NoGenomeFiles).expect("a fixed scenario");
+        let (_, action, _) = bioxen_engine::sim::with_package(&mut s, package.clone());
+        s.events.push(bioxen_engine::scenario::Event { tick: 0, vm: 0, action });
+        // A checked package installs wherever its organisms allow, and runs.
+        let mut sim = Simulation::new(s).expect("a checked package passes the gate");
+        for _ in 0..TICKS {
+            sim.step().expect("a tick with a checked package");
+        }
+    }
+}
+
 /// The frames of `bytes` (a file of one of our formats, read leniently: lengths as
 /// written, what follows a frame taken as its checksum whatever it is), written again with
 /// valid checksums; a checkpoint's closing frame also gets the BLAKE3 its file needs. So
