@@ -126,6 +126,35 @@ pub(crate) struct VmEntry {
 }
 
 impl VmEntry {
+    /// A VM as created: before its first tick, its program's units as at birth.
+    fn new(
+        id: &str,
+        biological_type: BiologicalType,
+        vm_type: VmType,
+        config: VmConfig,
+        allocation: Allocation,
+        program: Arc<Program>,
+        genome: Arc<Genome>,
+    ) -> VmEntry {
+        VmEntry {
+            id: id.to_string(),
+            biological_type,
+            vm_type,
+            config,
+            lifecycle: Lifecycle::Created,
+            allocation,
+            units_off: program.units_off_at_birth.iter().copied().collect(),
+            memory_reserved_kb: 0,
+            program,
+            genome,
+            installed: Vec::new(),
+            inducers: BTreeMap::new(),
+            package_genes: Vec::new(),
+            last: None,
+            growth: VecDeque::new(),
+        }
+    }
+
     /// The gene called `name` in the VM's program: a gene of its genome (by name or id), or
     /// of a package it installs (`package/gene` names the package's even where the genome
     /// has a gene so called).
@@ -252,23 +281,10 @@ impl Host {
                 })
                 .clone();
             let biological_type = BiologicalType::of(v.organism);
-            vms.push(VmEntry {
-                id: v.id.clone(),
-                biological_type,
-                vm_type: VmType::Basic,
-                config: super::config::ConfigManager::new().load_defaults(biological_type.name())?,
-                lifecycle: state,
-                allocation: v.allocation,
-                units_off: program.units_off_at_birth.iter().copied().collect(),
-                memory_reserved_kb: 0,
-                program,
-                genome,
-                installed: Vec::new(),
-                inducers: BTreeMap::new(),
-                package_genes: Vec::new(),
-                last: None,
-                growth: VecDeque::new(),
-            });
+            let config = super::config::ConfigManager::new().load_defaults(biological_type.name())?;
+            let mut entry = VmEntry::new(&v.id, biological_type, VmType::Basic, config, v.allocation, program, genome);
+            entry.lifecycle = state;
+            vms.push(entry);
         }
         let sim = Simulation::new(scenario)?;
         let mut host =
@@ -418,23 +434,7 @@ impl Host {
         if let (GenomeSource::Annotation(g), Some(path)) = (spec.genome, path) {
             self.genome_files.entry(g).or_insert(path);
         }
-        self.vms.push(VmEntry {
-            id: id.to_string(),
-            biological_type,
-            vm_type,
-            allocation: spec.allocation,
-            config,
-            lifecycle: Lifecycle::Created,
-            units_off: program.units_off_at_birth.iter().copied().collect(),
-            memory_reserved_kb: 0,
-            program,
-            genome,
-            installed: Vec::new(),
-            inducers: BTreeMap::new(),
-            package_genes: Vec::new(),
-            last: None,
-            growth: VecDeque::new(),
-        });
+        self.vms.push(VmEntry::new(id, biological_type, vm_type, config, spec.allocation, program, genome));
         Ok(index)
     }
 
