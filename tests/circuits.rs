@@ -303,5 +303,8 @@ fn the_packages_and_script_commands() {
     let o = bioxen(&["script", "scenarios/circuits.toml", bad.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains(":2:") && err.contains("no gene `nope`") && err.contains("stopped before tick 10"), "{err}");
+    assert!(
+        err.contains("bad.rhai:2:") && err.contains("no gene `nope`") && err.contains("stopped before tick 10"),
+        "{err}"
+    );
 }

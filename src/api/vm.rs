@@ -319,11 +319,16 @@ impl BiologicalVm {
     /// `vm.execute_biological_process('start_transcription(["lacZ", "lacY"])')` runs as
     /// written. Returns what it changed, its value and what it printed.
     pub fn execute_biological_process(&self, code: &str) -> ApiResult<crate::script::ScriptOutcome> {
+        self.execute_script(code, "script")
+    }
+
+    /// [`Self::execute_biological_process`], its errors naming the script `name` (its file).
+    pub fn execute_script(&self, code: &str, name: &str) -> ApiResult<crate::script::ScriptOutcome> {
         crate::script::execute(
             &self.host,
             self.index,
             code,
-            "script",
+            name,
             crate::script::ScriptLimits::default(),
             crate::script::Mode::Session,
             None,

@@ -30,7 +30,6 @@ pub struct ScriptArgs {
 /// and the run's digest.
 pub fn script(a: ScriptArgs) -> Result<ExitCode> {
     let code = bioxen::files::read_text(&a.file, bioxen::files::SCRIPT_BYTES_MAX)?;
-    let _ = &code;
     let scenario = bioxen::files::load_scenario(&a.scenario)?;
     let base = a.scenario.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
     let manager = bioxen::api::BioVmManager::from_scenario(scenario, &base).map_err(api)?;
@@ -38,7 +37,8 @@ pub fn script(a: ScriptArgs) -> Result<ExitCode> {
         Some(id) => id.clone(),
         None => manager.list_vms().first().cloned().unwrap_or_default(),
     };
-    let outcome = manager.execute_vm_sync(&vm, &code).map_err(api)?;
+    let handle = manager.get_vm(&vm).ok_or_else(|| Error::BadInput(format!("--vm: the scenario has no VM `{vm}`")))?;
+    let outcome = handle.execute_script(&code, &a.file.display().to_string()).map_err(api)?;
     manager.run_ticks(manager.remaining_ticks()).map_err(api)?;
     let digest = manager.digest();
     if let Some(path) = &a.save {
