@@ -125,6 +125,21 @@ pub fn read_text(path: &Path, max: u64) -> crate::Result<String> {
     String::from_utf8(bytes).map_err(|_| crate::Error::BadInput(format!("{}: not UTF-8 text", path.display())))
 }
 
+/// The names of the packages in `<dir>/packages/` (the stems of its `.toml` files), sorted.
+pub fn package_names(dir: &Path) -> crate::Result<Vec<String>> {
+    let packages = dir.join("packages");
+    let listing =
+        std::fs::read_dir(&packages).map_err(|e| crate::Error::BadInput(format!("{}: {e}", packages.display())))?;
+    let mut names: Vec<String> = listing
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|x| x == "toml"))
+        .filter_map(|path| path.file_stem().and_then(|s| s.to_str()).map(str::to_string))
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
 /// The most bytes a package file may have (a handful of genes take a few kB).
 pub const PACKAGE_BYTES_MAX: u64 = 1024 * 1024;
 

@@ -312,9 +312,10 @@ pub fn promoter_activity(r: &Regulation, regulator: u32, binding: Option<&Induce
         active /= 1.0 + libm::pow(inducer_um / b.k_um, b.n);
     }
     let x = libm::pow(active / r.k, r.n);
+    // Both written as 1/(1 + …), so an x that overflows to infinity gives 0 or 1, never NaN.
     let h = match r.mode {
         Mode::Repress => 1.0 / (1.0 + x),
-        Mode::Activate => x / (1.0 + x),
+        Mode::Activate => 1.0 / (1.0 + 1.0 / x),
     };
     r.leak + (1.0 - r.leak) * h
 }
@@ -525,7 +526,8 @@ pub fn catalogue() -> Vec<Package> {
 
 /// The shipped package called `name`.
 pub fn shipped(name: &str) -> Option<Package> {
-    SHIPPED.iter().position(|(n, _)| *n == name).map(|i| catalogue().swap_remove(i))
+    let (_, text) = SHIPPED.iter().find(|(n, _)| *n == name)?;
+    Some(parse(text, &format!("scenarios/packages/{name}.toml")).unwrap_or_else(|e| panic!("shipped package: {e}")))
 }
 
 #[cfg(test)]

@@ -335,22 +335,18 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 fn packages(dir: Option<&std::path::Path>) -> Result<ExitCode> {
     let mut names: Vec<String> = bioxen_engine::package::SHIPPED.iter().map(|(n, _)| n.to_string()).collect();
     if let Some(dir) = dir {
-        let listing = std::fs::read_dir(dir.join("packages"))
-            .map_err(|e| Error::BadInput(format!("{}: {e}", dir.join("packages").display())))?;
-        for entry in listing.flatten() {
-            let path = entry.path();
-            if path.extension().is_some_and(|x| x == "toml")
-                && let Some(stem) = path.file_stem().and_then(|s| s.to_str())
-            {
-                names.push(stem.to_string());
-            }
-        }
+        names.extend(bioxen::files::package_names(dir)?);
     }
     names.sort();
     names.dedup();
     for name in names {
-        let p = bioxen::files::find_package(dir.unwrap_or(std::path::Path::new("/nonexistent")), &name)
-            .map_err(Error::BadInput)?;
+        let p = match dir {
+            Some(dir) => bioxen::files::find_package(dir, &name),
+            None => {
+                bioxen_engine::package::shipped(&name).ok_or_else(|| bioxen_engine::scenario::unknown_package(&name))
+            }
+        }
+        .map_err(Error::BadInput)?;
         let genes: Vec<&str> = p.genes.iter().map(|g| g.name.as_str()).collect();
         let hosts: Vec<&str> = p.organisms.iter().map(|o| o.name()).collect();
         print(format_args!(

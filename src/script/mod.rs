@@ -148,7 +148,10 @@ pub(crate) fn execute(
     // The changes after the last `run` apply at the next boundary (or not at all).
     let committed = context.borrow_mut().commit();
     if let Err(e) = committed {
-        let e = EvalAltResult::ErrorRuntime(e.into(), Position::new(code.lines().count().max(1) as u16, 1));
+        let e = EvalAltResult::ErrorRuntime(
+            e.into(),
+            Position::new(code.lines().count().clamp(1, usize::from(u16::MAX)) as u16, 1),
+        );
         return Err(fail(&context, &e));
     }
     let c = context.borrow();

@@ -286,6 +286,20 @@ pub(crate) fn install(
     if installed.iter().any(|&i| s.packages.get(i as usize).is_some_and(|q| q.name == p.name)) {
         return Err(format!("package `{}` is already installed in VM `{}`", excerpt(&p.name), vm.id));
     }
+    // A built-in genome has its profile's protein and RNA genes.
+    let profile = vm.organism.profile();
+    let genome_genes =
+        s.annotation(vm.genome).map_or((profile.protein_genes + profile.rna_genes) as usize, |g| g.genes.len());
+    let genes = genome_genes
+        + installed.iter().filter_map(|&i| s.packages.get(i as usize)).map(|q| q.genes.len()).sum::<usize>()
+        + p.genes.len();
+    if genes > GENES_MAX {
+        return Err(format!(
+            "VM `{}` would have {genes} genes with package `{}`, more than the {GENES_MAX} a cell may",
+            vm.id,
+            excerpt(&p.name)
+        ));
+    }
     let genome_kb = s.genome_kb(vm);
     let plasmids_kb: u64 = installed.iter().filter_map(|&i| s.packages.get(i as usize)).map(|q| q.dna_kb()).sum();
     let needed = genome_kb + plasmids_kb + p.dna_kb();

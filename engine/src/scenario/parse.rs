@@ -688,7 +688,7 @@ fn resolve_installs(
     let mut installs: Vec<Installs> = vec![Vec::new(); vms.len()];
     for v in &raw.vms {
         let Some(list) = &v.packages else { continue };
-        let vm = vms.binary_search_by(|(s, _)| s.id.as_str().cmp(v.id.get_ref())).unwrap_or(0);
+        let Ok(vm) = vms.binary_search_by(|(s, _)| s.id.as_str().cmp(v.id.get_ref())) else { continue };
         for name in list.get_ref() {
             let p = packages.index_of(name, files).map_err(|m| loc.at(&list.span(), m))?;
             installs[vm].push((p, list.span()));
