@@ -33,6 +33,7 @@ pub fn scenario(vms: u32, ticks: u64, organism: Organism, policy: PolicyKind, se
         events: Vec::new(),
         genomes: Vec::new(),
         packages: Vec::new(),
+        scripts: Vec::new(),
     }
 }
 

@@ -2,14 +2,17 @@
 //! progress hook. Every output is checked before the first tick ([`Outputs::prepare`]), so
 //! a bad path fails in a second rather than after the run.
 
+use crate::api::host::VmEntry;
 use crate::error::{Error, Result};
 use crate::files::{self, Destination, Output};
-use bioxen_actors::{ActorConfig, ActorRuntime};
+use crate::script::{self, ScriptLimits, Snapshot};
+use crate::spool::TraceSpool;
+use bioxen_actors::{ActorConfig, ActorError, ActorRuntime};
 use bioxen_engine::checkpoint;
 use bioxen_engine::lifecycle::Lifecycle;
 use bioxen_engine::record::{TickRecord, digest_start, hex};
-use bioxen_engine::scenario::Scenario;
-use bioxen_engine::sim::Simulation;
+use bioxen_engine::scenario::{Action, Scenario};
+use bioxen_engine::sim::{SimError, Simulation};
 use bioxen_engine::trace::TraceWriter;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -66,7 +69,45 @@ impl Runner {
     /// Runs up to `n` ticks (fewer if the run ends), handing each record to `on_tick`;
     /// when it returns false the run stops (on actors, after the tick already under way).
     /// On actors the ticks are pipelined, so `on_tick`'s work overlaps the next tick.
-    pub fn run_ticks(&mut self, n: u64, mut on_tick: impl FnMut(&TickRecord) -> bool) -> Result<()> {
+    ///
+    /// A timeline script due at a tick runs at its boundary, on a snapshot of its VM
+    /// ([`Runner::resolve_script`]), and its changes apply at that tick; the ticks between
+    /// two scripts run in one go. What the scripts scheduled is returned with the outcome,
+    /// also when a later tick fails.
+    pub fn run_ticks(&mut self, n: u64, mut on_tick: impl FnMut(&TickRecord) -> bool) -> Ran {
+        let mut ran = Ran { outcome: Ok(()), scripted: Vec::new() };
+        let (mut left, mut going) = (n, true);
+        while left > 0 && going && !self.finished() {
+            while self.scenario().script_due(self.tick()).is_some() {
+                match self.resolve_script() {
+                    Ok(actions) => ran.scripted.extend(actions),
+                    Err(e) => {
+                        ran.outcome = Err(e);
+                        return ran;
+                    }
+                }
+            }
+            let now = self.tick();
+            let m = self.scenario().next_script_tick().map_or(left, |t| left.min(t.saturating_sub(now)));
+            let before = now;
+            let outcome = self.run_segment(m, |record| {
+                going = on_tick(record);
+                going
+            });
+            if let Err(e) = outcome {
+                ran.outcome = Err(e);
+                return ran;
+            }
+            left -= (self.tick() - before).min(left);
+            if self.tick() == before {
+                break; // nothing ran: the run has ended
+            }
+        }
+        ran
+    }
+
+    /// Runs `n` ticks with no script due among them.
+    fn run_segment(&mut self, n: u64, mut on_tick: impl FnMut(&TickRecord) -> bool) -> Result<()> {
         match self {
             Runner::Engine(s) => {
                 let mut record = TickRecord::default();
@@ -85,6 +126,43 @@ impl Runner {
         Ok(())
     }
 
+    /// Runs the timeline script due at the next tick on a snapshot of its VM (its cell
+    /// now, and what the scenario holds), and resolves it into the changes it made, which
+    /// apply at that tick ([`bioxen_engine::schedule::resolve_script`]). Returns them.
+    pub fn resolve_script(&mut self) -> Result<Vec<(usize, Action)>> {
+        let Some(script) = self.scenario().scripts.first().cloned() else { return Ok(Vec::new()) };
+        let vm = script.vm as usize;
+        let cell = match self {
+            Runner::Engine(s) => s.state().vms[vm].clone(),
+            Runner::Actors(a) => a.vm(vm)?,
+        };
+        let scenario = self.scenario();
+        let entry = VmEntry::of_cell(scenario, vm, &cell).map_err(|e| Error::Failed(e.to_string()))?;
+        let snapshot = Snapshot {
+            tick: self.tick(),
+            tick_seconds: scenario.tick_seconds,
+            last_tick: scenario.ticks,
+            entry,
+            cell,
+            packages: scenario.packages.clone(),
+            items: Vec::new(),
+        };
+        let (items, outcome) = script::timeline(snapshot, &script, ScriptLimits::default())?;
+        for line in &outcome.log {
+            tracing::info!(script = %script.name, tick = script.tick, "{line}");
+        }
+        let vms: Vec<usize> = items.iter().map(|(vm, _)| *vm).collect();
+        let refused = |e: SimError| Error::Script(script::refused(&script, e.to_string()));
+        let actions = match self {
+            Runner::Engine(s) => s.resolve_script(items).map_err(refused)?,
+            Runner::Actors(a) => a.resolve_script(items).map_err(|e| match e {
+                ActorError::Simulation(e) => refused(e),
+                other => Error::Actors(other),
+            })?,
+        };
+        Ok(vms.into_iter().zip(actions).collect())
+    }
+
     /// The run's state as an engine simulation (stopping the actors, if any).
     pub fn into_simulation(self) -> Result<Simulation> {
         Ok(match self {
@@ -96,6 +174,16 @@ impl Runner {
             }
         })
     }
+}
+
+/// What [`Runner::run_ticks`] did: how it ended, and the actions the timeline's scripts
+/// scheduled on the way (each for its VM), in the order they apply.
+#[must_use]
+pub struct Ran {
+    /// Whether every tick asked for ran.
+    pub outcome: Result<()>,
+    /// What the scripts scheduled.
+    pub scripted: Vec<(usize, Action)>,
 }
 
 /// What to write while running.
@@ -210,11 +298,7 @@ fn prune_checkpoints(scenario: &Scenario, dir: &Path, keep: usize) -> Result<()>
 /// any failure nothing but whole checkpoints is left.
 pub fn run(runner: &mut Runner, prepared: &Prepared, mut progress: impl FnMut(u64)) -> Result<RunReport> {
     let mut trace = match &prepared.trace {
-        Some(dest) => {
-            let out = Output::create(dest)?;
-            let what = dest.path().map_or_else(|| "standard output".to_string(), |p| p.display().to_string());
-            Some((TraceWriter::new(out, runner.scenario()).map_err(|e| Error::io(&what, e))?, what))
-        }
+        Some(dest) => Some(TraceOut::new(dest, runner.scenario())?),
         None => None,
     };
     let mut report = RunReport::default();
@@ -223,17 +307,19 @@ pub fn run(runner: &mut Runner, prepared: &Prepared, mut progress: impl FnMut(u6
         // Run to the next checkpoint (or the end) in one go: on actors, one pipelined run.
         let n = prepared.checkpoints.as_ref().map_or(u64::MAX, |(every, ..)| every - runner.tick() % every);
         let mut trace_error = None;
-        runner.run_ticks(n, |record| {
-            report.vm_ticks += record.vms.iter().filter(|v| v.state == Lifecycle::Running).count() as u64;
-            if let Some((t, what)) = trace.as_mut()
-                && let Err(e) = t.write(record)
-            {
-                trace_error = Some(Error::io(&*what, e));
-                return false;
-            }
-            progress(record.tick + 1);
-            true
-        })?;
+        runner
+            .run_ticks(n, |record| {
+                report.vm_ticks += record.vms.iter().filter(|v| v.state == Lifecycle::Running).count() as u64;
+                if let Some(t) = trace.as_mut()
+                    && let Err(e) = t.write(record)
+                {
+                    trace_error = Some(e);
+                    return false;
+                }
+                progress(record.tick + 1);
+                true
+            })
+            .outcome?;
         if let Some(e) = trace_error {
             return Err(e);
         }
@@ -251,8 +337,47 @@ pub fn run(runner: &mut Runner, prepared: &Prepared, mut progress: impl FnMut(u6
         }
     }
     report.elapsed_seconds = started.elapsed().as_secs_f64();
-    if let Some((t, what)) = trace {
-        t.finish(runner.digest()).map_err(|e| Error::io(&what, e))?.commit()?;
+    if let Some(t) = trace {
+        t.finish(runner.scenario(), runner.digest())?;
     }
     Ok(report)
+}
+
+/// A run's trace being written: straight through when the scenario is known from the
+/// start, spooled when timeline scripts will add events to it (the header then holds the
+/// scenario as it ran, so a replay runs no script).
+enum TraceOut {
+    Direct(TraceWriter<Output>, String),
+    Spooled(TraceSpool),
+}
+
+impl TraceOut {
+    fn new(dest: &Destination, scenario: &Scenario) -> Result<TraceOut> {
+        if !scenario.scripts.is_empty() {
+            return Ok(TraceOut::Spooled(TraceSpool::new(dest.clone())?));
+        }
+        let out = Output::create(dest)?;
+        let what = dest.path().map_or_else(|| "standard output".to_string(), |p| p.display().to_string());
+        Ok(TraceOut::Direct(TraceWriter::new(out, scenario).map_err(|e| Error::io(&what, e))?, what))
+    }
+
+    fn write(&mut self, record: &TickRecord) -> Result<()> {
+        match self {
+            TraceOut::Direct(w, what) => w.write(record).map_err(|e| Error::io(&*what, e)),
+            TraceOut::Spooled(spool) => spool.record(record),
+        }
+    }
+
+    /// Finishes the trace of a completed run of `scenario`.
+    fn finish(self, scenario: &Scenario, digest: [u8; 32]) -> Result<()> {
+        match self {
+            TraceOut::Direct(w, what) => w.finish(digest).map_err(|e| Error::io(&what, e))?.commit(),
+            TraceOut::Spooled(spool) => {
+                // Every script before the last tick has become events.
+                let mut ran = scenario.clone();
+                ran.scripts.retain(|s| s.tick < ran.ticks);
+                spool.finish(&ran, digest)
+            }
+        }
+    }
 }

@@ -27,6 +27,9 @@ pub enum Error {
     /// The simulation could not start or go on.
     #[error(transparent)]
     Sim(#[from] SimError),
+    /// A timeline script that failed, or whose changes the run refused: exit status 2.
+    #[error(transparent)]
+    Script(#[from] crate::script::ScriptError),
     /// The actor runtime failed.
     #[error(transparent)]
     Actors(#[from] ActorError),
@@ -58,11 +61,12 @@ impl Error {
     /// True when the user's input is at fault (exit status 2), false for a failure (1).
     pub fn is_bad_input(&self) -> bool {
         match self {
-            Error::BadInput(_) | Error::Scenario(_) | Error::Checkpoint(_) => true,
+            Error::BadInput(_) | Error::Scenario(_) | Error::Checkpoint(_) | Error::Script(_) => true,
             // A trace or checkpoint that is missing or unreadable is the user's input too.
             Error::Format(_) => true,
-            Error::Sim(e) => matches!(e, SimError::Invalid(_)),
-            Error::Actors(ActorError::Simulation(SimError::Invalid(_))) => true,
+            // A script due where no script runs (a trace made by hand) is the input's too.
+            Error::Sim(e) => matches!(e, SimError::Invalid(_) | SimError::ScriptDue { .. }),
+            Error::Actors(ActorError::Simulation(SimError::Invalid(_) | SimError::ScriptDue { .. })) => true,
             Error::Actors(_) | Error::Io { .. } | Error::Failed(_) | Error::Interrupted(_) => false,
         }
     }

@@ -113,16 +113,36 @@ impl GenomeFiles for GenomeDir {
     fn package(&mut self, name: &str) -> std::result::Result<Package, String> {
         find_package(&self.base, name)
     }
+
+    /// A timeline script's file, relative to the scenario.
+    fn script(&mut self, path: &str) -> std::result::Result<String, String> {
+        let bytes = read_input(&self.base.join(path), SCRIPT_BYTES_MAX)
+            .map_err(|e| format!("cannot read script file `{path}`: {e}"))?;
+        String::from_utf8(bytes).map_err(|_| format!("script file `{path}` is not UTF-8 text"))
+    }
 }
 
-/// The most bytes a script file may have.
-pub const SCRIPT_BYTES_MAX: u64 = 1024 * 1024;
+/// The most bytes a script file may have (the gate's bound on a timeline script).
+pub const SCRIPT_BYTES_MAX: u64 = bioxen_engine::scenario::limits::SCRIPT_BYTES_MAX as u64;
 
 /// Reads a UTF-8 text input of at most `max` bytes; a missing, oversized or non-UTF-8 file
 /// is bad input naming it.
 pub fn read_text(path: &Path, max: u64) -> crate::Result<String> {
     let bytes = read_input(path, max).map_err(|e| crate::Error::BadInput(format!("{}: {e}", path.display())))?;
     String::from_utf8(bytes).map_err(|_| crate::Error::BadInput(format!("{}: not UTF-8 text", path.display())))
+}
+
+/// The package called `name` for a run whose scenario holds `held`: the one it holds (so a
+/// run never sees two packages of one name), else `<dir>/packages/<name>.toml` when there
+/// is a `dir`, else the shipped one.
+pub fn package_for(held: &[Package], dir: Option<&Path>, name: &str) -> std::result::Result<Package, String> {
+    if let Some(p) = held.iter().find(|p| p.name == name) {
+        return Ok(p.clone());
+    }
+    match dir {
+        Some(dir) => find_package(dir, name),
+        None => package::shipped(name).ok_or_else(|| bioxen_engine::scenario::unknown_package(name)),
+    }
 }
 
 /// The names of the packages in `<dir>/packages/` (the stems of its `.toml` files), sorted.

@@ -24,6 +24,7 @@ pub mod plot;
 pub mod replay;
 pub mod report;
 pub mod script;
+pub mod spool;
 pub mod sweep;
 pub mod untrusted;
 

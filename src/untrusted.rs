@@ -21,13 +21,10 @@ const TICKS: u64 = 3;
 pub fn scenario_text(bytes: &[u8]) {
     let Ok(text) = std::str::from_utf8(bytes) else { return };
     let Ok(s) = scenario::parse(text, "fuzz.toml", &mut NoGenomeFiles) else { return };
-    // What parsed passed the gate: the engine must take it.
-    let mut sim = Simulation::new(s).expect("a parsed scenario passes the gate again");
-    for _ in 0..TICKS {
-        if sim.finished() || sim.step().is_err() {
-            break;
-        }
-    }
+    // What parsed passed the gate: the engine must take it. The runner runs its timeline
+    // scripts (in the sandbox) as `bioxen run` does.
+    let sim = Simulation::new(s).expect("a parsed scenario passes the gate again");
+    let _ = crate::driver::Runner::Engine(Box::new(sim)).run_ticks(TICKS, |_| true).outcome;
 }
 
 /// Package text → parse and check → install into a VM of each organism it supports and run

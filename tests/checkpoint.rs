@@ -80,11 +80,11 @@ fn damaged_checkpoints_are_refused_not_resumed() {
     }
     let path = write_checkpoint(dir.path(), &sim);
     let bytes = fs::read(&path).unwrap();
+    let other_version = format!("format version {}", bioxen::engine::checkpoint::CHECKPOINT_FORMAT_VERSION ^ 0x0b);
     let damaged = [
         ("truncated", damaged(&bytes, bytes.len() as isize / 2, 0), "truncated BioXen checkpoint"),
         ("flipped", damaged(&bytes, -100, 0x55), "corrupt BioXen checkpoint"),
-        // The version is 4: 4 ^ 11 = 15.
-        ("version", damaged(&bytes, 8, 0x0b), "format version 15"),
+        ("version", damaged(&bytes, 8, 0x0b), other_version.as_str()),
         ("a trace", b"BIOXENTR\x02\0\0\0".to_vec(), "not a BioXen checkpoint"),
     ];
     for (name, content, message) in damaged {

@@ -292,12 +292,27 @@ fn the_packages_and_script_commands() {
     let out = String::from_utf8_lossy(&o.stdout);
     let names: Vec<&str> = out.lines().map(|l| l.split_whitespace().next().unwrap()).collect();
     assert_eq!(names, ["gfp", "lac", "repressilator", "toggle"]);
-    let o =
-        bioxen(&["script", "scenarios/circuits.toml", "examples/scripts/lac-induction.rhai", "--vm", "coli", "--json"]);
+    let dir = tempfile::tempdir().unwrap();
+    // Saved, the session (the scenario's own VMs, present from tick 0, and the script's
+    // changes) replays to the digest the command printed.
+    let saved = dir.path().join("saved.toml");
+    let o = bioxen(&[
+        "script",
+        "scenarios/circuits.toml",
+        "examples/scripts/lac-induction.rhai",
+        "--vm",
+        "coli",
+        "--json",
+        "--save",
+        saved.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(json["script"]["value"]["fold"].as_i64().unwrap() >= 2, "{json}");
-    let dir = tempfile::tempdir().unwrap();
+    let replayed = bioxen(&["run", saved.to_str().unwrap(), "--json"]);
+    assert!(replayed.status.success(), "{}", String::from_utf8_lossy(&replayed.stderr));
+    let replayed: serde_json::Value = serde_json::from_slice(&replayed.stdout).unwrap();
+    assert_eq!(replayed["digest"], json["digest"]);
     let bad = dir.path().join("bad.rhai");
     std::fs::write(&bad, "run(10);\nstart_transcription(\"nope\");\n").unwrap();
     let o = bioxen(&["script", "scenarios/circuits.toml", bad.to_str().unwrap()]);
@@ -307,4 +322,30 @@ fn the_packages_and_script_commands() {
         err.contains("bad.rhai:2:") && err.contains("no gene `nope`") && err.contains("stopped before tick 10"),
         "{err}"
     );
+}
+
+/// A host's `packages_dir` holds packages of its own, found by name before the shipped
+/// ones; without it, the name is unknown.
+#[test]
+fn a_hosts_packages_dir_offers_its_own_packages() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("packages")).unwrap();
+    let gfp = std::fs::read_to_string("scenarios/packages/gfp.toml").unwrap();
+    let mine = gfp.replacen("name = \"gfp\"", "name = \"reporter\"", 1);
+    std::fs::write(dir.path().join("packages/reporter.toml"), mine).unwrap();
+    let host = |packages_dir: Option<std::path::PathBuf>| {
+        let m =
+            BioVmManager::with_config(HostConfig { runtime: Runtime::Engine, packages_dir, ..HostConfig::default() })
+                .unwrap();
+        m.create_vm("coli", "ecoli", "basic", None).unwrap();
+        m
+    };
+    let m = host(None);
+    let e = m.get_vm("coli").unwrap().install_biological_package("reporter").unwrap_err();
+    assert!(e.to_string().contains("unknown package `reporter`"), "{e}");
+    let m = host(Some(dir.path().to_path_buf()));
+    let vm = m.get_vm("coli").unwrap();
+    vm.install_biological_package("reporter").unwrap();
+    vm.install_biological_package("lac").unwrap(); // the shipped ones still
+    assert_eq!(vm.get_installed_packages(), ["reporter", "lac"]);
 }

@@ -412,16 +412,17 @@ fn truncated_corrupt_and_foreign_traces_are_clear_errors() {
     assert!(o.status.success());
     let bytes = fs::read(&trace).unwrap();
     let ends = frame_ends(&bytes);
+    let version = bioxen::engine::trace::TRACE_FORMAT_VERSION;
+    let newer = format!(
+        "BioXen trace format version {}, but this bioxen reads version {version}; it was written by a newer bioxen",
+        version ^ 0x10
+    );
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         ("truncated mid-frame", damaged(&bytes, -7, 0), "truncated BioXen trace"),
         ("truncated at a frame boundary", damaged(&bytes, ends[ends.len() - 4] as isize, 0), "truncated BioXen trace"),
         ("empty", Vec::new(), "not a BioXen trace"),
-        // The version is 4: 4 ^ 11 = 15, 4 ^ 5 = 1, 4 ^ 6 = 2, 4 ^ 7 = 3.
-        (
-            "another format version",
-            damaged(&bytes, 8, 0x0b),
-            "BioXen trace format version 15, but this bioxen reads version 4; it was written by a newer bioxen",
-        ),
+        // The version field's low byte flipped: a newer version (older ones below).
+        ("another format version", damaged(&bytes, 8, 0x10), newer.as_str()),
         (
             "huge frame length",
             {
@@ -433,10 +434,13 @@ fn truncated_corrupt_and_foreign_traces_are_clear_errors() {
         ),
         ("flipped byte in the header", damaged(&bytes, 40, 0xff), "fails its checksum"),
         ("flipped byte in a tick", damaged(&bytes, -200, 0x01), "fails its checksum"),
-        ("a version 1 trace", damaged(&bytes, 8, 0x05), "re-run its scenario with this bioxen"),
-        ("a version 2 trace", damaged(&bytes, 8, 0x06), "re-run its scenario with this bioxen"),
-        ("a version 3 trace", damaged(&bytes, 8, 0x07), "re-run its scenario with this bioxen"),
     ];
+    // Every older version: the version field's low byte flipped to it.
+    let older = (1..version).map(|v| {
+        let flip = (version ^ v) as u8;
+        ("an older trace", damaged(&bytes, 8, flip), "re-run its scenario with this bioxen")
+    });
+    let cases: Vec<_> = cases.into_iter().chain(older).collect();
     for (name, content, message) in cases {
         let bad = dir.path().join(format!("{}.bxtr", name.replace(' ', "_")));
         fs::write(&bad, content).unwrap();

@@ -8,7 +8,8 @@ use bioxen::engine::codec::{FrameReader, FrameWriter};
 use bioxen::engine::lifecycle::Transition;
 use bioxen::engine::policy::{AnyPolicy, PolicyKind, PolicyParams};
 use bioxen::engine::record::hex;
-use bioxen::engine::scenario::{Action, Event, Scenario, frames};
+use bioxen::engine::scenario::limits::SCRIPT_BYTES_MAX;
+use bioxen::engine::scenario::{Action, Event, Scenario, TimelineScript, frames};
 use bioxen::engine::sim::{SimError, Simulation, StateError};
 use bioxen::engine::trace::{TraceReader, TraceWriter};
 use bioxen_actors::{ActorConfig, ActorRuntime};
@@ -38,7 +39,17 @@ fn crafted() -> Vec<(&'static str, Scenario, &'static str)> {
     huge_pool.chassis.atp_per_s = u64::MAX;
     let mut long = base.clone();
     long.ticks = u64::MAX;
+    let script = |tick, vm, code: String| TimelineScript { tick, vm, name: "s.rhai".into(), code };
+    let mut scripts_unsorted = base.clone();
+    scripts_unsorted.scripts = vec![script(5, 0, "1".into()), script(3, 0, "1".into())];
+    let mut script_for_nobody = base.clone();
+    script_for_nobody.scripts = vec![script(5, 7, "1".into())];
+    let mut script_too_long = base.clone();
+    script_too_long.scripts = vec![script(5, 0, "1".repeat(SCRIPT_BYTES_MAX + 1))];
     vec![
+        ("scripts out of order", scripts_unsorted, "script[1]: script at tick 3 comes after one at tick 5"),
+        ("a script for a VM past the last", script_for_nobody, "script[0]: script for VM #7, but there are 3 VMs"),
+        ("a script too long", script_too_long, "script[0]: the script is 1048577 bytes, more than the 1048576"),
         ("an event for a VM past the last", past_last, "event[0]: event for VM #99, but there are 3 VMs"),
         ("an endless tick", endless_tick, "tick_seconds must be a number in (0, 60], not inf"),
         ("a weight of 2^32 - 1", heavy, "weight must be in 1..=65535"),
@@ -222,6 +233,36 @@ proptest! {
     fn whatever_is_written_reads_back(text in scenario_strategy()) {
         round_trip(&parse(&text));
     }
+}
+
+/// A scenario's timeline scripts, in its frames: a trace's header and a checkpoint hold
+/// them as they were; the checkpoint, resumed, refuses to pass the next one unrun.
+#[test]
+fn timeline_scripts_read_back_from_traces_and_checkpoints() {
+    let mut s = three();
+    s.scripts = (0..3)
+        .map(|k| TimelineScript {
+            tick: 5 + k,
+            vm: k as u32,
+            name: format!("s{k}.rhai"),
+            code: "metrics()".repeat(k as usize + 1),
+        })
+        .collect();
+    let mut w = TraceWriter::new(Vec::new(), &s).unwrap();
+    let bytes = {
+        let mut sim = simulation(&three());
+        w.write(&sim.step().unwrap()).unwrap();
+        w.finish(sim.digest()).unwrap()
+    };
+    assert_eq!(TraceReader::new(&bytes[..], "t").unwrap().scenario, s);
+    let mut sim = simulation(&s);
+    for _ in 0..5 {
+        sim.step().unwrap();
+    }
+    let c = checkpoint::write(Vec::new(), &sim).unwrap();
+    let mut resumed = checkpoint::read(&c[..], "c").unwrap();
+    assert_eq!(resumed.scenario().scripts, s.scripts);
+    assert!(matches!(resumed.step(), Err(SimError::ScriptDue { tick: 5, .. })));
 }
 
 #[test]

@@ -171,6 +171,13 @@ impl Coordinator {
         let tick = self.next_start;
         let (scenario, c, sabotage) = (&self.scenario, &mut self.clock, &mut self.sabotage);
         let (units, installed) = (&mut self.units, &mut self.installed);
+        // The engine's refusal, checked here too: phase 1 below runs only on ticks with events.
+        if let Some(script) = scenario.script_due(tick) {
+            return Err(ActorError::Simulation(bioxen_engine::sim::SimError::ScriptDue {
+                tick,
+                name: script.name.clone(),
+            }));
+        }
         let mut events = std::mem::take(&mut c.commands);
         let mut switches = Vec::new();
         // Only then: the lifecycles and allocations are shared with ticks in flight, and
@@ -414,6 +421,9 @@ impl Handler<Command> for Coordinator {
 pub struct Schedule {
     /// What to schedule, for which VM.
     pub items: Vec<(usize, Scheduled)>,
+    /// Whether the items resolve the timeline script due at the next tick
+    /// ([`schedule::resolve_script`]), which then leaves the timeline.
+    pub resolves_script: bool,
     /// The actions added, and the packages added to the scenario for them.
     pub reply: Sender<Result<Added, ActorError>>,
 }
@@ -440,9 +450,11 @@ impl Handler<Schedule> for Coordinator {
             };
             let scenario = Arc::make_mut(&mut self.scenario);
             let before = scenario.packages.len();
-            schedule::schedule_all(scenario, &run, m.items)
-                .map(|actions| (actions, scenario.packages[before..].to_vec()))
-                .map_err(ActorError::Simulation)
+            let added = match m.resolves_script {
+                true => schedule::resolve_script(scenario, &run, m.items),
+                false => schedule::schedule_all(scenario, &run, m.items),
+            };
+            added.map(|actions| (actions, scenario.packages[before..].to_vec())).map_err(ActorError::Simulation)
         };
         let _ = m.reply.send(result);
     }

@@ -236,14 +236,34 @@ impl ActorRuntime {
         &mut self,
         items: Vec<(usize, Scheduled)>,
     ) -> Result<Vec<bioxen_engine::scenario::Action>, ActorError> {
+        self.send_schedule(items, false)
+    }
+
+    /// Resolves the timeline script due at the next tick into `items`, all or none (see
+    /// [`bioxen_engine::sim::Simulation::resolve_script`]); returns the actions added.
+    pub fn resolve_script(
+        &mut self,
+        items: Vec<(usize, Scheduled)>,
+    ) -> Result<Vec<bioxen_engine::scenario::Action>, ActorError> {
+        self.send_schedule(items, true)
+    }
+
+    fn send_schedule(
+        &mut self,
+        items: Vec<(usize, Scheduled)>,
+        resolves_script: bool,
+    ) -> Result<Vec<bioxen_engine::scenario::Action>, ActorError> {
         self.alive()?;
         let (tx, rx) = bounded(1);
         let vms: Vec<u32> = items.iter().map(|(vm, _)| *vm as u32).collect();
-        self.coordinator.do_send(Schedule { items, reply: tx });
+        self.coordinator.do_send(Schedule { items, resolves_script, reply: tx });
         let (actions, packages) = self.wait(&rx)??;
         // The handle's copy of the scenario follows the coordinator's.
         let scenario = Arc::make_mut(&mut self.scenario);
         scenario.packages.extend(packages);
+        if resolves_script {
+            scenario.scripts.remove(0);
+        }
         let start = scenario.events.partition_point(|e| e.tick <= self.tick);
         for (k, (&vm, &action)) in vms.iter().zip(&actions).enumerate() {
             scenario.events.insert(start + k, bioxen_engine::scenario::Event { tick: self.tick, vm, action });

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use std::io::{self, Read, Write};
 
 /// Checkpoint format version.
-pub const CHECKPOINT_FORMAT_VERSION: u32 = 4;
+pub const CHECKPOINT_FORMAT_VERSION: u32 = 5;
 const MAGIC: &[u8; 8] = b"BIOXENCK";
 const KIND: &str = "BioXen checkpoint";
 

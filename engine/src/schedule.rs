@@ -89,6 +89,34 @@ pub fn schedule_all<L: Fn(usize) -> Option<Lifecycle>>(
     }
 }
 
+/// Resolves the timeline script due at `run.tick` (the scenario's first) into `items`: they
+/// are scheduled as [`schedule_all`] schedules them, after the tick's events, and the
+/// script leaves the timeline; if any is refused, nothing changes and the script stays.
+pub fn resolve_script<L: Fn(usize) -> Option<Lifecycle>>(
+    scenario: &mut Scenario,
+    run: &RunState<'_, L>,
+    items: Vec<(usize, Scheduled)>,
+) -> Result<Vec<Action>, SimError> {
+    let Some(script) = scenario.scripts.first() else {
+        return Err(SimError::Refused {
+            tick: run.tick,
+            vm: String::new(),
+            message: "no timeline script is left to resolve".into(),
+        });
+    };
+    if script.tick != run.tick {
+        let vm = scenario.vms.get(script.vm as usize).map_or_else(String::new, |v| v.id.clone());
+        return Err(SimError::Refused {
+            tick: run.tick,
+            vm,
+            message: format!("the next timeline script, `{}`, is due at tick {}", script.name, script.tick),
+        });
+    }
+    let added = schedule_all(scenario, run, items)?;
+    scenario.scripts.remove(0);
+    Ok(added)
+}
+
 /// The lifecycle transition an action makes, if any.
 pub fn transition_of(action: Action) -> Option<Transition> {
     match action {

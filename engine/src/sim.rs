@@ -92,6 +92,15 @@ pub enum SimError {
     /// A restored state does not fit its scenario.
     #[error("the state does not fit its scenario: {0}")]
     State(#[from] StateError),
+    /// A timeline script is due and no runtime has run it
+    /// ([`crate::schedule::resolve_script`]): the engine runs no scripts itself.
+    #[error("at tick {tick}: the timeline's script `{name}` is due, and scripts run outside the engine (`bioxen run`)")]
+    ScriptDue {
+        /// The tick.
+        tick: u64,
+        /// The script's name.
+        name: String,
+    },
     /// An event that cannot be scheduled for a VM now.
     #[error("before tick {tick}: VM `{vm}`: {message}")]
     Refused {
@@ -164,10 +173,12 @@ impl SimState {
         }
         // Events before `next_event` have applied (their ticks are past), the others not.
         let events = &scenario.events;
+        // A script whose tick is past has been resolved into events and removed.
         let position_fits = self.tick <= scenario.ticks
             && self.next_event <= events.len()
             && events[..self.next_event].iter().all(|e| e.tick < self.tick)
-            && events[self.next_event..].iter().all(|e| e.tick >= self.tick);
+            && events[self.next_event..].iter().all(|e| e.tick >= self.tick)
+            && scenario.scripts.iter().all(|s| s.tick >= self.tick);
         if !position_fits {
             return Err(StateError::Position {
                 tick: self.tick,
@@ -354,17 +365,33 @@ impl Simulation {
     /// Schedules `items` at the next tick, all or none ([`schedule::schedule_all`]): what a
     /// process script changed before its next `run`. Returns the actions added.
     pub fn schedule_all(&mut self, items: Vec<(usize, Scheduled)>) -> Result<Vec<Action>, SimError> {
+        self.scheduling(|scenario, run| schedule::schedule_all(scenario, run, items))
+    }
+
+    /// Calls `f` with the scenario to change and the run's state as [`schedule`] needs it.
+    fn scheduling<T>(
+        &mut self,
+        f: impl FnOnce(&mut Scenario, &schedule::RunState<'_, &dyn Fn(usize) -> Option<Lifecycle>>) -> T,
+    ) -> T {
         let s = &self.state;
         let programs = &self.programs;
+        let lifecycle = |i: usize| s.vms.get(i).map(|v| v.lifecycle);
         let run = schedule::RunState {
             tick: s.tick,
             next_event: s.next_event,
-            lifecycle: |i: usize| s.vms.get(i).map(|v| v.lifecycle),
+            lifecycle: &lifecycle as &dyn Fn(usize) -> Option<Lifecycle>,
             allocations: &s.allocations,
             units: &|vm| programs.get(vm).map_or(0, |p| p.units()),
             installed: &|vm| s.vms.get(vm).map_or_else(Vec::new, |v| v.installed().to_vec()),
         };
-        schedule::schedule_all(Arc::make_mut(&mut self.scenario), &run, items)
+        f(Arc::make_mut(&mut self.scenario), &run)
+    }
+
+    /// Resolves the timeline script due at the next tick into `items`, scheduled like
+    /// [`Simulation::schedule_all`]'s, all or none; the script leaves the timeline only if
+    /// they are accepted ([`schedule::resolve_script`]). Returns the actions added.
+    pub fn resolve_script(&mut self, items: Vec<(usize, Scheduled)>) -> Result<Vec<Action>, SimError> {
+        self.scheduling(|scenario, run| schedule::resolve_script(scenario, run, items))
     }
 
     /// Adds a VM to the run, absent until the next tick, whose first event is its

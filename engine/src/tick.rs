@@ -160,7 +160,8 @@ pub fn apply_transition(
 }
 
 /// Phase 1: applies the timeline events due at `tick` (those not yet applied, in scenario
-/// order), advancing `next_event`: transitions and creations change the cells'
+/// order), advancing `next_event`; refuses while a timeline script due by `tick` is
+/// unresolved ([`SimError::ScriptDue`]): transitions and creations change the cells'
 /// lifecycles, transcription switches the cells, `set` events `allocations`. Each is
 /// appended to `applied`, for the tick's record.
 pub fn apply_due_events(
@@ -171,6 +172,9 @@ pub fn apply_due_events(
     allocations: &mut [Allocation],
     applied: &mut Vec<EventRecord>,
 ) -> Result<(), SimError> {
+    if let Some(script) = scenario.script_due(tick) {
+        return Err(SimError::ScriptDue { tick, name: script.name.clone() });
+    }
     while let Some(event) = scenario.events.get(*next_event) {
         if event.tick > tick {
             break;

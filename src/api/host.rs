@@ -20,7 +20,6 @@ use crate::files;
 use bioxen_actors::ActorConfig;
 use bioxen_engine::biology::Organism;
 use bioxen_engine::chassis::{Chassis, ChassisKind};
-use bioxen_engine::codec::{FrameReader, FrameWriter};
 use bioxen_engine::genome::Genome;
 use bioxen_engine::lifecycle::Lifecycle;
 use bioxen_engine::package::{Inducer, Package};
@@ -31,7 +30,6 @@ use bioxen_engine::scenario::limits::TICKS_MAX;
 use bioxen_engine::scenario::{Action, Allocation, GenomeSource, SCENARIO_FORMAT_VERSION, Scenario, VmSpec};
 use bioxen_engine::schedule::{Scheduled, transition_of};
 use bioxen_engine::sim::Simulation;
-use bioxen_engine::trace::TraceWriter;
 use bioxen_engine::vm::Vm;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
@@ -81,6 +79,9 @@ pub struct HostConfig {
     pub tick_seconds: f64,
     /// Where the ticks run.
     pub runtime: Runtime,
+    /// A directory whose `packages/` holds packages of your own, found by name before the
+    /// shipped ones (`None`: only the shipped ones, and those the run already holds).
+    pub packages_dir: Option<PathBuf>,
 }
 
 impl Default for HostConfig {
@@ -95,6 +96,7 @@ impl Default for HostConfig {
             seed: 1,
             tick_seconds: 1.0,
             runtime: Runtime::default(),
+            packages_dir: None,
         }
     }
 }
@@ -155,6 +157,35 @@ impl VmEntry {
         }
     }
 
+    /// A scenario's VM `spec` in `state`, running `program` of `genome`, with its
+    /// organism's default configuration.
+    fn of_spec(spec: &VmSpec, state: Lifecycle, program: Arc<Program>, genome: Arc<Genome>) -> ApiResult<VmEntry> {
+        let biological_type = BiologicalType::of(spec.organism);
+        let config = super::config::ConfigManager::new().load_defaults(biological_type.name())?;
+        let mut entry =
+            VmEntry::new(&spec.id, biological_type, VmType::Basic, config, spec.allocation, program, genome);
+        entry.lifecycle = state;
+        Ok(entry)
+    }
+
+    /// VM `vm` of `scenario` as its cell `cell` is at a tick boundary: the entry a
+    /// timeline script reads (its allocation is its spec's: a script does not read it).
+    pub fn of_cell(scenario: &Scenario, vm: usize, cell: &Vm) -> ApiResult<VmEntry> {
+        let spec = &scenario.vms[vm];
+        let genome = Arc::new(scenario.genome_of(spec).into_owned());
+        let mut program = Program::compile(&genome, spec.organism, spec.genome, scenario.tick_seconds);
+        let (mut installed, mut package_genes) = (Vec::new(), Vec::new());
+        for &p in cell.installed() {
+            let Some(package) = scenario.packages.get(p as usize) else { continue };
+            program.install(package);
+            installed.push(p);
+            package_genes.extend(package.genes.iter().map(|g| (package.name.clone(), g.name.clone())));
+        }
+        let mut entry = VmEntry::of_spec(spec, cell.lifecycle, Arc::new(program), genome)?;
+        (entry.installed, entry.package_genes) = (installed, package_genes);
+        Ok(entry)
+    }
+
     /// The gene called `name` in the VM's program: a gene of its genome (by name or id), or
     /// of a package it installs (`package/gene` names the package's even where the genome
     /// has a gene so called).
@@ -195,17 +226,6 @@ impl VmEntry {
     }
 }
 
-/// The records of the run so far, spooled beside the trace's destination until it is
-/// written (its header holds the scenario as it is at the end, which a session only
-/// knows then).
-struct TraceSpool {
-    destination: PathBuf,
-    frames: FrameWriter<files::Scratch>,
-    ticks: u64,
-}
-
-const SPOOL_MAGIC: &[u8; 8] = b"BIOXENSP";
-
 /// A host and its run.
 pub(crate) struct Host {
     pub config: HostConfig,
@@ -215,7 +235,7 @@ pub(crate) struct Host {
     /// index (for the saved scenario).
     genome_files: BTreeMap<u32, (PathBuf, Option<PathBuf>)>,
     programs: BTreeMap<(GenomeSource, Organism), (Arc<Program>, Arc<Genome>)>,
-    trace: Option<TraceSpool>,
+    trace: Option<crate::spool::TraceSpool>,
 }
 
 impl Host {
@@ -234,6 +254,7 @@ impl Host {
             events: Vec::new(),
             genomes: Vec::new(),
             packages: Vec::new(),
+            scripts: Vec::new(),
         };
         let sim = Simulation::new(scenario)?;
         Ok(Host {
@@ -258,6 +279,7 @@ impl Host {
             seed: scenario.seed,
             tick_seconds: scenario.tick_seconds,
             runtime: Runtime::Engine,
+            packages_dir: Some(base.to_path_buf()),
         };
         let mut genome_files = BTreeMap::new();
         for (i, g) in scenario.genomes.iter().enumerate() {
@@ -280,11 +302,7 @@ impl Host {
                     (Arc::new(Program::compile(&genome, v.organism, v.genome, scenario.tick_seconds)), genome)
                 })
                 .clone();
-            let biological_type = BiologicalType::of(v.organism);
-            let config = super::config::ConfigManager::new().load_defaults(biological_type.name())?;
-            let mut entry = VmEntry::new(&v.id, biological_type, VmType::Basic, config, v.allocation, program, genome);
-            entry.lifecycle = state;
-            vms.push(entry);
+            vms.push(VmEntry::of_spec(v, state, program, genome)?);
         }
         let sim = Simulation::new(scenario)?;
         let mut host =
@@ -497,6 +515,12 @@ impl Host {
         }
     }
 
+    /// The package called `name`: one the run holds, else one of the configuration's
+    /// `packages_dir`, else a shipped one.
+    pub fn package(&self, name: &str) -> Result<Package, String> {
+        crate::files::package_for(&self.scenario().packages, self.config.packages_dir.as_deref(), name)
+    }
+
     /// Runs `n` ticks on the host's runtime.
     pub fn run_ticks(&mut self, n: u64) -> ApiResult<()> {
         if let (Runtime::Actors { arbiters }, Some(Runner::Engine(_))) = (self.config.runtime, &self.runner)
@@ -508,22 +532,23 @@ impl Host {
         let (runner, vms, trace) = (self.runner.as_mut().expect("always"), &mut self.vms, &mut self.trace);
         let window = growth_window(self.config.tick_seconds);
         let mut failure = None;
-        runner.run_ticks(n, |record| {
+        let resolved = runner.run_ticks(n, |record| {
             observe(vms, record, window);
             if let Some(spool) = trace.as_mut()
-                && let Err(e) = spool.frames.value(record)
+                && let Err(e) = spool.record(record)
             {
-                failure = Some(crate::Error::io(spool.destination.display(), e));
+                failure = Some(e);
                 return false;
             }
-            if let Some(spool) = trace.as_mut() {
-                spool.ticks += 1;
-            }
             true
-        })?;
-        match failure {
-            Some(e) => Err(e.into()),
-            None => Ok(()),
+        });
+        // What the timeline's scripts scheduled has applied: the mirror takes it in order.
+        for (vm, action) in resolved.scripted {
+            self.mirror(vm, action);
+        }
+        match (resolved.outcome, failure) {
+            (Err(e), _) | (Ok(()), Some(e)) => Err(e.into()),
+            (Ok(()), None) => Ok(()),
         }
     }
 
@@ -545,16 +570,21 @@ impl Host {
         }
         let mut s = self.scenario().clone();
         s.ticks = ticks;
-        s.events.retain(|e| e.tick < ticks);
         // VMs whose creation is still to come are the last ones (VMs are numbered in the
-        // order they were created); their events are all still to come too.
-        let created: BTreeSet<u32> =
-            s.events.iter().filter(|e| matches!(e.action, Action::Create(_))).map(|e| e.vm).collect();
-        let pending_creations: BTreeSet<u32> =
-            s.vms.iter().enumerate().filter(|(i, _)| !created.contains(&(*i as u32))).map(|(i, _)| i as u32).collect();
-        if let Some(&first) = pending_creations.iter().next() {
-            s.vms.truncate(first as usize);
+        // order they were created); their events are all still to come too. VMs present
+        // from tick 0 have no `create` event.
+        let first_pending = s
+            .events
+            .iter()
+            .filter(|e| e.tick >= ticks && matches!(e.action, Action::Create(_)))
+            .map(|e| e.vm as usize)
+            .min();
+        if let Some(first) = first_pending {
+            s.vms.truncate(first);
         }
+        s.events.retain(|e| e.tick < ticks);
+        // Scripts before `ticks` have become events; those after it are not reached.
+        s.scripts.retain(|x| x.tick < ticks);
         if s.vms.is_empty() {
             return Err(ApiError::Vm("no VM has been created by the last tick: a scenario needs one".into()));
         }
@@ -577,12 +607,10 @@ impl Host {
             )));
         }
         let destination = files::destination(path, "trace")?;
-        let Some(p) = destination.path() else {
+        if destination.path().is_none() {
             return Err(ApiError::Vm("a session's trace is written to a file".into()));
-        };
-        let scratch = files::Scratch::beside(p)?;
-        let frames = FrameWriter::new(scratch, SPOOL_MAGIC, 1).map_err(|e| crate::Error::io(p.display(), e))?;
-        self.trace = Some(TraceSpool { destination: p.to_path_buf(), frames, ticks: 0 });
+        }
+        self.trace = Some(crate::spool::TraceSpool::new(destination)?);
         Ok(())
     }
 
@@ -592,20 +620,8 @@ impl Host {
         let scenario = self.saved_scenario()?;
         let digest = self.digest();
         let spool = self.trace.take().ok_or_else(|| ApiError::Vm("no trace is being recorded".into()))?;
-        let destination = spool.destination.clone();
-        let what = destination.display().to_string();
-        let scratch = spool.frames.finish().map_err(|e| crate::Error::io(&what, e))?;
-        let mut frames =
-            FrameReader::open(scratch.reader()?, &what, "spool", SPOOL_MAGIC, 1).map_err(crate::Error::from)?;
-        files::write_file(&destination, |out| {
-            let mut w = TraceWriter::new(out, &scenario).map_err(|e| crate::Error::io(&what, e))?;
-            for _ in 0..spool.ticks {
-                let record: TickRecord = frames.next("a spooled tick").map_err(crate::Error::from)?;
-                w.write(&record).map_err(|e| crate::Error::io(&what, e))?;
-            }
-            w.finish(digest).map_err(|e| crate::Error::io(&what, e))?;
-            Ok(())
-        })?;
+        let destination = spool.destination().map(Path::to_path_buf).unwrap_or_default();
+        spool.finish(&scenario, digest)?;
         Ok(destination)
     }
 }

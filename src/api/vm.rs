@@ -269,15 +269,16 @@ impl BiologicalVm {
         Ok(host.vms[self.index].installed.iter().map(|&p| packages[p as usize].copies as usize).sum())
     }
 
-    /// Installs the package called `name` (one of `bioxen packages`) at the next tick
-    /// boundary: its plasmid's genes join the cell, competing for its ribosomes and ATP.
+    /// Installs the package called `name` at the next tick boundary (one the session's
+    /// scenario already holds, else one in the host's `packages_dir`, else a shipped one:
+    /// `bioxen packages`): its plasmid's genes join the cell, competing for its ribosomes and ATP.
     /// An unknown package, one already installed, one whose replicon does not work in the
     /// VM's organism, or one whose plasmid copies do not fit the VM's DNA space (its genome
     /// plus `max_memory_kb`) is an error, and nothing changes.
     pub fn install_biological_package(&self, name: &str) -> ApiResult<()> {
-        let package = bioxen_engine::package::shipped(name)
-            .ok_or_else(|| ApiError::Package(bioxen_engine::scenario::unknown_package(name)))?;
-        lock(&self.host).install(self.index, package)
+        let mut host = lock(&self.host);
+        let package = host.package(name).map_err(ApiError::Package)?;
+        host.install(self.index, package)
     }
 
     /// The packages installed from the next tick, by name.
@@ -331,7 +332,6 @@ impl BiologicalVm {
             name,
             crate::script::ScriptLimits::default(),
             crate::script::Mode::Session,
-            None,
         )
     }
 

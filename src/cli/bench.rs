@@ -27,10 +27,12 @@ pub fn bench(a: BenchArgs) -> Result<ExitCode> {
         let setup = started.elapsed().as_secs_f64();
         let bar = super::run::progress_bar(runner.scenario().ticks, 0, a.json, "ticks");
         let started = Instant::now();
-        runner.run_ticks(u64::MAX, |record| {
-            bar.set_position(record.tick + 1);
-            true
-        })?;
+        runner
+            .run_ticks(u64::MAX, |record| {
+                bar.set_position(record.tick + 1);
+                true
+            })
+            .outcome?;
         let run = started.elapsed().as_secs_f64();
         bar.finish_and_clear();
         let digest = runner.digest();

@@ -1,14 +1,14 @@
 //! The functions a process script can call, and the state of one script's run.
 
 use super::{Mode, ScriptLimits};
-use crate::api::host::{Host, Shared, lock};
-use bioxen_engine::package::Inducer;
+use crate::api::host::{Shared, VmEntry, lock};
+use bioxen_engine::package::{Inducer, Package};
 use bioxen_engine::program::NO_UNIT;
 use bioxen_engine::scenario::{Action, AllocationChange};
 use bioxen_engine::schedule::Scheduled;
+use bioxen_engine::vm::Vm;
 use rhai::{Array, Dynamic, Engine, EvalAltResult, Map};
 use std::cell::RefCell;
-use std::path::PathBuf;
 use std::rc::Rc;
 
 /// One change a script made.
@@ -22,14 +22,125 @@ pub struct Change {
 
 type Fallible<T> = Result<T, Box<EvalAltResult>>;
 
-/// One script's run: its VM, the changes it has collected since its last `run`, what it
-/// has done.
-pub(super) struct Context {
-    host: Shared,
+/// What a script works on: the VM's mirror entry and cell, the clock, and where its
+/// changes go. A session's host ([`Session`]) runs ticks; a timeline script's snapshot
+/// ([`Snapshot`]) cannot, and keeps its changes for the runtime to resolve.
+pub(crate) trait Target {
+    /// The next tick.
+    fn tick(&self) -> u64;
+    /// Simulated seconds per tick.
+    fn tick_seconds(&self) -> f64;
+    /// The run's last tick.
+    fn last_tick(&self) -> u64;
+    /// `f` of VM `vm`'s entry: its names, program and lifecycle from the next tick.
+    fn with_entry<R>(&self, vm: usize, f: impl FnOnce(&VmEntry) -> R) -> R;
+    /// `f` of VM `vm`'s entry and its cell now.
+    fn with_cell<R>(&self, vm: usize, f: impl FnOnce(&VmEntry, &Vm) -> R) -> Result<R, String>;
+    /// Schedules `items` for the next tick, together.
+    fn commit(&mut self, items: Vec<(usize, Scheduled)>) -> Result<(), String>;
+    /// Runs `n` ticks.
+    fn run_ticks(&mut self, n: u64) -> Result<(), String>;
+    /// The package called `name`.
+    fn package(&self, name: &str) -> Result<Package, String>;
+}
+
+const NO_RUN_IN_TIMELINE: &str = "a timeline script cannot run ticks: the timeline is its clock";
+
+/// A session's host: its VMs' mirror, its run.
+pub(crate) struct Session(pub Shared);
+
+impl Target for Session {
+    fn tick(&self) -> u64 {
+        lock(&self.0).tick()
+    }
+
+    fn tick_seconds(&self) -> f64 {
+        lock(&self.0).config.tick_seconds
+    }
+
+    fn last_tick(&self) -> u64 {
+        lock(&self.0).scenario().ticks
+    }
+
+    fn with_entry<R>(&self, vm: usize, f: impl FnOnce(&VmEntry) -> R) -> R {
+        f(&lock(&self.0).vms[vm])
+    }
+
+    fn with_cell<R>(&self, vm: usize, f: impl FnOnce(&VmEntry, &Vm) -> R) -> Result<R, String> {
+        let mut host = lock(&self.0);
+        let cell = host.cell(vm).map_err(|e| e.to_string())?;
+        Ok(f(&host.vms[vm], &cell))
+    }
+
+    fn commit(&mut self, items: Vec<(usize, Scheduled)>) -> Result<(), String> {
+        lock(&self.0).schedule_all(items).map(drop).map_err(|e| e.to_string())
+    }
+
+    fn run_ticks(&mut self, n: u64) -> Result<(), String> {
+        lock(&self.0).run_ticks(n).map_err(|e| e.to_string())
+    }
+
+    fn package(&self, name: &str) -> Result<Package, String> {
+        lock(&self.0).package(name)
+    }
+}
+
+/// What a timeline script sees at its boundary: its VM's cell and entry as they are then,
+/// and the scenario's packages; what it changes is kept for the runtime to resolve
+/// ([`bioxen_engine::schedule::resolve_script`]).
+pub(crate) struct Snapshot {
+    pub(crate) tick: u64,
+    pub(crate) tick_seconds: f64,
+    pub(crate) last_tick: u64,
+    pub(crate) entry: VmEntry,
+    pub(crate) cell: Vm,
+    pub(crate) packages: Vec<Package>,
+    /// The changes, once the script has ended.
+    pub(crate) items: Vec<(usize, Scheduled)>,
+}
+
+impl Target for Snapshot {
+    fn tick(&self) -> u64 {
+        self.tick
+    }
+
+    fn tick_seconds(&self) -> f64 {
+        self.tick_seconds
+    }
+
+    fn last_tick(&self) -> u64 {
+        self.last_tick
+    }
+
+    fn with_entry<R>(&self, _: usize, f: impl FnOnce(&VmEntry) -> R) -> R {
+        f(&self.entry)
+    }
+
+    fn with_cell<R>(&self, _: usize, f: impl FnOnce(&VmEntry, &Vm) -> R) -> Result<R, String> {
+        Ok(f(&self.entry, &self.cell))
+    }
+
+    fn commit(&mut self, items: Vec<(usize, Scheduled)>) -> Result<(), String> {
+        self.items.extend(items);
+        Ok(())
+    }
+
+    fn run_ticks(&mut self, _: u64) -> Result<(), String> {
+        Err(NO_RUN_IN_TIMELINE.into())
+    }
+
+    fn package(&self, name: &str) -> Result<Package, String> {
+        crate::files::package_for(&self.packages, None, name)
+    }
+}
+
+/// One script's run: its target and VM, the changes it has collected since its last
+/// `run`, what it has done.
+pub(super) struct Context<T> {
+    pub(super) target: T,
     vm: usize,
     limits: ScriptLimits,
     mode: Mode,
-    package_dir: Option<PathBuf>,
     pending: Vec<(usize, Scheduled)>,
     pending_names: Vec<String>,
     pub(super) changes: Vec<Change>,
@@ -37,20 +148,13 @@ pub(super) struct Context {
     pub(super) ticks_run: u64,
 }
 
-impl Context {
-    pub(super) fn new(
-        host: Shared,
-        vm: usize,
-        limits: ScriptLimits,
-        mode: Mode,
-        package_dir: Option<PathBuf>,
-    ) -> Context {
+impl<T: Target> Context<T> {
+    pub(super) fn new(target: T, vm: usize, limits: ScriptLimits, mode: Mode) -> Context<T> {
         Context {
-            host,
+            target,
             vm,
             limits,
             mode,
-            package_dir,
             pending: Vec::new(),
             pending_names: Vec::new(),
             changes: Vec::new(),
@@ -59,9 +163,9 @@ impl Context {
         }
     }
 
-    /// The next tick of the host.
+    /// The next tick.
     pub(super) fn tick(&self) -> u64 {
-        lock(&self.host).tick()
+        self.target.tick()
     }
 
     pub(super) fn print(&mut self, s: &str) {
@@ -76,11 +180,10 @@ impl Context {
         if self.pending.is_empty() {
             return Ok(());
         }
-        let mut host = lock(&self.host);
-        let tick = host.tick();
+        let tick = self.target.tick();
         let items = std::mem::take(&mut self.pending);
         let names = std::mem::take(&mut self.pending_names);
-        host.schedule_all(items).map_err(|e| e.to_string())?;
+        self.target.commit(items)?;
         self.changes.extend(names.into_iter().map(|action| Change { tick, action }));
         Ok(())
     }
@@ -97,20 +200,18 @@ impl Context {
     /// Collects transcription switches of the units of `genes` (one name or an array).
     fn switch(&mut self, genes: Dynamic, on: bool) -> Fallible<()> {
         let names = names_of(genes)?;
-        let units = {
-            let host = lock(&self.host);
-            let e = &host.vms[self.vm];
+        let units = self.target.with_entry(self.vm, |e| {
             let mut units = Vec::new();
             for name in &names {
                 let g = e.gene_index(name).ok_or_else(|| e.unknown_gene(name))?;
                 let unit = e.program.gene_unit[g];
                 if unit == NO_UNIT {
-                    return Err(format!("gene `{name}` codes for a stable RNA, which the model does not switch").into());
+                    return Err(format!("gene `{name}` codes for a stable RNA, which the model does not switch"));
                 }
                 units.push((name.clone(), unit));
             }
-            units
-        };
+            Ok(units)
+        })?;
         let verb = if on { "start_transcription" } else { "stop_transcription" };
         let mut done = Vec::new();
         for (name, unit) in units {
@@ -123,14 +224,12 @@ impl Context {
     }
 
     fn operon(&mut self, name: &str, on: bool) -> Fallible<()> {
-        let unit = {
-            let host = lock(&self.host);
-            let e = &host.vms[self.vm];
+        let unit = self.target.with_entry(self.vm, |e| {
             let g = e.genome.genes.iter().position(|g| g.operon.as_deref() == Some(name));
             g.map(|g| e.program.gene_unit[g])
                 .filter(|&u| u != NO_UNIT)
-                .ok_or_else(|| format!("VM `{}`'s genome has no operon `{name}`", e.id))?
-        };
+                .ok_or_else(|| format!("VM `{}`'s genome has no operon `{name}`", e.id))
+        })?;
         let verb = if on { "activate_operon" } else { "repress_operon" };
         self.add(Scheduled::Action(Action::Transcription { unit, on }), format!("{verb} {name}"))
     }
@@ -153,10 +252,7 @@ impl Context {
     }
 
     fn install(&mut self, name: &str) -> Fallible<()> {
-        let package = match &self.package_dir {
-            Some(dir) => crate::files::find_package(dir, name),
-            None => bioxen_engine::package::shipped(name).ok_or_else(|| bioxen_engine::scenario::unknown_package(name)),
-        }?;
+        let package = self.target.package(name)?;
         self.add(Scheduled::Install(package), format!("install {name}"))
     }
 
@@ -202,7 +298,7 @@ impl Context {
 
     fn run(&mut self, ticks: i64) -> Fallible<()> {
         if self.mode == Mode::Timeline {
-            return Err("a timeline script cannot run ticks: the timeline is its clock".into());
+            return Err(NO_RUN_IN_TIMELINE.into());
         }
         let ticks = u64::try_from(ticks).map_err(|_| "run takes a number of ticks ≥ 0".to_string())?;
         if self.ticks_run.saturating_add(ticks) > self.limits.ticks {
@@ -212,29 +308,23 @@ impl Context {
             )
             .into());
         }
-        let (now, last) = {
-            let host = lock(&self.host);
-            (host.tick(), host.scenario().ticks)
-        };
+        let (now, last) = (self.target.tick(), self.target.last_tick());
         if now.saturating_add(ticks) > last {
             return Err(format!("run({ticks}) at tick {now} would pass the scenario's end at tick {last}").into());
         }
         self.commit()?;
-        lock(&self.host).run_ticks(ticks).map_err(|e| e.to_string())?;
+        self.target.run_ticks(ticks)?;
         self.ticks_run += ticks;
         Ok(())
     }
 
-    /// Reads the cell now and applies `f` to it with the host.
-    fn read<T>(&self, f: impl FnOnce(&Host, &bioxen_engine::vm::Vm) -> Fallible<T>) -> Fallible<T> {
-        let mut host = lock(&self.host);
-        let cell = host.cell(self.vm).map_err(|e| e.to_string())?;
-        f(&host, &cell)
+    /// Reads the cell now and applies `f` to it with the VM's entry.
+    fn read<R>(&self, f: impl FnOnce(&VmEntry, &Vm) -> Fallible<R>) -> Fallible<R> {
+        self.target.with_cell(self.vm, f)?
     }
 
     /// Gene `name`'s index in the cell now.
-    fn gene(&self, host: &Host, cell: &bioxen_engine::vm::Vm, name: &str) -> Fallible<usize> {
-        let e = &host.vms[self.vm];
+    fn gene(e: &VmEntry, cell: &Vm, name: &str) -> Fallible<usize> {
         let g = e.gene_index(name).ok_or_else(|| e.unknown_gene(name))?;
         if g >= cell.protein_count() {
             return Err(format!("gene `{name}` is not in the cell yet: its package installs at the next tick").into());
@@ -262,7 +352,7 @@ fn inducer_named(name: &str) -> Fallible<Inducer> {
 }
 
 /// Registers every script function on `engine`, each working on `context`.
-pub(super) fn register(engine: &mut Engine, context: &Rc<RefCell<Context>>) {
+pub(super) fn register<T: Target + 'static>(engine: &mut Engine, context: &Rc<RefCell<Context<T>>>) {
     macro_rules! with {
         ($c:ident => $body:expr) => {{
             let $c = context.clone();
@@ -282,20 +372,17 @@ pub(super) fn register(engine: &mut Engine, context: &Rc<RefCell<Context>>) {
     with!(c => engine.register_fn("tick", move || c.borrow().tick() as i64));
     with!(c => engine.register_fn("minutes", move || {
         let c = c.borrow();
-        let host = lock(&c.host);
-        host.tick() as f64 * host.config.tick_seconds / 60.0
+        c.target.tick() as f64 * c.target.tick_seconds() / 60.0
     }));
     with!(c => engine.register_fn("status", move || {
         let c = c.borrow();
-        lock(&c.host).vms[c.vm].lifecycle.name().to_string()
+        c.target.with_entry(c.vm, |e| e.lifecycle.name().to_string())
     }));
     with!(c => engine.register_fn("protein", move |gene: &str| {
-        let c = c.borrow();
-        c.read(|host, cell| Ok(i64::from(cell.proteins_of(c.gene(host, cell, gene)?))))
+        c.borrow().read(|e, cell| Ok(i64::from(cell.proteins_of(Context::<T>::gene(e, cell, gene)?))))
     }));
     with!(c => engine.register_fn("mrna", move |gene: &str| {
-        let c = c.borrow();
-        c.read(|host, cell| Ok(i64::from(cell.mrna_of(c.gene(host, cell, gene)?))))
+        c.borrow().read(|e, cell| Ok(i64::from(cell.mrna_of(Context::<T>::gene(e, cell, gene)?))))
     }));
     with!(c => engine.register_fn("inducer", move |name: &str| {
         let inducer = inducer_named(name)?;

@@ -35,11 +35,15 @@
 mod functions;
 
 use crate::api::ApiError;
+use bioxen_engine::scenario::TimelineScript;
+use bioxen_engine::schedule::Scheduled;
+use functions::Target;
 use rhai::{Dynamic, Engine, EvalAltResult, Position};
 use std::cell::RefCell;
 use std::rc::Rc;
 
 pub use functions::Change;
+pub(crate) use functions::Snapshot;
 
 /// The bounds every script runs within.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -122,46 +126,84 @@ pub(crate) fn execute(
     name: &str,
     limits: ScriptLimits,
     mode: Mode,
-    package_dir: Option<std::path::PathBuf>,
 ) -> Result<ScriptOutcome, ApiError> {
-    let context = Rc::new(RefCell::new(functions::Context::new(host.clone(), vm, limits, mode, package_dir)));
+    run(functions::Session(host.clone()), vm, code, name, limits, mode).0.map_err(ApiError::Script)
+}
+
+/// Runs the timeline script `script` on `snapshot` (its VM's state at the script's
+/// boundary): the changes to resolve it into, and what it did. It may not `run`.
+pub(crate) fn timeline(
+    snapshot: Snapshot,
+    script: &TimelineScript,
+    limits: ScriptLimits,
+) -> Result<(Vec<(usize, Scheduled)>, ScriptOutcome), ScriptError> {
+    let (outcome, context) = run(snapshot, script.vm as usize, &script.code, &script.name, limits, Mode::Timeline);
+    let items = std::mem::take(&mut context.borrow_mut().target.items);
+    Ok((items, outcome?))
+}
+
+/// The error of a timeline script whose changes the run refused where they land: placed
+/// at its end, as a change collected by the end of a script is.
+pub(crate) fn refused(script: &TimelineScript, message: String) -> ScriptError {
+    ScriptError { name: script.name.clone(), where_: end_of(&script.code), message, tick: script.tick }
+}
+
+/// `line:1` of a script's last line.
+fn end_of(code: &str) -> String {
+    format!("{}:1", code.lines().count().clamp(1, usize::from(u16::MAX)))
+}
+
+/// Runs `code` on `target` in a fresh sandbox; the context stays readable afterwards.
+#[allow(clippy::type_complexity)] // the outcome, and the context it leaves
+fn run<T: Target + 'static>(
+    target: T,
+    vm: usize,
+    code: &str,
+    name: &str,
+    limits: ScriptLimits,
+    mode: Mode,
+) -> (Result<ScriptOutcome, ScriptError>, Rc<RefCell<functions::Context<T>>>) {
+    let context = Rc::new(RefCell::new(functions::Context::new(target, vm, limits, mode)));
     let mut engine = sandbox(limits);
     functions::register(&mut engine, &context);
     let log = context.clone();
     engine.on_print(move |s| log.borrow_mut().print(s));
     let log = context.clone();
     engine.on_debug(move |s, _, _| log.borrow_mut().print(s));
-    let fail = |context: &Rc<RefCell<functions::Context>>, e: &EvalAltResult| {
+    let fail = |e: &EvalAltResult, where_: Option<String>| {
         let tick = context.borrow().tick();
         let p = e.position();
-        let where_ = if p.is_none() {
-            "1:1".to_string()
-        } else {
-            format!("{}:{}", p.line().unwrap_or(1), p.position().unwrap_or(1))
-        };
-        ApiError::Script(ScriptError { name: name.to_string(), where_, message: message_of(e), tick })
+        let where_ = where_.unwrap_or_else(|| match p.is_none() {
+            true => "1:1".to_string(),
+            false => format!("{}:{}", p.line().unwrap_or(1), p.position().unwrap_or(1)),
+        });
+        ScriptError { name: name.to_string(), where_, message: message_of(e), tick }
     };
     let value = match engine.eval::<Dynamic>(code) {
         Ok(v) => v,
-        Err(e) => return Err(fail(&context, &e)),
+        Err(e) => {
+            let error = fail(&e, None);
+            return (Err(error), context);
+        }
     };
+    drop(engine);
     // The changes after the last `run` apply at the next boundary (or not at all).
     let committed = context.borrow_mut().commit();
     if let Err(e) = committed {
-        let e = EvalAltResult::ErrorRuntime(
-            e.into(),
-            Position::new(code.lines().count().clamp(1, usize::from(u16::MAX)) as u16, 1),
-        );
-        return Err(fail(&context, &e));
+        let error = fail(&EvalAltResult::ErrorRuntime(e.into(), Position::NONE), Some(end_of(code)));
+        return (Err(error), context);
     }
-    let c = context.borrow();
-    Ok(ScriptOutcome {
-        changes: c.changes.clone(),
-        value: to_json(&value),
-        log: c.log.clone(),
-        ticks_run: c.ticks_run,
-        tick: c.tick(),
-    })
+    let outcome = {
+        let c = context.borrow();
+        ScriptOutcome {
+            changes: c.changes.clone(),
+            value: to_json(&value),
+            log: c.log.clone(),
+            ticks_run: c.ticks_run,
+            tick: c.tick(),
+        }
+    };
+    (Ok(outcome), context)
 }
 
 /// An engine with only what scripts need: the core language, arrays, maps, strings, logic;

@@ -4,6 +4,7 @@
 use super::plan::{self, RunSpec, SetAxis};
 use super::results::{self, Row};
 use super::{MANIFEST_VERSION, Manifest, Sweep};
+use crate::driver::Runner;
 use crate::error::{Error, Result};
 use crate::files;
 use crate::metrics;
@@ -110,8 +111,14 @@ fn run_one(scenario: &Scenario, sets: &[SetAxis], r: &RunSpec) -> Result<Row> {
     let mut scenario = scenario.clone();
     (scenario.seed, scenario.policy) = (r.seed, r.policy);
     let failed = |e: bioxen_engine::sim::SimError| Error::Failed(format!("run {}: {e}", r.run));
-    let mut sim = Simulation::new(scenario).map_err(failed)?;
-    let digest = sim.run(|_, _| {}).map_err(failed)?;
+    // Through the runner, which runs the timeline's scripts.
+    let mut runner = Runner::Engine(Box::new(Simulation::new(scenario).map_err(failed)?));
+    runner.run_ticks(u64::MAX, |_| true).outcome.map_err(|e| match e {
+        Error::Script(e) => Error::BadInput(format!("run {}: {e}", r.run)),
+        other => Error::Failed(format!("run {}: {other}", r.run)),
+    })?;
+    let sim = runner.into_simulation()?;
+    let digest = sim.digest();
     let (m, vms) = metrics::of(&sim);
     Ok(Row {
         run: r.run,

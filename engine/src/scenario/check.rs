@@ -417,6 +417,41 @@ pub(crate) fn timeline(s: &Scenario, units: &BTreeMap<(GenomeSource, Organism), 
     Ok(())
 }
 
+/// The timeline's scripts: within their bounds, in tick order, each for a VM that
+/// exists. What a script does is checked when it runs, where its actions land.
+pub(crate) fn scripts(s: &Scenario) -> Result<(), (usize, String)> {
+    if s.scripts.len() > SCRIPTS_MAX {
+        return Err((SCRIPTS_MAX, format!("{} scripts, more than the {SCRIPTS_MAX} allowed", s.scripts.len())));
+    }
+    let (mut previous_tick, mut total) = (0, 0usize);
+    for (i, script) in s.scripts.iter().enumerate() {
+        if script.tick < previous_tick {
+            return Err((i, format!("script at tick {} comes after one at tick {previous_tick}", script.tick)));
+        }
+        previous_tick = script.tick;
+        if script.vm as usize >= s.vms.len() {
+            return Err((i, format!("script for VM #{}, but there are {} VMs", script.vm, s.vms.len())));
+        }
+        if script.name.len() > NAME_BYTES_MAX {
+            return Err((i, format!("its name is longer than {NAME_BYTES_MAX} bytes")));
+        }
+        script_text(&script.code).map_err(|m| (i, m))?;
+        total = total.saturating_add(script.code.len());
+        if total > SCRIPTS_TOTAL_BYTES_MAX {
+            return Err((i, format!("the scripts hold more than {SCRIPTS_TOTAL_BYTES_MAX} bytes together")));
+        }
+    }
+    Ok(())
+}
+
+/// One script's source: within [`SCRIPT_BYTES_MAX`].
+pub(crate) fn script_text(code: &str) -> Result<(), String> {
+    if code.len() > SCRIPT_BYTES_MAX {
+        return Err(format!("the script is {} bytes, more than the {SCRIPT_BYTES_MAX} allowed", code.len()));
+    }
+    Ok(())
+}
+
 impl Scenario {
     /// The one gate: everything that makes a scenario usable, checked with no overflow and
     /// within the bounds of [`super::limits`]. [`super::parse`], trace and checkpoint
@@ -443,7 +478,8 @@ impl Scenario {
             return Err(fail("event", format!("{} events, more than the {EVENTS_MAX} allowed", self.events.len())));
         }
         self.check_vm_order()?;
-        timeline(self, &units).map_err(|(i, m)| fail(format!("event[{i}]"), m))
+        timeline(self, &units).map_err(|(i, m)| fail(format!("event[{i}]"), m))?;
+        scripts(self).map_err(|(i, m)| fail(format!("script[{i}]"), m))
     }
 
     /// VMs present at tick 0 come first, sorted by id; then the VMs `create` events bring

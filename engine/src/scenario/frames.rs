@@ -1,10 +1,10 @@
 //! A scenario as a run of frames, as traces and checkpoints embed it: a head frame with
 //! the settings and the counts, one frame per genome and per package, then the VMs and the events in
-//! chunks. No frame grows with the number of VMs or events, so whatever scenario the gate
+//! chunks, then one frame per timeline script. No frame grows with the number of VMs or events, so whatever scenario the gate
 //! accepts, a writer can write and a reader read back. Reading ends with the gate.
 
-use super::limits::{EVENTS_MAX, VMS_MAX};
-use super::{Event, Scenario, VmSpec};
+use super::limits::{EVENTS_MAX, SCRIPTS_MAX, SCRIPTS_TOTAL_BYTES_MAX, VMS_MAX};
+use super::{Event, Scenario, TimelineScript, VmSpec};
 use crate::chassis::Chassis;
 use crate::codec::{FormatError, FrameReader, FrameWriter};
 use crate::genome::Genome;
@@ -32,6 +32,7 @@ struct Head {
     packages: u32,
     vms: u32,
     events: u32,
+    scripts: u32,
 }
 
 /// Writes `s` as frames.
@@ -50,6 +51,7 @@ pub fn write<W: Write>(out: &mut FrameWriter<W>, s: &Scenario) -> io::Result<()>
         packages: count(s.packages.len())?,
         vms: count(s.vms.len())?,
         events: count(s.events.len())?,
+        scripts: count(s.scripts.len())?,
     })?;
     for g in &s.genomes {
         out.value(g)?;
@@ -63,6 +65,9 @@ pub fn write<W: Write>(out: &mut FrameWriter<W>, s: &Scenario) -> io::Result<()>
     for chunk in s.events.chunks(CHUNK) {
         out.value(chunk)?;
     }
+    for script in &s.scripts {
+        out.value(script)?;
+    }
     Ok(())
 }
 
@@ -74,11 +79,12 @@ pub fn read<R: Read>(frames: &mut FrameReader<R>) -> Result<Scenario, FormatErro
         || head.genomes > VMS_MAX
         || head.events as usize > EVENTS_MAX
         || head.packages as usize > EVENTS_MAX
+        || head.scripts as usize > SCRIPTS_MAX
     {
         return Err(frames.corrupt(format!(
-            "the scenario claims {} VMs, {} genomes, {} packages and {} events (at most {VMS_MAX}, {VMS_MAX}, \
-             {EVENTS_MAX}, {EVENTS_MAX})",
-            head.vms, head.genomes, head.packages, head.events
+            "the scenario claims {} VMs, {} genomes, {} packages, {} events and {} scripts (at most {VMS_MAX}, \
+             {VMS_MAX}, {EVENTS_MAX}, {EVENTS_MAX}, {SCRIPTS_MAX})",
+            head.vms, head.genomes, head.packages, head.events, head.scripts
         )));
     }
     let mut genomes: Vec<Genome> = Vec::with_capacity(head.genomes as usize);
@@ -91,6 +97,16 @@ pub fn read<R: Read>(frames: &mut FrameReader<R>) -> Result<Scenario, FormatErro
     }
     let vms: Vec<VmSpec> = chunks(frames, head.vms as usize, "the scenario's VMs")?;
     let events: Vec<Event> = chunks(frames, head.events as usize, "the scenario's events")?;
+    // Scripts are read until their bytes together pass the gate's bound, not all first.
+    let (mut scripts, mut total) = (Vec::with_capacity((head.scripts as usize).min(CHUNK)), 0usize);
+    for _ in 0..head.scripts {
+        let script: TimelineScript = frames.next("a timeline script")?;
+        total = total.saturating_add(script.code.len());
+        if total > SCRIPTS_TOTAL_BYTES_MAX {
+            return Err(frames.corrupt(format!("the scripts hold more than {SCRIPTS_TOTAL_BYTES_MAX} bytes together")));
+        }
+        scripts.push(script);
+    }
     let s = Scenario {
         format_version: head.format_version,
         name: head.name,
@@ -104,6 +120,7 @@ pub fn read<R: Read>(frames: &mut FrameReader<R>) -> Result<Scenario, FormatErro
         events,
         genomes,
         packages,
+        scripts,
     };
     s.check().map_err(|e| frames.invalid(e))?;
     Ok(s)

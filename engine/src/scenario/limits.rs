@@ -54,3 +54,13 @@ pub const GENE_BP_MAX: u32 = 1 << 24;
 
 /// Longest name, in bytes: VM ids, gene ids and names, operon names, genome sources.
 pub const NAME_BYTES_MAX: usize = 256;
+
+/// Most process scripts on one timeline: a script per simulated hour for 40 days.
+pub const SCRIPTS_MAX: usize = 1024;
+
+/// Longest process script, in bytes: a page of protocol is a few kilobytes.
+pub const SCRIPT_BYTES_MAX: usize = 1024 * 1024;
+
+/// Most bytes of all a timeline's scripts together, so that a scenario's scripts stay far
+/// within memory and a decoder stops reading them early.
+pub const SCRIPTS_TOTAL_BYTES_MAX: usize = 16 * 1024 * 1024;

@@ -63,6 +63,28 @@ pub struct Scenario {
     /// The packages `install` events install, each once (embedded like genomes: editing a
     /// package file never changes a scenario already made).
     pub packages: Vec<Package>,
+    /// Process scripts the timeline runs, sorted by tick (file order within a tick), not
+    /// yet run: a run resolves each into events when it reaches its tick and removes it
+    /// ([`crate::schedule::resolve_script`]), so the scenario of a finished run holds none.
+    pub scripts: Vec<TimelineScript>,
+}
+
+/// A process script on the timeline. The engine does not run scripts (it has no script
+/// engine): a runtime that reaches the boundary before `tick` runs it on a snapshot of the
+/// VM's cell and hands its actions back ([`crate::schedule::resolve_script`]); they apply
+/// at `tick` after the tick's other events, like events a program schedules. A tick
+/// refuses to start while a script due at it is unresolved
+/// ([`crate::sim::SimError::ScriptDue`]), so no runtime skips one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineScript {
+    /// The tick whose boundary it runs at.
+    pub tick: u64,
+    /// Index of the VM in [`Scenario::vms`] it works on.
+    pub vm: u32,
+    /// What errors call it: its file as the scenario names it, or where it is written.
+    pub name: String,
+    /// Its source.
+    pub code: String,
 }
 
 /// Where a VM's genome comes from.
@@ -264,6 +286,16 @@ impl Scenario {
             Some(g) => std::borrow::Cow::Borrowed(g),
             None => std::borrow::Cow::Owned(Genome::builtin(vm.organism)),
         }
+    }
+
+    /// The first unresolved timeline script, if it is due at or before `tick`.
+    pub fn script_due(&self, tick: u64) -> Option<&TimelineScript> {
+        self.scripts.first().filter(|s| s.tick <= tick)
+    }
+
+    /// The tick of the next unresolved timeline script.
+    pub fn next_script_tick(&self) -> Option<u64> {
+        self.scripts.first().map(|s| s.tick)
     }
 
     /// The DNA space VM `vm`'s genome occupies, in kb.

@@ -6,10 +6,10 @@
 //! the gate, [`Scenario::check`], whose errors are placed at the VM or event they concern.
 
 use super::check::{self, CheckError};
-use super::limits::{NAME_BYTES_MAX, VMS_MAX};
+use super::limits::{NAME_BYTES_MAX, SCRIPTS_MAX, VMS_MAX};
 use super::{
     Action, Allocation, AllocationChange, DEFAULT_WEIGHT, Event, GenomeSource, SCENARIO_FORMAT_VERSION, Scenario,
-    VmSpec,
+    TimelineScript, VmSpec,
 };
 use crate::biology::Organism;
 use crate::chassis::{Chassis, ChassisKind};
@@ -59,6 +59,12 @@ pub trait GenomeFiles {
     /// with BioXen ([`crate::package::catalogue`]); a caller may look elsewhere first.
     fn package(&mut self, name: &str) -> Result<Package, String> {
         crate::package::shipped(name).ok_or_else(|| unknown_package(name))
+    }
+
+    /// The text of the process script file at `path` (as the scenario names it). By
+    /// default there are no script files: a caller that reads files reads them.
+    fn script(&mut self, path: &str) -> Result<String, String> {
+        Err(format!("script file `{}`: this reader of scenarios reads no files", check::excerpt(path)))
     }
 }
 
@@ -163,6 +169,8 @@ struct RawEvent {
     package: Option<Spanned<String>>,
     inducer: Option<Spanned<String>>,
     micromolar: Option<Spanned<f64>>,
+    file: Option<Spanned<String>>,
+    code: Option<Spanned<String>>,
     weight: Option<Spanned<u32>>,
     priority: Option<i32>,
     atp_cap_percent: Option<Spanned<f64>>,
@@ -285,6 +293,7 @@ pub fn parse(text: &str, file: &str, files: &mut dyn GenomeFiles) -> Result<Scen
     let context = EventContext { vms: &vms, ticks: *sim.ticks.get_ref(), packages: &packages, installs: &installs };
     let (mut events, mut event_spans) = resolve_events(&raw.events, &context, &loc, programs)?;
     add_vm_installs(&raw, &vms, &packages, &mut events, &mut event_spans);
+    let scripts = resolve_scripts(&raw.events, &loc, files)?;
     let vm_spans: BTreeMap<String, Range<usize>> = vms.iter().map(|(v, span)| (v.id.clone(), span.clone())).collect();
     let vms = in_canonical_order(vms, &mut events);
     let mut scenario = Scenario {
@@ -300,7 +309,13 @@ pub fn parse(text: &str, file: &str, files: &mut dyn GenomeFiles) -> Result<Scen
         events,
         genomes: genomes.genomes,
         packages: packages.list,
+        scripts: Vec::new(),
     };
+    // Scripts name their VM by id until the VMs' order is final.
+    scenario.scripts = scripts
+        .into_iter()
+        .map(|(id, script)| TimelineScript { vm: scenario.vm_index(&id).unwrap_or(usize::MAX) as u32, ..script })
+        .collect();
     // Each `create` carries the hash of its VM's configuration, which needs the scenario.
     let hashes: Vec<[u8; 32]> = scenario.vms.iter().map(|v| vm_hash(&scenario, v)).collect();
     for e in &mut scenario.events {
@@ -772,6 +787,12 @@ fn resolve_events(
         let vm = vms
             .binary_search_by(|(v, _)| v.id.as_str().cmp(name))
             .map_err(|_| loc.at(&e.vm.span(), format!("event for unknown VM `{}`", check::excerpt(name))))?;
+        if e.action.get_ref() == "script" {
+            continue; // resolve_scripts
+        }
+        if let Some(f) = e.file.as_ref().or(e.code.as_ref()) {
+            return Err(loc.at(&f.span(), "`file` and `code` belong on a `script` event"));
+        }
         let change = change_of(&raw_allocation!(e), loc)?;
         let action = match e.action.get_ref().as_str() {
             "start" => Action::Lifecycle(Transition::Start),
@@ -840,7 +861,7 @@ fn resolve_events(
                     format!(
                         "unknown action `{}`; expected one of: create, start, pause, resume, stop, destroy, set, \
                          start_transcription, stop_transcription, activate_operon, repress_operon, install, \
-                         add_inducer, remove_inducer",
+                         add_inducer, remove_inducer, script",
                         check::excerpt(other)
                     ),
                 ));
@@ -863,6 +884,58 @@ fn resolve_events(
     // Stable: file order within a tick.
     events.sort_by_key(|(e, _)| e.tick);
     Ok(events.into_iter().unzip())
+}
+
+/// The `script` events (their ticks and VMs already checked by [`resolve_events`]), each
+/// with its VM's id and its source: `file` read through `files`, or `code` inline. Sorted
+/// by tick, file order within a tick.
+fn resolve_scripts(
+    raw: &[RawEvent],
+    loc: &Locator,
+    files: &mut dyn GenomeFiles,
+) -> Result<Vec<(String, TimelineScript)>, ScenarioError> {
+    let mut scripts = Vec::new();
+    for e in raw.iter().filter(|e| e.action.get_ref() == "script") {
+        let others = e.gene.is_some()
+            || e.operon.is_some()
+            || e.package.is_some()
+            || e.inducer.is_some()
+            || e.micromolar.is_some()
+            || change_of(&raw_allocation!(e), loc)? != AllocationChange::default();
+        if others {
+            return Err(loc.at(&e.action.span(), "a `script` event takes `file` or `code`, and nothing else"));
+        }
+        let (name, code, span) = match (&e.file, &e.code) {
+            (Some(path), None) => {
+                let name = path.get_ref().clone();
+                if name.len() > NAME_BYTES_MAX {
+                    return Err(loc.at(&path.span(), format!("the path is longer than {NAME_BYTES_MAX} bytes")));
+                }
+                let code = files.script(&name).map_err(|m| loc.at(&path.span(), m))?;
+                (name, code, path.span())
+            }
+            (None, Some(code)) => {
+                let at = loc.at(&e.action.span(), "").where_;
+                // At most 40 characters of the file's name: within NAME_BYTES_MAX.
+                (format!("{}:{at} (inline script)", check::excerpt(loc.file)), code.get_ref().clone(), code.span())
+            }
+            _ => {
+                return Err(loc.at(
+                    &e.action.span(),
+                    "a `script` event gives its script as `file` (a path beside the scenario) or `code`, one of them",
+                ));
+            }
+        };
+        check::script_text(&code).map_err(|m| loc.at(&span, m))?;
+        let script = TimelineScript { tick: *e.tick.get_ref(), vm: 0, name, code };
+        scripts.push((e.vm.get_ref().clone(), script));
+    }
+    if scripts.len() > SCRIPTS_MAX {
+        return Err(loc.field("event", format!("{} scripts, more than the {SCRIPTS_MAX} allowed", scripts.len())));
+    }
+    // Stable: file order within a tick.
+    scripts.sort_by_key(|(_, s)| s.tick);
+    Ok(scripts)
 }
 
 #[cfg(test)]
