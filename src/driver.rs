@@ -87,9 +87,8 @@ impl Runner {
                     }
                 }
             }
-            let now = self.tick();
-            let m = self.scenario().next_script_tick().map_or(left, |t| left.min(t.saturating_sub(now)));
-            let before = now;
+            let before = self.tick();
+            let m = self.scenario().next_script_tick().map_or(left, |t| left.min(t.saturating_sub(before)));
             let outcome = self.run_segment(m, |record| {
                 going = on_tick(record);
                 going

@@ -23,6 +23,7 @@
 //!   [`Binomial`] makes the same draws for one p, its powers of 1 − p computed once.
 
 use rand::Rng;
+use std::sync::OnceLock;
 
 /// Where inversion gives way to transformed rejection: both of Hörmann's methods are
 /// stated for means of at least 10.
@@ -108,28 +109,32 @@ pub fn binomial(rng: &mut impl Rng, n: u64, p: f64) -> u64 {
 }
 
 /// Binomial draws of one probability over varying trial counts, as [`binomial`] makes
-/// them, with the powers qⁿ that inversion starts from computed once (each by the same
-/// `libm::pow` call [`binomial`] would make, so the draws are the same bits). For a
-/// probability drawn from every tick, such as a cell's mRNA decay, this saves a `pow`
-/// per draw: measured, 4 % of a syn3A VM-tick.
+/// them, with the powers qⁿ that inversion starts from each computed once, the first time
+/// a draw needs it (by the same `libm::pow` call [`binomial`] would make, so the draws are
+/// the same bits whichever thread computes it). For a probability drawn from every tick,
+/// such as a cell's mRNA decay, this saves a `pow` per draw: measured, 4 % of a syn3A
+/// VM-tick. Computing them on demand, not all up front, keeps making one cheap: a package
+/// installed in a cell makes one per protein it decays, and with one-second ticks each
+/// would otherwise cost thousands of `pow`s the cell mostly never asks for.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Binomial {
     p: f64,
-    /// `powers[k] = (1 − p)^k` for every k inversion can be asked for (k·p < 10), at most
-    /// [`Binomial::POWERS_MAX`] of them; empty for p > ½ (drawn through 1 − p).
-    powers: Vec<f64>,
+    /// `powers[k] = (1 − p)^k`, once asked for, for every k inversion can be asked for
+    /// (k·p < 10), at most [`Binomial::POWERS_MAX`] of them; none for p > ½ (drawn
+    /// through 1 − p).
+    powers: Vec<OnceLock<f64>>,
 }
 
 impl Binomial {
-    /// Most powers kept: 512 kB, and trial counts to 65,536 (a cell's mRNA is thousands).
+    /// Most powers kept: 1 MiB of slots, and trial counts to 65,536 (a cell's mRNA is
+    /// thousands).
     pub const POWERS_MAX: usize = 1 << 16;
 
     /// Draws of probability `p`.
     pub fn new(p: f64) -> Binomial {
         let powers = if p > 0.0 && p <= 0.5 {
-            let q = 1.0 - p;
             let count = ((REJECTION_MEAN_MIN / p).ceil() as usize).min(Self::POWERS_MAX);
-            (0..count).map(|k| libm::pow(q, k as f64)).collect()
+            std::iter::repeat_with(OnceLock::new).take(count).collect()
         } else {
             Vec::new()
         };
@@ -143,7 +148,7 @@ impl Binomial {
 }
 
 /// [`binomial`], with `powers` of 1 − p at hand for p ≤ ½.
-fn binomial_with(rng: &mut impl Rng, n: u64, p: f64, powers: &[f64]) -> u64 {
+fn binomial_with(rng: &mut impl Rng, n: u64, p: f64, powers: &[OnceLock<f64>]) -> u64 {
     if n == 0 || p.is_nan() || p <= 0.0 {
         return 0;
     }
@@ -157,7 +162,7 @@ fn binomial_with(rng: &mut impl Rng, n: u64, p: f64, powers: &[f64]) -> u64 {
     binomial_half(rng, n, p, powers)
 }
 
-fn binomial_half(rng: &mut impl Rng, n: u64, p: f64, powers: &[f64]) -> u64 {
+fn binomial_half(rng: &mut impl Rng, n: u64, p: f64, powers: &[OnceLock<f64>]) -> u64 {
     if n as f64 * p < REJECTION_MEAN_MIN { binomial_inversion(rng, n, p, powers) } else { binomial_btrs(rng, n, p) }
 }
 
@@ -165,11 +170,12 @@ fn binomial_half(rng: &mut impl Rng, n: u64, p: f64, powers: &[f64]) -> u64 {
 /// with s = p/q and a = (n+1)·s. A uniform whose search runs past
 /// `n·p + 10·√(n·p·q + 1)` (which rounding could otherwise let run to n) is drawn again,
 /// as numpy's inversion does; the mass beyond that bound is below 10⁻²⁰.
-fn binomial_inversion(rng: &mut impl Rng, n: u64, p: f64, powers: &[f64]) -> u64 {
+fn binomial_inversion(rng: &mut impl Rng, n: u64, p: f64, powers: &[OnceLock<f64>]) -> u64 {
     let q = 1.0 - p;
     let s = p / q;
     let a = (n as f64 + 1.0) * s;
-    let first = usize::try_from(n).ok().and_then(|k| powers.get(k)).copied().unwrap_or_else(|| libm::pow(q, n as f64));
+    let power = || libm::pow(q, n as f64);
+    let first = usize::try_from(n).ok().and_then(|k| powers.get(k)).map_or_else(power, |slot| *slot.get_or_init(power));
     let mean = n as f64 * p;
     let bound = (mean + 10.0 * libm::sqrt(mean * q + 1.0)).min(n as f64) as u64;
     'draw: loop {
