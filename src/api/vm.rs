@@ -271,7 +271,8 @@ impl BiologicalVm {
 
     /// Installs the package called `name` at the next tick boundary (one the session's
     /// scenario already holds, else one in the host's `packages_dir`, else a shipped one:
-    /// `bioxen packages`): its plasmid's genes join the cell, competing for its ribosomes and ATP.
+    /// `bioxen packages`): its plasmid's genes join the cell, competing for its ribosomes
+    /// and ATP.
     /// An unknown package, one already installed, one whose replicon does not work in the
     /// VM's organism, or one whose plasmid copies do not fit the VM's DNA space (its genome
     /// plus `max_memory_kb`) is an error, and nothing changes.
@@ -325,14 +326,7 @@ impl BiologicalVm {
 
     /// [`Self::execute_biological_process`], its errors naming the script `name` (its file).
     pub fn execute_script(&self, code: &str, name: &str) -> ApiResult<crate::script::ScriptOutcome> {
-        crate::script::execute(
-            &self.host,
-            self.index,
-            code,
-            name,
-            crate::script::ScriptLimits::default(),
-            crate::script::Mode::Session,
-        )
+        crate::script::execute(&self.host, self.index, code, name, crate::script::ScriptLimits::default())
     }
 
     /// Its growth rate per hour over the last ten simulated minutes, and the phase that

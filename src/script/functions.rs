@@ -1,6 +1,6 @@
 //! The functions a process script can call, and the state of one script's run.
 
-use super::{Mode, ScriptLimits};
+use super::ScriptLimits;
 use crate::api::host::{Shared, VmEntry, lock};
 use bioxen_engine::package::{Inducer, Package};
 use bioxen_engine::program::NO_UNIT;
@@ -38,6 +38,8 @@ pub(crate) trait Target {
     fn with_cell<R>(&self, vm: usize, f: impl FnOnce(&VmEntry, &Vm) -> R) -> Result<R, String>;
     /// Schedules `items` for the next tick, together.
     fn commit(&mut self, items: Vec<(usize, Scheduled)>) -> Result<(), String>;
+    /// Whether `run` may run ticks (a timeline script may not: the timeline is its clock).
+    fn runs_ticks(&self) -> bool;
     /// Runs `n` ticks.
     fn run_ticks(&mut self, n: u64) -> Result<(), String>;
     /// The package called `name`.
@@ -74,6 +76,10 @@ impl Target for Session {
 
     fn commit(&mut self, items: Vec<(usize, Scheduled)>) -> Result<(), String> {
         lock(&self.0).schedule_all(items).map(drop).map_err(|e| e.to_string())
+    }
+
+    fn runs_ticks(&self) -> bool {
+        true
     }
 
     fn run_ticks(&mut self, n: u64) -> Result<(), String> {
@@ -125,6 +131,10 @@ impl Target for Snapshot {
         Ok(())
     }
 
+    fn runs_ticks(&self) -> bool {
+        false
+    }
+
     fn run_ticks(&mut self, _: u64) -> Result<(), String> {
         Err(NO_RUN_IN_TIMELINE.into())
     }
@@ -140,7 +150,6 @@ pub(super) struct Context<T> {
     pub(super) target: T,
     vm: usize,
     limits: ScriptLimits,
-    mode: Mode,
     pending: Vec<(usize, Scheduled)>,
     pending_names: Vec<String>,
     pub(super) changes: Vec<Change>,
@@ -149,12 +158,11 @@ pub(super) struct Context<T> {
 }
 
 impl<T: Target> Context<T> {
-    pub(super) fn new(target: T, vm: usize, limits: ScriptLimits, mode: Mode) -> Context<T> {
+    pub(super) fn new(target: T, vm: usize, limits: ScriptLimits) -> Context<T> {
         Context {
             target,
             vm,
             limits,
-            mode,
             pending: Vec::new(),
             pending_names: Vec::new(),
             changes: Vec::new(),
@@ -297,7 +305,7 @@ impl<T: Target> Context<T> {
     }
 
     fn run(&mut self, ticks: i64) -> Fallible<()> {
-        if self.mode == Mode::Timeline {
+        if !self.target.runs_ticks() {
             return Err(NO_RUN_IN_TIMELINE.into());
         }
         let ticks = u64::try_from(ticks).map_err(|_| "run takes a number of ticks ≥ 0".to_string())?;

@@ -108,16 +108,6 @@ pub struct ScriptError {
     pub tick: u64,
 }
 
-/// Where a script runs: a session (it may `run` ticks) or the timeline (it may not: the
-/// timeline is the clock).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
-    /// An API call or `bioxen script`.
-    Session,
-    /// A timeline event.
-    Timeline,
-}
-
 /// Runs `code` (called `name` in errors) against VM `vm` of `host`.
 pub(crate) fn execute(
     host: &crate::api::host::Shared,
@@ -125,9 +115,8 @@ pub(crate) fn execute(
     code: &str,
     name: &str,
     limits: ScriptLimits,
-    mode: Mode,
 ) -> Result<ScriptOutcome, ApiError> {
-    run(functions::Session(host.clone()), vm, code, name, limits, mode).0.map_err(ApiError::Script)
+    run(functions::Session(host.clone()), vm, code, name, limits).0.map_err(ApiError::Script)
 }
 
 /// Runs the timeline script `script` on `snapshot` (its VM's state at the script's
@@ -137,7 +126,7 @@ pub(crate) fn timeline(
     script: &TimelineScript,
     limits: ScriptLimits,
 ) -> Result<(Vec<(usize, Scheduled)>, ScriptOutcome), ScriptError> {
-    let (outcome, context) = run(snapshot, script.vm as usize, &script.code, &script.name, limits, Mode::Timeline);
+    let (outcome, context) = run(snapshot, script.vm as usize, &script.code, &script.name, limits);
     let items = std::mem::take(&mut context.borrow_mut().target.items);
     Ok((items, outcome?))
 }
@@ -161,9 +150,8 @@ fn run<T: Target + 'static>(
     code: &str,
     name: &str,
     limits: ScriptLimits,
-    mode: Mode,
 ) -> (Result<ScriptOutcome, ScriptError>, Rc<RefCell<functions::Context<T>>>) {
-    let context = Rc::new(RefCell::new(functions::Context::new(target, vm, limits, mode)));
+    let context = Rc::new(RefCell::new(functions::Context::new(target, vm, limits)));
     let mut engine = sandbox(limits);
     functions::register(&mut engine, &context);
     let log = context.clone();

@@ -1,7 +1,8 @@
 //! A scenario as a run of frames, as traces and checkpoints embed it: a head frame with
-//! the settings and the counts, one frame per genome and per package, then the VMs and the events in
-//! chunks, then one frame per timeline script. No frame grows with the number of VMs or events, so whatever scenario the gate
-//! accepts, a writer can write and a reader read back. Reading ends with the gate.
+//! the settings and the counts, one frame per genome and per package, then the VMs and the
+//! events in chunks, then one frame per timeline script. No frame grows with the number of
+//! VMs or events, so whatever scenario the gate accepts, a writer can write and a reader
+//! read back. Reading ends with the gate.
 
 use super::limits::{EVENTS_MAX, SCRIPTS_MAX, SCRIPTS_TOTAL_BYTES_MAX, VMS_MAX};
 use super::{Event, Scenario, TimelineScript, VmSpec};
