@@ -40,6 +40,9 @@ pub const SCENARIO_BYTES_MAX: u64 = 64 * 1024 * 1024;
 /// The suffix of every temporary file: `.<name>.<pid>.bioxen-tmp`.
 const TEMPORARY_SUFFIX: &str = ".bioxen-tmp";
 
+/// What a scratch file adds to its output's name: `.<name>.spool.<pid>.bioxen-tmp`.
+const SPOOL_INFIX: &str = ".spool";
+
 // ---------------------------------------------------------------------------- inputs
 
 /// Why a path is not a readable input, in words.
@@ -400,9 +403,11 @@ pub fn write_output(dest: &Destination, fill: impl FnOnce(&mut dyn Write) -> Res
     out.commit()
 }
 
-/// Writes a whole file at `path` atomically (a regular file, or a new one).
+/// Writes a whole output at `path` by the one output rule ([`destination`]): a regular
+/// file (or a new one, or a symlink's target) atomically, a device or pipe straight
+/// through; a directory or a missing directory is refused before anything is written.
 pub fn write_file(path: &Path, fill: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
-    write_output(&Destination::Replace(path.to_path_buf()), fill)
+    write_output(&destination(path, "output")?, fill)
 }
 
 /// Opens (creating it if absent) a log that rows are appended to one write at a time, so a
@@ -429,8 +434,11 @@ impl Scratch {
     /// A new scratch file beside `path`.
     pub fn beside(path: &Path) -> Result<Scratch> {
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let temporary =
-            Temporary::new(path.with_file_name(format!(".{name}.spool.{}{TEMPORARY_SUFFIX}", std::process::id())));
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        remove_stale_temporaries(dir, Some(&name));
+        let temporary = Temporary::new(
+            path.with_file_name(format!(".{name}{SPOOL_INFIX}.{}{TEMPORARY_SUFFIX}", std::process::id())),
+        );
         let file = OpenOptions::new()
             .read(true)
             .write(true)
@@ -513,7 +521,7 @@ fn temporary_path(path: &Path) -> PathBuf {
 }
 
 /// Removes temporaries in `dir` left by processes that are gone (a crash, `kill -9`):
-/// those of `name` only, or all of them. Another running process's temporaries are left
+/// those of output `name` only (its temporary and its spool), or all of them. Another running process's temporaries are left
 /// alone (its pid is in the name; Linux's `/proc` says whether it lives).
 pub fn remove_stale_temporaries(dir: &Path, name: Option<&str>) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
@@ -521,7 +529,8 @@ pub fn remove_stale_temporaries(dir: &Path, name: Option<&str>) {
         let file = entry.file_name().to_string_lossy().into_owned();
         let Some(rest) = file.strip_prefix('.').and_then(|r| r.strip_suffix(TEMPORARY_SUFFIX)) else { continue };
         let Some((stem, pid)) = rest.rsplit_once('.') else { continue };
-        if name.is_some_and(|n| n != stem) {
+        // An output's own temporary, or the spool of its records (a scripted run's trace).
+        if name.is_some_and(|n| n != stem && stem.strip_suffix(SPOOL_INFIX) != Some(n)) {
             continue;
         }
         let dead = pid.parse::<u32>().is_ok_and(|pid| {
@@ -604,11 +613,16 @@ mod tests {
         // One left by a process that is gone (pid 0 never names a user process) and one of
         // a living process (this one, under another name).
         let stale = dir.path().join(format!(".out.csv.0{TEMPORARY_SUFFIX}"));
+        let stale_spool = dir.path().join(format!(".out.csv{SPOOL_INFIX}.0{TEMPORARY_SUFFIX}"));
+        let other_spool = dir.path().join(format!(".other.csv{SPOOL_INFIX}.0{TEMPORARY_SUFFIX}"));
         let live = dir.path().join(format!(".other.csv.{}{TEMPORARY_SUFFIX}", std::process::id()));
-        std::fs::write(&stale, "x").unwrap();
-        std::fs::write(&live, "x").unwrap();
+        for path in [&stale, &stale_spool, &other_spool, &live] {
+            std::fs::write(path, "x").unwrap();
+        }
         write_file(&out, |w| w.write_all(b"whole").map_err(|e| Error::io("test", e))).unwrap();
         assert!(!stale.exists(), "a dead process's temporary survived");
+        assert!(!stale_spool.exists(), "a dead process's spool survived");
+        assert!(other_spool.exists(), "another output's spool was removed");
         assert!(live.exists(), "a living process's temporary was removed");
     }
 

@@ -166,14 +166,19 @@ impl BioVmManager {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn save_scenario(&self, path: impl AsRef<Path>) -> ApiResult<()> {
+        self.save_scenario_to(&crate::files::destination(path.as_ref(), "save_scenario")?)
+    }
+
+    /// [`Self::save_scenario`] to a destination already checked
+    /// ([`crate::files::destination`]), as a command checks its outputs before any work.
+    pub fn save_scenario_to(&self, destination: &crate::files::Destination) -> ApiResult<()> {
         let host = lock(&self.host);
         let scenario = host.saved_scenario()?;
         let text = super::save::to_toml(&scenario, |g| {
             host.genome_file(g).map(|(genome, expression)| (genome.to_path_buf(), expression.map(Path::to_path_buf)))
         })?;
-        let path = path.as_ref();
-        crate::files::write_file(path, |w| {
-            w.write_all(text.as_bytes()).map_err(|e| crate::Error::io(path.display(), e))
+        crate::files::write_output(destination, |w| {
+            w.write_all(text.as_bytes()).map_err(|e| crate::Error::io("the saved scenario", e))
         })?;
         Ok(())
     }

@@ -29,6 +29,15 @@ pub struct ScriptArgs {
 /// Runs the script, then the scenario to its last tick, and prints what the script did
 /// and the run's digest.
 pub fn script(a: ScriptArgs) -> Result<ExitCode> {
+    // The output is checked before any work, as every command's are.
+    let save = match &a.save {
+        Some(path) => {
+            let dest = bioxen::files::destination(path, "--save")?;
+            bioxen::files::refuse_overwriting(&dest, "--save", path, &[&a.scenario, &a.file])?;
+            Some(dest)
+        }
+        None => None,
+    };
     let code = bioxen::files::read_text(&a.file, bioxen::files::SCRIPT_BYTES_MAX)?;
     let scenario = bioxen::files::load_scenario(&a.scenario)?;
     let base = a.scenario.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
@@ -41,8 +50,8 @@ pub fn script(a: ScriptArgs) -> Result<ExitCode> {
     let outcome = handle.execute_script(&code, &a.file.display().to_string()).map_err(api)?;
     manager.run_ticks(manager.remaining_ticks()).map_err(api)?;
     let digest = manager.digest();
-    if let Some(path) = &a.save {
-        manager.save_scenario(path).map_err(api)?;
+    if let Some(dest) = &save {
+        manager.save_scenario_to(dest).map_err(api)?;
     }
     if a.json {
         let json = serde_json::json!({ "script": outcome, "digest": digest });
