@@ -10,7 +10,7 @@ use crate::spool::TraceSpool;
 use bioxen_actors::{ActorConfig, ActorError, ActorRuntime};
 use bioxen_engine::checkpoint;
 use bioxen_engine::lifecycle::Lifecycle;
-use bioxen_engine::record::{TickRecord, digest_start, hex};
+use bioxen_engine::record::{TickRecord, hex};
 use bioxen_engine::scenario::{Action, Scenario};
 use bioxen_engine::sim::{SimError, Simulation};
 use bioxen_engine::trace::TraceWriter;
@@ -55,6 +55,14 @@ impl Runner {
         match self {
             Runner::Engine(s) => s.finished(),
             Runner::Actors(a) => a.finished(),
+        }
+    }
+
+    /// The hash of the scenario as the run was given it (names its checkpoints).
+    pub fn origin(&self) -> [u8; 32] {
+        match self {
+            Runner::Engine(s) => s.state().origin,
+            Runner::Actors(a) => a.origin(),
         }
     }
 
@@ -249,16 +257,18 @@ pub struct RunReport {
 }
 
 /// The file name of a run's checkpoint after `tick` ticks: the scenario's name, then the
-/// start of the digest's first link — which the initial configuration alone determines —
-/// so that two runs never mix in one directory, then the tick, so names sort in order.
-pub fn checkpoint_name(scenario: &Scenario, tick: u64) -> String {
-    format!("{}-t{tick:012}.bxck", checkpoint_prefix(scenario))
+/// start of the hash of the scenario as the run was given it
+/// ([`bioxen_engine::sim::SimState::origin`]: every event and timeline script by content,
+/// the seed included), so that two runs never share a name or prune each other's
+/// checkpoints, then the tick, so names sort in order. A resumed run keeps the prefix.
+pub fn checkpoint_name(scenario: &Scenario, origin: &[u8; 32], tick: u64) -> String {
+    format!("{}-t{tick:012}.bxck", checkpoint_prefix(scenario, origin))
 }
 
-fn checkpoint_prefix(scenario: &Scenario) -> String {
+fn checkpoint_prefix(scenario: &Scenario, origin: &[u8; 32]) -> String {
     let name: String =
         scenario.name.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect();
-    format!("{name}-{}", &hex(&digest_start(scenario))[..12])
+    format!("{name}-{}", &hex(origin)[..16])
 }
 
 /// Writes a checkpoint of the runner's state into `dir`; returns its path.
@@ -271,14 +281,15 @@ fn write_checkpoint(runner: &mut Runner, dir: &Path) -> Result<PathBuf> {
             &snapshot
         }
     };
-    let path = dir.join(checkpoint_name(sim.scenario(), sim.tick()));
+    let path = dir.join(checkpoint_name(sim.scenario(), &sim.state().origin, sim.tick()));
     files::write_file(&path, |w| checkpoint::write(w, sim).map(drop).map_err(|e| Error::io(path.display(), e)))?;
     Ok(path)
 }
 
-/// Deletes the run's oldest checkpoints in `dir`, keeping the newest `keep`.
-fn prune_checkpoints(scenario: &Scenario, dir: &Path, keep: usize) -> Result<()> {
-    let prefix = format!("{}-t", checkpoint_prefix(scenario));
+/// Deletes the run's oldest checkpoints in `dir`, keeping the newest `keep`: only its own
+/// (named by its origin), never another run's.
+fn prune_checkpoints(runner: &Runner, dir: &Path, keep: usize) -> Result<()> {
+    let prefix = format!("{}-t", checkpoint_prefix(runner.scenario(), &runner.origin()));
     let mut mine: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| Error::io(dir.display(), e))?
         .flatten()
@@ -330,7 +341,7 @@ pub fn run(runner: &mut Runner, prepared: &Prepared, mut progress: impl FnMut(u6
             tracing::info!(tick = runner.tick(), path = %path.display(), "checkpoint written");
             report.checkpoints.push(path);
             if let Some(keep) = keep {
-                prune_checkpoints(runner.scenario(), dir, *keep)?;
+                prune_checkpoints(runner, dir, *keep)?;
                 report.checkpoints.retain(|p| p.exists());
             }
         }

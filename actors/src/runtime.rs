@@ -51,6 +51,8 @@ pub struct ActorRuntime {
     thread: Option<JoinHandle<()>>,
     tick: u64,
     digest: [u8; 32],
+    /// The run's origin ([`bioxen_engine::sim::SimState::origin`]), handed back in snapshots.
+    origin: [u8; 32],
     /// Rung by any actor that dies (see [`crate::guard`]); waited on beside every reply.
     alarm: Arc<Alarm>,
     rings: Receiver<Site>,
@@ -73,7 +75,7 @@ impl ActorRuntime {
     pub fn start(sim: Simulation, config: ActorConfig) -> Result<ActorRuntime, ActorError> {
         let (scenario, programs, state) = sim.into_parts();
         let scenario = Arc::new(scenario);
-        let (tick, digest) = (state.tick, state.digest);
+        let (tick, digest, origin) = (state.tick, state.digest, state.origin);
         let (started_tx, started_rx) = bounded(1);
         let scenario2 = scenario.clone();
         let arbiters = config.arbiters.max(1);
@@ -108,6 +110,7 @@ impl ActorRuntime {
             thread: Some(thread),
             tick,
             digest,
+            origin,
             alarm,
             rings,
             dead: None,
@@ -127,6 +130,11 @@ impl ActorRuntime {
     /// True when every tick has run.
     pub fn finished(&self) -> bool {
         self.tick >= self.scenario.ticks
+    }
+
+    /// The hash of the scenario as the run was given it (names its checkpoints).
+    pub fn origin(&self) -> [u8; 32] {
+        self.origin
     }
 
     /// The digest so far.
@@ -373,6 +381,7 @@ impl ActorRuntime {
             digest: clock.digest,
             next_event: clock.next_event,
             commands: clock.commands,
+            origin: self.origin,
         };
         Simulation::restore((*self.scenario).clone(), state).map_err(ActorError::Simulation)
     }

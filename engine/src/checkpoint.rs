@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use std::io::{self, Read, Write};
 
 /// Checkpoint format version.
-pub const CHECKPOINT_FORMAT_VERSION: u32 = 5;
+pub const CHECKPOINT_FORMAT_VERSION: u32 = 6;
 const MAGIC: &[u8; 8] = b"BIOXENCK";
 const KIND: &str = "BioXen checkpoint";
 
@@ -30,6 +30,7 @@ struct Header {
     next_event: u64,
     commands: Vec<EventRecord>,
     hypervisor: Hypervisor,
+    origin: [u8; 32],
 }
 
 #[derive(Serialize, Deserialize)]
@@ -76,6 +77,7 @@ pub fn write<W: Write>(out: W, sim: &Simulation) -> io::Result<W> {
         next_event: s.next_event as u64,
         commands: s.commands.clone(),
         hypervisor: s.hypervisor.clone(),
+        origin: s.origin,
     })?;
     frames::write(&mut w, sim.scenario())?;
     for (allocation, vm) in s.allocations.iter().zip(&s.vms) {
@@ -132,6 +134,7 @@ pub fn read<R: Read>(input: R, what: &str) -> Result<Simulation, CheckpointError
         digest: header.digest,
         next_event: usize::try_from(header.next_event).unwrap_or(usize::MAX),
         commands: header.commands,
+        origin: header.origin,
     };
     Simulation::restore(scenario, state).map_err(|source| CheckpointError::State { path: what.to_string(), source })
 }

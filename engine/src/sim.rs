@@ -47,6 +47,10 @@ pub struct SimState {
     pub next_event: usize,
     /// Commands given since the last tick (already applied), to be recorded in the next.
     pub commands: Vec<EventRecord>,
+    /// The hash of the scenario as the run was given it ([`crate::scenario::frames::origin`]):
+    /// kept through checkpoints, so a resumed run names its checkpoints as the run it
+    /// continues. It never enters the digest.
+    pub origin: [u8; 32],
 }
 
 /// A running simulation.
@@ -280,6 +284,7 @@ impl Simulation {
             digest: digest_start(&scenario),
             next_event: 0,
             commands: Vec::new(),
+            origin: crate::scenario::frames::origin(&scenario),
         };
         Ok(Simulation { scenario: Arc::new(scenario), programs, state, head_bytes: Vec::new(), blocks: Vec::new() })
     }
