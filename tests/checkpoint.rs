@@ -56,9 +56,11 @@ fn cli_resume_matches_cli_run() {
     let mut files: Vec<_> = fs::read_dir(&cdir).unwrap().map(|e| e.unwrap().path()).collect();
     files.sort();
     let names: Vec<_> = files.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
-    // Named by scenario and the start of the run's digest, so runs never mix; by tick, so
-    // they sort in order.
-    let prefix = format!("quickstart-{}", &hex(&bioxen::engine::record::digest_start(&load("quickstart.toml")))[..12]);
+    // Named by scenario and the hash of the scenario as run (120 ticks), so runs never mix;
+    // by tick, so they sort in order.
+    let mut run = load("quickstart.toml");
+    run.ticks = 120;
+    let prefix = format!("quickstart-{}", &hex(&bioxen::engine::scenario::frames::origin(&run))[..16]);
     assert_eq!(names, [format!("{prefix}-t000000000050.bxck"), format!("{prefix}-t000000000100.bxck")]);
     for f in &files {
         let r = bioxen(&["resume", f.to_str().unwrap(), "--json", "--threads", "2"]);

@@ -46,7 +46,18 @@ fn crafted() -> Vec<(&'static str, Scenario, &'static str)> {
     script_for_nobody.scripts = vec![script(5, 7, "1".into())];
     let mut script_too_long = base.clone();
     script_too_long.scripts = vec![script(5, 0, "1".repeat(SCRIPT_BYTES_MAX + 1))];
+    let gfp = bioxen::engine::package::shipped("gfp").unwrap();
+    let mut two_of_a_name = base.clone();
+    two_of_a_name.packages = vec![gfp.clone(), bioxen::engine::package::Package { copies: gfp.copies + 1, ..gfp }];
+    let mut install_of_nothing = base.clone();
+    install_of_nothing.events.push(Event { tick: 9, vm: 0, action: Action::Install { hash: [7; 32] } });
     vec![
+        ("two packages of one name", two_of_a_name, "package[1]: a second package called `gfp`"),
+        (
+            "an install of no package",
+            install_of_nothing,
+            "the `install` event's hash is none of the scenario's packages",
+        ),
         ("scripts out of order", scripts_unsorted, "script[1]: script at tick 3 comes after one at tick 5"),
         ("a script for a VM past the last", script_for_nobody, "script[0]: script for VM #7, but there are 3 VMs"),
         ("a script too long", script_too_long, "script[0]: the script is 1048577 bytes, more than the 1048576"),

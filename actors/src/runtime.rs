@@ -233,7 +233,10 @@ impl ActorRuntime {
     /// [`bioxen_engine::sim::Simulation::install`]); returns its index in the scenario.
     pub fn install(&mut self, vm: usize, package: bioxen_engine::package::Package) -> Result<u32, ActorError> {
         match self.schedule_all(vec![(vm, Scheduled::Install(package))])?[..] {
-            [bioxen_engine::scenario::Action::Install { package, .. }] => Ok(package),
+            [bioxen_engine::scenario::Action::Install { hash }] => self
+                .scenario
+                .package_index(&hash)
+                .ok_or_else(|| ActorError::Protocol("an installed package is not in the scenario".into())),
             _ => Err(ActorError::Protocol("an install answered with another action".into())),
         }
     }

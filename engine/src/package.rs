@@ -260,9 +260,12 @@ impl Package {
             return Err(format!("promoter: a package has 1 to {PACKAGE_GENES_MAX} promoters"));
         }
         let mut transcribed = vec![false; self.genes.len()];
-        for p in &self.promoters {
+        for (i, p) in self.promoters.iter().enumerate() {
             let at = |m: String| format!("promoter `{}`: {m}", excerpt(&p.name));
             name(&p.name).map_err(at)?;
+            if self.promoters[..i].iter().any(|q| q.name == p.name) {
+                return Err(at("the name is used twice".into()));
+            }
             if p.genes.is_empty() {
                 return Err(at("it transcribes no gene".into()));
             }
@@ -565,6 +568,10 @@ mod tests {
             (good.replace("organisms = [", "organisms = [\"yeast\", "), "unknown organism `yeast`"),
             (good.replace("genes = [\"gfp\"]", "genes = [\"gpf\"]"), "no gene `gpf`"),
             (format!("{good}\nsurprise = 1\n"), "unknown field"),
+            (
+                good.to_string() + "\n[[promoter]]\nname = \"PLtetO-1\"\ngenes = [\"gfp\"]\nper_copy_per_s = 0.1\n",
+                "promoter `PLtetO-1`: the name is used twice",
+            ),
         ] {
             let e = parse(&edit, "p.toml").unwrap_err();
             assert!(e.to_string().contains(message), "expected `{message}` in {e}");

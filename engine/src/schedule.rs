@@ -176,7 +176,7 @@ pub fn check(
     // What the VM will have installed, and its units, once the pending installs apply.
     let mut projected_installed = installed.to_vec();
     projected_installed.extend(pending.iter().filter(|e| e.vm as usize == vm).filter_map(|e| match e.action {
-        Action::Install { package, .. } => Some(package),
+        Action::Install { hash } => scenario.package_index(&hash),
         _ => None,
     }));
     let units = units + rules::units_with(scenario, 0, &projected_installed[installed.len()..]);
@@ -196,8 +196,8 @@ pub fn check(
         {
             Err(refuse("it is not created yet".into()))
         }
-        Action::Install { package, hash } => {
-            rules::install(scenario, spec, &projected_installed, package, hash).map_err(&refuse)
+        Action::Install { hash } => {
+            rules::install(scenario, spec, &projected_installed, hash).map(drop).map_err(&refuse)
         }
         Action::Inducer { micromolar, .. } => rules::inducer(micromolar).map_err(&refuse),
         Action::Transcription { unit, .. } if unit as usize >= units => {

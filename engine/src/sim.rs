@@ -226,11 +226,11 @@ impl SimState {
 pub fn with_package(scenario: &mut Scenario, package: Package) -> (u32, Action, bool) {
     let hash = package.content_hash();
     match scenario.packages.iter().position(|p| p.content_hash() == hash) {
-        Some(i) => (i as u32, Action::Install { package: i as u32, hash }, false),
+        Some(i) => (i as u32, Action::Install { hash }, false),
         None => {
             scenario.packages.push(package);
             let i = scenario.packages.len() as u32 - 1;
-            (i, Action::Install { package: i, hash }, true)
+            (i, Action::Install { hash }, true)
         }
     }
 }
@@ -362,7 +362,7 @@ impl Simulation {
     /// Returns the package's index in the scenario.
     pub fn install(&mut self, vm: usize, package: Package) -> Result<u32, SimError> {
         match self.schedule_all(vec![(vm, Scheduled::Install(package))])?[..] {
-            [Action::Install { package, .. }] => Ok(package),
+            [Action::Install { hash }] => Ok(self.scenario.package_index(&hash).expect("scheduled, so held")),
             _ => unreachable!("one install scheduled"),
         }
     }

@@ -196,11 +196,11 @@ pub fn apply_due_events(
                     return Err(SimError::NoSuchVm { tick, vm: event.vm });
                 }
             }
-            Action::Install { package, .. } => {
-                let contents = scenario.packages.get(package as usize).cloned();
-                if !contents
-                    .is_some_and(|package_| cells.change(vm, CellChange::Install { index: package, package: package_ }))
-                {
+            Action::Install { hash } => {
+                let installed = scenario
+                    .package_index(&hash)
+                    .map(|index| CellChange::Install { index, package: scenario.packages[index as usize].clone() });
+                if !installed.is_some_and(|change| cells.change(vm, change)) {
                     return Err(SimError::NoSuchVm { tick, vm: event.vm });
                 }
             }

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use std::io::{self, Read, Write};
 
 /// Trace format version.
-pub const TRACE_FORMAT_VERSION: u32 = 5;
+pub const TRACE_FORMAT_VERSION: u32 = 6;
 const MAGIC: &[u8; 8] = b"BIOXENTR";
 const KIND: &str = "BioXen trace";
 

@@ -483,7 +483,9 @@ impl Host {
     /// What a scheduled action will change in VM `vm`, in the host's mirror of it.
     fn mirror(&mut self, vm: usize, action: Action) {
         let package = match action {
-            Action::Install { package, .. } => self.scenario().packages.get(package as usize).cloned(),
+            Action::Install { hash } => {
+                self.scenario().package_index(&hash).map(|i| (i, self.scenario().packages[i as usize].clone()))
+            }
             _ => None,
         };
         let entry = &mut self.vms[vm];
@@ -504,8 +506,8 @@ impl Host {
             Action::Inducer { inducer, .. } => {
                 entry.inducers.remove(&inducer);
             }
-            Action::Install { package: index, .. } => {
-                if let Some(p) = package {
+            Action::Install { .. } => {
+                if let Some((index, p)) = package {
                     Arc::make_mut(&mut entry.program).install(&p);
                     entry.installed.push(index);
                     entry.package_genes.extend(p.genes.iter().map(|g| (p.name.clone(), g.name.clone())));

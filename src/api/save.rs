@@ -177,7 +177,8 @@ pub fn to_toml(
                         None => out.gene = Some(gene.id.clone()),
                     }
                 }
-                Action::Install { package, .. } => {
+                Action::Install { hash } => {
+                    let package = scenario.package_index(&hash).expect("the gate checked it");
                     installed[e.vm as usize].push(package);
                     out.package = Some(scenario.packages[package as usize].name.clone());
                 }

@@ -257,23 +257,15 @@ pub(crate) fn excerpt_of(text: &str, chars: usize) -> String {
     }
 }
 
-/// An `install` of package `package` (carrying `hash`) into `vm`, which has `installed`
-/// already: the package exists and is the one hashed, its replicon works in the VM's
-/// organism, it is not installed yet, and the VM's DNA space holds its genome, what it has
-/// installed and the new plasmid's copies.
-pub(crate) fn install(
-    s: &Scenario,
-    vm: &VmSpec,
-    installed: &[u32],
-    package: u32,
-    hash: [u8; 32],
-) -> Result<(), String> {
-    let Some(p) = s.packages.get(package as usize) else {
-        return Err(format!("package #{package}, but the scenario has {}", s.packages.len()));
+/// An `install` of the package hashing to `hash` into `vm`, which has `installed` already:
+/// the scenario holds that package, its replicon works in the VM's organism, it is not
+/// installed yet, and the VM's DNA space holds its genome, what it has installed and the
+/// new plasmid's copies. Returns the package's index.
+pub(crate) fn install(s: &Scenario, vm: &VmSpec, installed: &[u32], hash: [u8; 32]) -> Result<u32, String> {
+    let Some(package) = s.package_index(&hash) else {
+        return Err("the `install` event's hash is none of the scenario's packages".into());
     };
-    if hash != p.content_hash() {
-        return Err(format!("the `install` event's hash is not package `{}`'s content", excerpt(&p.name)));
-    }
+    let p = &s.packages[package as usize];
     if !p.supports(vm.organism) {
         let names: Vec<_> = p.organisms.iter().map(|o| o.name()).collect();
         return Err(format!(
@@ -316,7 +308,7 @@ pub(crate) fn install(
             s.chassis.dna_space_kb
         ));
     }
-    Ok(())
+    Ok(package)
 }
 
 /// An inducer concentration: finite, 0 (removed) to [`INDUCER_UM_MAX`] µM.
@@ -372,9 +364,9 @@ pub(crate) fn timeline(s: &Scenario, units: &BTreeMap<(GenomeSource, Organism), 
             {
                 return Err((i, format!("at tick {}: VM `{}` is not created yet", e.tick, vm.id)));
             }
-            Action::Install { package, hash } => {
-                install(s, vm, &installed[index], package, hash)
-                    .map_err(|m| (i, format!("at tick {}: {m}", e.tick)))?;
+            Action::Install { hash } => {
+                let package =
+                    install(s, vm, &installed[index], hash).map_err(|m| (i, format!("at tick {}: {m}", e.tick)))?;
                 installed[index].push(package);
                 None
             }
@@ -553,6 +545,10 @@ impl Scenario {
         }
         for (i, p) in self.packages.iter().enumerate() {
             p.check().map_err(|m| fail(format!("package[{i}] ({})", excerpt(&p.name)), m))?;
+            // An install names its package by content and a script by name: one of each.
+            if self.packages[..i].iter().any(|q| q.name == p.name) {
+                return Err(fail(format!("package[{i}]"), format!("a second package called `{}`", excerpt(&p.name))));
+            }
         }
         Ok(())
     }

@@ -207,13 +207,14 @@ pub enum Action {
         /// On (transcribed at its rate) or off (repressed).
         on: bool,
     },
-    /// Installs a package ([`Scenario::packages`]) into the VM: its plasmid's genes join
-    /// the cell's, with no transcripts or proteins yet. The package's content hash is
-    /// carried so the digest covers what was installed, not just its index.
+    /// Installs a package of [`Scenario::packages`] into the VM: its plasmid's genes join
+    /// the cell's, with no transcripts or proteins yet. The package is named by its
+    /// content alone ([`Package::content_hash`]), never by its place in the scenario's list,
+    /// so the record and the digest do not depend on the order in which a run came to hold
+    /// its packages (a timeline script's install and the same install written as an event
+    /// give one digest).
     Install {
-        /// Index in [`Scenario::packages`].
-        package: u32,
-        /// [`Package::content_hash`] of that package.
+        /// [`Package::content_hash`] of the package.
         hash: [u8; 32],
     },
     /// Sets the concentration of an inducer in the VM's medium, in µM (0 removes it).
@@ -286,6 +287,12 @@ impl Scenario {
             Some(g) => std::borrow::Cow::Borrowed(g),
             None => std::borrow::Cow::Owned(Genome::builtin(vm.organism)),
         }
+    }
+
+    /// The index in [`Scenario::packages`] of the package whose content hashes to `hash`
+    /// (the gate allows no two packages of one name, so there is at most one).
+    pub fn package_index(&self, hash: &[u8; 32]) -> Option<u32> {
+        self.packages.iter().position(|p| &p.content_hash() == hash).map(|i| i as u32)
     }
 
     /// The first unresolved timeline script, if it is due at or before `tick`.

@@ -742,7 +742,7 @@ fn add_vm_installs(
             .map(|&p| Event {
                 tick: 0,
                 vm: vm as u32,
-                action: Action::Install { package: p, hash: packages.list[p as usize].content_hash() },
+                action: Action::Install { hash: packages.list[p as usize].content_hash() },
             })
             .collect();
         let created = events.iter().position(|e| e.vm == vm as u32 && matches!(e.action, Action::Create(_)));
@@ -811,7 +811,7 @@ fn resolve_events(
                 // Resolved with the VM's installs (an event without a package is refused there).
                 let name = e.package.as_ref().map(|p| p.get_ref().as_str()).unwrap_or_default();
                 let package = context.packages.by_name.get(name).copied().unwrap_or(0);
-                Action::Install { package, hash: context.packages.list[package as usize].content_hash() }
+                Action::Install { hash: context.packages.list[package as usize].content_hash() }
             }
             "add_inducer" | "remove_inducer" => {
                 let Some(name) = &e.inducer else {
