@@ -5,7 +5,7 @@
 use crate::api::host::VmEntry;
 use crate::error::{Error, Result};
 use crate::files::{self, Destination, Output};
-use crate::script::{self, ScriptLimits, Snapshot};
+use crate::script::{self, Snapshot};
 use crate::spool::TraceSpool;
 use bioxen_actors::{ActorConfig, ActorError, ActorRuntime};
 use bioxen_engine::checkpoint;
@@ -27,7 +27,9 @@ pub enum Runner {
 
 impl Runner {
     /// Puts `sim` on the actor runtime when `actors` is given, else keeps it on the engine.
+    /// Its timeline scripts are compiled and checked first ([`script::check_timeline`]).
     pub fn new(sim: Simulation, actors: Option<ActorConfig>) -> Result<Runner> {
+        script::check_timeline(sim.scenario())?;
         Ok(match actors {
             None => Runner::Engine(Box::new(sim)),
             Some(config) => Runner::Actors(Box::new(ActorRuntime::start(sim, config)?)),
@@ -153,13 +155,14 @@ impl Runner {
             cell,
             packages: scenario.packages.clone(),
             items: Vec::new(),
+            at: Vec::new(),
         };
-        let (items, outcome) = script::timeline(snapshot, &script, ScriptLimits::default())?;
+        let (items, at, outcome) = script::timeline(snapshot, &script, script::timeline_limits())?;
         for line in &outcome.log {
             tracing::info!(script = %script.name, tick = script.tick, "{line}");
         }
         let vms: Vec<usize> = items.iter().map(|(vm, _)| *vm).collect();
-        let refused = |e: SimError| Error::Script(script::refused(&script, e.to_string()));
+        let refused = |e: SimError| Error::Script(script::refused(&script, &at, &e));
         let actions = match self {
             Runner::Engine(s) => s.resolve_script(items).map_err(refused)?,
             Runner::Actors(a) => a.resolve_script(items).map_err(|e| match e {

@@ -11,6 +11,11 @@ use clap::Parser;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
+/// Counts what a running script allocates, so its memory and work are bounded by bytes
+/// (src/script/meter.rs).
+#[global_allocator]
+static ALLOCATOR: bioxen::script::ScriptAllocator = bioxen::script::ScriptAllocator;
+
 fn main() -> ExitCode {
     init_logging();
     bioxen::files::install_cleanup();

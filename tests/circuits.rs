@@ -229,9 +229,10 @@ fn bad_scripts_are_clear_errors_and_change_nothing() {
     let cases = [
         ("syntax error", "start_transcription([\"lacZ\"]\n", "Syntax error"),
         ("runtime error", "let x = 1;\nx.no_such_method();", "2:"),
-        ("infinite loop", "let i = 0;\nloop { i += 1; }", "limit of operations"),
-        ("huge allocation", "let a = [];\na.pad(100000000, 0);", "ize"),
-        ("huge string", "let s = \"x\";\nloop { s += s; }", "too large"),
+        ("infinite loop", "let i = 0;\nloop { i += 1; }", "limit of 1000000 operations"),
+        ("huge allocation", "let a = [];\na.pad(100000000, 0);", "an array passed its limit of 16384 elements"),
+        ("huge string", "let s = \"x\";\nloop { s += s; }", "a string passed its limit of 16384 bytes"),
+        ("sleep", "sleep(100000)", "no function sleep"),
         ("unknown gene", "start_transcription([\"lacZ\", \"lacQ\"])", "no gene `lacQ`"),
         ("forbidden function", "let f = open(\"/etc/passwd\");", "no function open"),
         ("eval", "eval(\"1 + 1\")", "1:"),

@@ -26,7 +26,7 @@
 //! oscillates only with its tagged, decaying repressors (Elowitz & Leibler 2000).
 
 use crate::biology::Organism;
-use crate::scenario::check::excerpt;
+use crate::scenario::check::{excerpt, number};
 use crate::scenario::limits::{GENE_BP_MAX, NAME_BYTES_MAX};
 use crate::scenario::{ScenarioError, locate};
 use serde::{Deserialize, Serialize};
@@ -301,7 +301,11 @@ fn name(n: &str) -> Result<(), String> {
 }
 
 fn in_range(v: f64, low: f64, high: f64) -> Result<(), String> {
-    if v.is_finite() && v >= low && v <= high { Ok(()) } else { Err(format!("{v} is not within {low}..={high}")) }
+    if v.is_finite() && v >= low && v <= high {
+        Ok(())
+    } else {
+        Err(format!("{} is not within {}..={}", number(v), number(low), number(high)))
+    }
 }
 
 /// The factor a regulated promoter's full rate is multiplied by, with `regulator` molecules

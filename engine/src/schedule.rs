@@ -61,20 +61,22 @@ pub fn schedule_all<L: Fn(usize) -> Option<Lifecycle>>(
     let (events_before, packages_before) = (scenario.events.len(), scenario.packages.len());
     let start = scenario.events.partition_point(|e| e.tick <= run.tick);
     let mut added = Vec::with_capacity(items.len());
+    let batch = items.len() > 1;
     let outcome = (|| {
-        for (vm, item) in items {
+        for (index, (vm, item)) in items.into_iter().enumerate() {
             let action = match item {
                 Scheduled::Action(a) => a,
                 Scheduled::Install(p) => crate::sim::with_package(scenario, p).1,
             };
             let installed = (run.installed)(vm);
             let units = (run.units)(vm);
-            check(scenario, run.tick, run.next_event, &run.lifecycle, run.allocations, units, &installed, vm, action)?;
+            check(scenario, run.tick, run.next_event, &run.lifecycle, run.allocations, units, &installed, vm, action)
+                .map_err(|e| if batch { SimError::InBatch { index, source: Box::new(e) } } else { e })?;
             scenario.events.insert(start + added.len(), Event { tick: run.tick, vm: vm as u32, action });
             added.push(action);
         }
         if scenario.events.len() > start + added.len() {
-            scenario.check()?;
+            scenario.check().map_err(|e| later_event_refused(scenario, run.tick, e))?;
         }
         Ok(())
     })();
@@ -86,6 +88,25 @@ pub fn schedule_all<L: Fn(usize) -> Option<Lifecycle>>(
             debug_assert_eq!(scenario.events.len(), events_before);
             Err(e)
         }
+    }
+}
+
+/// The gate's refusal of the timeline once a batch is in it, said of the later event the
+/// batch would make impossible (by its tick, VM and action, never by its index in memory).
+fn later_event_refused(scenario: &Scenario, tick: u64, e: crate::scenario::CheckError) -> SimError {
+    let event = e.field.strip_prefix("event[").and_then(|r| r.strip_suffix(']')?.parse::<usize>().ok());
+    match event.and_then(|i| scenario.events.get(i)) {
+        Some(later) => SimError::Refused {
+            tick,
+            vm: scenario.vms.get(later.vm as usize).map_or_else(String::new, |v| v.id.clone()),
+            message: format!(
+                "the timeline's `{}` event at tick {} would then be impossible: {}",
+                later.action.name(),
+                later.tick,
+                e.message
+            ),
+        },
+        None => SimError::Invalid(e),
     }
 }
 

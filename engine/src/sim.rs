@@ -79,6 +79,15 @@ pub enum SimError {
         /// What was impossible.
         source: LifecycleError,
     },
+    /// One change of a batch scheduled together ([`crate::schedule::schedule_all`]) was
+    /// refused: which (its place in the batch), and why. Nothing of the batch applied.
+    #[error("{source}")]
+    InBatch {
+        /// The refused change's index in the batch.
+        index: usize,
+        /// Why it was refused.
+        source: Box<SimError>,
+    },
     /// More commands between two ticks than a tick's record may carry.
     #[error("more than {EVENTS_MAX} commands before tick {tick}")]
     TooManyCommands {

@@ -83,8 +83,20 @@ pub fn validate(path: &Path) -> Result<ExitCode> {
     // Loading is the gate: parse, then Scenario::check (which also checks the policy's
     // parameters); nothing else is needed to know a run would start.
     let s = files::load_scenario(path)?;
+    bioxen::script::check_timeline(&s)?;
+    // A VM's `packages` are install events at tick 0; timeline scripts are events too.
+    let events = s.events.len() + s.scripts.len();
+    let mut notes = Vec::new();
+    if !s.scripts.is_empty() {
+        notes.push(format!("{} of them scripts, each compiled and checked", s.scripts.len()));
+    }
+    let at_start = |e: &&bioxen::engine::scenario::Event| e.tick == 0 && e.action.name() == "install";
+    if s.events.iter().any(|e| at_start(&e)) {
+        notes.push("a VM's packages are install events at tick 0".to_string());
+    }
+    let scripts = if notes.is_empty() { String::new() } else { format!(" ({})", notes.join("; ")) };
     print(format_args!(
-        "{}: ok — \"{}\", {} VMs on {} chassis, policy {}, {} ticks of {} s, {} events\n",
+        "{}: ok — \"{}\", {} VMs on {} chassis, policy {}, {} ticks of {} s, {events} events{scripts}\n",
         path.display(),
         s.name,
         s.vms.len(),
@@ -92,7 +104,6 @@ pub fn validate(path: &Path) -> Result<ExitCode> {
         s.policy.name(),
         s.ticks,
         s.tick_seconds,
-        s.events.len()
     ))?;
     Ok(ExitCode::SUCCESS)
 }

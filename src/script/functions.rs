@@ -1,13 +1,16 @@
 //! The functions a process script can call, and the state of one script's run.
 
 use super::ScriptLimits;
+use super::meter::Meter;
 use crate::api::host::{Shared, VmEntry, lock};
+use bioxen_actors::ActorError;
 use bioxen_engine::package::{Inducer, Package};
 use bioxen_engine::program::NO_UNIT;
 use bioxen_engine::scenario::{Action, AllocationChange};
 use bioxen_engine::schedule::Scheduled;
+use bioxen_engine::sim::SimError;
 use bioxen_engine::vm::Vm;
-use rhai::{Array, Dynamic, Engine, EvalAltResult, Map};
+use rhai::{Array, Dynamic, Engine, EvalAltResult, Map, NativeCallContext, Position};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -36,14 +39,28 @@ pub(crate) trait Target {
     fn with_entry<R>(&self, vm: usize, f: impl FnOnce(&VmEntry) -> R) -> R;
     /// `f` of VM `vm`'s entry and its cell now.
     fn with_cell<R>(&self, vm: usize, f: impl FnOnce(&VmEntry, &Vm) -> R) -> Result<R, String>;
-    /// Schedules `items` for the next tick, together.
-    fn commit(&mut self, items: Vec<(usize, Scheduled)>) -> Result<(), String>;
+    /// Schedules `items` (made at `at`) for the next tick, together.
+    fn commit(&mut self, items: Vec<(usize, Scheduled)>, at: &[Position]) -> Result<(), Refused>;
     /// Whether `run` may run ticks (a timeline script may not: the timeline is its clock).
     fn runs_ticks(&self) -> bool;
     /// Runs `n` ticks.
     fn run_ticks(&mut self, n: u64) -> Result<(), String>;
     /// The package called `name`.
     fn package(&self, name: &str) -> Result<Package, String>;
+}
+
+/// Why a batch of changes was refused, and which of them, when the host says.
+pub(crate) struct Refused {
+    /// The refused change's index in the batch.
+    pub(crate) index: Option<usize>,
+    /// Why.
+    pub(crate) message: String,
+}
+
+impl From<String> for Refused {
+    fn from(message: String) -> Refused {
+        Refused { index: None, message }
+    }
 }
 
 const NO_RUN_IN_TIMELINE: &str = "a timeline script cannot run ticks: the timeline is its clock";
@@ -68,14 +85,29 @@ impl Target for Session {
         f(&lock(&self.0).vms[vm])
     }
 
+    // The host's own work (copying a cell out of the actors, running ticks, reading a
+    // package) is not the script's: it is not counted against its memory or work.
     fn with_cell<R>(&self, vm: usize, f: impl FnOnce(&VmEntry, &Vm) -> R) -> Result<R, String> {
         let mut host = lock(&self.0);
-        let cell = host.cell(vm).map_err(|e| e.to_string())?;
+        let cell = Meter::paused(|| host.cell(vm)).map_err(|e| e.to_string())?;
         Ok(f(&host.vms[vm], &cell))
     }
 
-    fn commit(&mut self, items: Vec<(usize, Scheduled)>) -> Result<(), String> {
-        lock(&self.0).schedule_all(items).map(drop).map_err(|e| e.to_string())
+    fn commit(&mut self, items: Vec<(usize, Scheduled)>, _: &[Position]) -> Result<(), Refused> {
+        let mut host = lock(&self.0);
+        // Scheduling checks the batch against the whole timeline (and the scenario, when
+        // later events exist): it is the script's work, charged by the scenario's size, so
+        // a loop of tiny batches cannot keep the host busy past the script's limit.
+        let s = host.scenario();
+        super::meter::charge(COMMIT_UNITS + 16 * s.vms.len() as u64 + s.events.len() as u64 / 8);
+        Meter::paused(|| host.schedule_all(items).map(drop)).map_err(|e| {
+            let index = match &e {
+                crate::api::ApiError::Sim(SimError::InBatch { index, .. })
+                | crate::api::ApiError::Actors(ActorError::Simulation(SimError::InBatch { index, .. })) => Some(*index),
+                _ => None,
+            };
+            Refused { index, message: e.to_string() }
+        })
     }
 
     fn runs_ticks(&self) -> bool {
@@ -83,11 +115,11 @@ impl Target for Session {
     }
 
     fn run_ticks(&mut self, n: u64) -> Result<(), String> {
-        lock(&self.0).run_ticks(n).map_err(|e| e.to_string())
+        Meter::paused(|| lock(&self.0).run_ticks(n).map_err(|e| e.to_string()))
     }
 
     fn package(&self, name: &str) -> Result<Package, String> {
-        lock(&self.0).package(name)
+        Meter::paused(|| lock(&self.0).package(name))
     }
 }
 
@@ -103,6 +135,8 @@ pub(crate) struct Snapshot {
     pub(crate) packages: Vec<Package>,
     /// The changes, once the script has ended.
     pub(crate) items: Vec<(usize, Scheduled)>,
+    /// Where in the script each was made.
+    pub(crate) at: Vec<Position>,
 }
 
 impl Target for Snapshot {
@@ -126,8 +160,9 @@ impl Target for Snapshot {
         Ok(f(&self.entry, &self.cell))
     }
 
-    fn commit(&mut self, items: Vec<(usize, Scheduled)>) -> Result<(), String> {
+    fn commit(&mut self, items: Vec<(usize, Scheduled)>, at: &[Position]) -> Result<(), Refused> {
         self.items.extend(items);
+        self.at.extend_from_slice(at);
         Ok(())
     }
 
@@ -144,6 +179,48 @@ impl Target for Snapshot {
     }
 }
 
+/// No VM at all: the target of an engine built only to compile scripts and to list what
+/// they can call ([`super::check_timeline`], [`super::sandbox::callable`]); it never runs one.
+pub(crate) struct Detached;
+
+impl Target for Detached {
+    fn tick(&self) -> u64 {
+        0
+    }
+
+    fn tick_seconds(&self) -> f64 {
+        1.0
+    }
+
+    fn last_tick(&self) -> u64 {
+        0
+    }
+
+    fn with_entry<R>(&self, _: usize, _: impl FnOnce(&VmEntry) -> R) -> R {
+        unreachable!("a detached engine compiles scripts; it runs none")
+    }
+
+    fn with_cell<R>(&self, _: usize, _: impl FnOnce(&VmEntry, &Vm) -> R) -> Result<R, String> {
+        Err("no VM".into())
+    }
+
+    fn commit(&mut self, _: Vec<(usize, Scheduled)>, _: &[Position]) -> Result<(), Refused> {
+        Err(Refused::from("no VM".to_string()))
+    }
+
+    fn runs_ticks(&self) -> bool {
+        false
+    }
+
+    fn run_ticks(&mut self, _: u64) -> Result<(), String> {
+        Err("no VM".into())
+    }
+
+    fn package(&self, _: &str) -> Result<Package, String> {
+        Err("no VM".into())
+    }
+}
+
 /// One script's run: its target and VM, the changes it has collected since its last
 /// `run`, what it has done.
 pub(super) struct Context<T> {
@@ -152,10 +229,22 @@ pub(super) struct Context<T> {
     limits: ScriptLimits,
     pending: Vec<(usize, Scheduled)>,
     pending_names: Vec<String>,
+    /// Where each pending change was made.
+    pending_at: Vec<Position>,
+    /// Where the change being made is called.
+    call_at: Position,
     pub(super) changes: Vec<Change>,
     pub(super) log: Vec<String>,
+    log_bytes: usize,
     pub(super) ticks_run: u64,
 }
+
+/// The work one batch of changes costs a session's script at the least (about what
+/// checking it against a small scenario's timeline costs).
+const COMMIT_UNITS: u64 = 2_000;
+
+/// The most bytes a script's log keeps.
+pub const LOG_BYTES_MAX: usize = 256 * 1024;
 
 impl<T: Target> Context<T> {
     pub(super) fn new(target: T, vm: usize, limits: ScriptLimits) -> Context<T> {
@@ -165,8 +254,11 @@ impl<T: Target> Context<T> {
             limits,
             pending: Vec::new(),
             pending_names: Vec::new(),
+            pending_at: Vec::new(),
+            call_at: Position::NONE,
             changes: Vec::new(),
             log: Vec::new(),
+            log_bytes: 0,
             ticks_run: 0,
         }
     }
@@ -176,22 +268,36 @@ impl<T: Target> Context<T> {
         self.target.tick()
     }
 
+    /// Adds a line to the log, escaped (one line, no control characters); the log holds
+    /// at most [`LOG_BYTES_MAX`] bytes, then says once that it dropped the rest.
     pub(super) fn print(&mut self, s: &str) {
-        // The log is bounded like everything else a script makes.
-        if self.log.len() < self.limits.array_len {
-            self.log.push(s.chars().take(self.limits.string_bytes).collect());
+        if self.log_bytes > LOG_BYTES_MAX {
+            return;
+        }
+        let line = super::escape(s);
+        self.log_bytes += line.len();
+        if self.log_bytes > LOG_BYTES_MAX {
+            self.log
+                .push(format!("(the log passed its limit of {} KiB; later lines are dropped)", LOG_BYTES_MAX >> 10));
+        } else {
+            self.log.push(line);
         }
     }
 
-    /// Schedules the changes collected, together, for the next tick.
-    pub(super) fn commit(&mut self) -> Result<(), String> {
+    /// Schedules the changes collected, together, for the next tick; if they are refused,
+    /// says where the refused one was made (when the host says which it was).
+    pub(super) fn commit(&mut self) -> Result<(), (Option<Position>, String)> {
         if self.pending.is_empty() {
             return Ok(());
         }
         let tick = self.target.tick();
         let items = std::mem::take(&mut self.pending);
         let names = std::mem::take(&mut self.pending_names);
-        self.target.commit(items)?;
+        let at = std::mem::take(&mut self.pending_at);
+        self.target.commit(items, &at).map_err(|r| {
+            let index = r.index.or((at.len() == 1).then_some(0));
+            (index.and_then(|i| at.get(i)).copied(), r.message)
+        })?;
         self.changes.extend(names.into_iter().map(|action| Change { tick, action }));
         Ok(())
     }
@@ -202,6 +308,7 @@ impl<T: Target> Context<T> {
         }
         self.pending.push((self.vm, item));
         self.pending_names.push(name);
+        self.pending_at.push(self.call_at);
         Ok(())
     }
 
@@ -246,7 +353,8 @@ impl<T: Target> Context<T> {
         let inducer = inducer_named(name)?;
         if !(micromolar.is_finite() && (0.0..=bioxen_engine::package::INDUCER_UM_MAX).contains(&micromolar)) {
             return Err(format!(
-                "inducer concentration {micromolar} µM is not within 0..={}",
+                "inducer concentration {} µM is not within 0..={}",
+                bioxen_engine::scenario::number(micromolar),
                 bioxen_engine::package::INDUCER_UM_MAX
             )
             .into());
@@ -320,7 +428,9 @@ impl<T: Target> Context<T> {
         if now.saturating_add(ticks) > last {
             return Err(format!("run({ticks}) at tick {now} would pass the scenario's end at tick {last}").into());
         }
-        self.commit()?;
+        // A refused change is placed where it was made, not at this `run`.
+        self.commit()
+            .map_err(|(at, message)| Box::new(EvalAltResult::ErrorRuntime(message.into(), at.unwrap_or_default())))?;
         self.target.run_ticks(ticks)?;
         self.ticks_run += ticks;
         Ok(())
@@ -335,7 +445,10 @@ impl<T: Target> Context<T> {
     fn gene(e: &VmEntry, cell: &Vm, name: &str) -> Fallible<usize> {
         let g = e.gene_index(name).ok_or_else(|| e.unknown_gene(name))?;
         if g >= cell.protein_count() {
-            return Err(format!("gene `{name}` is not in the cell yet: its package installs at the next tick").into());
+            return Err(format!(
+                "gene `{name}` is not in the cell yet: the package that carries it is installed at a later tick"
+            )
+            .into());
         }
         Ok(g)
     }
@@ -359,6 +472,15 @@ fn inducer_named(name: &str) -> Fallible<Inducer> {
         .ok_or_else(|| format!("unknown inducer `{name}`; expected one of: {}", Inducer::names()).into())
 }
 
+type Ctx<'a> = NativeCallContext<'a>;
+
+/// `context`, its next change placed at the call `call` (where an error about it points).
+fn at<'a, T: Target>(context: &'a Rc<RefCell<Context<T>>>, call: &Ctx) -> std::cell::RefMut<'a, Context<T>> {
+    let mut c = context.borrow_mut();
+    c.call_at = call.call_position();
+    c
+}
+
 /// Registers every script function on `engine`, each working on `context`.
 pub(super) fn register<T: Target + 'static>(engine: &mut Engine, context: &Rc<RefCell<Context<T>>>) {
     macro_rules! with {
@@ -367,15 +489,15 @@ pub(super) fn register<T: Target + 'static>(engine: &mut Engine, context: &Rc<Re
             $body
         }};
     }
-    with!(c => engine.register_fn("start_transcription", move |g: Dynamic| c.borrow_mut().switch(g, true)));
-    with!(c => engine.register_fn("stop_transcription", move |g: Dynamic| c.borrow_mut().switch(g, false)));
-    with!(c => engine.register_fn("activate_operon", move |n: &str| c.borrow_mut().operon(n, true)));
-    with!(c => engine.register_fn("repress_operon", move |n: &str| c.borrow_mut().operon(n, false)));
-    with!(c => engine.register_fn("add_inducer", move |n: &str, um: f64| c.borrow_mut().inducer(n, um)));
-    with!(c => engine.register_fn("add_inducer", move |n: &str, um: i64| c.borrow_mut().inducer(n, um as f64)));
-    with!(c => engine.register_fn("remove_inducer", move |n: &str| c.borrow_mut().inducer(n, 0.0)));
-    with!(c => engine.register_fn("install_package", move |n: &str| c.borrow_mut().install(n)));
-    with!(c => engine.register_fn("allocate_resources", move |m: Map| c.borrow_mut().allocate(m)));
+    with!(c => engine.register_fn("start_transcription", move |x: Ctx, g: Dynamic| at(&c, &x).switch(g, true)));
+    with!(c => engine.register_fn("stop_transcription", move |x: Ctx, g: Dynamic| at(&c, &x).switch(g, false)));
+    with!(c => engine.register_fn("activate_operon", move |x: Ctx, n: &str| at(&c, &x).operon(n, true)));
+    with!(c => engine.register_fn("repress_operon", move |x: Ctx, n: &str| at(&c, &x).operon(n, false)));
+    with!(c => engine.register_fn("add_inducer", move |x: Ctx, n: &str, um: f64| at(&c, &x).inducer(n, um)));
+    with!(c => engine.register_fn("add_inducer", move |x: Ctx, n: &str, um: i64| at(&c, &x).inducer(n, um as f64)));
+    with!(c => engine.register_fn("remove_inducer", move |x: Ctx, n: &str| at(&c, &x).inducer(n, 0.0)));
+    with!(c => engine.register_fn("install_package", move |x: Ctx, n: &str| at(&c, &x).install(n)));
+    with!(c => engine.register_fn("allocate_resources", move |x: Ctx, m: Map| at(&c, &x).allocate(m)));
     with!(c => engine.register_fn("run", move |n: i64| c.borrow_mut().run(n)));
     with!(c => engine.register_fn("tick", move || c.borrow().tick() as i64));
     with!(c => engine.register_fn("minutes", move || {

@@ -32,25 +32,36 @@
 //! array and map sizes, and the ticks a script may run; a script past one stops with an
 //! error at its line:column.
 
+mod errors;
 mod functions;
+mod meter;
+pub mod sandbox;
 
 use crate::api::ApiError;
 use bioxen_engine::scenario::TimelineScript;
 use bioxen_engine::schedule::Scheduled;
 use functions::Target;
-use rhai::{Dynamic, Engine, EvalAltResult, Position};
+use rhai::{Dynamic, EvalAltResult, Position};
 use std::cell::RefCell;
 use std::rc::Rc;
 
+pub use errors::escape;
 pub use functions::Change;
 pub(crate) use functions::Snapshot;
+pub use meter::{ScriptAllocator, Spent};
 
-/// The bounds every script runs within.
+/// The bounds every script runs within. All are counted, none timed, so a script stops at
+/// the same place on every run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ScriptLimits {
     /// Most operations (rhai's count: every expression, statement and call): a million
     /// takes well under a second, and a loop that never ends stops there.
     pub operations: u64,
+    /// Most work: operations plus one unit per [`meter::BYTES_PER_UNIT`] bytes allocated
+    /// (with [`ScriptAllocator`] installed), so copying large values costs what it copies.
+    pub work: u64,
+    /// Most bytes held at once (with [`ScriptAllocator`] installed).
+    pub memory_bytes: u64,
     /// Deepest call nesting.
     pub call_levels: usize,
     /// Longest string, in bytes.
@@ -67,14 +78,30 @@ impl Default for ScriptLimits {
     fn default() -> Self {
         ScriptLimits {
             operations: 1_000_000,
+            work: SCRIPT_WORK_MAX,
+            memory_bytes: SCRIPT_MEMORY_MAX,
             call_levels: 32,
-            string_bytes: 64 * 1024,
-            array_len: 65_536,
-            map_len: 4_096,
+            string_bytes: 16 * 1024,
+            array_len: 16_384,
+            map_len: 1_024,
             // Eleven and a half days of one-second ticks.
             ticks: 1_000_000,
         }
     }
+}
+
+/// A script's most work ([`ScriptLimits::work`]): the worst script found takes about
+/// seconds on a 2-core machine (see the README's "The sandbox").
+pub const SCRIPT_WORK_MAX: u64 = 4_000_000;
+
+/// A script's most memory ([`ScriptLimits::memory_bytes`]): 128 MiB.
+pub const SCRIPT_MEMORY_MAX: u64 = 128 << 20;
+
+/// All of a run's timeline scripts together may do one script's work: each gets an equal
+/// share of it, whatever runs before it, so a resumed run gives each the same.
+pub fn timeline_limits() -> ScriptLimits {
+    let share = SCRIPT_WORK_MAX / bioxen_engine::scenario::limits::SCRIPTS_MAX as u64;
+    ScriptLimits { operations: share, work: share, ..ScriptLimits::default() }
 }
 
 /// What a script did.
@@ -90,13 +117,13 @@ pub struct ScriptOutcome {
     pub ticks_run: u64,
     /// The next tick when it ended.
     pub tick: u64,
+    /// The work it did ([`ScriptLimits::work`]).
+    pub work: u64,
 }
 
 /// Why a script stopped.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "{name}:{where_}: {message} (stopped before tick {tick}; its changes since its last completed run were discarded)"
-)]
+#[error("{name}:{where_}: {message}{}", self.when())]
 pub struct ScriptError {
     /// The script's name (a file, or `script`).
     pub name: String,
@@ -106,6 +133,19 @@ pub struct ScriptError {
     pub message: String,
     /// The next tick when it stopped.
     pub tick: u64,
+    /// Whether it was running (else it was refused before the run, when compiled).
+    pub ran: bool,
+}
+
+impl ScriptError {
+    fn when(&self) -> String {
+        match self.ran {
+            true => {
+                format!(" (stopped before tick {}; its changes since its last completed run were discarded)", self.tick)
+            }
+            false => format!(" (a script due at tick {}, checked before the run)", self.tick),
+        }
+    }
 }
 
 /// Runs `code` (called `name` in errors) against VM `vm` of `host`.
@@ -119,22 +159,65 @@ pub(crate) fn execute(
     run(functions::Session(host.clone()), vm, code, name, limits).0.map_err(ApiError::Script)
 }
 
+/// The script engine with every function a script can call, for compiling and listing.
+pub fn checker() -> rhai::Engine {
+    let limits = ScriptLimits::default();
+    let mut engine = sandbox::engine(limits);
+    let context = Rc::new(RefCell::new(functions::Context::new(functions::Detached, 0, limits)));
+    functions::register(&mut engine, &context);
+    engine
+}
+
+/// Compiles every timeline script of `scenario` and checks its calls, before tick 0: a
+/// syntax error or a call to a function scripts do not have is an error at its
+/// line:column, not hours into a run. Each distinct script is compiled once.
+pub fn check_timeline(scenario: &bioxen_engine::scenario::Scenario) -> Result<(), ScriptError> {
+    if scenario.scripts.is_empty() {
+        return Ok(());
+    }
+    let engine = checker();
+    let limits = ScriptLimits::default();
+    let mut seen = std::collections::BTreeSet::new();
+    for script in &scenario.scripts {
+        if !seen.insert(&script.code) {
+            continue;
+        }
+        if let Err(e) = sandbox::compile(&engine, &script.code) {
+            let (at, message) = errors::locate(&e, &limits);
+            let where_ = at.map_or_else(|| "1:1".to_string(), |(l, c)| format!("{l}:{c}"));
+            return Err(ScriptError { name: script.name.clone(), where_, message, tick: script.tick, ran: false });
+        }
+    }
+    Ok(())
+}
+
 /// Runs the timeline script `script` on `snapshot` (its VM's state at the script's
 /// boundary): the changes to resolve it into, and what it did. It may not `run`.
+#[allow(clippy::type_complexity)] // the changes, where each was made, and the outcome
 pub(crate) fn timeline(
     snapshot: Snapshot,
     script: &TimelineScript,
     limits: ScriptLimits,
-) -> Result<(Vec<(usize, Scheduled)>, ScriptOutcome), ScriptError> {
+) -> Result<(Vec<(usize, Scheduled)>, Vec<Position>, ScriptOutcome), ScriptError> {
     let (outcome, context) = run(snapshot, script.vm as usize, &script.code, &script.name, limits);
-    let items = std::mem::take(&mut context.borrow_mut().target.items);
-    Ok((items, outcome?))
+    let mut c = context.borrow_mut();
+    let (items, at) = (std::mem::take(&mut c.target.items), std::mem::take(&mut c.target.at));
+    Ok((items, at, outcome?))
 }
 
-/// The error of a timeline script whose changes the run refused where they land: placed
-/// at its end, as a change collected by the end of a script is.
-pub(crate) fn refused(script: &TimelineScript, message: String) -> ScriptError {
-    ScriptError { name: script.name.clone(), where_: end_of(&script.code), message, tick: script.tick }
+/// The error of a timeline script whose changes (made at `at`) the run refused where they
+/// land: placed at the refused change's call when the run says which, else at the
+/// script's end.
+pub(crate) fn refused(script: &TimelineScript, at: &[Position], e: &bioxen_engine::sim::SimError) -> ScriptError {
+    let place = match e {
+        bioxen_engine::sim::SimError::InBatch { index, .. } => at.get(*index).copied(),
+        _ if at.len() == 1 => Some(at[0]),
+        _ => None,
+    };
+    let where_ = place
+        .filter(|p| !p.is_none())
+        .map_or_else(|| end_of(&script.code), |p| format!("{}:{}", p.line().unwrap_or(1), p.position().unwrap_or(1)));
+    ScriptError { name: script.name.clone(), where_, message: e.to_string(), tick: script.tick, ran: true }
 }
 
 /// `line:1` of a script's last line.
@@ -152,7 +235,22 @@ fn run<T: Target + 'static>(
     limits: ScriptLimits,
 ) -> (Result<ScriptOutcome, ScriptError>, Rc<RefCell<functions::Context<T>>>) {
     let context = Rc::new(RefCell::new(functions::Context::new(target, vm, limits)));
-    let mut engine = sandbox(limits);
+    let mut engine = sandbox::engine(limits);
+    // Counted from here: what the script allocates is its memory and part of its work.
+    let meter = meter::Meter::arm();
+    let operations = Rc::new(std::cell::Cell::new(0u64));
+    let seen = operations.clone();
+    engine.on_progress(move |ops| {
+        seen.set(ops);
+        let spent = meter::spent();
+        if spent.peak > limits.memory_bytes {
+            Some(Dynamic::from(errors::Limit::Memory))
+        } else if spent.work(ops) > limits.work {
+            Some(Dynamic::from(errors::Limit::Work))
+        } else {
+            None
+        }
+    });
     functions::register(&mut engine, &context);
     let log = context.clone();
     engine.on_print(move |s| log.borrow_mut().print(s));
@@ -160,14 +258,11 @@ fn run<T: Target + 'static>(
     engine.on_debug(move |s, _, _| log.borrow_mut().print(s));
     let fail = |e: &EvalAltResult, where_: Option<String>| {
         let tick = context.borrow().tick();
-        let p = e.position();
-        let where_ = where_.unwrap_or_else(|| match p.is_none() {
-            true => "1:1".to_string(),
-            false => format!("{}:{}", p.line().unwrap_or(1), p.position().unwrap_or(1)),
-        });
-        ScriptError { name: name.to_string(), where_, message: message_of(e), tick }
+        let (at, message) = errors::locate(e, &limits);
+        let where_ = where_.unwrap_or_else(|| at.map_or_else(|| "1:1".to_string(), |(l, c)| format!("{l}:{c}")));
+        ScriptError { name: name.to_string(), where_, message, tick, ran: true }
     };
-    let value = match engine.eval::<Dynamic>(code) {
+    let value = match sandbox::compile(&engine, code).and_then(|ast| engine.eval_ast::<Dynamic>(&ast)) {
         Ok(v) => v,
         Err(e) => {
             let error = fail(&e, None);
@@ -175,10 +270,15 @@ fn run<T: Target + 'static>(
         }
     };
     drop(engine);
+    let work = meter.spent().work(operations.get());
+    drop(meter);
     // The changes after the last `run` apply at the next boundary (or not at all).
     let committed = context.borrow_mut().commit();
-    if let Err(e) = committed {
-        let error = fail(&EvalAltResult::ErrorRuntime(e.into(), Position::NONE), Some(end_of(code)));
+    if let Err((at, message)) = committed {
+        // A refused change is placed where it was made (else at the script's end).
+        let place =
+            at.filter(|p| !p.is_none()).map(|p| format!("{}:{}", p.line().unwrap_or(1), p.position().unwrap_or(1)));
+        let error = fail(&EvalAltResult::ErrorRuntime(message.into(), Position::NONE), place.or(Some(end_of(code))));
         return (Err(error), context);
     }
     let outcome = {
@@ -189,70 +289,10 @@ fn run<T: Target + 'static>(
             log: c.log.clone(),
             ticks_run: c.ticks_run,
             tick: c.tick(),
+            work,
         }
     };
     (Ok(outcome), context)
-}
-
-/// An engine with only what scripts need: the core language, arrays, maps, strings, logic;
-/// no math or time package, no `eval`, no `**` (its float form is the platform's `powf`;
-/// `pow` is libm's), and the limits.
-fn sandbox(limits: ScriptLimits) -> Engine {
-    use rhai::packages::{BasicArrayPackage, BasicMapPackage, CorePackage, LogicPackage, MoreStringPackage, Package};
-    let mut engine = Engine::new_raw();
-    for module in [
-        CorePackage::new().as_shared_module(),
-        LogicPackage::new().as_shared_module(),
-        BasicArrayPackage::new().as_shared_module(),
-        BasicMapPackage::new().as_shared_module(),
-        MoreStringPackage::new().as_shared_module(),
-    ] {
-        engine.register_global_module(module);
-    }
-    for symbol in ["eval", "**", "**="] {
-        engine.disable_symbol(symbol);
-    }
-    engine
-        .set_max_operations(limits.operations)
-        .set_max_call_levels(limits.call_levels)
-        .set_max_string_size(limits.string_bytes)
-        .set_max_array_size(limits.array_len)
-        .set_max_map_size(limits.map_len)
-        .set_max_expr_depths(64, 32);
-    engine.register_fn("to_float", |x: i64| x as f64);
-    engine.register_fn("to_int", |x: f64| x as i64);
-    engine.register_fn("to_int", |x: i64| x);
-    engine.register_fn("pow", |x: f64, y: f64| libm::pow(x, y));
-    engine.register_fn("pow", |x: i64, y: i64| libm::pow(x as f64, y as f64));
-    engine.register_fn("sqrt", |x: f64| libm::sqrt(x));
-    engine.register_fn("exp", |x: f64| libm::exp(x));
-    engine.register_fn("ln", |x: f64| libm::log(x));
-    engine.register_fn("floor", |x: f64| libm::floor(x));
-    engine.register_fn("round", |x: f64| libm::round(x));
-    engine
-}
-
-/// rhai's message without its position (the error carries it) and without the wrapping of
-/// a native function's error.
-fn message_of(e: &EvalAltResult) -> String {
-    match e {
-        EvalAltResult::ErrorRuntime(v, _) => v.to_string(),
-        EvalAltResult::ErrorInFunctionCall(_, _, inner, _) => message_of(inner),
-        EvalAltResult::ErrorTooManyOperations(_) => {
-            "the script ran past its limit of operations (a loop that never ends?)".to_string()
-        }
-        EvalAltResult::ErrorFunctionNotFound(f, _) => {
-            format!("no function {f} here: scripts have no files, clock, network or shell (see `bioxen script --help`)")
-        }
-        other => {
-            let s = other.to_string();
-            // rhai appends " (line l, position p)"; the error carries the position.
-            match s.rfind(" (line ") {
-                Some(i) => s[..i].to_string(),
-                None => s,
-            }
-        }
-    }
 }
 
 /// A script's value as JSON (unit is null; anything rhai-specific becomes its text).

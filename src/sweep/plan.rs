@@ -190,6 +190,7 @@ pub fn scenario_for(text: &str, file: &str, base: &Path, sets: &[SetAxis], run: 
     };
     scenario.seed = run.seed;
     scenario.policy = run.policy;
+    crate::script::check_timeline(&scenario)?;
     Ok(scenario)
 }
 

@@ -42,7 +42,7 @@ pub(crate) fn tick_seconds(v: f64) -> Result<(), String> {
     if v.is_finite() && v > 0.0 && v <= TICK_SECONDS_MAX {
         Ok(())
     } else {
-        Err(format!("tick_seconds must be a number in (0, {TICK_SECONDS_MAX}], not {v}"))
+        Err(format!("tick_seconds must be a number in (0, {TICK_SECONDS_MAX}], not {}", number(v)))
     }
 }
 
@@ -245,6 +245,13 @@ pub(crate) fn growth(program: &Program, organism: Organism, tick_seconds: f64) -
 }
 
 /// Shortens a name quoted in an error message: at most 40 characters.
+/// `x` as a person writes it in a message: plainly when it is of an everyday size, else in
+/// scientific notation (`1e300`, `2.2250738585072014e-308`), never hundreds of digits.
+pub fn number(x: f64) -> String {
+    let plain = x == 0.0 || (1e-4..1e15).contains(&x.abs()) || !x.is_finite();
+    if plain { format!("{x}") } else { format!("{x:e}") }
+}
+
 pub(crate) fn excerpt(text: &str) -> String {
     excerpt_of(text, 40)
 }
@@ -316,7 +323,7 @@ pub(crate) fn inducer(micromolar: f64) -> Result<(), String> {
     if micromolar.is_finite() && (0.0..=INDUCER_UM_MAX).contains(&micromolar) {
         Ok(())
     } else {
-        Err(format!("inducer concentration {micromolar} µM is not within 0..={INDUCER_UM_MAX}"))
+        Err(format!("inducer concentration {} µM is not within 0..={INDUCER_UM_MAX}", number(micromolar)))
     }
 }
 

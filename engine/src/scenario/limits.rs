@@ -55,8 +55,10 @@ pub const GENE_BP_MAX: u32 = 1 << 24;
 /// Longest name, in bytes: VM ids, gene ids and names, operon names, genome sources.
 pub const NAME_BYTES_MAX: usize = 256;
 
-/// Most process scripts on one timeline: a script per simulated hour for 40 days.
-pub const SCRIPTS_MAX: usize = 1024;
+/// Most process scripts on one timeline: a script per simulated hour for ten days. All of
+/// a run's timeline scripts share one budget of work (`bioxen::script::timeline_limits`),
+/// so fewer scripts leave each more of it.
+pub const SCRIPTS_MAX: usize = 256;
 
 /// Longest process script, in bytes: a page of protocol is a few kilobytes.
 pub const SCRIPT_BYTES_MAX: usize = 1024 * 1024;

@@ -13,6 +13,7 @@
 //! computation in range: no sum of inputs overflows, no loop's length is unbounded.
 
 pub(crate) mod check;
+pub use check::number;
 pub mod frames;
 pub mod limits;
 mod parse;

@@ -1,0 +1,81 @@
+//! A script's errors in words: placed where they happened (inside a function, not at its
+//! call), naming the limit a script passed with its number, and with the script's own
+//! text (a `throw`, a name) escaped so that it cannot forge lines on a terminal.
+
+use super::ScriptLimits;
+use super::meter::BYTES_PER_UNIT;
+use rhai::{EvalAltResult, Position};
+
+/// Which counted limit stopped a script (the token rhai's progress hook ends it with).
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Limit {
+    Memory,
+    Work,
+}
+
+/// Where `e` happened — for an error inside a function, inside it — and what it says.
+pub(super) fn locate(e: &EvalAltResult, limits: &ScriptLimits) -> (Option<(usize, usize)>, String) {
+    if let EvalAltResult::ErrorInFunctionCall(f, _, inner, call) = e {
+        let (at, message) = locate(inner, limits);
+        let called = at_of(*call).map_or(String::new(), |(l, c)| format!(", called at {l}:{c}"));
+        return (at.or(at_of(*call)), format!("{message} (in `{}`{called})", escape(f)));
+    }
+    (at_of(e.position()), message_of(e, limits))
+}
+
+fn at_of(p: Position) -> Option<(usize, usize)> {
+    (!p.is_none()).then(|| (p.line().unwrap_or(1), p.position().unwrap_or(1)))
+}
+
+/// rhai's message without its position (the error carries it), limits by their numbers.
+fn message_of(e: &EvalAltResult, limits: &ScriptLimits) -> String {
+    match e {
+        EvalAltResult::ErrorRuntime(v, _) => escape(&v.to_string()),
+        EvalAltResult::ErrorTooManyOperations(_) => {
+            format!("the script ran past its limit of {} operations (a loop that never ends?)", limits.operations)
+        }
+        EvalAltResult::ErrorTerminated(token, _) => match token.clone().try_cast::<Limit>() {
+            Some(Limit::Memory) => {
+                format!("the script held more than its limit of {} MiB of memory at once", limits.memory_bytes >> 20)
+            }
+            Some(Limit::Work) => format!(
+                "the script ran past its limit of {} units of work (an operation, or {BYTES_PER_UNIT} bytes it \
+                 copied or built)",
+                limits.work
+            ),
+            None => "the script was stopped".to_string(),
+        },
+        EvalAltResult::ErrorDataTooLarge(what, _) => match what.as_str() {
+            "Length of string" => format!("a string passed its limit of {} bytes", limits.string_bytes),
+            "Size of object map" => format!("a map passed its limit of {} entries", limits.map_len),
+            _ => format!("an array passed its limit of {} elements (nested ones counted)", limits.array_len),
+        },
+        EvalAltResult::ErrorStackOverflow(_) => {
+            format!("calls nested deeper than the limit of {} (a function that never returns?)", limits.call_levels)
+        }
+        EvalAltResult::ErrorFunctionNotFound(f, _) => format!(
+            "no function {} here: scripts may call only the functions listed in docs/scripts.md (no files, clock, \
+             network, shell or sleep)",
+            escape(f)
+        ),
+        other => {
+            let s = other.to_string();
+            // rhai appends " (line l, position p)"; the error carries the position.
+            escape(s.rfind(" (line ").map_or(&s[..], |i| &s[..i]))
+        }
+    }
+}
+
+/// `text` on one line with every control character escaped (`\n`, `\u{1b}`), so a
+/// script's words cannot move a terminal's cursor or forge a line of output.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
