@@ -97,6 +97,8 @@ pub struct GenomeDir {
 impl GenomeDir {
     /// Genome files relative to `base`.
     pub fn new(base: &Path) -> GenomeDir {
+        // A scenario named without a directory (`s.toml`) has `""` for one: the current.
+        let base = if base.as_os_str().is_empty() { Path::new(".") } else { base };
         GenomeDir { base: base.to_path_buf() }
     }
 }
@@ -117,10 +119,23 @@ impl GenomeFiles for GenomeDir {
         find_package(&self.base, name)
     }
 
-    /// A timeline script's file, relative to the scenario.
+    /// A timeline script's file, relative to the scenario and inside its directory tree
+    /// (as packages are): a scenario cannot make BioXen read, or echo, any file it likes.
     fn script(&mut self, path: &str) -> std::result::Result<String, String> {
-        let bytes = read_input(&self.base.join(path), SCRIPT_BYTES_MAX)
-            .map_err(|e| format!("cannot read script file `{path}`: {e}"))?;
+        let inside = || format!("script file `{path}` must be inside the scenario's directory");
+        let relative = Path::new(path);
+        if relative.is_absolute() || relative.components().any(|c| matches!(c, std::path::Component::ParentDir)) {
+            return Err(format!("{} (a relative path without `..`)", inside()));
+        }
+        let full = self.base.join(relative);
+        // A symlink out of the tree is refused as a path out of it would be.
+        if let (Ok(base), Ok(resolved)) = (std::fs::canonicalize(&self.base), std::fs::canonicalize(&full))
+            && !resolved.starts_with(&base)
+        {
+            return Err(format!("{} (it links out of it)", inside()));
+        }
+        let bytes =
+            read_input(&full, SCRIPT_BYTES_MAX).map_err(|e| format!("cannot read script file `{path}`: {e}"))?;
         String::from_utf8(bytes).map_err(|_| format!("script file `{path}` is not UTF-8 text"))
     }
 }

@@ -29,3 +29,8 @@ pub mod sweep;
 pub mod untrusted;
 
 pub use error::{Error, Result};
+
+/// Most worker threads (`--threads`), arbiters (`--arbiters`, a host's
+/// `Runtime::Actors`) or parallel runs (`--jobs`): far beyond the cores of any machine
+/// BioXen runs on, and few enough that starting them takes no noticeable time.
+pub const THREADS_MAX: usize = 256;

@@ -27,6 +27,34 @@ pub fn scenario_text(bytes: &[u8]) {
     let _ = crate::driver::Runner::Engine(Box::new(sim)).run_ticks(TICKS, |_| true).outcome;
 }
 
+/// Script text → compiled and checked, then run as a session script twice (the same
+/// outcome and digest: nothing in the sandbox varies between runs) and as a timeline
+/// script, within small limits so that each input stays quick.
+pub fn script_text(bytes: &[u8]) {
+    let Ok(code) = std::str::from_utf8(bytes) else { return };
+    let limits = crate::script::ScriptLimits { operations: 20_000, work: 50_000, ticks: 5, ..Default::default() };
+    let fixed = || scenario::parse(SCRIPT_SCENARIO, "fuzz.toml", &mut NoGenomeFiles).expect("a fixed scenario");
+    let session = || {
+        let m = crate::api::BioVmManager::from_scenario(fixed(), std::path::Path::new("/nonexistent"))
+            .expect("a fixed scenario");
+        let vm = m.get_vm("a").expect("the fixed scenario's VM");
+        let outcome = vm.execute_script_within(code, "fuzz.rhai", limits).map_err(|e| e.to_string());
+        (outcome.map(|o| (o.changes, o.value, o.log, o.ticks_run)), m.digest())
+    };
+    assert_eq!(session(), session(), "one script, run twice, did two different things");
+    let mut s = fixed();
+    let script = scenario::TimelineScript { tick: 1, vm: 0, name: "fuzz.rhai".into(), code: code.to_string() };
+    s.scripts.push(script);
+    let Ok(sim) = Simulation::new(s) else { return };
+    let Ok(mut runner) = crate::driver::Runner::new(sim, None) else { return };
+    let _ = runner.run_ticks(TICKS + 2, |_| true).outcome;
+}
+
+/// The scenario [`script_text`] runs scripts against.
+const SCRIPT_SCENARIO: &str = "format_version = 1\n[simulation]\nseed = 1\nticks = 8\npolicy = \"fair\"\n\
+                               [chassis]\nkind = \"ecoli\"\n[[vm]]\nid = \"a\"\norganism = \"syn3a\"\n\
+                               memory_kb = 700\n[[vm]]\nid = \"b\"\norganism = \"minimal_cell\"\n";
+
 /// Package text → parse and check → install into a VM of each organism it supports and run
 /// a few ticks (`bioxen packages`, a scenario's `packages/`).
 pub fn package_text(bytes: &[u8]) {

@@ -561,3 +561,47 @@ fn the_readme_units_table_is_what_the_code_maps() {
     let limits = resource_limits(BiologicalType::Syn3a, &ChassisKind::Ecoli.defaults());
     assert_eq!((limits.ribosomes, limits.atp_percent, limits.memory_kb), (25_000, 80.0, 200));
 }
+
+/// What a new user and an adversary tried: limits refused at once, naming them, and
+/// calls on a destroyed VM refused as `start` is, leaving nothing in the saved scenario.
+#[test]
+fn limits_and_destroyed_vms_are_refused_at_once() {
+    let manager = engine_host(3);
+    let e = message(manager.run_for(std::time::Duration::MAX).unwrap_err());
+    assert!(e.contains("100000000"), "{e}");
+    let e = message(manager.run_ticks(u64::MAX).unwrap_err());
+    assert!(e.contains("100000000") && e.contains("at tick 0"), "{e}");
+    assert_eq!(manager.tick(), 0, "a refused run ran");
+    for arbiters in [0, 5_000] {
+        let config = HostConfig { runtime: Runtime::Actors { arbiters }, ..HostConfig::default() };
+        let e = message(BioVmManager::with_config(config).err().expect("refused"));
+        assert!(e.contains("runtime.arbiters") && e.contains("1 to 256"), "{arbiters}: {e}");
+    }
+
+    let vm = manager.create_vm("gone", "ecoli", "basic", None).unwrap();
+    vm.start().unwrap();
+    manager.run_ticks(2).unwrap();
+    vm.destroy().unwrap();
+    manager.run_ticks(2).unwrap();
+    let before = manager.digest();
+    let refusals: Vec<(&str, ApiResult<()>)> = vec![
+        ("start", vm.start()),
+        ("add_inducer", vm.add_inducer("IPTG", 10.0)),
+        ("remove_inducer", vm.remove_inducer("IPTG")),
+        ("install_biological_package", vm.install_biological_package("gfp")),
+        ("allocate_resources", vm.allocate_resources(Some(10.0), None, None)),
+        ("start_transcription", vm.start_transcription(&["lacZ"]).map(drop)),
+        ("a script's change", vm.execute_script("add_inducer(\"IPTG\", 1.0)", "s.rhai").map(drop)),
+    ];
+    for (call, result) in refusals {
+        let e = message(result.err().unwrap_or_else(|| panic!("{call} on a destroyed VM was accepted")));
+        assert!(e.contains("destroyed"), "{call}: {e}");
+    }
+    manager.run_ticks(2).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("s.toml");
+    manager.save_scenario(&saved).unwrap();
+    let text = fs::read_to_string(&saved).unwrap();
+    assert!(!text.contains("add_inducer") && !text.contains("gfp"), "refused calls were saved:\n{text}");
+    assert_ne!(before, manager.digest());
+}

@@ -323,6 +323,36 @@ fn the_packages_and_script_commands() {
         err.contains("bad.rhai:2:") && err.contains("no gene `nope`") && err.contains("stopped before tick 10"),
         "{err}"
     );
+    // Without --vm, standard error says which VM the script ran on.
+    assert!(err.contains("runs on VM `coli`, the scenario's first"), "{err}");
+}
+
+/// `bioxen packages --dir`: every good package listed, a local one marked (and whether it
+/// shadows a shipped one), every bad file reported after the list, exit 2.
+#[test]
+fn packages_lists_every_good_package_then_every_bad_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let packages = dir.path().join("packages");
+    std::fs::create_dir(&packages).unwrap();
+    let gfp = std::fs::read_to_string(common_root().join("scenarios/packages/gfp.toml")).unwrap();
+    std::fs::write(packages.join("gfp.toml"), &gfp).unwrap();
+    std::fs::write(packages.join("mine.toml"), gfp.replace("name = \"gfp\"\nversion", "name = \"mine\"\nversion"))
+        .unwrap();
+    std::fs::write(packages.join("aaa.toml"), "format_version = 1\n").unwrap();
+    std::fs::write(packages.join("zzz.toml"), "not toml at all [").unwrap();
+    let o = bioxen(&["packages", "--dir", dir.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let out = String::from_utf8_lossy(&o.stdout);
+    let err = String::from_utf8_lossy(&o.stderr);
+    let names: Vec<&str> = out.lines().map(|l| l.split_whitespace().next().unwrap()).collect();
+    assert_eq!(names, ["gfp", "lac", "mine", "repressilator", "toggle"], "{out}");
+    assert!(out.lines().next().unwrap().contains("[local, shadows the shipped one]"), "{out}");
+    assert!(out.contains("[local]") && out.contains("[shipped]"), "{out}");
+    assert!(err.contains("2 package file(s)") && err.contains("aaa.toml:1:1") && err.contains("zzz.toml:1:"), "{err}");
+}
+
+fn common_root() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// A host's `packages_dir` holds packages of its own, found by name before the shipped

@@ -28,9 +28,10 @@ fn replay(kind: &str, target: &str, entry: fn(&[u8])) -> usize {
 /// A fuzz target's name and its entry point.
 type Target = (&'static str, fn(&[u8]));
 
-fn targets() -> [Target; 5] {
+fn targets() -> [Target; 6] {
     [
         ("scenario", bioxen::untrusted::scenario_text),
+        ("script", bioxen::untrusted::script_text),
         ("package", bioxen::untrusted::package_text),
         ("trace", bioxen::untrusted::trace_bytes),
         ("checkpoint", bioxen::untrusted::checkpoint_bytes),

@@ -203,3 +203,36 @@ fn sweeps_run_timeline_scripts() {
     let whole = digest_of(&root(), &["run", FEEDBACK]);
     assert!(rows.contains(&whole), "{rows}");
 }
+
+/// A timeline script's file lies inside the scenario's directory tree: an absolute path, a
+/// path up and a link out are refused, naming the path and quoting nothing of the file.
+#[test]
+fn script_files_are_confined_to_the_scenarios_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::create_dir(d.join("sub")).unwrap();
+    fs::write(d.join("secret.txt"), "the-secret-content\n").unwrap();
+    fs::write(d.join("sub/ok.rhai"), "metrics()").unwrap();
+    std::os::unix::fs::symlink(d.join("secret.txt"), d.join("sub/link.rhai")).unwrap();
+    let secret = d.join("secret.txt");
+    for (file, why) in [
+        (secret.to_str().unwrap(), "a relative path without `..`"),
+        ("../secret.txt", "a relative path without `..`"),
+        ("link.rhai", "it links out of it"),
+    ] {
+        let text = format!(
+            "format_version = 1\n[simulation]\nseed = 1\nticks = 10\npolicy = \"fair\"\n[chassis]\nkind = \"ecoli\"\n\
+             [[vm]]\nid = \"a\"\norganism = \"syn3a\"\n[[event]]\ntick = 2\nvm = \"a\"\naction = \"script\"\nfile = \"{file}\"\n"
+        );
+        fs::write(d.join("sub/s.toml"), text).unwrap();
+        let o = bioxen_in(&d.join("sub"), &["validate", "s.toml"]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{file}: {err}");
+        assert!(err.contains("must be inside the scenario's directory") && err.contains(why), "{file}: {err}");
+        assert!(!err.contains("the-secret-content"), "{file}: the file's content was echoed: {err}");
+    }
+    let ok = "format_version = 1\n[simulation]\nseed = 1\nticks = 10\npolicy = \"fair\"\n[chassis]\nkind = \"ecoli\"\n\
+              [[vm]]\nid = \"a\"\norganism = \"syn3a\"\n[[event]]\ntick = 2\nvm = \"a\"\naction = \"script\"\nfile = \"ok.rhai\"\n";
+    fs::write(d.join("sub/s.toml"), ok).unwrap();
+    assert!(bioxen_in(&d.join("sub"), &["validate", "s.toml"]).status.success());
+}

@@ -75,8 +75,14 @@ pub fn schedule_all<L: Fn(usize) -> Option<Lifecycle>>(
             scenario.events.insert(start + added.len(), Event { tick: run.tick, vm: vm as u32, action });
             added.push(action);
         }
-        if scenario.events.len() > start + added.len() {
-            scenario.check().map_err(|e| later_event_refused(scenario, run.tick, e))?;
+        if scenario.events.len() > start + added.len()
+            && let Err(e) = scenario.check()
+        {
+            let refused = later_event_refused(scenario, run.tick, e);
+            return Err(match culprit(scenario, start, added.len()) {
+                Some(index) if batch => SimError::InBatch { index, source: Box::new(refused) },
+                _ => refused,
+            });
         }
         Ok(())
     })();
@@ -89,6 +95,23 @@ pub fn schedule_all<L: Fn(usize) -> Option<Lifecycle>>(
             Err(e)
         }
     }
+}
+
+/// Which of the `n` events a batch inserted at `start` first makes the timeline fail the
+/// gate (asked only once the whole batch has failed it): each prefix is checked in turn.
+fn culprit(scenario: &mut Scenario, start: usize, n: usize) -> Option<usize> {
+    let rest: Vec<Event> = scenario.events.drain(start..start + n).collect();
+    let mut found = None;
+    for (k, event) in rest.iter().enumerate() {
+        scenario.events.insert(start + k, *event);
+        if scenario.check().is_err() {
+            found = Some(k);
+            break;
+        }
+    }
+    let inserted = found.map_or(n, |k| k + 1);
+    scenario.events.splice(start + inserted..start + inserted, rest[inserted..].iter().copied());
+    found
 }
 
 /// The gate's refusal of the timeline once a batch is in it, said of the later event the
@@ -216,6 +239,12 @@ pub fn check(
             if state == Lifecycle::Absent =>
         {
             Err(refuse("it is not created yet".into()))
+        }
+        // A destroyed VM is gone: nothing more is done to it, as it cannot be started.
+        Action::Set(_) | Action::Transcription { .. } | Action::Install { .. } | Action::Inducer { .. }
+            if state == Lifecycle::Destroyed =>
+        {
+            Err(refuse(format!("it is destroyed: no `{}` applies to it", action.name())))
         }
         Action::Install { hash } => {
             rules::install(scenario, spec, &projected_installed, hash).map(drop).map_err(&refuse)

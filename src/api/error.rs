@@ -17,6 +17,9 @@ pub enum ApiError {
     /// An `xcpng` VM asked for without its `xcpng_config`.
     #[error("XCP-ng VM type requires config parameter with xcpng_config")]
     XcpngConfigMissing,
+    /// A request past a limit (ticks to run, a duration), naming it.
+    #[error("{0}")]
+    Limit(String),
     /// A feature this build does not have (said plainly, never pretended).
     #[error("{0} is not available in this build")]
     NotAvailable(String),

@@ -241,6 +241,14 @@ pub(crate) struct Host {
 impl Host {
     /// A host with no VM yet, at tick 0.
     pub fn new(config: HostConfig) -> ApiResult<Host> {
+        if let Runtime::Actors { arbiters } = config.runtime
+            && !(1..=crate::THREADS_MAX).contains(&arbiters)
+        {
+            return Err(super::config::config_error(
+                "runtime.arbiters",
+                format!("must be from 1 to {}, not {arbiters}", crate::THREADS_MAX),
+            ));
+        }
         let scenario = Scenario {
             format_version: SCENARIO_FORMAT_VERSION,
             name: config.name.clone(),
@@ -525,6 +533,16 @@ impl Host {
 
     /// Runs `n` ticks on the host's runtime.
     pub fn run_ticks(&mut self, n: u64) -> ApiResult<()> {
+        // Refused at once, not run towards the bound for hours.
+        let left = self.scenario().ticks.saturating_sub(self.tick());
+        if n > left {
+            return Err(ApiError::Limit(format!(
+                "{n} more ticks would pass the run's last tick ({}: a session runs at most {TICKS_MAX} ticks in all); \
+                 it is at tick {}, {left} ticks left",
+                self.scenario().ticks,
+                self.tick()
+            )));
+        }
         if let (Runtime::Actors { arbiters }, Some(Runner::Engine(_))) = (self.config.runtime, &self.runner)
             && !self.vms.is_empty()
         {

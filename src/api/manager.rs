@@ -199,7 +199,9 @@ impl BioVmManager {
 /// Runs `host` for `duration` of simulated time, in whole ticks rounded up.
 pub(crate) fn run_for(host: &Shared, duration: Duration) -> ApiResult<u64> {
     let mut host = lock(host);
-    let ticks = (duration.as_secs_f64() / host.config.tick_seconds).ceil() as u64;
+    let ticks = (duration.as_secs_f64() / host.config.tick_seconds).ceil();
+    // A float past u64 (Duration::MAX is 1.8e19 s) is refused, never cast to a bound.
+    let ticks = if ticks <= bioxen_engine::scenario::limits::TICKS_MAX as f64 { ticks as u64 } else { u64::MAX };
     host.run_ticks(ticks)?;
     Ok(ticks)
 }

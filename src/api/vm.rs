@@ -326,7 +326,18 @@ impl BiologicalVm {
 
     /// [`Self::execute_biological_process`], its errors naming the script `name` (its file).
     pub fn execute_script(&self, code: &str, name: &str) -> ApiResult<crate::script::ScriptOutcome> {
-        crate::script::execute(&self.host, self.index, code, name, crate::script::ScriptLimits::default())
+        self.execute_script_within(code, name, crate::script::ScriptLimits::default())
+    }
+
+    /// [`Self::execute_script`] within `limits` (tighter ones, say, for code from a user
+    /// one trusts less than the defaults assume).
+    pub fn execute_script_within(
+        &self,
+        code: &str,
+        name: &str,
+        limits: crate::script::ScriptLimits,
+    ) -> ApiResult<crate::script::ScriptOutcome> {
+        crate::script::execute(&self.host, self.index, code, name, limits)
     }
 
     /// Its growth rate per hour over the last ten simulated minutes, and the phase that

@@ -15,10 +15,7 @@ use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Most worker threads (`--threads`), arbiters (`--arbiters`) or parallel runs (`--jobs`):
-/// far beyond the cores of any machine BioXen runs on, and few enough that starting them
-/// takes no noticeable time.
-pub const THREADS_MAX: usize = 256;
+pub use bioxen::THREADS_MAX;
 
 /// Parses a thread, arbiter or job count: 1 to [`THREADS_MAX`].
 fn thread_count(text: &str) -> std::result::Result<usize, String> {
@@ -332,25 +329,40 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 /// One line per package: name, version, genes, plasmid, hosts, description.
+/// Lists every package, shipped and in `dir/packages/`: each read first, so that a bad
+/// file is reported (all of them, each with its place) after the list of the good ones,
+/// not midway; a local package says so, and whether it shadows a shipped one.
 fn packages(dir: Option<&std::path::Path>) -> Result<ExitCode> {
-    let mut names: Vec<String> = bioxen_engine::package::SHIPPED.iter().map(|(n, _)| n.to_string()).collect();
-    if let Some(dir) = dir {
-        names.extend(bioxen::files::package_names(dir)?);
-    }
+    let shipped: Vec<String> = bioxen_engine::package::SHIPPED.iter().map(|(n, _)| n.to_string()).collect();
+    let local = match dir {
+        Some(dir) => bioxen::files::package_names(dir)?,
+        None => Vec::new(),
+    };
+    let mut names: Vec<&String> = shipped.iter().chain(&local).collect();
     names.sort();
     names.dedup();
+    let mut bad = Vec::new();
     for name in names {
-        let p = match dir {
-            Some(dir) => bioxen::files::find_package(dir, &name),
-            None => {
-                bioxen_engine::package::shipped(&name).ok_or_else(|| bioxen_engine::scenario::unknown_package(&name))
+        let found = match dir {
+            Some(dir) => bioxen::files::find_package(dir, name),
+            None => bioxen_engine::package::shipped(name).ok_or_else(|| bioxen_engine::scenario::unknown_package(name)),
+        };
+        let p = match found {
+            Ok(p) => p,
+            Err(e) => {
+                bad.push(e);
+                continue;
             }
-        }
-        .map_err(Error::BadInput)?;
+        };
+        let from = match (local.contains(name), shipped.contains(name)) {
+            (true, true) => "local, shadows the shipped one",
+            (true, false) => "local",
+            _ => "shipped",
+        };
         let genes: Vec<&str> = p.genes.iter().map(|g| g.name.as_str()).collect();
         let hosts: Vec<&str> = p.organisms.iter().map(|o| o.name()).collect();
         print(format_args!(
-            "{:<14} {:<7} genes {:<22} {:>5.1} kb × {:<3} hosts {:<25} {}\n",
+            "{:<14} {:<7} genes {:<22} {:>5.1} kb × {:<3} hosts {:<25} [{from}] {}\n",
             p.name,
             p.version,
             genes.join(","),
@@ -360,7 +372,10 @@ fn packages(dir: Option<&std::path::Path>) -> Result<ExitCode> {
             p.description
         ))?;
     }
-    Ok(ExitCode::SUCCESS)
+    match bad.len() {
+        0 => Ok(ExitCode::SUCCESS),
+        n => Err(Error::BadInput(format!("{n} package file(s) cannot be used:\n  {}", bad.join("\n  ")))),
+    }
 }
 
 fn parse_policy(name: &str) -> Result<PolicyKind> {

@@ -10,12 +10,19 @@ use std::process::ExitCode;
 
 /// Arguments of `bioxen script`.
 #[derive(Args, Debug)]
+#[command(after_help = "The sandbox: a script may call only the functions listed in docs/scripts.md (BioXen's, \
+and the language's arithmetic, strings, arrays, maps and ranges): no files, clock, sleep, network, shell or \
+randomness. It is compiled and checked before it runs, and bounded by counted limits, never by time: \
+1,000,000 operations, 4,000,000 units of work (an operation, or 256 bytes copied or built), 128 MiB held at \
+once, strings of 16 KiB, arrays of 16,384 elements, maps of 1,024 entries, calls 32 deep. A script past one \
+stops with exit status 2, naming the limit and its line:column.")]
 pub struct ScriptArgs {
     /// The scenario file (TOML).
     scenario: PathBuf,
-    /// The script (rhai; see the README's "Gene circuits").
+    /// The script (rhai; see docs/scripts.md and the README's "Gene circuits").
     file: PathBuf,
-    /// The VM the script acts on (default: the scenario's first).
+    /// The VM the script acts on (default: the scenario's first: VMs present at tick 0 come first, in id
+    /// order; standard error names the one chosen).
     #[arg(long)]
     vm: Option<String>,
     /// Write the run, the script's changes included, as a scenario that replays it.
@@ -46,6 +53,10 @@ pub fn script(a: ScriptArgs) -> Result<ExitCode> {
         Some(id) => id.clone(),
         None => manager.list_vms().first().cloned().unwrap_or_default(),
     };
+    // Said on standard error, so that standard output stays the script's (and `--json`'s).
+    if a.vm.is_none() {
+        eprintln!("script {} runs on VM `{vm}`, the scenario's first (choose another with --vm)", a.file.display());
+    }
     let handle = manager.get_vm(&vm).ok_or_else(|| Error::BadInput(format!("--vm: the scenario has no VM `{vm}`")))?;
     let outcome = handle.execute_script(&code, &a.file.display().to_string()).map_err(api)?;
     manager.run_ticks(manager.remaining_ticks()).map_err(api)?;

@@ -428,9 +428,11 @@ impl<T: Target> Context<T> {
         if now.saturating_add(ticks) > last {
             return Err(format!("run({ticks}) at tick {now} would pass the scenario's end at tick {last}").into());
         }
-        // A refused change is placed where it was made, not at this `run`.
+        // A refused change is placed where it was made (at this `run` when the host cannot
+        // say which it was).
+        let here = self.call_at;
         self.commit()
-            .map_err(|(at, message)| Box::new(EvalAltResult::ErrorRuntime(message.into(), at.unwrap_or_default())))?;
+            .map_err(|(at, message)| Box::new(EvalAltResult::ErrorRuntime(message.into(), at.unwrap_or(here))))?;
         self.target.run_ticks(ticks)?;
         self.ticks_run += ticks;
         Ok(())
@@ -498,7 +500,7 @@ pub(super) fn register<T: Target + 'static>(engine: &mut Engine, context: &Rc<Re
     with!(c => engine.register_fn("remove_inducer", move |x: Ctx, n: &str| at(&c, &x).inducer(n, 0.0)));
     with!(c => engine.register_fn("install_package", move |x: Ctx, n: &str| at(&c, &x).install(n)));
     with!(c => engine.register_fn("allocate_resources", move |x: Ctx, m: Map| at(&c, &x).allocate(m)));
-    with!(c => engine.register_fn("run", move |n: i64| c.borrow_mut().run(n)));
+    with!(c => engine.register_fn("run", move |x: Ctx, n: i64| at(&c, &x).run(n)));
     with!(c => engine.register_fn("tick", move || c.borrow().tick() as i64));
     with!(c => engine.register_fn("minutes", move || {
         let c = c.borrow();

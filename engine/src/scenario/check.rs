@@ -371,6 +371,14 @@ pub(crate) fn timeline(s: &Scenario, units: &BTreeMap<(GenomeSource, Organism), 
             {
                 return Err((i, format!("at tick {}: VM `{}` is not created yet", e.tick, vm.id)));
             }
+            Action::Set(_) | Action::Transcription { .. } | Action::Install { .. } | Action::Inducer { .. }
+                if states[index] == Lifecycle::Destroyed =>
+            {
+                return Err((
+                    i,
+                    format!("at tick {}: VM `{}` is destroyed: no `{}` applies to it", e.tick, vm.id, e.action.name()),
+                ));
+            }
             Action::Install { hash } => {
                 let package =
                     install(s, vm, &installed[index], hash).map_err(|m| (i, format!("at tick {}: {m}", e.tick)))?;
