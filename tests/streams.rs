@@ -326,6 +326,19 @@ fn compare_keeps_set_values_apart() {
     assert_ne!(mean("proportional", "1"), mean("proportional", "4000"));
 }
 
+/// `bioxen COMMAND INPUT --checkpoint-every EVERY --checkpoint-keep 2 --checkpoint-dir CK`,
+/// which must succeed; then the names in `ck`, sorted.
+fn checkpointed(command: &str, input: &Path, every: &str, ck: &Path) -> Vec<String> {
+    let (input, ck_arg) = (input.to_str().unwrap(), ck.to_str().unwrap());
+    let o =
+        bioxen(&[command, input, "--checkpoint-every", every, "--checkpoint-keep", "2", "--checkpoint-dir", ck_arg]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut names: Vec<String> =
+        fs::read_dir(ck).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    names
+}
+
 #[test]
 fn runs_differing_only_in_a_later_event_or_a_script_keep_their_own_checkpoints() {
     let dir = tempfile::tempdir().unwrap();
@@ -335,48 +348,18 @@ fn runs_differing_only_in_a_later_event_or_a_script_keep_their_own_checkpoints()
     let later = |tick: u32| format!("[[event]]\ntick = {tick}\nvm = \"a\"\naction = \"pause\"\n");
     let script = "[[event]]\ntick = 45\nvm = \"a\"\naction = \"script\"\ncode = \"metrics()\"\n";
     let variants = [format!("{base}{}", later(50)), format!("{base}{}", later(55)), format!("{base}{script}")];
-    let mut names_of_run = Vec::new();
+    let mut names = Vec::new();
     for (k, text) in variants.iter().enumerate() {
         let path = dir.path().join(format!("s{k}.toml"));
         fs::write(&path, text).unwrap();
-        let o = bioxen(&[
-            "run",
-            path.to_str().unwrap(),
-            "--checkpoint-every",
-            "10",
-            "--checkpoint-keep",
-            "2",
-            "--checkpoint-dir",
-            ck.to_str().unwrap(),
-        ]);
-        assert!(o.status.success(), "{}", stderr(&o));
-        let mut names: Vec<String> =
-            fs::read_dir(&ck).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
-        names.sort();
-        names_of_run.push(names);
-    }
-    // Each run added its own two and deleted none of the others'.
-    for (k, names) in names_of_run.iter().enumerate() {
+        names = checkpointed("run", &path, "10", &ck);
+        // Each run added its own two and deleted none of the others'.
         assert_eq!(names.len(), 2 * (k + 1), "after run {k}: {names:?}");
     }
     // A resumed run names (and prunes) its checkpoints as the run it continues.
-    let all = &names_of_run[2];
-    let first = ck.join(all.iter().find(|n| n.ends_with("t000000000040.bxck")).unwrap());
+    let first = ck.join(names.iter().find(|n| n.ends_with("t000000000040.bxck")).unwrap());
     let prefix = first.file_name().unwrap().to_str().unwrap().trim_end_matches("-t000000000040.bxck").to_string();
-    let o = bioxen(&[
-        "resume",
-        first.to_str().unwrap(),
-        "--checkpoint-every",
-        "5",
-        "--checkpoint-keep",
-        "2",
-        "--checkpoint-dir",
-        ck.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let mut after: Vec<String> =
-        fs::read_dir(&ck).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
-    after.sort();
+    let after = checkpointed("resume", &first, "5", &ck);
     assert_eq!(after.len(), 6, "{after:?}");
     assert!(after.contains(&format!("{prefix}-t000000000055.bxck")), "{after:?}");
 }

@@ -132,7 +132,7 @@ fn bad_timeline_scripts_are_clear_errors() {
         ("run in a timeline", "code = \"run(5)\"", "t.toml:17:10 (inline script):1:1", "cannot run ticks"),
         ("syntax error", "code = \"let x = ;\"", ":1:9", "Syntax error"),
         ("unknown gene", "code = \"\\n\\nprotein(\\\"lacQ\\\")\"", ":3:", "no gene `lacQ`"),
-        ("loops forever", "code = \"loop { }\"", ":1:", "limit of 15625 units of work"),
+        ("loops forever", "code = \"loop { }\"", ":1:", "limit of 3906 operations"),
         ("sleeps", "code = \"sleep(100000)\"", ":1:1", "no function sleep"),
         ("no file", "file = \"missing.rhai\"", "t.toml:18:8", "cannot read script file `missing.rhai`"),
         ("file and code", "file = \"ok.rhai\"\ncode = \"1\"", "t.toml:17:10", "one of them"),

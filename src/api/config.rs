@@ -190,7 +190,10 @@ impl ConfigManager {
             return Err(config_error("max_ribosomes", "must be more than 0"));
         }
         if !(config.max_atp.is_finite() && (0.0..=100.0).contains(&config.max_atp)) {
-            return Err(config_error("max_atp", format!("must be a percentage in [0, 100], not {}", config.max_atp)));
+            return Err(config_error(
+                "max_atp",
+                format!("must be a percentage in [0, 100], not {}", bioxen_engine::scenario::number(config.max_atp)),
+            ));
         }
         if config.max_memory_kb == 0 {
             return Err(config_error("max_memory_kb", "must be more than 0"));

@@ -185,7 +185,10 @@ impl BioResourceManager {
     /// The change reserving `percent` ATP, if it is within the limit and free.
     fn atp_change(&self, host: &super::host::Host, percent: f64) -> ApiResult<AllocationChange> {
         if !(percent.is_finite() && percent >= 0.0) {
-            return Err(self.refuse(format!("an ATP allocation is a percentage, not {percent}")));
+            return Err(self.refuse(format!(
+                "an ATP allocation is a percentage, not {}",
+                bioxen_engine::scenario::number(percent)
+            )));
         }
         let limit = resource_limits(self.biological_type, &host.config.chassis).atp_percent;
         let held = host.vms[self.vm].allocation.atp_reserve_percent;

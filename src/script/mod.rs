@@ -97,11 +97,13 @@ pub const SCRIPT_WORK_MAX: u64 = 4_000_000;
 /// A script's most memory ([`ScriptLimits::memory_bytes`]): 128 MiB.
 pub const SCRIPT_MEMORY_MAX: u64 = 128 << 20;
 
-/// All of a run's timeline scripts together may do one script's work: each gets an equal
-/// share of it, whatever runs before it, so a resumed run gives each the same.
+/// All of a run's timeline scripts together may do what one script may (its operations
+/// and its work): each gets an equal share, whatever runs before it, so a resumed run
+/// gives each the same.
 pub fn timeline_limits() -> ScriptLimits {
-    let share = SCRIPT_WORK_MAX / bioxen_engine::scenario::limits::SCRIPTS_MAX as u64;
-    ScriptLimits { operations: share, work: share, ..ScriptLimits::default() }
+    let scripts = bioxen_engine::scenario::limits::SCRIPTS_MAX as u64;
+    let whole = ScriptLimits::default();
+    ScriptLimits { operations: whole.operations / scripts, work: whole.work / scripts, ..whole }
 }
 
 /// What a script did.

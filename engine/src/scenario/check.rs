@@ -72,7 +72,7 @@ pub(crate) fn fraction(v: f64) -> Result<(), String> {
     if v.is_finite() && (0.0..1.0).contains(&v) {
         Ok(())
     } else {
-        Err(format!("a reserve fraction must be in [0, 1), not {v}"))
+        Err(format!("a reserve fraction must be in [0, 1), not {}", number(v)))
     }
 }
 
@@ -122,7 +122,7 @@ pub(crate) fn percent(name: &str, v: f64) -> Result<(), String> {
     if v.is_finite() && (0.0..=100.0).contains(&v) {
         Ok(())
     } else {
-        Err(format!("{name} must be a percentage in [0, 100], not {v}"))
+        Err(format!("{name} must be a percentage in [0, 100], not {}", number(v)))
     }
 }
 
@@ -203,7 +203,11 @@ pub(crate) fn genome(g: &Genome) -> Result<(), String> {
         if let Some(v) =
             e.iter().flatten().find(|v| !(v.is_finite() && (0.0..=crate::expression::COUNT_MAX).contains(*v)))
         {
-            return Err(format!("has an expression count of {v}, outside [0, {}]", crate::expression::COUNT_MAX));
+            return Err(format!(
+                "has an expression count of {}, outside [0, {}]",
+                number(*v),
+                number(crate::expression::COUNT_MAX)
+            ));
         }
     }
     if g.repressed.len() > g.genes.len() {
