@@ -224,6 +224,11 @@ pub fn check(
         _ => None,
     }));
     let units = units + rules::units_with(scenario, 0, &projected_installed[installed.len()..]);
+    if !matches!(action, Action::Lifecycle(_) | Action::Create(_))
+        && let Some(why) = rules::not_there(state, action)
+    {
+        return Err(refuse(format!("it {why}")));
+    }
     match action {
         Action::Create(_) | Action::Lifecycle(Transition::Create) => {
             Err(refuse("a VM is created by adding it to the run, not by an event for it".into()))
@@ -235,17 +240,6 @@ pub fn check(
                 source: LifecycleError { vm: spec.id.clone(), state: Some(state), transition: t },
             }),
         },
-        Action::Set(_) | Action::Transcription { .. } | Action::Install { .. } | Action::Inducer { .. }
-            if state == Lifecycle::Absent =>
-        {
-            Err(refuse("it is not created yet".into()))
-        }
-        // A destroyed VM is gone: nothing more is done to it, as it cannot be started.
-        Action::Set(_) | Action::Transcription { .. } | Action::Install { .. } | Action::Inducer { .. }
-            if state == Lifecycle::Destroyed =>
-        {
-            Err(refuse(format!("it is destroyed: no `{}` applies to it", action.name())))
-        }
         Action::Install { hash } => {
             rules::install(scenario, spec, &projected_installed, hash).map(drop).map_err(&refuse)
         }

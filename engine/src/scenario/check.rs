@@ -249,6 +249,16 @@ pub(crate) fn growth(program: &Program, organism: Organism, tick_seconds: f64) -
 }
 
 /// Shortens a name quoted in an error message: at most 40 characters.
+/// Why `action` (a change to a cell) cannot apply to a VM in `state`: it is not created
+/// yet, or it is destroyed (a destroyed VM takes no more changes, as it cannot be started).
+pub(crate) fn not_there(state: Lifecycle, action: Action) -> Option<String> {
+    match state {
+        Lifecycle::Absent => Some("is not created yet".into()),
+        Lifecycle::Destroyed => Some(format!("is destroyed: no `{}` applies to it", action.name())),
+        _ => None,
+    }
+}
+
 /// `x` as a person writes it in a message: plainly when it is of an everyday size, else in
 /// scientific notation (`1e300`, `2.2250738585072014e-308`), never hundreds of digits.
 pub fn number(x: f64) -> String {
@@ -359,6 +369,11 @@ pub(crate) fn timeline(s: &Scenario, units: &BTreeMap<(GenomeSource, Organism), 
             return Err((i, format!("event for VM #{}, but there are {} VMs", e.vm, s.vms.len())));
         };
         let index = e.vm as usize;
+        if !matches!(e.action, Action::Lifecycle(_) | Action::Create(_))
+            && let Some(why) = not_there(states[index], e.action)
+        {
+            return Err((i, format!("at tick {}: VM `{}` {why}", e.tick, vm.id)));
+        }
         let transition = match e.action {
             Action::Lifecycle(Transition::Create) => {
                 return Err((i, "a VM is created by a `create` event, not a transition".into()));
@@ -369,19 +384,6 @@ pub(crate) fn timeline(s: &Scenario, units: &BTreeMap<(GenomeSource, Organism), 
                     return Err((i, format!("the `create` event's hash is not VM `{}`'s configuration", vm.id)));
                 }
                 Some(Transition::Create)
-            }
-            Action::Set(_) | Action::Transcription { .. } | Action::Install { .. } | Action::Inducer { .. }
-                if states[index] == Lifecycle::Absent =>
-            {
-                return Err((i, format!("at tick {}: VM `{}` is not created yet", e.tick, vm.id)));
-            }
-            Action::Set(_) | Action::Transcription { .. } | Action::Install { .. } | Action::Inducer { .. }
-                if states[index] == Lifecycle::Destroyed =>
-            {
-                return Err((
-                    i,
-                    format!("at tick {}: VM `{}` is destroyed: no `{}` applies to it", e.tick, vm.id, e.action.name()),
-                ));
             }
             Action::Install { hash } => {
                 let package =
