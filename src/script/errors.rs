@@ -13,18 +13,25 @@ pub(super) enum Limit {
     Work,
 }
 
-/// Where `e` happened — for an error inside a function, inside it — and what it says.
-pub(super) fn locate(e: &EvalAltResult, limits: &ScriptLimits) -> (Option<(usize, usize)>, String) {
-    if let EvalAltResult::ErrorInFunctionCall(f, _, inner, call) = e {
-        let (at, message) = locate(inner, limits);
-        let called = at_of(*call).map_or(String::new(), |(l, c)| format!(", called at {l}:{c}"));
-        return (at.or(at_of(*call)), format!("{message} (in `{}`{called})", escape(f)));
-    }
-    (at_of(e.position()), message_of(e, limits))
+/// Where `e` happened (`line:column`; `1:1` where rhai gives no place) — for an error
+/// inside a function, inside it — and what it says.
+pub(super) fn locate(e: &EvalAltResult, limits: &ScriptLimits) -> (String, String) {
+    let (at, message) = located(e, limits);
+    (at.unwrap_or_else(|| "1:1".to_string()), message)
 }
 
-fn at_of(p: Position) -> Option<(usize, usize)> {
-    (!p.is_none()).then(|| (p.line().unwrap_or(1), p.position().unwrap_or(1)))
+fn located(e: &EvalAltResult, limits: &ScriptLimits) -> (Option<String>, String) {
+    if let EvalAltResult::ErrorInFunctionCall(f, _, inner, call) = e {
+        let (at, message) = located(inner, limits);
+        let called = place(*call).map_or(String::new(), |c| format!(", called at {c}"));
+        return (at.or(place(*call)), format!("{message} (in `{}`{called})", escape(f)));
+    }
+    (place(e.position()), message_of(e, limits))
+}
+
+/// `p` as `line:column`, if it is a place.
+pub(super) fn place(p: Position) -> Option<String> {
+    (!p.is_none()).then(|| format!("{}:{}", p.line().unwrap_or(1), p.position().unwrap_or(1)))
 }
 
 /// rhai's message without its position (the error carries it), limits by their numbers.

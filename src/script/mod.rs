@@ -24,13 +24,13 @@
 //!
 //! # The sandbox
 //!
-//! rhai with no clock (`no_time`), no `import` (`no_module`, so no files), no `eval`, no
-//! math package: float arithmetic is IEEE-exact, `to_float` and `to_int` convert, and
-//! `pow`, `sqrt`, `exp`, `ln`, `floor` and `round` are `libm`'s (the engine's), so a script
-//! computes the same on every machine.
-//! There is no randomness. Limits ([`ScriptLimits`]) bound operations, call depth, string,
-//! array and map sizes, and the ticks a script may run; a script past one stops with an
-//! error at its line:column.
+//! An allow-list ([`sandbox`], listed in `docs/scripts.md`): no clock, sleep, files,
+//! `eval`, function pointers by name or randomness; float functions are `libm`'s (the
+//! engine's), so a script computes the same on every machine. A script is compiled and its
+//! calls checked before it runs. Its limits ([`ScriptLimits`]) are all counted, none timed
+//! (`meter`): operations, work (operations and bytes allocated), memory held, value sizes,
+//! call depth and ticks run; a script past one stops with an error naming it, at its
+//! line:column.
 
 mod errors;
 mod functions;
@@ -185,8 +185,7 @@ pub fn check_timeline(scenario: &bioxen_engine::scenario::Scenario) -> Result<()
             continue;
         }
         if let Err(e) = sandbox::compile(&engine, &script.code) {
-            let (at, message) = errors::locate(&e, &limits);
-            let where_ = at.map_or_else(|| "1:1".to_string(), |(l, c)| format!("{l}:{c}"));
+            let (where_, message) = errors::locate(&e, &limits);
             return Err(ScriptError { name: script.name.clone(), where_, message, tick: script.tick, ran: false });
         }
     }
@@ -216,9 +215,7 @@ pub(crate) fn refused(script: &TimelineScript, at: &[Position], e: &bioxen_engin
         _ if at.len() == 1 => Some(at[0]),
         _ => None,
     };
-    let where_ = place
-        .filter(|p| !p.is_none())
-        .map_or_else(|| end_of(&script.code), |p| format!("{}:{}", p.line().unwrap_or(1), p.position().unwrap_or(1)));
+    let where_ = place.and_then(errors::place).unwrap_or_else(|| end_of(&script.code));
     ScriptError { name: script.name.clone(), where_, message: e.to_string(), tick: script.tick, ran: true }
 }
 
@@ -261,7 +258,7 @@ fn run<T: Target + 'static>(
     let fail = |e: &EvalAltResult, where_: Option<String>| {
         let tick = context.borrow().tick();
         let (at, message) = errors::locate(e, &limits);
-        let where_ = where_.unwrap_or_else(|| at.map_or_else(|| "1:1".to_string(), |(l, c)| format!("{l}:{c}")));
+        let where_ = where_.unwrap_or(at);
         ScriptError { name: name.to_string(), where_, message, tick, ran: true }
     };
     let value = match sandbox::compile(&engine, code).and_then(|ast| engine.eval_ast::<Dynamic>(&ast)) {
@@ -278,9 +275,8 @@ fn run<T: Target + 'static>(
     let committed = context.borrow_mut().commit();
     if let Err((at, message)) = committed {
         // A refused change is placed where it was made (else at the script's end).
-        let place =
-            at.filter(|p| !p.is_none()).map(|p| format!("{}:{}", p.line().unwrap_or(1), p.position().unwrap_or(1)));
-        let error = fail(&EvalAltResult::ErrorRuntime(message.into(), Position::NONE), place.or(Some(end_of(code))));
+        let place = at.and_then(errors::place).unwrap_or_else(|| end_of(code));
+        let error = fail(&EvalAltResult::ErrorRuntime(message.into(), Position::NONE), Some(place));
         return (Err(error), context);
     }
     let outcome = {
