@@ -19,6 +19,7 @@ pub mod driver;
 pub mod error;
 pub mod export;
 pub mod files;
+pub mod genes;
 pub mod metrics;
 pub mod plot;
 pub mod replay;

@@ -380,3 +380,47 @@ fn a_hosts_packages_dir_offers_its_own_packages() {
     vm.install_biological_package("lac").unwrap(); // the shipped ones still
     assert_eq!(vm.get_installed_packages(), ["reporter", "lac"]);
 }
+
+/// `export --genes`: one VM's rows with its genes' protein molecules, read by re-running the
+/// trace — the same numbers a script reads at that tick; an unknown gene writes nothing.
+#[test]
+fn export_writes_a_vms_genes_from_its_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("c.bxtr");
+    let run = bioxen(&["run", "scenarios/circuits.toml", "--ticks", "120", "--trace", trace.to_str().unwrap()]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let t = trace.to_str().unwrap();
+    let o = bioxen(&["export", t, "--format", "csv", "--genes", "lacI,tetR,cI", "--vm", "oscillator"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let csv = String::from_utf8_lossy(&o.stdout).into_owned();
+    let mut lines = csv.lines();
+    assert!(lines.next().unwrap().ends_with(",protein:lacI,protein:tetR,protein:cI"));
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 120, "one row a tick, for the one VM");
+    assert!(rows.iter().all(|r| r[1] == "oscillator"));
+    // The row of tick 99 holds the cell after 100 ticks: what a script reads then.
+    let script = dir.path().join("read.rhai");
+    std::fs::write(&script, "run(100);\n[protein(\"lacI\"), protein(\"tetR\"), protein(\"cI\")]").unwrap();
+    let scenario = dir.path().join("c.toml");
+    let text = std::fs::read_to_string(common_root().join("scenarios/circuits.toml")).unwrap();
+    std::fs::write(&scenario, text).unwrap();
+    let o = bioxen(&["script", scenario.to_str().unwrap(), script.to_str().unwrap(), "--vm", "oscillator", "--json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let read: Vec<String> = json["script"]["value"].as_array().unwrap().iter().map(|v| v.to_string()).collect();
+    assert_eq!(rows[99][14..], read.iter().map(String::as_str).collect::<Vec<_>>()[..], "{csv}");
+    let jsonl = bioxen(&["export", t, "--format", "jsonl", "--genes", "cI", "--vm", "oscillator"]);
+    let last: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&jsonl.stdout).lines().last().unwrap()).unwrap();
+    assert!(last["protein"]["cI"].is_u64(), "{last}");
+    for (args, words) in [
+        (&["export", t, "--format", "csv", "--genes", "nope"][..], "no gene `nope`"),
+        (&["export", t, "--format", "csv", "--vm", "oscillator"], "--vm goes with --genes"),
+        (&["export", t, "--format", "csv", "--genes", "cI", "--vm", "nobody"], "the trace has no VM `nobody`"),
+    ] {
+        let o = bioxen(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(String::from_utf8_lossy(&o.stderr).contains(words), "{args:?}");
+        assert!(o.stdout.is_empty(), "{args:?}: wrote {}", String::from_utf8_lossy(&o.stdout));
+    }
+}

@@ -2,7 +2,6 @@
 
 use super::sweep::RunProgress;
 use super::{CompareArgs, PlotArgs, print, with_threads};
-use bioxen::Error;
 use bioxen::compare::{self, Estimate};
 use bioxen::error::Result;
 use bioxen::files;
@@ -83,50 +82,36 @@ fn table(scenario: &str, seeds: usize, summaries: &[compare::PolicySummary], set
 /// Most ticks `bioxen plot` reads from a trace (the chart thins them anyway); bounds memory.
 const PLOT_TICKS_MAX: usize = 1_000_000;
 
-/// `plot --genes`: re-runs the trace's scenario on the engine, each tick checked against
-/// the trace's record, reading the named genes' proteins of one VM.
+/// `plot --genes`: the named genes' proteins of one VM, read by re-running the trace's
+/// scenario ([`bioxen::genes::read`]), about 2,000 points a gene.
 fn plot_genes<R: std::io::Read>(
     a: PlotArgs,
     dest: &files::Destination,
     format: bioxen::plot::Format,
     mut trace: bioxen_engine::trace::TraceReader<R>,
 ) -> Result<ExitCode> {
+    let vm = bioxen::genes::vm_of(&trace, a.vm.as_deref())?;
     let scenario = trace.scenario.clone();
-    let vm = match &a.vm {
-        Some(id) => {
-            scenario.vm_index(id).ok_or_else(|| Error::BadInput(format!("--vm: the trace has no VM `{id}`")))?
-        }
-        None => 0,
-    };
-    let manager = bioxen::api::BioVmManager::from_scenario(scenario.clone(), std::path::Path::new("."))
-        .map_err(|e| Error::BadInput(e.to_string()))?;
-    let id = scenario.vms[vm].id.clone();
-    let handle = manager.get_vm(&id).ok_or_else(|| Error::Failed(format!("VM `{id}` missing")))?;
     let minutes = |tick: u64| tick as f64 * scenario.tick_seconds / 60.0;
     let mut series: Vec<(String, Vec<(f64, f64)>)> = a.genes.iter().map(|g| (g.clone(), Vec::new())).collect();
     let bar = super::run::progress_bar(scenario.ticks, 0, false, "ticks re-run");
     let every = (scenario.ticks / 2_000).max(1);
-    let end = loop {
-        let recorded = match trace.next_tick()? {
-            Ok(r) => r,
-            Err(end) => break end,
-        };
-        manager.run_ticks(1).map_err(|e| Error::Failed(e.to_string()))?;
-        bar.set_position(recorded.tick + 1);
-        if recorded.tick % every == 0 {
-            for (gene, points) in &mut series {
-                let n = handle.get_protein_count(gene).map_err(|e| Error::BadInput(format!("--genes: {e}")))?;
-                points.push((minutes(recorded.tick + 1), f64::from(n)));
+    bioxen::genes::read(
+        &mut trace,
+        &a.trace,
+        vm,
+        &a.genes,
+        |tick| tick % every == 0,
+        |record, counts| {
+            bar.set_position(record.tick + 1);
+            for ((_, points), &n) in series.iter_mut().zip(counts) {
+                points.push((minutes(record.tick + 1), f64::from(n)));
             }
-        }
-    };
+            Ok(())
+        },
+    )?;
     bar.finish_and_clear();
-    if bioxen_engine::record::hex(&end.digest) != manager.digest() {
-        return Err(Error::BadInput(format!(
-            "{}: re-running its scenario does not give its digest (written by another bioxen?)",
-            a.trace.display()
-        )));
-    }
+    let id = &scenario.vms[vm].id;
     let title = format!("{} — VM {id}: proteins of {}", scenario.name, a.genes.join(", "));
     bioxen::plot::genes(dest, format, &bioxen::plot::GeneSeries { title, genes: series })?;
     if *dest != files::Destination::Stdout {

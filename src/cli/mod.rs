@@ -274,6 +274,14 @@ struct ExportArgs {
     /// Write here instead of standard output (a regular file is replaced atomically).
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
+    /// Add the protein molecules of these genes (`lacI,tetR,cI`; `lac/lacZ` for a package's
+    /// gene) to one VM's rows, read by re-running the trace's scenario (checked against the
+    /// trace), as `plot --genes` reads them.
+    #[arg(long, value_delimiter = ',')]
+    genes: Vec<String>,
+    /// The VM whose rows `--genes` writes (default: the first).
+    #[arg(long)]
+    vm: Option<String>,
 }
 
 #[derive(Args, Debug)]
