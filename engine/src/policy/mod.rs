@@ -143,11 +143,13 @@ impl PolicyKind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PolicyParams {
-    /// Round robin: ticks a VM stays first in line.
+    /// Round robin: ticks a VM stays first in line. It counts ticks, not seconds: the same
+    /// value is a longer turn in simulated time with longer ticks.
     pub quantum_ticks: u32,
     /// Lottery and stride: resource quanta per claiming VM per tick (granularity).
     pub quanta_per_vm: u32,
-    /// Credit: ticks per accounting period (Xen's is 30 ms of 10 ms ticks; we keep 30).
+    /// Credit: ticks per accounting period (Xen's is 30 ms of 10 ms ticks; we keep 30). It
+    /// counts ticks, not seconds, as `quantum_ticks` does.
     pub credit_period_ticks: u32,
 }
 
