@@ -536,8 +536,9 @@ fn temporary_path(path: &Path) -> PathBuf {
 }
 
 /// Removes temporaries in `dir` left by processes that are gone (a crash, `kill -9`):
-/// those of output `name` only (its temporary and its spool), or all of them. Another running process's temporaries are left
-/// alone (its pid is in the name; Linux's `/proc` says whether it lives).
+/// those of output `name` only (its temporary and its spool), or all of them. Another
+/// running process's temporaries are left alone (its pid is in the name; Linux's `/proc`
+/// says whether it lives).
 pub fn remove_stale_temporaries(dir: &Path, name: Option<&str>) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     for entry in entries.flatten() {

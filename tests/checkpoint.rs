@@ -60,7 +60,7 @@ fn cli_resume_matches_cli_run() {
     // by tick, so they sort in order.
     let mut run = load("quickstart.toml");
     run.ticks = 120;
-    let prefix = format!("quickstart-{}", &hex(&bioxen::engine::scenario::frames::origin(&run))[..16]);
+    let prefix = format!("quickstart-{}", &hex(&run.origin())[..16]);
     assert_eq!(names, [format!("{prefix}-t000000000050.bxck"), format!("{prefix}-t000000000100.bxck")]);
     for f in &files {
         let r = bioxen(&["resume", f.to_str().unwrap(), "--json", "--threads", "2"]);

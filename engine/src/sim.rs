@@ -47,7 +47,7 @@ pub struct SimState {
     pub next_event: usize,
     /// Commands given since the last tick (already applied), to be recorded in the next.
     pub commands: Vec<EventRecord>,
-    /// The hash of the scenario as the run was given it ([`crate::scenario::frames::origin`]):
+    /// The hash of the scenario as the run was given it ([`Scenario::origin`]):
     /// kept through checkpoints, so a resumed run names its checkpoints as the run it
     /// continues. It never enters the digest.
     pub origin: [u8; 32],
@@ -293,7 +293,7 @@ impl Simulation {
             digest: digest_start(&scenario),
             next_event: 0,
             commands: Vec::new(),
-            origin: crate::scenario::frames::origin(&scenario),
+            origin: scenario.origin(),
         };
         Ok(Simulation { scenario: Arc::new(scenario), programs, state, head_bytes: Vec::new(), blocks: Vec::new() })
     }

@@ -90,8 +90,8 @@ pub fn validate(path: &Path) -> Result<ExitCode> {
     if !s.scripts.is_empty() {
         notes.push(format!("{} of them scripts, each compiled and checked", s.scripts.len()));
     }
-    let at_start = |e: &&bioxen::engine::scenario::Event| e.tick == 0 && e.action.name() == "install";
-    if s.events.iter().any(|e| at_start(&e)) {
+    use bioxen::engine::scenario::Action;
+    if s.events.iter().any(|e| e.tick == 0 && matches!(e.action, Action::Install { .. })) {
         notes.push("a VM's packages are install events at tick 0".to_string());
     }
     let scripts = if notes.is_empty() { String::new() } else { format!(" ({})", notes.join("; ")) };

@@ -57,9 +57,9 @@ impl ScriptAllocator {
     /// True when this process's global allocator is a [`ScriptAllocator`]: an allocation
     /// under a meter is counted.
     pub fn installed() -> bool {
-        let meter = Meter::arm();
+        let _meter = Meter::arm();
         drop(std::hint::black_box(Box::new(0u64)));
-        meter.spent().allocated > 0
+        spent().allocated > 0
     }
 }
 
@@ -135,11 +135,6 @@ impl Meter {
         })
     }
 
-    /// What the script has spent since [`Meter::arm`].
-    pub fn spent(&self) -> Spent {
-        spent()
-    }
-
     /// Runs `f` (the simulation's own work, between a script's calls) uncounted.
     pub fn paused<R>(f: impl FnOnce() -> R) -> R {
         let was = COUNTS.with(|c| c.armed.replace(false));
@@ -159,7 +154,8 @@ pub fn charge(units: u64) {
     });
 }
 
-/// What the script running on this thread has spent (zero where none runs).
+/// What the script running on this thread has spent since its [`Meter::arm`] (zero where
+/// none runs).
 pub fn spent() -> Spent {
     COUNTS.with(|c| Spent { allocated: c.allocated.get(), peak: c.peak.get().max(0) as u64 })
 }

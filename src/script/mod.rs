@@ -48,7 +48,7 @@ use std::rc::Rc;
 pub use errors::escape;
 pub use functions::Change;
 pub(crate) use functions::Snapshot;
-pub use meter::{ScriptAllocator, Spent};
+pub use meter::ScriptAllocator;
 
 /// The bounds every script runs within. All are counted, none timed, so a script stops at
 /// the same place on every run.
@@ -269,7 +269,7 @@ fn run<T: Target + 'static>(
         }
     };
     drop(engine);
-    let work = meter.spent().work(operations.get());
+    let work = meter::spent().work(operations.get());
     drop(meter);
     // The changes after the last `run` apply at the next boundary (or not at all).
     let committed = context.borrow_mut().commit();

@@ -72,18 +72,6 @@ pub fn write<W: Write>(out: &mut FrameWriter<W>, s: &Scenario) -> io::Result<()>
     Ok(())
 }
 
-/// The hash of `s` as a run is given it — every setting, genome, package, VM, event and
-/// timeline script by content, the seed and the name included — which names the run's
-/// checkpoints, so that two runs that differ anywhere never share a checkpoint's name.
-pub fn origin(s: &Scenario) -> [u8; 32] {
-    let mut hasher = blake3::Hasher::new_derive_key("bioxen.scenario-origin.v1");
-    // A scenario the gate accepted always encodes (as traces and checkpoints write it).
-    let mut frames = FrameWriter::new(&mut hasher, b"BIOXENSC", 1).expect("hashing cannot fail");
-    write(&mut frames, s).expect("a checked scenario encodes");
-    drop(frames.finish());
-    *hasher.finalize().as_bytes()
-}
-
 /// Reads a scenario written by [`write()`], each count bounded before anything is
 /// allocated for it, and passes it through the gate ([`Scenario::check`]).
 pub fn read<R: Read>(frames: &mut FrameReader<R>) -> Result<Scenario, FormatError> {

@@ -290,6 +290,14 @@ impl Scenario {
         }
     }
 
+    /// The hash of the scenario as a run is given it — every setting, genome, package, VM,
+    /// event and timeline script by content, the seed and the name included — which names
+    /// the run's checkpoints, so that two runs that differ anywhere never share a
+    /// checkpoint's name. It never enters the digest.
+    pub fn origin(&self) -> [u8; 32] {
+        blake3::derive_key("bioxen.scenario-origin.v1", &crate::codec::encode(self))
+    }
+
     /// The index in [`Scenario::packages`] of the package whose content hashes to `hash`
     /// (the gate allows no two packages of one name, so there is at most one).
     pub fn package_index(&self, hash: &[u8; 32]) -> Option<u32> {
