@@ -57,13 +57,13 @@ pub fn gene_rows<R: Read>(
         vm,
         genes,
         |_| true,
-        |record, counts| {
+        |record, counts, names| {
             if !std::mem::replace(&mut started, true) {
-                header(format, w, genes)?;
+                header(format, w, names)?;
             }
             progress(record.tick + 1);
             match record.vms.iter().find(|v| v.vm as usize == vm) {
-                Some(v) => row(format, w, record.tick, &id, v, genes, counts),
+                Some(v) => row(format, w, record.tick, &id, v, names, counts),
                 None => Ok(()),
             }
         },

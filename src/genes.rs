@@ -20,22 +20,28 @@ pub fn vm_of<R: Read>(trace: &TraceReader<R>, id: Option<&str>) -> Result<usize>
     }
 }
 
-/// Re-runs `trace`'s scenario, handing `each` every tick's record and the protein
-/// molecules of `genes` of VM `vm` after it (in the order of `genes`), when `wanted(tick)`;
-/// the re-run must end with the trace's digest. `what` names the trace in errors.
+/// Re-runs `trace`'s scenario, handing `each` every tick's record, the protein molecules
+/// of `genes` of VM `vm` after it (in the order of `genes`) and the genes' full names
+/// (`lac/lacZ` for a package's, `/lacZ` for the genome's where a package has a `lacZ` too),
+/// when `wanted(tick)`; the re-run must end with the trace's digest. A name that is unknown
+/// or names two genes is an error before the first tick. `what` names the trace in errors.
 pub fn read<R: Read>(
     trace: &mut TraceReader<R>,
     what: &Path,
     vm: usize,
     genes: &[String],
     wanted: impl Fn(u64) -> bool,
-    mut each: impl FnMut(&TickRecord, &[u32]) -> Result<()>,
+    mut each: impl FnMut(&TickRecord, &[u32], &[String]) -> Result<()>,
 ) -> Result<()> {
     let scenario = trace.scenario.clone();
     let manager = crate::api::BioVmManager::from_scenario(scenario.clone(), Path::new("."))
         .map_err(|e| Error::BadInput(e.to_string()))?;
     let id = &scenario.vms[vm].id;
     let handle = manager.get_vm(id).ok_or_else(|| Error::Failed(format!("VM `{id}` missing")))?;
+    let names = genes
+        .iter()
+        .map(|g| handle.gene_name(g).map_err(|e| Error::BadInput(format!("--genes: {e}"))))
+        .collect::<Result<Vec<_>>>()?;
     let mut counts = vec![0; genes.len()];
     let end = loop {
         let recorded = match trace.next_tick()? {
@@ -47,7 +53,7 @@ pub fn read<R: Read>(
             for (gene, count) in genes.iter().zip(&mut counts) {
                 *count = handle.get_protein_count(gene).map_err(|e| Error::BadInput(format!("--genes: {e}")))?;
             }
-            each(&recorded, &counts)?;
+            each(&recorded, &counts, &names)?;
         }
     };
     if hex(&end.digest) != manager.digest() {

@@ -77,10 +77,11 @@ fn the_toggle_switch_holds_and_flips_on_inducer_pulses() {
     for minute in [300, 340] {
         assert!(at(minute)[1] > 10 * at(minute)[0], "min {minute}: {:?}", at(minute));
     }
-    // Reset by aTc, and held after it: LacI far above TetR.
-    for minute in [480, 590] {
-        assert!(at(minute)[0] > 3 * at(minute)[1], "min {minute}: {:?}", at(minute));
-    }
+    // Reset by aTc, and held after it: LacI above TetR an hour after the pulse, twice it
+    // three hours on, while TetR (untagged, no longer made) only falls, by dilution.
+    assert!(at(480)[0] > at(480)[1], "min 480: {:?}", at(480));
+    assert!(at(590)[0] > 2 * at(590)[1], "min 590: {:?}", at(590));
+    assert!(at(590)[1] < at(480)[1], "TetR still made: {:?} then {:?}", at(480), at(590));
     // GFP stops being made once reset: it only falls (dilution) from 8 h on.
     assert!(at(590)[2] < at(480)[2], "{:?} then {:?}", at(480), at(590));
 }
@@ -309,7 +310,7 @@ fn the_packages_and_script_commands() {
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert!(json["script"]["value"]["fold"].as_i64().unwrap() >= 2, "{json}");
+    assert!(json["script"]["value"]["fold"].as_f64().unwrap() >= 2.0, "{json}");
     let replayed = bioxen(&["run", saved.to_str().unwrap(), "--json"]);
     assert!(replayed.status.success(), "{}", String::from_utf8_lossy(&replayed.stderr));
     let replayed: serde_json::Value = serde_json::from_slice(&replayed.stdout).unwrap();
@@ -325,6 +326,39 @@ fn the_packages_and_script_commands() {
     );
     // Without --vm, standard error says which VM the script ran on.
     assert!(err.contains("runs on VM `coli`, the scenario's first"), "{err}");
+}
+
+/// `bioxen script --seeds`: one run per seed, in seed order, each with its own value, and
+/// the mean ± SD of every number returned; the same seeds give the same lines on any
+/// number of jobs. A bad seed list, or `--seeds` with `--save`, is bad input.
+#[test]
+fn a_script_over_seeds_is_a_distribution() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("grow.rhai");
+    std::fs::write(&script, "run(30);\n#{ proteins: metrics().proteins, tick: tick() }\n").unwrap();
+    let run = |jobs: &str| {
+        let args = ["script", "scenarios/quickstart.toml", script.to_str().unwrap(), "--seeds", "1..5", "--jobs", jobs];
+        bioxen(&args)
+    };
+    let o = run("2");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    let seeds: Vec<&str> =
+        out.lines().filter(|l| l.starts_with("seed")).map(|l| l.split_whitespace().nth(1).unwrap()).collect();
+    assert_eq!(seeds, ["1", "2", "3", "4"], "{out}");
+    assert!(out.contains("\ntick: 30 ± 0 (n = 4)"), "{out}");
+    assert!(out.lines().any(|l| l.starts_with("proteins: ") && l.ends_with("(n = 4)")), "{out}");
+    assert_eq!(String::from_utf8_lossy(&run("1").stdout), out, "one job and two differ");
+    let values: std::collections::BTreeSet<&str> =
+        out.lines().filter(|l| l.starts_with("seed")).map(|l| l.split_once("  ").unwrap().1).collect();
+    assert_eq!(values.len(), 4, "four seeds, four different cells: {out}");
+    for bad in [vec!["--seeds", "5..5"], vec!["--seeds", "1,x"], vec!["--seeds", "1..3", "--save", "s.toml"]] {
+        let mut args = vec!["script", "scenarios/quickstart.toml", script.to_str().unwrap()];
+        args.extend(bad.iter().copied());
+        let o = bioxen(&args);
+        assert_eq!(o.status.code(), Some(2), "{bad:?}: {}", String::from_utf8_lossy(&o.stderr));
+        assert!(o.stdout.is_empty(), "{bad:?}");
+    }
 }
 
 /// `bioxen packages --dir`: every good package listed, a local one marked (and whether it
@@ -394,7 +428,12 @@ fn export_writes_a_vms_genes_from_its_trace() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let csv = String::from_utf8_lossy(&o.stdout).into_owned();
     let mut lines = csv.lines();
-    assert!(lines.next().unwrap().ends_with(",protein:lacI,protein:tetR,protein:cI"));
+    // Columns by the genes' full names: these are the repressilator package's.
+    let header = lines.next().unwrap();
+    assert!(
+        header.ends_with(",protein:repressilator/lacI,protein:repressilator/tetR,protein:repressilator/cI"),
+        "{header}"
+    );
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
     assert_eq!(rows.len(), 120, "one row a tick, for the one VM");
     assert!(rows.iter().all(|r| r[1] == "oscillator"));
@@ -412,11 +451,16 @@ fn export_writes_a_vms_genes_from_its_trace() {
     let jsonl = bioxen(&["export", t, "--format", "jsonl", "--genes", "cI", "--vm", "oscillator"]);
     let last: serde_json::Value =
         serde_json::from_str(String::from_utf8_lossy(&jsonl.stdout).lines().last().unwrap()).unwrap();
-    assert!(last["protein"]["cI"].is_u64(), "{last}");
+    assert!(last["protein"]["repressilator/cI"].is_u64(), "{last}");
     for (args, words) in [
         (&["export", t, "--format", "csv", "--genes", "nope"][..], "no gene `nope`"),
         (&["export", t, "--format", "csv", "--vm", "oscillator"], "--vm goes with --genes"),
         (&["export", t, "--format", "csv", "--genes", "cI", "--vm", "nobody"], "the trace has no VM `nobody`"),
+        // The E. coli guest has its own lacZ and the lac plasmid's: a bare name is refused.
+        (
+            &["export", t, "--format", "csv", "--genes", "lacZ", "--vm", "coli"],
+            "write `/lacZ` (the genome's) or `lac/lacZ`",
+        ),
     ] {
         let o = bioxen(args);
         assert_eq!(o.status.code(), Some(2), "{args:?}");

@@ -22,16 +22,24 @@ fn digest_of(dir: &Path, args: &[&str]) -> String {
     json["digest"].as_str().unwrap().to_string()
 }
 
-/// lac-feedback.toml with its scripts replaced by the events they make (IPTG on at the
-/// first hour, when LacZ is low; off at the second, when it is high; nothing after).
+/// lac-feedback.toml with its scripts replaced by the events they make: IPTG on at the
+/// first hour (LacZ low: the new plasmid's LacI still rising), off at the second (LacZ
+/// high), on again at the fourth when growth has diluted LacZ, off at the fifth.
 fn written_out() -> String {
     let text = fs::read_to_string(root().join(FEEDBACK)).unwrap();
     let head = &text[..text.find("[[event]]").unwrap()];
-    format!(
-        "{head}[[event]]\ntick = 360\nvm = \"coli\"\naction = \"add_inducer\"\ninducer = \"IPTG\"\nmicromolar = 1000\n\n\
-         [[event]]\ntick = 720\nvm = \"coli\"\naction = \"remove_inducer\"\ninducer = \"IPTG\"\n"
-    )
+    let mut out = head.to_string();
+    for (tick, on) in DECISIONS {
+        let (action, amount) = if on > 0.0 { ("add_inducer", "\nmicromolar = 1000") } else { ("remove_inducer", "") };
+        out.push_str(&format!(
+            "[[event]]\ntick = {tick}\nvm = \"coli\"\naction = \"{action}\"\ninducer = \"IPTG\"{amount}\n\n"
+        ));
+    }
+    out
 }
+
+/// The feedback's decisions: (tick, µM IPTG).
+const DECISIONS: [(u64, f64); 4] = [(360, 1000.0), (720, 0.0), (1440, 1000.0), (1800, 0.0)];
 
 /// The scripted scenario and the one with its decisions written as events give one
 /// digest, on 1, 2 and 8 threads and on the actors.
@@ -84,7 +92,7 @@ fn traces_hold_the_events_and_checkpoints_the_scripts_to_come() {
             _ => None,
         })
         .collect();
-    assert_eq!(inducers, [(360, 1000.0), (720, 0.0)]);
+    assert_eq!(inducers, DECISIONS);
     let o = bioxen(&["replay", trace.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains(&whole), "{}", stdout(&o));

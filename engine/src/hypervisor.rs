@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 /// The scheduler's state.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Hypervisor {
-    /// ATP in the chassis store.
+    /// ATP the chassis store carried over from the last tick (at most its `atp_store_max`).
     pub atp_store: u64,
     /// The policy and its state.
     pub policy: AnyPolicy,
@@ -36,24 +36,30 @@ impl Hypervisor {
         }
     }
 
-    /// Refills the ATP store for one tick and returns the pools offered to the guests:
-    /// each pool less the host's reserve.
+    /// The pools offered to the guests for one tick. ATP is a flow: what the chassis makes
+    /// this tick, less the host's reserve (which the host uses), plus what the store
+    /// carried over from earlier ticks. Capping the store before the offer would starve a
+    /// guest whenever one tick's use exceeds the store (a 10-second tick of an E. coli
+    /// guest uses ~33 M ATP, the store holds 5.8 M), making growth depend on the tick
+    /// length; the cap applies only to what is left over ([`Hypervisor::ration`]).
+    /// Ribosomes and RNAP are counts engaged for the tick, less the host's reserve.
     pub fn offer(&mut self, chassis: &Chassis, tick_seconds: f64) -> Resources {
-        let produced = (chassis.atp_per_s as f64 * tick_seconds).floor() as u64;
-        self.atp_store = self.atp_store.saturating_add(produced).min(chassis.atp_store_max);
         let share = |amount: u64, reserve: f64| (amount as f64 * (1.0 - reserve)).floor() as u64;
+        let made = share((chassis.atp_per_s as f64 * tick_seconds).floor() as u64, chassis.reserve_fraction);
         let pool = Resources {
-            atp: share(self.atp_store, chassis.reserve_fraction),
+            atp: self.atp_store.saturating_add(made),
             ribosomes: share(chassis.ribosomes, chassis.ribosome_reserve_fraction),
             rnap: share(chassis.rnap, chassis.reserve_fraction),
         };
-        self.offered += pool;
+        // Utilisation is measured against what was made for the guests: the store would
+        // otherwise be counted again every tick it is carried.
+        self.offered += Resources { atp: made, ..pool };
         pool
     }
 
     /// Rations `pool` among the running VMs: `demands[i]` is VM `i`'s demand if it runs.
-    /// Returns a grant for each running VM (same indexing) and takes the ATP granted from
-    /// the store. Requests are built and rationed in VM order, whatever order the demands
+    /// Returns a grant for each running VM (same indexing); the ATP offered and not granted
+    /// carries over in the store, up to what the cell can hold (`store_max`). Requests are built and rationed in VM order, whatever order the demands
     /// arrived in.
     pub fn ration(
         &mut self,
@@ -61,6 +67,7 @@ impl Hypervisor {
         pool: Resources,
         demands: &[Option<Resources>],
         allocations: &[Allocation],
+        store_max: u64,
     ) -> Vec<Option<Resources>> {
         let requests: Vec<Request> = demands
             .iter()
@@ -73,7 +80,8 @@ impl Hypervisor {
         for (req, grant) in requests.iter().zip(&grants) {
             granted[req.vm as usize] = Some(*grant);
         }
-        self.atp_store -= grants.iter().map(|g| g.atp).sum::<u64>();
+        let used: u64 = grants.iter().map(|g| g.atp).sum();
+        self.atp_store = pool.atp.saturating_sub(used).min(store_max);
         granted
     }
 }

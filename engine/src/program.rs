@@ -51,9 +51,36 @@ pub struct Program {
     /// The regulation of each transcription unit, for units that have one; empty when no
     /// unit does (a genome without packages), so a host-only program pays nothing.
     pub unit_regulation: Vec<Option<UnitRegulation>>,
-    /// Genes whose proteins are actively degraded, in gene order, with the draws of one
-    /// tick's decay (each molecule survives with probability 2^(−tick/half-life)).
-    pub protein_decay: Vec<(u32, Binomial)>,
+    /// Genes whose proteins are actively degraded, in gene order, with their decay in one
+    /// tick.
+    pub protein_decay: Vec<ProteinDecay>,
+    /// The chance that a transcript made during a tick is still there at its end
+    /// ([`born_surviving`] of the mRNA's decay rate).
+    pub mrna_born_surviving: f64,
+}
+
+/// How an actively degraded protein decays in one tick.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProteinDecay {
+    /// The gene.
+    pub gene: u32,
+    /// The draws for the molecules there at the start of the tick: each survives with
+    /// probability 2^(−tick/half-life), so the number lost is binomial.
+    pub draws: Binomial,
+    /// The chance that a molecule completed during the tick survives to its end
+    /// ([`born_surviving`]).
+    pub born_surviving: f64,
+}
+
+/// The chance that a molecule made at a uniformly random moment of a tick of `tick_seconds`
+/// survives to the tick's end, decaying at `rate_per_s`: (1 − e^(−k·dt)) / (k·dt). Molecules
+/// that were there at the start survive with e^(−k·dt); thinning the ones made during the
+/// tick by this keeps the mean count of a birth–death process at its exact value, k⁻¹ × the
+/// birth rate, whatever the tick length. Without it a 60-second tick would hold 6.5 % more
+/// E. coli mRNA than a 1-second one (made in a tick, none decaying before the next).
+pub fn born_surviving(rate_per_s: f64, tick_seconds: f64) -> f64 {
+    let kt = rate_per_s * tick_seconds;
+    if kt <= 0.0 { 1.0 } else { -libm::expm1(-kt) / kt }
 }
 
 /// A regulated unit: its promoter's regulation, the regulator a gene of the program.
@@ -142,6 +169,7 @@ impl Program {
             gene_unit,
             units_off_at_birth,
             mrna_decay: Binomial::new(decay_p),
+            mrna_born_surviving: born_surviving(decay_per_s, tick_seconds),
             profile,
             protein_aa_max: protein_aa.iter().copied().max().unwrap_or(0),
             protein_aa,
@@ -185,8 +213,12 @@ impl Program {
             self.protein_init.push(0);
             self.gene_unit.push(NO_UNIT);
             if let Some(h) = g.half_life_min {
-                let p = 1.0 - libm::exp2(-self.tick_seconds / (h * 60.0));
-                self.protein_decay.push((first + i as u32, Binomial::new(p)));
+                let rate_per_s = std::f64::consts::LN_2 / (h * 60.0);
+                self.protein_decay.push(ProteinDecay {
+                    gene: first + i as u32,
+                    draws: Binomial::new(-libm::expm1(-rate_per_s * self.tick_seconds)),
+                    born_surviving: born_surviving(rate_per_s, self.tick_seconds),
+                });
             }
         }
         self.protein_aa_max = self.protein_aa.iter().copied().max().unwrap_or(0);

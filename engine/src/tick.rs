@@ -8,7 +8,7 @@
 //!    (transcription switches, inducers, installed packages) and allocations, and are
 //!    listed for the tick's record (after any command given since the last tick, which
 //!    applied when it was given).
-//! 2. [`ration`]: the ATP store is refilled, the guests' pools offered, and every running
+//! 2. [`ration`]: the guests' pools offered (the ATP made this tick plus the store), and every running
 //!    VM's demand rationed in VM order under the policy: the tick's [`TickHead`] and a
 //!    grant per running VM.
 //! 3. [`advance_block`] (or, one VM at a time, [`advance`] then [`Block::push`]): each
@@ -232,7 +232,7 @@ pub struct Rationed {
     pub grants: Vec<Option<Resources>>,
 }
 
-/// Phase 2: refills the ATP store, offers the guests' pools and rations `demands` (one per
+/// Phase 2: offers the guests' pools (this tick's ATP and the store's) and rations `demands` (one per
 /// VM, `None` for a VM that does not run; see [`demand`]) under the policy, in VM order.
 /// `events` are the tick's from phase 1, carried into its head.
 pub fn ration(
@@ -244,7 +244,7 @@ pub fn ration(
     allocations: &[Allocation],
 ) -> Rationed {
     let pool = hypervisor.offer(&scenario.chassis, scenario.tick_seconds);
-    let grants = hypervisor.ration(tick, pool, &demands, allocations);
+    let grants = hypervisor.ration(tick, pool, &demands, allocations, scenario.chassis.atp_store_max);
     Rationed { head: TickHead { tick, pool, atp_store: hypervisor.atp_store, events }, demands, grants }
 }
 

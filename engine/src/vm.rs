@@ -275,12 +275,18 @@ impl Vm {
         self.account(demand, grant);
         self.decay(program, tick_seconds);
         self.transcribe(program, demand, grant, tick_seconds);
-        self.translate(program, grant, tick_seconds);
         if !program.protein_decay.is_empty() {
             self.degrade(program);
         }
+        self.translate(program, grant, tick_seconds);
         self.ticks_since_division += 1;
-        if self.mass_aa >= self.birth_mass_aa.saturating_mul(2) {
+        // The adder: a cell divides once it has added a newborn's mass since its birth
+        // (E. coli, B. subtilis and Caulobacter: Taheri-Araghi et al. 2015, Curr. Biol.
+        // 25:385; Campos et al. 2014, Cell 159:1433; assumed for the Mycoplasma guests).
+        // Dividing at twice the birth mass instead would pass each division's overshoot
+        // (up to a tick's growth) on to the daughter, so cells would grow from generation
+        // to generation, faster the longer the tick.
+        if self.mass_aa >= self.birth_mass_aa.saturating_add(program.reference_mass_aa) {
             self.divide(program);
         }
     }
@@ -320,7 +326,10 @@ impl Vm {
         }
         let rnap_scale = grant.rnap as f64 / program.profile.active_rnap();
         let atp_share = if demand.atp == 0 { 1.0 } else { grant.atp as f64 / demand.atp as f64 };
-        let events = poisson(&mut self.rng, rate * rnap_scale * atp_share * tick_seconds);
+        // Only the transcripts that outlive the tick they were made in are drawn (thinning
+        // a Poisson process is a Poisson process): see `Program::mrna_born_surviving`.
+        let mean = rate * rnap_scale * atp_share * tick_seconds * program.mrna_born_surviving;
+        let events = poisson(&mut self.rng, mean);
         for _ in 0..events {
             let picked = program.unit_at(unit(&mut self.rng) * rate);
             if !self.units_off.is_empty() && !self.transcribes(picked as u32) {
@@ -371,22 +380,36 @@ impl Vm {
             }
             self.aa_carry -= length;
             self.pending_gene = None;
+            self.stats.proteins_made = self.stats.proteins_made.saturating_add(1);
+            if !program.protein_decay.is_empty() && self.degraded_when_made(program, gene) {
+                continue;
+            }
             // Saturating: a cell's counts are bounded by its growth (the gate keeps a newborn
             // from more than doubling in a tick), but a restored state is only checked to
             // fit its types.
             self.proteins[gene] = self.proteins[gene].saturating_add(1);
             self.proteins_total = self.proteins_total.saturating_add(1);
             self.mass_aa = self.mass_aa.saturating_add(u64::from(program.protein_aa[gene]));
-            self.stats.proteins_made = self.stats.proteins_made.saturating_add(1);
         }
     }
 
-    /// Protein decay of actively degraded proteins (tagged ones): per gene, the number
-    /// lost is binomial in its count. Runs whatever the grant: proteases need no ribosomes.
+    /// Whether a molecule of `gene` completed this tick is degraded before the tick ends
+    /// (tagged proteins only; see `ProteinDecay::born_surviving`). One draw, made only for
+    /// tagged genes.
+    fn degraded_when_made(&mut self, program: &Program, gene: usize) -> bool {
+        match program.protein_decay.binary_search_by_key(&(gene as u32), |d| d.gene) {
+            Ok(k) => unit(&mut self.rng) >= program.protein_decay[k].born_surviving,
+            Err(_) => false,
+        }
+    }
+
+    /// Protein decay of actively degraded proteins (tagged ones) there at the start of the
+    /// tick: per gene, the number lost is binomial in its count. Runs whatever the grant:
+    /// proteases need no ribosomes.
     fn degrade(&mut self, program: &Program) {
-        for (gene, draws) in &program.protein_decay {
-            let g = *gene as usize;
-            let lost = draws.sample(&mut self.rng, u64::from(self.proteins[g])) as u32;
+        for decay in &program.protein_decay {
+            let g = decay.gene as usize;
+            let lost = decay.draws.sample(&mut self.rng, u64::from(self.proteins[g])) as u32;
             if lost > 0 {
                 self.proteins[g] -= lost;
                 self.proteins_total -= u64::from(lost);
@@ -395,7 +418,7 @@ impl Vm {
         }
     }
 
-    /// Division when protein mass has doubled since birth: every molecule goes to the kept
+    /// Division, once the cell has added a newborn's mass since birth: every molecule goes to the kept
     /// daughter with probability ½ (binomial partition); the VM follows that daughter.
     fn divide(&mut self, program: &Program) {
         let mut mrna = self.mrna.counts();

@@ -186,17 +186,35 @@ impl VmEntry {
         Ok(entry)
     }
 
-    /// The gene called `name` in the VM's program: a gene of its genome (by name or id), or
-    /// of a package it installs (`package/gene` names the package's even where the genome
-    /// has a gene so called).
-    pub fn gene_index(&self, name: &str) -> Option<usize> {
+    /// The gene called `name` in the VM's program, or why there is none: a gene of its
+    /// genome (by name or id), or of a package it installs. `package/gene` names a
+    /// package's gene and `/gene` the genome's; a bare name must name one gene only, so
+    /// that `lacZ` in a cell with the genome's lacZ and the lac plasmid's is an error
+    /// naming both, never a silent pick.
+    pub fn gene(&self, name: &str) -> Result<usize, String> {
         let base = self.genome.genes.len();
-        if let Some((package, gene)) = name.split_once('/') {
-            return self.package_genes.iter().position(|(p, g)| p == package && g == gene).map(|i| base + i);
+        let in_packages = |package: Option<&str>, gene: &str| -> Vec<usize> {
+            let named = |(p, g): &(String, String)| package.is_none_or(|n| n == p) && g == gene;
+            self.package_genes.iter().enumerate().filter(|(_, pg)| named(pg)).map(|(i, _)| base + i).collect()
+        };
+        let found: Vec<usize> = match name.split_once('/') {
+            Some(("", gene)) => self.genome.gene_index(gene).into_iter().collect(),
+            Some((package, gene)) => in_packages(Some(package), gene),
+            None => self.genome.gene_index(name).into_iter().chain(in_packages(None, name)).collect(),
+        };
+        match found[..] {
+            [g] => Ok(g),
+            [] => Err(self.unknown_gene(name)),
+            _ => {
+                let choices: Vec<String> = found
+                    .iter()
+                    .map(|&g| {
+                        if g < base { format!("`/{name}` (the genome's)") } else { format!("`{}`", self.gene_name(g)) }
+                    })
+                    .collect();
+                Err(format!("VM `{}` has more than one gene `{name}`: write {}", self.id, choices.join(" or ")))
+            }
         }
-        self.genome
-            .gene_index(name)
-            .or_else(|| self.package_genes.iter().position(|(_, g)| g == name).map(|i| base + i))
     }
 
     /// The name of gene `g` of the VM's program (`package/gene` for a package's).

@@ -173,8 +173,13 @@ pub fn to_toml(
                             out.operon = Some(operon.clone());
                             out.action = if on { "activate_operon" } else { "repress_operon" };
                         }
-                        None if genome.gene_index(&gene.name) == Some(g) => out.gene = Some(gene.name.clone()),
-                        None => out.gene = Some(gene.id.clone()),
+                        None => {
+                            let name = if genome.gene_index(&gene.name) == Some(g) { &gene.name } else { &gene.id };
+                            // `/name` where a package has a gene so called: a bare name must
+                            // name one gene only.
+                            let shadowed = scenario.packages.iter().any(|p| p.gene_index(name).is_some());
+                            out.gene = Some(if shadowed { format!("/{name}") } else { name.clone() });
+                        }
                     }
                 }
                 Action::Install { hash } => {

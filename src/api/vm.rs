@@ -306,13 +306,25 @@ impl BiologicalVm {
         self.add_inducer(inducer, 0.0)
     }
 
+    /// The full name of the gene `gene` names: `toggle/gfp` for a package's, the genome's
+    /// by its name (`/lacZ` where a package installed has a `lacZ` too); an error if it
+    /// names none or more than one.
+    pub fn gene_name(&self, gene: &str) -> ApiResult<String> {
+        let host = lock(&self.host);
+        let e = &host.vms[self.index];
+        let g = e.gene(gene).map_err(ApiError::Genome)?;
+        let name = e.gene_name(g);
+        let shadowed = g < e.genome.genes.len() && e.gene(&name).is_err();
+        Ok(if shadowed { format!("/{name}") } else { name })
+    }
+
     /// Protein molecules of gene `gene` (a genome gene, or a package's: `gfp`, `toggle/gfp`)
     /// in the cell now.
     pub fn get_protein_count(&self, gene: &str) -> ApiResult<u32> {
         let cell = lock(&self.host).cell(self.index)?;
         let host = lock(&self.host);
         let e = &host.vms[self.index];
-        let g = e.gene_index(gene).ok_or_else(|| ApiError::Genome(e.unknown_gene(gene)))?;
+        let g = e.gene(gene).map_err(ApiError::Genome)?;
         Ok(cell.proteins_of(g))
     }
 
@@ -511,7 +523,7 @@ impl BiologicalVm {
         let e = &host.vms[self.index];
         let mut units = Vec::new();
         for &name in genes {
-            let g = e.gene_index(name).ok_or_else(|| ApiError::Genome(e.unknown_gene(name)))?;
+            let g = e.gene(name).map_err(ApiError::Genome)?;
             let unit = e.program.gene_unit[g];
             if unit == NO_UNIT {
                 return Err(ApiError::Genome(format!(

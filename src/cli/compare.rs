@@ -96,24 +96,32 @@ fn plot_genes<R: std::io::Read>(
     let mut series: Vec<(String, Vec<(f64, f64)>)> = a.genes.iter().map(|g| (g.clone(), Vec::new())).collect();
     let bar = super::run::progress_bar(scenario.ticks, 0, false, "ticks re-run");
     let every = (scenario.ticks / 2_000).max(1);
+    let (mut divided, mut divisions) = (0, Vec::new());
     bioxen::genes::read(
         &mut trace,
         &a.trace,
         vm,
         &a.genes,
         |tick| tick % every == 0,
-        |record, counts| {
+        |record, counts, names| {
             bar.set_position(record.tick + 1);
-            for ((_, points), &n) in series.iter_mut().zip(counts) {
+            let now = record.vms.iter().find(|v| v.vm as usize == vm).map_or(0, |v| v.divisions);
+            if now > std::mem::replace(&mut divided, now) {
+                divisions.push(minutes(record.tick + 1));
+            }
+            for (((name, points), &n), full) in series.iter_mut().zip(counts).zip(names) {
+                full.clone_into(name);
                 points.push((minutes(record.tick + 1), f64::from(n)));
             }
             Ok(())
         },
     )?;
     bar.finish_and_clear();
-    let id = &scenario.vms[vm].id;
-    let title = format!("{} — VM {id}: proteins of {}", scenario.name, a.genes.join(", "));
-    bioxen::plot::genes(dest, format, &bioxen::plot::GeneSeries { title, genes: series })?;
+    let spec = &scenario.vms[vm];
+    let names: Vec<&str> = series.iter().map(|(n, _)| n.as_str()).collect();
+    let title =
+        format!("{} — VM {} ({}): proteins of {}", scenario.name, spec.id, spec.organism.name(), names.join(", "));
+    bioxen::plot::genes(dest, format, &bioxen::plot::GeneSeries { title, genes: series, divisions })?;
     if *dest != files::Destination::Stdout {
         print(format_args!("chart: {}\n", a.out.display()))?;
     }

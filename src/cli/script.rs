@@ -28,6 +28,14 @@ pub struct ScriptArgs {
     /// Write the run, the script's changes included, as a scenario that replays it.
     #[arg(long)]
     save: Option<PathBuf>,
+    /// Run the script once per seed (`0..10`, or a list `1,5,9`), in parallel, each run
+    /// stopping where the script returns; print each run's value and, for every number it
+    /// returns (alone or as a map's field), the mean ± SD over the seeds.
+    #[arg(long, conflicts_with = "save")]
+    seeds: Option<String>,
+    /// Runs in parallel with --seeds, 1 to 256 [default: all cores].
+    #[arg(long, requires = "seeds", value_parser = clap::value_parser!(u16).range(1..=256))]
+    jobs: Option<u16>,
     /// Print one JSON object.
     #[arg(long)]
     json: bool,
@@ -48,6 +56,7 @@ pub fn script(a: ScriptArgs) -> Result<ExitCode> {
     let code = bioxen::files::read_text(&a.file, bioxen::files::SCRIPT_BYTES_MAX)?;
     let scenario = bioxen::files::load_scenario(&a.scenario)?;
     let base = a.scenario.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
+    let seeded = a.seeds.as_ref().map(|_| scenario.clone());
     let manager = bioxen::api::BioVmManager::from_scenario(scenario, &base).map_err(api)?;
     let vm = match &a.vm {
         Some(id) => id.clone(),
@@ -58,6 +67,10 @@ pub fn script(a: ScriptArgs) -> Result<ExitCode> {
         eprintln!("script {} runs on VM `{vm}`, the scenario's first (choose another with --vm)", a.file.display());
     }
     let handle = manager.get_vm(&vm).ok_or_else(|| Error::BadInput(format!("--vm: the scenario has no VM `{vm}`")))?;
+    if let (Some(seeds), Some(scenario)) = (&a.seeds, seeded) {
+        let seeds = bioxen::sweep::plan::parse_seeds(seeds)?;
+        return over_seeds(&scenario, &base, &vm, (&code, &a.file.display().to_string()), &seeds, a.jobs, a.json);
+    }
     let outcome = handle.execute_script(&code, &a.file.display().to_string()).map_err(api)?;
     manager.run_ticks(manager.remaining_ticks()).map_err(api)?;
     let digest = manager.digest();
@@ -80,6 +93,52 @@ pub fn script(a: ScriptArgs) -> Result<ExitCode> {
         ))?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `bioxen script --seeds`: the script once per seed, then each run's value and the
+/// summary of its numbers.
+fn over_seeds(
+    scenario: &bioxen_engine::scenario::Scenario,
+    base: &std::path::Path,
+    vm: &str,
+    script: (&str, &str),
+    seeds: &[u64],
+    jobs: Option<u16>,
+    json: bool,
+) -> Result<ExitCode> {
+    use bioxen::script::seeds;
+    let bar = super::run::progress_bar(seeds.len() as u64, 0, json, "seeds");
+    let runs = super::with_threads(jobs.map(usize::from), || {
+        seeds::run_over_seeds(scenario, base, vm, script, seeds, &|done| bar.set_position(done as u64))
+    })?
+    .map_err(api)?;
+    bar.finish_and_clear();
+    let values: Vec<&serde_json::Value> = runs.iter().map(|r| &r.outcome.value).collect();
+    let summary = seeds::summarise(&values);
+    if json {
+        let runs: Vec<_> =
+            runs.iter().map(|r| serde_json::json!({ "seed": r.seed, "value": r.outcome.value })).collect();
+        print(format_args!("{}\n", serde_json::json!({ "runs": runs, "summary": summary })))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    for r in &runs {
+        print(format_args!("seed {:>6}  {}\n", r.seed, r.outcome.value))?;
+    }
+    for (name, s) in &summary {
+        print(format_args!("{name}: {} ± {} (n = {})\n", significant(s.mean), significant(s.sd), s.n))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `x` with four significant figures (no trailing zeros), without an exponent for
+/// everyday magnitudes.
+fn significant(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let digits = (3 - libm::floor(libm::log10(x.abs())) as i32).max(0) as usize;
+    let text = format!("{x:.digits$}");
+    if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_string() } else { text }
 }
 
 /// API errors as the CLI's: a bad script, package or scenario is bad input (exit 2).

@@ -318,7 +318,7 @@ impl<T: Target> Context<T> {
         let units = self.target.with_entry(self.vm, |e| {
             let mut units = Vec::new();
             for name in &names {
-                let g = e.gene_index(name).ok_or_else(|| e.unknown_gene(name))?;
+                let g = e.gene(name)?;
                 let unit = e.program.gene_unit[g];
                 if unit == NO_UNIT {
                     return Err(format!("gene `{name}` codes for a stable RNA, which the model does not switch"));
@@ -445,7 +445,7 @@ impl<T: Target> Context<T> {
 
     /// Gene `name`'s index in the cell now.
     fn gene(e: &VmEntry, cell: &Vm, name: &str) -> Fallible<usize> {
-        let g = e.gene_index(name).ok_or_else(|| e.unknown_gene(name))?;
+        let g = e.gene(name)?;
         if g >= cell.protein_count() {
             return Err(format!(
                 "gene `{name}` is not in the cell yet: the package that carries it is installed at a later tick"

@@ -36,6 +36,7 @@ mod errors;
 mod functions;
 mod meter;
 pub mod sandbox;
+pub mod seeds;
 
 use crate::api::ApiError;
 use bioxen_engine::scenario::TimelineScript;

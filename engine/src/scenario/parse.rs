@@ -593,13 +593,32 @@ fn unit_of(
     match (&e.gene, &e.operon) {
         (Some(gene), None) => {
             let name = gene.get_ref();
-            // `package/gene` names a package's gene even where the genome has one so called.
+            // `package/gene` names a package's gene, `/gene` the genome's; a bare name must
+            // name one gene only (the API reads genes by the same rule).
             let (in_package, name) = match name.split_once('/') {
+                Some(("", g)) => (None, g),
                 Some((p, g)) => (Some(p), g),
                 None => (None, name.as_str()),
             };
+            let genome_only = gene.get_ref().starts_with('/');
             let host = if in_package.is_some() { None } else { genome.gene_index(name) };
+            let shadowed = |p: &(u32, _)| context.packages.list[p.0 as usize].gene_index(name).is_some();
+            if host.is_some() && !genome_only && context.installs[vm].iter().any(shadowed) {
+                return Err(loc.at(
+                    &gene.span(),
+                    format!(
+                        "VM `{}` has more than one gene `{}`: write `/{}` for the genome's or `package/{}` for a package's",
+                        spec.id,
+                        check::excerpt(name),
+                        check::excerpt(name),
+                        check::excerpt(name)
+                    ),
+                ));
+            }
             let Some(g) = host else {
+                if genome_only {
+                    return Err(loc.at(&gene.span(), unknown_gene(&genome, name, &spec.id)));
+                }
                 let mut first = program.units();
                 for &(p, _) in &context.installs[vm] {
                     let package = &context.packages.list[p as usize];

@@ -12,19 +12,22 @@
 use crate::compare::PolicySummary;
 use crate::error::{Error, Result};
 use crate::files::{self, Destination};
-use bioxen_engine::record::{TickRecord, VmRecord};
-use bioxen_engine::scenario::{Action, Scenario};
+use bioxen_engine::record::TickRecord;
+use bioxen_engine::scenario::Scenario;
 use plotters::coord::Shift;
-use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use std::path::Path;
+
+mod layout;
+mod trace;
+
+pub use layout::Rect;
+pub use trace::{TraceLayout, event_label, label_width, trace_layout};
 
 /// Most VMs drawn in a trace chart (legend legibility); the title says when there are more.
 pub const TRACE_VMS_MAX: usize = 12;
 /// Most points per series: longer traces are thinned evenly.
 pub const POINTS_MAX: usize = 2000;
-/// Markers drawn along each series: enough to tell series apart where their lines overlap.
-const MARKERS_PER_SERIES: usize = 12;
 
 /// The font family of every chart: the key under which the bundled DejaVu Sans is
 /// registered for PNG, and a CSS font list for SVG (see the module documentation).
@@ -33,8 +36,6 @@ const FAMILY: &str = "DejaVu Sans, sans-serif";
 type DrawResult<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 /// A panel of the comparison: its caption and each policy's (mean, half-width).
 type Metric<'a> = (&'a str, &'a dyn Fn(&PolicySummary) -> (f64, f64));
-/// A panel of the trace chart: its caption and the value it plots from a VM's record.
-type Series = (&'static str, fn(&VmRecord) -> f64);
 
 /// The image formats charts are written in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -248,169 +249,15 @@ impl Chart for Comparison<'_> {
     }
 }
 
-/// Three stacked panels over simulated time: ribosomes granted, ATP granted and proteins
-/// per VM, with every timeline event marked. The y axes are logarithmic, so a minimal cell
-/// beside an E. coli guest is still visible; zero is drawn at 1, as the axes say. Each VM
-/// has its own colour, dash pattern and markers (placed so that two VMs whose lines
-/// coincide still show both).
+/// The trace chart ([`trace::Trace`]): shares of demand granted and protein mass over
+/// simulated time, per VM, with a legend, every event labelled and every division marked.
 pub fn trace(dest: &Destination, format: Format, scenario: &Scenario, records: &[TickRecord]) -> Result<()> {
-    render(dest, format, &Trace { scenario, records })
+    render(dest, format, &trace::Trace { scenario, records })
 }
 
 /// [`trace`]'s chart, in memory.
 pub fn trace_bytes(format: Format, scenario: &Scenario, records: &[TickRecord]) -> Result<Vec<u8>> {
-    draw(format, &Trace { scenario, records })
-}
-
-struct Trace<'a> {
-    scenario: &'a Scenario,
-    records: &'a [TickRecord],
-}
-
-/// How a timeline event is labelled: `pause syn3a-2`, `set syn3a-2`.
-fn event_label(scenario: &Scenario, vm: u32, action: &Action) -> String {
-    let id = scenario.vms.get(vm as usize).map_or("?", |v| v.id.as_str());
-    format!("{} {id}", action.name())
-}
-
-impl Chart for Trace<'_> {
-    const SIZE: (u32, u32) = (1100, 900);
-
-    fn draw<DB: DrawingBackend>(&self, root: DrawingArea<DB, Shift>) -> DrawResult<()>
-    where
-        DB::ErrorType: 'static,
-    {
-        let scenario = self.scenario;
-        let shown = scenario.vms.len().min(TRACE_VMS_MAX);
-        root.fill(&WHITE)?;
-        let mut title = format!("{} — policy {}, seed {}", scenario.name, scenario.policy.name(), scenario.seed);
-        if scenario.vms.len() > shown {
-            title.push_str(&format!(" (first {shown} of {} VMs)", scenario.vms.len()));
-        }
-        let root = root.titled(&title, (FAMILY, 22))?;
-        let series: [Series; 3] = [
-            ("ribosomes granted per tick (log scale; 0 drawn at 1)", |v| v.grant.ribosomes as f64),
-            ("ATP granted per tick, molecules (log scale; 0 drawn at 1)", |v| v.grant.atp as f64),
-            ("proteins in the cell, molecules (log scale)", |v| v.proteins as f64),
-        ];
-        for (k, (panel, series)) in root.split_evenly((3, 1)).iter().zip(series).enumerate() {
-            self.panel(panel, series, k == 0, k == 2)?;
-        }
-        root.present()?;
-        Ok(())
-    }
-}
-
-impl Trace<'_> {
-    fn minutes(&self, tick: u64) -> f64 {
-        tick as f64 * self.scenario.tick_seconds / 60.0
-    }
-
-    /// One panel: a series per VM shown, every event as a line; the first panel also
-    /// labels the events and holds the legend, the last the time axis.
-    fn panel<DB: DrawingBackend>(
-        &self,
-        panel: &DrawingArea<DB, Shift>,
-        (label, value): Series,
-        first: bool,
-        last: bool,
-    ) -> DrawResult<()>
-    where
-        DB::ErrorType: 'static,
-    {
-        let (scenario, records) = (self.scenario, self.records);
-        let shown = scenario.vms.len().min(TRACE_VMS_MAX);
-        let end = records.last().map_or(1.0, |r| self.minutes(r.tick + 1));
-        let top = records
-            .iter()
-            .flat_map(|r| r.vms.iter().filter(|v| (v.vm as usize) < shown).map(value))
-            .fold(1.0, f64::max)
-            * 2.0;
-        let mut chart = ChartBuilder::on(panel)
-            .margin(10)
-            .caption(label, (FAMILY, 16))
-            .x_label_area_size(if last { 40 } else { 20 })
-            .y_label_area_size(70)
-            .build_cartesian_2d(0f64..end, (1f64..top).log_scale())?;
-        let mut mesh = chart.configure_mesh();
-        mesh.y_label_formatter(&|y| compact(*y))
-            .x_label_style((FAMILY, 12))
-            .y_label_style((FAMILY, 12))
-            .axis_desc_style((FAMILY, 13));
-        if last {
-            mesh.x_desc("simulated time (minutes)");
-        }
-        mesh.draw()?;
-        for vm in 0..shown {
-            self.vm_series(&mut chart, vm, value, first)?;
-        }
-        // Events as they applied (each record lists its tick's), every kind.
-        let events = records.iter().flat_map(|r| r.events.iter().map(move |e| (r.tick, e)));
-        for (i, (tick, e)) in events.enumerate() {
-            let at = self.minutes(tick);
-            chart.draw_series(std::iter::once(PathElement::new([(at, 1.0), (at, top)], BLACK.mix(0.4))))?;
-            if first {
-                let y = top / 2f64.powi(1 + (i % 5) as i32);
-                let text = event_label(scenario, e.vm, &e.action);
-                chart.draw_series(std::iter::once(Text::new(text, (at, y), (FAMILY, 12))))?;
-            }
-        }
-        if first {
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::MiddleRight)
-                .label_font((FAMILY, 12))
-                .background_style(WHITE.mix(0.8))
-                .border_style(BLACK)
-                .draw()?;
-        }
-        Ok(())
-    }
-
-    /// VM `vm`'s series: its colour, its dash pattern, and markers placed so that two
-    /// VMs whose lines coincide still both show.
-    fn vm_series<DB: DrawingBackend>(
-        &self,
-        chart: &mut ChartContext<DB, Cartesian2d<RangedCoordf64, LogCoord<f64>>>,
-        vm: usize,
-        value: fn(&VmRecord) -> f64,
-        legend: bool,
-    ) -> DrawResult<()>
-    where
-        DB::ErrorType: 'static,
-    {
-        let shown = self.scenario.vms.len().min(TRACE_VMS_MAX);
-        let step = self.records.len().div_ceil(POINTS_MAX).max(1);
-        let points: Vec<(f64, f64)> = self
-            .records
-            .iter()
-            .step_by(step)
-            .filter_map(|r| {
-                r.vms.iter().find(|v| v.vm as usize == vm).map(|v| (self.minutes(r.tick), value(v).max(1.0)))
-            })
-            .collect();
-        let color = Palette99::pick(vm);
-        let style = color.stroke_width(2);
-        let drawn = match vm % 3 {
-            0 => chart.draw_series(LineSeries::new(points.iter().copied(), style))?,
-            1 => chart.draw_series(DashedLineSeries::new(points.iter().copied(), 10, 5, style))?,
-            _ => chart.draw_series(DashedLineSeries::new(points.iter().copied(), 3, 4, style))?,
-        };
-        if legend {
-            let legend = Palette99::pick(vm);
-            drawn
-                .label(self.scenario.vms[vm].id.clone())
-                .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], legend.stroke_width(3)));
-        }
-        let every = (points.len() / MARKERS_PER_SERIES).max(1);
-        let markers = points.iter().skip(vm * every / shown.max(1)).step_by(every).copied();
-        match vm % 3 {
-            0 => chart.draw_series(markers.map(|p| Circle::new(p, 4, color.filled())))?,
-            1 => chart.draw_series(markers.map(|p| TriangleMarker::new(p, 5, color.filled())))?,
-            _ => chart.draw_series(markers.map(|p| Cross::new(p, 4, color.stroke_width(2))))?,
-        };
-        Ok(())
-    }
+    draw(format, &trace::Trace { scenario, records })
 }
 
 /// Protein molecules of named genes of one VM over time (minutes), one series each: what
@@ -420,6 +267,8 @@ pub struct GeneSeries {
     pub title: String,
     /// Per gene: its name and its (minute, molecules) points.
     pub genes: Vec<(String, Vec<(f64, f64)>)>,
+    /// When the VM divided (minutes): marked along the top, as the sudden drops are these.
+    pub divisions: Vec<f64>,
 }
 
 /// Draws `series` into `dest`.
@@ -435,19 +284,25 @@ impl Chart for GeneSeries {
         DB::ErrorType: 'static,
     {
         root.fill(&WHITE)?;
+        let root = root.titled(&self.title, (FAMILY, 18))?;
+        // The legend has a column of its own, right of the plot: it covers no line.
+        let (plot, legend) = root.split_horizontally(Self::SIZE.0 - GENES_LEGEND_WIDTH);
         let points = self.genes.iter().flat_map(|(_, p)| p.iter());
         let end = points.clone().map(|p| p.0).fold(1.0, f64::max);
-        let top = points.map(|p| p.1).fold(1.0, f64::max) * 1.1;
-        let mut chart = ChartBuilder::on(&root)
+        let top = points.map(|p| p.1).fold(1.0, f64::max) * 1.05;
+        let (hours, end) = if end > 600.0 { (true, end / 60.0) } else { (false, end) };
+        let scale = if hours { 60.0 } else { 1.0 };
+        let mut chart = ChartBuilder::on(&plot)
             .margin(15)
-            .caption(&self.title, (FAMILY, 20))
             .x_label_area_size(40)
             .y_label_area_size(70)
             .build_cartesian_2d(0f64..end, 0f64..top)?;
+        let x_label = |x: &f64| if end >= 10.0 { format!("{x:.0}") } else { format!("{x:.1}") };
         chart
             .configure_mesh()
+            .x_label_formatter(&x_label)
             .y_label_formatter(&|y| compact(*y))
-            .x_desc("simulated time (minutes)")
+            .x_desc(if hours { "simulated time (hours)" } else { "simulated time (minutes)" })
             .y_desc("protein molecules per cell")
             .x_label_style((FAMILY, 12))
             .y_label_style((FAMILY, 12))
@@ -456,22 +311,24 @@ impl Chart for GeneSeries {
         for (k, (name, points)) in self.genes.iter().enumerate() {
             let color = Palette99::pick(k);
             let step = points.len().div_ceil(POINTS_MAX).max(1);
-            chart
-                .draw_series(LineSeries::new(points.iter().step_by(step).copied(), color.stroke_width(2)))?
-                .label(name.clone())
-                .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], color.stroke_width(3)));
+            let line = points.iter().step_by(step).map(|&(x, y)| (x / scale, y));
+            chart.draw_series(LineSeries::new(line, color.stroke_width(1)))?;
+            let y = 30 + 22 * k as i32;
+            legend.draw(&PathElement::new([(8, y), (30, y)], color.stroke_width(3)))?;
+            legend.draw(&Text::new(name.as_str(), (36, y - 7), (FAMILY, 13)))?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font((FAMILY, 13))
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .draw()?;
+        let marks = self.divisions.iter().map(|&m| EmptyElement::at((m / scale, top)) + trace::division_marker((0, 8)));
+        chart.draw_series(marks)?;
+        let y = 30 + 22 * self.genes.len() as i32;
+        legend.draw(&trace::division_marker((19, y + 4)))?;
+        legend.draw(&Text::new("division", (36, y - 7), (FAMILY, 13)))?;
         root.present()?;
         Ok(())
     }
 }
+
+/// The width of the `--genes` chart's legend column, in pixels.
+const GENES_LEGEND_WIDTH: u32 = 200;
 
 #[cfg(test)]
 mod tests {
