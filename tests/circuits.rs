@@ -468,3 +468,36 @@ fn export_writes_a_vms_genes_from_its_trace() {
         assert!(o.stdout.is_empty(), "{args:?}: wrote {}", String::from_utf8_lossy(&o.stdout));
     }
 }
+
+/// A switch naming `lacZ` in an E. coli guest with the lac plasmid is ambiguous (its own
+/// lacZ and the plasmid's): refused at its line:column, naming both ways to say which;
+/// `/lacZ` (the genome's) and `lac/lacZ` (the plasmid's) are accepted.
+#[test]
+fn a_gene_name_that_fits_two_genes_is_refused_in_a_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = |gene: &str| {
+        let path = dir.path().join("s.toml");
+        std::fs::write(
+            &path,
+            format!(
+                "format_version = 1\n[simulation]\nseed = 1\nticks = 10\npolicy = \"fair\"\n[chassis]\nkind = \"ecoli\"\n\
+                 [[vm]]\nid = \"coli\"\norganism = \"ecoli\"\npackages = [\"lac\"]\nmemory_kb = 4700\n\
+                 [[event]]\ntick = 2\nvm = \"coli\"\naction = \"start_transcription\"\ngene = \"{gene}\"\n"
+            ),
+        )
+        .unwrap();
+        bioxen(&["validate", path.to_str().unwrap()])
+    };
+    let o = scenario("lacZ");
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("s.toml:17:8:")
+            && err.contains("more than one gene `lacZ`: write `/lacZ` (the genome's) or `lac/lacZ`"),
+        "{err}"
+    );
+    for fine in ["/lacZ", "lac/lacZ"] {
+        let o = scenario(fine);
+        assert!(o.status.success(), "{fine}: {}", String::from_utf8_lossy(&o.stderr));
+    }
+}

@@ -36,3 +36,23 @@ fn every_callable_function_is_documented_and_nothing_else() {
         assert!(!callable.contains(forbidden), "{forbidden} is callable");
     }
 }
+
+/// Every example script compiles and calls only what the sandbox allows (they are long
+/// runs, measured by hand; this keeps them from rotting between measurements).
+#[test]
+fn every_example_script_compiles_in_the_sandbox() {
+    let mut checked = 0;
+    for dir in ["examples/scripts", "examples/timeline"] {
+        for entry in std::fs::read_dir(common::root().join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "rhai") {
+                let code = std::fs::read_to_string(&path).unwrap();
+                bioxen::script::check(&code, &path.display().to_string()).unwrap_or_else(|e| panic!("{e}"));
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 5, "{checked} scripts");
+    let e = bioxen::script::check("let x = 1;\nsleep(5);", "bad.rhai").unwrap_err();
+    assert!(e.to_string().starts_with("bad.rhai:2:"), "{e}");
+}

@@ -179,18 +179,26 @@ pub fn check_timeline(scenario: &bioxen_engine::scenario::Scenario) -> Result<()
         return Ok(());
     }
     let engine = checker();
-    let limits = ScriptLimits::default();
     let mut seen = std::collections::BTreeSet::new();
     for script in &scenario.scripts {
-        if !seen.insert(&script.code) {
-            continue;
-        }
-        if let Err(e) = sandbox::compile(&engine, &script.code) {
-            let (where_, message) = errors::locate(&e, &limits);
-            return Err(ScriptError { name: script.name.clone(), where_, message, tick: script.tick, ran: false });
+        if seen.insert(&script.code) {
+            compile_with(&engine, &script.code, &script.name, script.tick)?;
         }
     }
     Ok(())
+}
+
+/// Compiles `code` (named `name` in errors) and checks its calls without running it: what
+/// `bioxen script` does first, for a script of one's own or a test of the examples.
+pub fn check(code: &str, name: &str) -> Result<(), ScriptError> {
+    compile_with(&checker(), code, name, 0)
+}
+
+fn compile_with(engine: &rhai::Engine, code: &str, name: &str, tick: u64) -> Result<(), ScriptError> {
+    sandbox::compile(engine, code).map(|_| ()).map_err(|e| {
+        let (where_, message) = errors::locate(&e, &ScriptLimits::default());
+        ScriptError { name: name.to_string(), where_, message, tick, ran: false }
+    })
 }
 
 /// Runs the timeline script `script` on `snapshot` (its VM's state at the script's

@@ -592,64 +592,7 @@ fn unit_of(
     let (program, genome) = programs.of(spec);
     match (&e.gene, &e.operon) {
         (Some(gene), None) => {
-            let name = gene.get_ref();
-            // `package/gene` names a package's gene, `/gene` the genome's; a bare name must
-            // name one gene only (the API reads genes by the same rule).
-            let (in_package, name) = match name.split_once('/') {
-                Some(("", g)) => (None, g),
-                Some((p, g)) => (Some(p), g),
-                None => (None, name.as_str()),
-            };
-            let genome_only = gene.get_ref().starts_with('/');
-            let host = if in_package.is_some() { None } else { genome.gene_index(name) };
-            let shadowed = |p: &(u32, _)| context.packages.list[p.0 as usize].gene_index(name).is_some();
-            if host.is_some() && !genome_only && context.installs[vm].iter().any(shadowed) {
-                return Err(loc.at(
-                    &gene.span(),
-                    format!(
-                        "VM `{}` has more than one gene `{}`: write `/{}` for the genome's or `package/{}` for a package's",
-                        spec.id,
-                        check::excerpt(name),
-                        check::excerpt(name),
-                        check::excerpt(name)
-                    ),
-                ));
-            }
-            let Some(g) = host else {
-                if genome_only {
-                    return Err(loc.at(&gene.span(), unknown_gene(&genome, name, &spec.id)));
-                }
-                let mut first = program.units();
-                for &(p, _) in &context.installs[vm] {
-                    let package = &context.packages.list[p as usize];
-                    if in_package.is_none_or(|n| n == package.name)
-                        && let Some(g) = package.gene_index(name)
-                    {
-                        let promoter = package.promoters.iter().position(|pr| pr.genes.contains(&(g as u32)));
-                        return Ok((first + promoter.unwrap_or(0)) as u32);
-                    }
-                    first += package.promoters.len();
-                }
-                if let Some(p) = in_package {
-                    return Err(loc.at(
-                        &gene.span(),
-                        format!(
-                            "VM `{}` installs no package `{}` with a gene `{}`",
-                            spec.id,
-                            check::excerpt(p),
-                            check::excerpt(name)
-                        ),
-                    ));
-                }
-                return Err(loc.at(&gene.span(), unknown_gene(&genome, name, &spec.id)));
-            };
-            match program.gene_unit[g] {
-                NO_UNIT => Err(loc.at(
-                    &gene.span(),
-                    format!("gene `{}` codes for a stable RNA, which the model does not switch", check::excerpt(name)),
-                )),
-                unit => Ok(unit),
-            }
+            gene_unit_of(gene.get_ref(), vm, context, (program, &genome)).map_err(|m| loc.at(&gene.span(), m))
         }
         (None, Some(operon)) => {
             let name = operon.get_ref();
@@ -667,6 +610,69 @@ fn unit_of(
                 })
         }
         _ => Err(loc.at(&e.action.span(), "a transcription switch names either one `gene` or one `operon`")),
+    }
+}
+
+/// The transcription unit of the gene `name` names in VM `vm`'s program, or what is wrong
+/// with the name. `package/gene` names a package's gene, `/gene` the genome's; a bare name
+/// must name one gene only (the API reads gene names by the same rule): the genome's, or
+/// failing that the first package's that has it, in install order.
+fn gene_unit_of(
+    name: &str,
+    vm: usize,
+    context: &EventContext,
+    (program, genome): (&Program, &Genome),
+) -> Result<u32, String> {
+    let id = &context.vms[vm].0.id;
+    let (in_package, bare) = match name.split_once('/') {
+        Some(("", g)) => (None, g),
+        Some((p, g)) => (Some(p), g),
+        None => (None, name),
+    };
+    let genome_only = name.starts_with('/');
+    let installs = &context.installs[vm];
+    let host = if in_package.is_some() { None } else { genome.gene_index(bare) };
+    let shadowed = |p: &(u32, _)| context.packages.list[p.0 as usize].gene_index(bare).is_some();
+    let g = match host {
+        Some(_) if !genome_only && installs.iter().any(shadowed) => {
+            let b = check::excerpt(bare);
+            let packages =
+                installs.iter().filter(|p| shadowed(p)).map(|&(p, _)| &context.packages.list[p as usize].name);
+            let choices: Vec<String> = packages.map(|p| format!("`{p}/{b}`")).collect();
+            return Err(format!(
+                "VM `{id}` has more than one gene `{b}`: write `/{b}` (the genome's) or {}",
+                choices.join(" or ")
+            ));
+        }
+        Some(g) => g,
+        None if genome_only => return Err(unknown_gene(genome, bare, id)),
+        None => {
+            let mut first = program.units();
+            for &(p, _) in installs {
+                let package = &context.packages.list[p as usize];
+                if in_package.is_none_or(|n| n == package.name)
+                    && let Some(g) = package.gene_index(bare)
+                {
+                    let promoter = package.promoters.iter().position(|pr| pr.genes.contains(&(g as u32)));
+                    return Ok((first + promoter.unwrap_or(0)) as u32);
+                }
+                first += package.promoters.len();
+            }
+            return Err(match in_package {
+                Some(p) => format!(
+                    "VM `{id}` installs no package `{}` with a gene `{}`",
+                    check::excerpt(p),
+                    check::excerpt(bare)
+                ),
+                None => unknown_gene(genome, bare, id),
+            });
+        }
+    };
+    match program.gene_unit[g] {
+        NO_UNIT => {
+            Err(format!("gene `{}` codes for a stable RNA, which the model does not switch", check::excerpt(bare)))
+        }
+        unit => Ok(unit),
     }
 }
 
