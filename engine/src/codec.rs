@@ -97,7 +97,7 @@ pub enum FormatError {
         /// The kind of file.
         kind: &'static str,
         /// What the gate says.
-        error: crate::scenario::CheckError,
+        error: crate::diagnostic::CheckError,
     },
 }
 
@@ -294,7 +294,7 @@ impl<R: Read> FrameReader<R> {
     }
 
     /// An error for this file: its scenario does not pass the gate.
-    pub fn invalid(&self, error: crate::scenario::CheckError) -> FormatError {
+    pub fn invalid(&self, error: crate::diagnostic::CheckError) -> FormatError {
         FormatError::Invalid { what: self.what.clone(), kind: self.kind, error }
     }
 

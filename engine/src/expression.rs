@@ -51,7 +51,7 @@ pub fn parse(text: &str, file: &str) -> Result<BTreeMap<String, f64>, String> {
 }
 
 fn excerpt(s: &str) -> String {
-    crate::scenario::check::excerpt(s)
+    crate::diagnostic::excerpt(s)
 }
 
 /// What applying counts to a genome did.

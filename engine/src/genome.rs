@@ -249,6 +249,15 @@ fn ecoli_named_genes() -> Vec<Gene> {
     ]
 }
 
+/// Where a VM's genome comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum GenomeSource {
+    /// The organism's built-in profile.
+    Builtin,
+    /// An annotation: its index in [`crate::scenario::Scenario::genomes`].
+    Annotation(u32),
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

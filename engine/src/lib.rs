@@ -76,6 +76,8 @@ pub mod biology;
 pub mod chassis;
 pub mod checkpoint;
 pub mod codec;
+pub mod diagnostic;
+pub mod error;
 pub mod essentiality;
 pub mod expression;
 pub mod fenwick;

@@ -26,9 +26,8 @@
 //! oscillates only with its tagged, decaying repressors (Elowitz & Leibler 2000).
 
 use crate::biology::Organism;
-use crate::scenario::check::{excerpt, number};
+use crate::diagnostic::{ScenarioError, excerpt, excerpt_of, locate, number};
 use crate::scenario::limits::{GENE_BP_MAX, NAME_BYTES_MAX};
-use crate::scenario::{ScenarioError, locate};
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
 use toml::Spanned;
@@ -371,8 +370,8 @@ struct RawPromoter {
 /// `line:column`.
 pub fn parse(text: &str, file: &str) -> Result<Package, ScenarioError> {
     let at = |span: Range<usize>, message: String| locate(text, file, &span, message);
-    let raw: RawPackage = toml::from_str(text)
-        .map_err(|e| at(e.span().unwrap_or(0..0), crate::scenario::check::excerpt_of(e.message().trim(), 200)))?;
+    let raw: RawPackage =
+        toml::from_str(text).map_err(|e| at(e.span().unwrap_or(0..0), excerpt_of(e.message().trim(), 200)))?;
     if *raw.format_version.get_ref() != i64::from(PACKAGE_FORMAT_VERSION) {
         return Err(at(
             raw.format_version.span(),

@@ -3,10 +3,10 @@
 //! that runs it, so a VM's own state is only its counts.
 
 use crate::biology::{Organism, OrganismProfile};
+use crate::genome::GenomeSource;
 use crate::genome::{GeneKind, Genome, spread};
 use crate::package::{InducerBinding, Package, Regulation};
 use crate::sample::Binomial;
-use crate::scenario::GenomeSource;
 
 /// √2 − 1, for expression weights: decorrelated from the length sequence.
 const EXPRESSION_ALPHA: f64 = std::f64::consts::SQRT_2 - 1.0;

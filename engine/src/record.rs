@@ -146,7 +146,7 @@ impl TickRecord {
     /// The encoding of a whole record is this head followed by each VM record's encoding,
     /// so a runtime can encode VM records where they are made (in parallel) and hash the
     /// pieces in VM order without assembling the record.
-    pub fn encode_head_into(head: &crate::tick::TickHead, vm_count: usize, out: &mut Vec<u8>) {
+    pub fn encode_head_into(head: &TickHead, vm_count: usize, out: &mut Vec<u8>) {
         crate::codec::encode_into(&(head.tick, head.pool, head.atp_store, &head.events, vm_count as u64), out);
     }
 }
@@ -294,6 +294,19 @@ pub fn digest_chain_pieces<'a>(previous: &[u8; 32], pieces: impl IntoIterator<It
 /// Lower-case hex of a digest.
 pub fn hex(bytes: &[u8; 32]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A tick's record without its VMs: what phases 1 and 2 decide for the whole cell.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TickHead {
+    /// Tick number, from 0.
+    pub tick: u64,
+    /// Pools offered to the guests this tick.
+    pub pool: Resources,
+    /// ATP left in the store after the grants.
+    pub atp_store: u64,
+    /// The events that applied at the start of the tick, in order.
+    pub events: Vec<EventRecord>,
 }
 
 #[cfg(test)]

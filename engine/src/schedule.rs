@@ -8,11 +8,11 @@
 //! scenario. Both runtimes (the engine's [`crate::sim::Simulation::schedule`], the actors'
 //! coordinator) call [`check`].
 
+use crate::error::SimError;
 use crate::lifecycle::{Lifecycle, LifecycleError, Transition};
 use crate::package::Package;
 use crate::scenario::limits::EVENTS_MAX;
 use crate::scenario::{Action, Allocation, AllocationChange, Event, Scenario, check as rules};
-use crate::sim::SimError;
 
 /// The events of `scenario` not yet applied when `next_event` is the next to apply, up to
 /// and including those at `tick` (the ones an event added at `tick` comes after).
@@ -66,7 +66,7 @@ pub fn schedule_all<L: Fn(usize) -> Option<Lifecycle>>(
         for (index, (vm, item)) in items.into_iter().enumerate() {
             let action = match item {
                 Scheduled::Action(a) => a,
-                Scheduled::Install(p) => crate::sim::with_package(scenario, p).1,
+                Scheduled::Install(p) => crate::scenario::with_package(scenario, p).1,
             };
             let installed = (run.installed)(vm);
             let units = (run.units)(vm);

@@ -6,16 +6,18 @@
 //! touches disjoint VMs with per-VM streams; blocks are fixed, never derived from the
 //! thread count, and hashed in VM order, so the result is the same for any thread count.
 
+pub use crate::error::{SimError, StateError};
 use crate::genome::Genome;
 use crate::hypervisor::Hypervisor;
-use crate::lifecycle::{Lifecycle, LifecycleError, Transition};
+use crate::lifecycle::{Lifecycle, Transition};
 use crate::package::Package;
 use crate::program::Program;
 use crate::record::{EventRecord, TickRecord, digest_start};
 use crate::rng::vm_stream;
+use crate::scenario::check;
 use crate::scenario::limits::EVENTS_MAX;
+pub use crate::scenario::with_package;
 use crate::scenario::{Action, Allocation, Event, GenomeSource, Scenario, VmSpec};
-use crate::scenario::{CheckError, check};
 use crate::schedule::{self, Scheduled};
 use crate::tick::{self, Block};
 use crate::vm::Vm;
@@ -63,116 +65,6 @@ pub struct Simulation {
     /// Reused blocks of phase 3: allocating and freeing ~100 kB a tick costs page faults
     /// and TLB shootdowns that, being serial, limit the speed-up.
     blocks: Vec<Block>,
-}
-
-/// A simulation that cannot start or go on.
-#[derive(Debug, thiserror::Error)]
-pub enum SimError {
-    /// The scenario does not pass the gate ([`Scenario::check`]).
-    #[error("the scenario is not usable: {0}")]
-    Invalid(#[from] CheckError),
-    /// A lifecycle event was impossible.
-    #[error("at tick {tick}: {source}")]
-    Lifecycle {
-        /// The tick.
-        tick: u64,
-        /// What was impossible.
-        source: LifecycleError,
-    },
-    /// One change of a batch scheduled together ([`crate::schedule::schedule_all`]) was
-    /// refused: which (its place in the batch), and why. Nothing of the batch applied.
-    #[error("{source}")]
-    InBatch {
-        /// The refused change's index in the batch.
-        index: usize,
-        /// Why it was refused.
-        source: Box<SimError>,
-    },
-    /// More commands between two ticks than a tick's record may carry.
-    #[error("more than {EVENTS_MAX} commands before tick {tick}")]
-    TooManyCommands {
-        /// The next tick.
-        tick: u64,
-    },
-    /// An event names a VM that does not exist (only a scenario that skipped the gate).
-    #[error("at tick {tick}: an event for VM #{vm}, which does not exist")]
-    NoSuchVm {
-        /// The tick.
-        tick: u64,
-        /// The VM index.
-        vm: u32,
-    },
-    /// A restored state does not fit its scenario.
-    #[error("the state does not fit its scenario: {0}")]
-    State(#[from] StateError),
-    /// A timeline script is due and no runtime has run it
-    /// ([`crate::schedule::resolve_script`]): the engine runs no scripts itself.
-    #[error("at tick {tick}: the timeline's script `{name}` is due, and scripts run outside the engine (`bioxen run`)")]
-    ScriptDue {
-        /// The tick.
-        tick: u64,
-        /// The script's name.
-        name: String,
-    },
-    /// An event that cannot be scheduled for a VM now.
-    #[error("before tick {tick}: VM `{vm}`: {message}")]
-    Refused {
-        /// The next tick.
-        tick: u64,
-        /// The VM's id.
-        vm: String,
-        /// Why not.
-        message: String,
-    },
-}
-
-/// What makes a restored state unusable with its scenario.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum StateError {
-    /// Not one state and one allocation per VM.
-    #[error("{states} VM states and {allocations} allocations for {vms} VMs")]
-    VmCount {
-        /// VM states.
-        states: usize,
-        /// Allocations.
-        allocations: usize,
-        /// VMs in the scenario.
-        vms: usize,
-    },
-    /// The tick and the timeline position do not agree with the scenario.
-    #[error("tick {tick} with {next_event} of {events} events applied does not fit a run of {ticks} ticks")]
-    Position {
-        /// Ticks run.
-        tick: u64,
-        /// Events applied.
-        next_event: usize,
-        /// Events in the timeline.
-        events: usize,
-        /// Ticks in the run.
-        ticks: u64,
-    },
-    /// A pending command names no VM, or there are too many.
-    #[error("commands for VMs that do not exist, or more than {EVENTS_MAX}")]
-    Commands,
-    /// The hypervisor's state does not fit (policy, parameters, ATP store).
-    #[error("scheduler: {0}")]
-    Scheduler(String),
-    /// A VM's allocation is not valid.
-    #[error("VM `{vm}`'s allocation: {message}")]
-    Allocation {
-        /// The VM's id.
-        vm: String,
-        /// What is wrong.
-        message: String,
-    },
-    /// A VM's cell does not fit its genome or the run.
-    #[error("VM `{vm}`: {source}")]
-    Vm {
-        /// The VM's id.
-        vm: String,
-        /// What is wrong.
-        source: VmStateError,
-    },
 }
 
 impl SimState {
@@ -227,20 +119,6 @@ impl SimState {
             }
         }
         Ok(())
-    }
-}
-
-/// The index `package` has in `scenario` (added at the end if no package there has its
-/// content), the `install` action for it, and whether it was added.
-pub fn with_package(scenario: &mut Scenario, package: Package) -> (u32, Action, bool) {
-    let hash = package.content_hash();
-    match scenario.packages.iter().position(|p| p.content_hash() == hash) {
-        Some(i) => (i as u32, Action::Install { hash }, false),
-        None => {
-            scenario.packages.push(package);
-            let i = scenario.packages.len() as u32 - 1;
-            (i, Action::Install { hash }, true)
-        }
     }
 }
 

@@ -23,30 +23,18 @@
 //! anywhere (threads, arbiters, hosts) and in any order.
 
 use crate::codec;
+use crate::error::SimError;
 use crate::hypervisor::Hypervisor;
 use crate::lifecycle::{Lifecycle, LifecycleError, Transition};
 use crate::package::{Inducer, Package};
 use crate::program::Program;
+pub use crate::record::TickHead;
 use crate::record::{EventRecord, TickRecord, VmRecord, digest_chain, digest_chain_pieces};
 use crate::resources::Resources;
 use crate::scenario::{Action, Allocation, Scenario};
-use crate::sim::SimError;
 use crate::vm::Vm;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-
-/// A tick's record without its VMs: what phases 1 and 2 decide for the whole cell.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct TickHead {
-    /// Tick number, from 0.
-    pub tick: u64,
-    /// Pools offered to the guests this tick.
-    pub pool: Resources,
-    /// ATP left in the store after the grants.
-    pub atp_store: u64,
-    /// The events that applied at the start of the tick, in order.
-    pub events: Vec<EventRecord>,
-}
 
 /// Whatever holds the VMs' lifecycle states: the engine's VMs, or a runtime's mirror of them.
 pub trait Lifecycles {

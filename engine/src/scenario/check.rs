@@ -8,6 +8,9 @@ use super::limits::*;
 use super::{Action, Allocation, AllocationChange, GenomeSource, SCENARIO_FORMAT_VERSION, Scenario, VmSpec};
 use crate::biology::Organism;
 use crate::chassis::Chassis;
+pub use crate::diagnostic::CheckError;
+pub use crate::diagnostic::number;
+pub(crate) use crate::diagnostic::{excerpt, excerpt_of};
 use crate::genome::{GeneKind, Genome};
 use crate::lifecycle::Lifecycle;
 use crate::lifecycle::Transition;
@@ -16,17 +19,6 @@ use crate::policy::PolicyParams;
 use crate::program::Program;
 use crate::record::vm_hash;
 use std::collections::{BTreeMap, BTreeSet};
-
-/// What makes a scenario unusable, and where: the field, as `vm.<id>.weight`,
-/// `chassis.ribosomes`, `event[3]`…
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{field}: {message}")]
-pub struct CheckError {
-    /// The field.
-    pub field: String,
-    /// What is wrong, and what is allowed.
-    pub message: String,
-}
 
 fn fail(field: impl Into<String>, message: impl Into<String>) -> CheckError {
     CheckError { field: field.into(), message: message.into() }
@@ -256,25 +248,6 @@ pub(crate) fn not_there(state: Lifecycle, action: Action) -> Option<String> {
         Lifecycle::Absent => Some("is not created yet".into()),
         Lifecycle::Destroyed => Some(format!("is destroyed: no `{}` applies to it", action.name())),
         _ => None,
-    }
-}
-
-/// `x` as a person writes it in a message: plainly when it is of an everyday size, else in
-/// scientific notation (`1e300`, `2.2250738585072014e-308`), never hundreds of digits.
-pub fn number(x: f64) -> String {
-    let plain = x == 0.0 || (1e-4..1e15).contains(&x.abs()) || !x.is_finite();
-    if plain { format!("{x}") } else { format!("{x:e}") }
-}
-
-pub(crate) fn excerpt(text: &str) -> String {
-    excerpt_of(text, 40)
-}
-
-/// Shortens `text` for an error message: at most `chars` characters.
-pub(crate) fn excerpt_of(text: &str, chars: usize) -> String {
-    match text.char_indices().nth(chars) {
-        Some((end, _)) => format!("{}…", &text[..end]),
-        None => text.to_string(),
     }
 }
 

@@ -13,18 +13,18 @@
 //! computation in range: no sum of inputs overflows, no loop's length is unbounded.
 
 pub(crate) mod check;
-pub use check::number;
+pub use crate::diagnostic::number;
 pub mod frames;
 pub mod limits;
 mod parse;
 
 pub use check::CheckError;
-pub(crate) use parse::locate;
 pub use parse::{GenomeFiles, NoGenomeFiles, ScenarioError, parse, unknown_package};
 
 use crate::biology::Organism;
 use crate::chassis::Chassis;
 use crate::genome::Genome;
+pub use crate::genome::GenomeSource;
 use crate::lifecycle::{Lifecycle, Transition};
 use crate::package::{Inducer, Package};
 use crate::policy::{PolicyKind, PolicyParams};
@@ -86,15 +86,6 @@ pub struct TimelineScript {
     pub name: String,
     /// Its source.
     pub code: String,
-}
-
-/// Where a VM's genome comes from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum GenomeSource {
-    /// The organism's built-in profile.
-    Builtin,
-    /// An annotation: its index in [`Scenario::genomes`].
-    Annotation(u32),
 }
 
 /// One guest VM.
@@ -317,5 +308,19 @@ impl Scenario {
     /// The DNA space VM `vm`'s genome occupies, in kb.
     pub fn genome_kb(&self, vm: &VmSpec) -> u64 {
         self.annotation(vm.genome).map_or_else(|| vm.organism.profile().genome_kb(), Genome::length_kb)
+    }
+}
+
+/// The index `package` has in `scenario` (added at the end if no package there has its
+/// content), the `install` action for it, and whether it was added.
+pub fn with_package(scenario: &mut Scenario, package: Package) -> (u32, Action, bool) {
+    let hash = package.content_hash();
+    match scenario.packages.iter().position(|p| p.content_hash() == hash) {
+        Some(i) => (i as u32, Action::Install { hash }, false),
+        None => {
+            scenario.packages.push(package);
+            let i = scenario.packages.len() as u32 - 1;
+            (i, Action::Install { hash }, true)
+        }
     }
 }

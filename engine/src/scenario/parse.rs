@@ -13,6 +13,8 @@ use super::{
 };
 use crate::biology::Organism;
 use crate::chassis::{Chassis, ChassisKind};
+pub use crate::diagnostic::ScenarioError;
+pub(crate) use crate::diagnostic::locate;
 use crate::genome::Genome;
 use crate::lifecycle::Transition;
 use crate::package::{Inducer, Package};
@@ -23,26 +25,6 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::ops::Range;
 use toml::Spanned;
-
-/// A scenario that cannot be used, and where.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{file}:{where_}: {message}")]
-pub struct ScenarioError {
-    /// The file (or `<input>`).
-    pub file: String,
-    /// `line:column`, or the field name when the problem is not at one place.
-    pub where_: String,
-    /// What is wrong.
-    pub message: String,
-}
-
-impl ScenarioError {
-    /// A gate error about the scenario of `file` (one decoded from a trace or checkpoint,
-    /// where there is no line to point at).
-    pub fn of(file: &str, e: CheckError) -> ScenarioError {
-        ScenarioError { file: file.to_string(), where_: e.field, message: e.message }
-    }
-}
 
 /// Where a scenario's `genome_file`s come from. The engine reads no files: the caller
 /// decides where a path as written leads (usually: relative to the scenario file) and
@@ -197,18 +179,6 @@ macro_rules! raw_allocation {
 struct Locator<'a> {
     file: &'a str,
     text: &'a str,
-}
-
-/// The error `message` at byte offset `span.start` of `text`, as `file:line:column`.
-pub(crate) fn locate(text: &str, file: &str, span: &Range<usize>, message: impl Into<String>) -> ScenarioError {
-    let mut start = span.start.min(text.len());
-    while !text.is_char_boundary(start) {
-        start -= 1;
-    }
-    let before = &text[..start];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    ScenarioError { file: file.to_string(), where_: format!("{line}:{column}"), message: message.into() }
 }
 
 impl Locator<'_> {
