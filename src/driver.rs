@@ -2,9 +2,9 @@
 //! progress hook. Every output is checked before the first tick ([`Outputs::prepare`]), so
 //! a bad path fails in a second rather than after the run.
 
-use crate::api::host::VmEntry;
 use crate::error::{Error, Result};
 use crate::files::{self, Destination, Output};
+use crate::mirror::VmMirror;
 use crate::script::{self, Snapshot};
 use crate::spool::TraceSpool;
 use bioxen_actors::{ActorConfig, ActorError, ActorRuntime};
@@ -146,7 +146,7 @@ impl Runner {
             Runner::Actors(a) => a.vm(vm)?,
         };
         let scenario = self.scenario();
-        let entry = VmEntry::of_cell(scenario, vm, &cell).map_err(|e| Error::Failed(e.to_string()))?;
+        let entry = VmMirror::of_cell(scenario, vm, &cell);
         let snapshot = Snapshot {
             tick: self.tick(),
             tick_seconds: scenario.tick_seconds,

@@ -29,7 +29,7 @@ pub enum Error {
     Sim(#[from] SimError),
     /// A timeline script that failed, or whose changes the run refused: exit status 2.
     #[error(transparent)]
-    Script(#[from] crate::script::ScriptError),
+    Script(#[from] crate::script::errors::ScriptError),
     /// The actor runtime failed.
     #[error(transparent)]
     Actors(#[from] ActorError),

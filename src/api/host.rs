@@ -17,21 +17,22 @@ use super::error::{ApiError, ApiResult};
 use super::types::{BiologicalType, VmType};
 use crate::driver::Runner;
 use crate::files;
+use crate::mirror::VmMirror;
 use bioxen_actors::ActorConfig;
 use bioxen_engine::biology::Organism;
 use bioxen_engine::chassis::{Chassis, ChassisKind};
 use bioxen_engine::genome::Genome;
 use bioxen_engine::lifecycle::Lifecycle;
-use bioxen_engine::package::{Inducer, Package};
+use bioxen_engine::package::Package;
 use bioxen_engine::policy::{PolicyKind, PolicyParams};
 use bioxen_engine::program::Program;
-use bioxen_engine::record::{TickRecord, VmRecord};
+use bioxen_engine::record::TickRecord;
 use bioxen_engine::scenario::limits::TICKS_MAX;
 use bioxen_engine::scenario::{Action, Allocation, GenomeSource, SCENARIO_FORMAT_VERSION, Scenario, VmSpec};
 use bioxen_engine::schedule::{Scheduled, transition_of};
 use bioxen_engine::sim::Simulation;
 use bioxen_engine::vm::Vm;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -101,60 +102,43 @@ impl Default for HostConfig {
     }
 }
 
-/// What the host knows of one VM beyond the engine's scenario.
+/// What the host knows of one VM: its mirror ([`VmMirror`]: what the engine will run from
+/// the next tick) and what the original library's API adds to it (types, configuration,
+/// DNA space reserved). It reads as its mirror (`Deref`), as every entry is one.
 pub(crate) struct VmEntry {
-    pub id: String,
+    pub mirror: VmMirror,
     pub biological_type: BiologicalType,
     pub vm_type: VmType,
     pub config: VmConfig,
-    /// Lifecycle, allocation and repressed units as they will be from the next tick.
-    pub lifecycle: Lifecycle,
-    pub allocation: Allocation,
-    pub units_off: BTreeSet<u32>,
     /// DNA space reserved beyond the genome ([`super::BioResourceManager::allocate_memory`]).
     pub memory_reserved_kb: u64,
-    /// Its program from the next tick (its genome's, with what it installs).
-    pub program: Arc<Program>,
-    pub genome: Arc<Genome>,
-    /// Packages installed from the next tick (indices into the scenario's packages), and
-    /// inducers in its medium (µM).
-    pub installed: Vec<u32>,
-    pub inducers: BTreeMap<Inducer, f64>,
-    /// The genes its packages add after the genome's, as (package, gene) names.
-    pub package_genes: Vec<(String, String)>,
-    /// The last record of the VM, and its recent growth (for the growth phase).
-    pub last: Option<VmRecord>,
-    pub growth: VecDeque<(u64, f64)>,
+}
+
+impl std::ops::Deref for VmEntry {
+    type Target = VmMirror;
+    fn deref(&self) -> &VmMirror {
+        &self.mirror
+    }
+}
+
+impl std::ops::DerefMut for VmEntry {
+    fn deref_mut(&mut self) -> &mut VmMirror {
+        &mut self.mirror
+    }
 }
 
 impl VmEntry {
     /// A VM as created: before its first tick, its program's units as at birth.
     fn new(
         id: &str,
-        biological_type: BiologicalType,
-        vm_type: VmType,
+        (biological_type, vm_type): (BiologicalType, VmType),
         config: VmConfig,
         allocation: Allocation,
         program: Arc<Program>,
         genome: Arc<Genome>,
     ) -> VmEntry {
-        VmEntry {
-            id: id.to_string(),
-            biological_type,
-            vm_type,
-            config,
-            lifecycle: Lifecycle::Created,
-            allocation,
-            units_off: program.units_off_at_birth.iter().copied().collect(),
-            memory_reserved_kb: 0,
-            program,
-            genome,
-            installed: Vec::new(),
-            inducers: BTreeMap::new(),
-            package_genes: Vec::new(),
-            last: None,
-            growth: VecDeque::new(),
-        }
+        let mirror = VmMirror::new(id, allocation, program, genome);
+        VmEntry { mirror, biological_type, vm_type, config, memory_reserved_kb: 0 }
     }
 
     /// A scenario's VM `spec` in `state`, running `program` of `genome`, with its
@@ -163,84 +147,9 @@ impl VmEntry {
         let biological_type = BiologicalType::of(spec.organism);
         let config = super::config::ConfigManager::new().load_defaults(biological_type.name())?;
         let mut entry =
-            VmEntry::new(&spec.id, biological_type, VmType::Basic, config, spec.allocation, program, genome);
+            VmEntry::new(&spec.id, (biological_type, VmType::Basic), config, spec.allocation, program, genome);
         entry.lifecycle = state;
         Ok(entry)
-    }
-
-    /// VM `vm` of `scenario` as its cell `cell` is at a tick boundary: the entry a
-    /// timeline script reads (its allocation is its spec's: a script does not read it).
-    pub fn of_cell(scenario: &Scenario, vm: usize, cell: &Vm) -> ApiResult<VmEntry> {
-        let spec = &scenario.vms[vm];
-        let genome = Arc::new(scenario.genome_of(spec).into_owned());
-        let mut program = Program::compile(&genome, spec.organism, spec.genome, scenario.tick_seconds);
-        let (mut installed, mut package_genes) = (Vec::new(), Vec::new());
-        for &p in cell.installed() {
-            let Some(package) = scenario.packages.get(p as usize) else { continue };
-            program.install(package);
-            installed.push(p);
-            package_genes.extend(package.genes.iter().map(|g| (package.name.clone(), g.name.clone())));
-        }
-        let mut entry = VmEntry::of_spec(spec, cell.lifecycle, Arc::new(program), genome)?;
-        (entry.installed, entry.package_genes) = (installed, package_genes);
-        Ok(entry)
-    }
-
-    /// The gene called `name` in the VM's program, or why there is none: a gene of its
-    /// genome (by name or id), or of a package it installs. `package/gene` names a
-    /// package's gene and `/gene` the genome's; a bare name must name one gene only, so
-    /// that `lacZ` in a cell with the genome's lacZ and the lac plasmid's is an error
-    /// naming both, never a silent pick.
-    pub fn gene(&self, name: &str) -> Result<usize, String> {
-        let base = self.genome.genes.len();
-        let in_packages = |package: Option<&str>, gene: &str| -> Vec<usize> {
-            let named = |(p, g): &(String, String)| package.is_none_or(|n| n == p) && g == gene;
-            self.package_genes.iter().enumerate().filter(|(_, pg)| named(pg)).map(|(i, _)| base + i).collect()
-        };
-        let found: Vec<usize> = match name.split_once('/') {
-            Some(("", gene)) => self.genome.gene_index(gene).into_iter().collect(),
-            Some((package, gene)) => in_packages(Some(package), gene),
-            None => self.genome.gene_index(name).into_iter().chain(in_packages(None, name)).collect(),
-        };
-        match found[..] {
-            [g] => Ok(g),
-            [] => Err(self.unknown_gene(name)),
-            _ => {
-                let choices: Vec<String> = found
-                    .iter()
-                    .map(|&g| {
-                        if g < base { format!("`/{name}` (the genome's)") } else { format!("`{}`", self.gene_name(g)) }
-                    })
-                    .collect();
-                Err(format!("VM `{}` has more than one gene `{name}`: write {}", self.id, choices.join(" or ")))
-            }
-        }
-    }
-
-    /// The name of gene `g` of the VM's program (`package/gene` for a package's).
-    pub fn gene_name(&self, g: usize) -> String {
-        match self.genome.genes.get(g) {
-            Some(gene) => gene.name.clone(),
-            None => self
-                .package_genes
-                .get(g - self.genome.genes.len())
-                .map_or_else(String::new, |(p, n)| format!("{p}/{n}")),
-        }
-    }
-
-    /// The operon of gene `g`, if it is a genome gene in one.
-    pub fn operon_of(&self, g: usize) -> Option<String> {
-        self.genome.genes.get(g).and_then(|gene| gene.operon.clone())
-    }
-
-    /// An error for a gene the VM has not: its closest names.
-    pub fn unknown_gene(&self, name: &str) -> String {
-        let mut close = self.genome.close_matches(name, 3);
-        close.extend(
-            self.package_genes.iter().filter(|(_, g)| g.eq_ignore_ascii_case(name)).map(|(p, g)| format!("{p}/{g}")),
-        );
-        let hint = if close.is_empty() { String::new() } else { format!("; close matches: {}", close.join(", ")) };
-        format!("VM `{}`'s genome has no gene `{name}`{hint}", self.id)
     }
 }
 
@@ -478,7 +387,7 @@ impl Host {
         if let (GenomeSource::Annotation(g), Some(path)) = (spec.genome, path) {
             self.genome_files.entry(g).or_insert(path);
         }
-        self.vms.push(VmEntry::new(id, biological_type, vm_type, config, spec.allocation, program, genome));
+        self.vms.push(VmEntry::new(id, (biological_type, vm_type), config, spec.allocation, program, genome));
         Ok(index)
     }
 

@@ -36,6 +36,7 @@ pub(crate) mod host;
 mod manager;
 mod resources;
 mod save;
+mod session;
 mod types;
 mod vm;
 

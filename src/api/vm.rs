@@ -349,7 +349,8 @@ impl BiologicalVm {
         name: &str,
         limits: crate::script::ScriptLimits,
     ) -> ApiResult<crate::script::ScriptOutcome> {
-        crate::script::execute(&self.host, self.index, code, name, limits)
+        crate::script::execute(super::session::Session(self.host.clone()), self.index, code, name, limits)
+            .map_err(ApiError::Script)
     }
 
     /// Its growth rate per hour over the last ten simulated minutes, and the phase that

@@ -106,7 +106,7 @@ fn over_seeds(
     jobs: Option<u16>,
     json: bool,
 ) -> Result<ExitCode> {
-    use bioxen::script::seeds;
+    use bioxen::seeds;
     let bar = super::run::progress_bar(seeds.len() as u64, 0, json, "seeds");
     let runs = super::with_threads(jobs.map(usize::from), || {
         seeds::run_over_seeds(scenario, base, vm, script, seeds, &|done| bar.set_position(done as u64))

@@ -86,3 +86,30 @@ pub fn escape(text: &str) -> String {
     }
     out
 }
+
+/// Why a script stopped.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{name}:{where_}: {message}{}", self.when())]
+pub struct ScriptError {
+    /// The script's name (a file, or `script`).
+    pub name: String,
+    /// `line:column`, or `1:1` where rhai gives no position.
+    pub where_: String,
+    /// What went wrong.
+    pub message: String,
+    /// The next tick when it stopped.
+    pub tick: u64,
+    /// Whether it was running (else it was refused before the run, when compiled).
+    pub ran: bool,
+}
+
+impl ScriptError {
+    fn when(&self) -> String {
+        match self.ran {
+            true => {
+                format!(" (stopped before tick {}; its changes since its last completed run were discarded)", self.tick)
+            }
+            false => format!(" (a script due at tick {}, checked before the run)", self.tick),
+        }
+    }
+}

@@ -1,14 +1,11 @@
 //! The functions a process script can call, and the state of one script's run.
 
 use super::ScriptLimits;
-use super::meter::Meter;
-use crate::api::host::{Shared, VmEntry, lock};
-use bioxen_actors::ActorError;
+use crate::mirror::VmMirror;
 use bioxen_engine::package::{Inducer, Package};
 use bioxen_engine::program::NO_UNIT;
 use bioxen_engine::scenario::{Action, AllocationChange};
 use bioxen_engine::schedule::Scheduled;
-use bioxen_engine::sim::SimError;
 use bioxen_engine::vm::Vm;
 use rhai::{Array, Dynamic, Engine, EvalAltResult, Map, NativeCallContext, Position};
 use std::cell::RefCell;
@@ -36,9 +33,9 @@ pub(crate) trait Target {
     /// The run's last tick.
     fn last_tick(&self) -> u64;
     /// `f` of VM `vm`'s entry: its names, program and lifecycle from the next tick.
-    fn with_entry<R>(&self, vm: usize, f: impl FnOnce(&VmEntry) -> R) -> R;
+    fn with_entry<R>(&self, vm: usize, f: impl FnOnce(&VmMirror) -> R) -> R;
     /// `f` of VM `vm`'s entry and its cell now.
-    fn with_cell<R>(&self, vm: usize, f: impl FnOnce(&VmEntry, &Vm) -> R) -> Result<R, String>;
+    fn with_cell<R>(&self, vm: usize, f: impl FnOnce(&VmMirror, &Vm) -> R) -> Result<R, String>;
     /// Schedules `items` (made at `at`) for the next tick, together.
     fn commit(&mut self, items: Vec<(usize, Scheduled)>, at: &[Position]) -> Result<(), Refused>;
     /// Whether `run` may run ticks (a timeline script may not: the timeline is its clock).
@@ -65,64 +62,6 @@ impl From<String> for Refused {
 
 const NO_RUN_IN_TIMELINE: &str = "a timeline script cannot run ticks: the timeline is its clock";
 
-/// A session's host: its VMs' mirror, its run.
-pub(crate) struct Session(pub Shared);
-
-impl Target for Session {
-    fn tick(&self) -> u64 {
-        lock(&self.0).tick()
-    }
-
-    fn tick_seconds(&self) -> f64 {
-        lock(&self.0).config.tick_seconds
-    }
-
-    fn last_tick(&self) -> u64 {
-        lock(&self.0).scenario().ticks
-    }
-
-    fn with_entry<R>(&self, vm: usize, f: impl FnOnce(&VmEntry) -> R) -> R {
-        f(&lock(&self.0).vms[vm])
-    }
-
-    // The host's own work (copying a cell out of the actors, running ticks, reading a
-    // package) is not the script's: it is not counted against its memory or work.
-    fn with_cell<R>(&self, vm: usize, f: impl FnOnce(&VmEntry, &Vm) -> R) -> Result<R, String> {
-        let mut host = lock(&self.0);
-        let cell = Meter::paused(|| host.cell(vm)).map_err(|e| e.to_string())?;
-        Ok(f(&host.vms[vm], &cell))
-    }
-
-    fn commit(&mut self, items: Vec<(usize, Scheduled)>, _: &[Position]) -> Result<(), Refused> {
-        let mut host = lock(&self.0);
-        // Scheduling checks the batch against the whole timeline (and the scenario, when
-        // later events exist): it is the script's work, charged by the scenario's size, so
-        // a loop of tiny batches cannot keep the host busy past the script's limit.
-        let s = host.scenario();
-        super::meter::charge(COMMIT_UNITS + 16 * s.vms.len() as u64 + s.events.len() as u64 / 8);
-        Meter::paused(|| host.schedule_all(items).map(drop)).map_err(|e| {
-            let index = match &e {
-                crate::api::ApiError::Sim(SimError::InBatch { index, .. })
-                | crate::api::ApiError::Actors(ActorError::Simulation(SimError::InBatch { index, .. })) => Some(*index),
-                _ => None,
-            };
-            Refused { index, message: e.to_string() }
-        })
-    }
-
-    fn runs_ticks(&self) -> bool {
-        true
-    }
-
-    fn run_ticks(&mut self, n: u64) -> Result<(), String> {
-        Meter::paused(|| lock(&self.0).run_ticks(n).map_err(|e| e.to_string()))
-    }
-
-    fn package(&self, name: &str) -> Result<Package, String> {
-        Meter::paused(|| lock(&self.0).package(name))
-    }
-}
-
 /// What a timeline script sees at its boundary: its VM's cell and entry as they are then,
 /// and the scenario's packages; what it changes is kept for the runtime to resolve
 /// ([`bioxen_engine::schedule::resolve_script`]).
@@ -130,7 +69,7 @@ pub(crate) struct Snapshot {
     pub(crate) tick: u64,
     pub(crate) tick_seconds: f64,
     pub(crate) last_tick: u64,
-    pub(crate) entry: VmEntry,
+    pub(crate) entry: VmMirror,
     pub(crate) cell: Vm,
     pub(crate) packages: Vec<Package>,
     /// The changes, once the script has ended.
@@ -152,11 +91,11 @@ impl Target for Snapshot {
         self.last_tick
     }
 
-    fn with_entry<R>(&self, _: usize, f: impl FnOnce(&VmEntry) -> R) -> R {
+    fn with_entry<R>(&self, _: usize, f: impl FnOnce(&VmMirror) -> R) -> R {
         f(&self.entry)
     }
 
-    fn with_cell<R>(&self, _: usize, f: impl FnOnce(&VmEntry, &Vm) -> R) -> Result<R, String> {
+    fn with_cell<R>(&self, _: usize, f: impl FnOnce(&VmMirror, &Vm) -> R) -> Result<R, String> {
         Ok(f(&self.entry, &self.cell))
     }
 
@@ -196,11 +135,11 @@ impl Target for Detached {
         0
     }
 
-    fn with_entry<R>(&self, _: usize, _: impl FnOnce(&VmEntry) -> R) -> R {
+    fn with_entry<R>(&self, _: usize, _: impl FnOnce(&VmMirror) -> R) -> R {
         unreachable!("a detached engine compiles scripts; it runs none")
     }
 
-    fn with_cell<R>(&self, _: usize, _: impl FnOnce(&VmEntry, &Vm) -> R) -> Result<R, String> {
+    fn with_cell<R>(&self, _: usize, _: impl FnOnce(&VmMirror, &Vm) -> R) -> Result<R, String> {
         Err("no VM".into())
     }
 
@@ -241,7 +180,7 @@ pub(super) struct Context<T> {
 
 /// The work one batch of changes costs a session's script at the least (about what
 /// checking it against a small scenario's timeline costs).
-const COMMIT_UNITS: u64 = 2_000;
+pub(crate) const COMMIT_UNITS: u64 = 2_000;
 
 /// The most bytes a script's log keeps.
 pub const LOG_BYTES_MAX: usize = 256 * 1024;
@@ -439,12 +378,12 @@ impl<T: Target> Context<T> {
     }
 
     /// Reads the cell now and applies `f` to it with the VM's entry.
-    fn read<R>(&self, f: impl FnOnce(&VmEntry, &Vm) -> Fallible<R>) -> Fallible<R> {
+    fn read<R>(&self, f: impl FnOnce(&VmMirror, &Vm) -> Fallible<R>) -> Fallible<R> {
         self.target.with_cell(self.vm, f)?
     }
 
     /// Gene `name`'s index in the cell now.
-    fn gene(e: &VmEntry, cell: &Vm, name: &str) -> Fallible<usize> {
+    fn gene(e: &VmMirror, cell: &Vm, name: &str) -> Fallible<usize> {
         let g = e.gene(name)?;
         if g >= cell.protein_count() {
             return Err(format!(

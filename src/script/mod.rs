@@ -32,24 +32,22 @@
 //! call depth and ticks run; a script past one stops with an error naming it, at its
 //! line:column.
 
-mod errors;
+pub(crate) mod errors;
 mod functions;
 mod meter;
 pub mod sandbox;
-pub mod seeds;
 
-use crate::api::ApiError;
 use bioxen_engine::scenario::TimelineScript;
 use bioxen_engine::schedule::Scheduled;
-use functions::Target;
 use rhai::{Dynamic, EvalAltResult, Position};
 use std::cell::RefCell;
 use std::rc::Rc;
 
-pub use errors::escape;
+pub use errors::{ScriptError, escape};
 pub use functions::Change;
-pub(crate) use functions::Snapshot;
+pub(crate) use functions::{COMMIT_UNITS, Refused, Snapshot, Target};
 pub use meter::ScriptAllocator;
+pub(crate) use meter::{Meter, charge};
 
 /// The bounds every script runs within. All are counted, none timed, so a script stops at
 /// the same place on every run.
@@ -124,42 +122,16 @@ pub struct ScriptOutcome {
     pub work: u64,
 }
 
-/// Why a script stopped.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{name}:{where_}: {message}{}", self.when())]
-pub struct ScriptError {
-    /// The script's name (a file, or `script`).
-    pub name: String,
-    /// `line:column`, or `1:1` where rhai gives no position.
-    pub where_: String,
-    /// What went wrong.
-    pub message: String,
-    /// The next tick when it stopped.
-    pub tick: u64,
-    /// Whether it was running (else it was refused before the run, when compiled).
-    pub ran: bool,
-}
-
-impl ScriptError {
-    fn when(&self) -> String {
-        match self.ran {
-            true => {
-                format!(" (stopped before tick {}; its changes since its last completed run were discarded)", self.tick)
-            }
-            false => format!(" (a script due at tick {}, checked before the run)", self.tick),
-        }
-    }
-}
-
-/// Runs `code` (called `name` in errors) against VM `vm` of `host`.
-pub(crate) fn execute(
-    host: &crate::api::host::Shared,
+/// Runs `code` (called `name` in errors) against VM `vm` of `target` (a session's host:
+/// the API's `Session`).
+pub(crate) fn execute<T: Target + 'static>(
+    target: T,
     vm: usize,
     code: &str,
     name: &str,
     limits: ScriptLimits,
-) -> Result<ScriptOutcome, ApiError> {
-    run(functions::Session(host.clone()), vm, code, name, limits).0.map_err(ApiError::Script)
+) -> Result<ScriptOutcome, ScriptError> {
+    run(target, vm, code, name, limits).0
 }
 
 /// The script engine with every function a script can call, for compiling and listing.

@@ -12,7 +12,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::ScriptOutcome;
+use crate::script::ScriptOutcome;
 
 /// One seed's run of the script.
 #[derive(Clone, Debug, Serialize)]
