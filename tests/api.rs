@@ -605,3 +605,36 @@ fn limits_and_destroyed_vms_are_refused_at_once() {
     assert!(!text.contains("add_inducer") && !text.contains("gfp"), "refused calls were saved:\n{text}");
     assert_ne!(before, manager.digest());
 }
+
+/// The per-tick hook: it sees every tick's record, stops the run at the boundary it
+/// returns false on, and runs with the host unlocked, so it (and any thread) may call the
+/// manager between ticks; the run is the run `run_ticks` makes. Asking for more ticks than
+/// the run has left is refused before any runs.
+#[test]
+fn a_per_tick_hook_watches_and_stops_a_run_between_ticks() {
+    let watched = engine_host(5);
+    watched.create_vm("cell", "syn3a", "basic", None).unwrap().start().unwrap();
+    let plain = engine_host(5);
+    plain.create_vm("cell", "syn3a", "basic", None).unwrap().start().unwrap();
+    let mut seen = Vec::new();
+    let ran = without_hanging("the hook", move || {
+        let ran = watched
+            .run_ticks_with(50, |view| {
+                // The host is not locked while the hook runs: a call from here answers.
+                assert_eq!(watched.tick(), view.record.tick + 1);
+                assert_eq!(view.vm_ids, ["cell"]);
+                seen.push(view.record.vms[0].proteins);
+                view.record.tick < 19
+            })
+            .unwrap();
+        (ran, watched.tick(), watched.digest(), seen)
+    });
+    let (ran, tick, digest, seen) = ran;
+    assert_eq!((ran, tick, seen.len()), (20, 20, 20));
+    plain.run_ticks(20).unwrap();
+    assert_eq!(digest, plain.digest(), "a watched run is the run");
+    assert!(seen.windows(2).any(|w| w[1] != w[0]), "the records change from tick to tick");
+    let session = engine_host(5);
+    assert!(matches!(session.run_ticks_with(u64::MAX, |_| true), Err(ApiError::Limit(_))));
+    assert_eq!(session.tick(), 0);
+}

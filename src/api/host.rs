@@ -460,7 +460,12 @@ impl Host {
 
     /// Runs `n` ticks on the host's runtime.
     pub fn run_ticks(&mut self, n: u64) -> ApiResult<()> {
-        // Refused at once, not run towards the bound for hours.
+        self.run_ticks_observed(n, |_| {})
+    }
+
+    /// Refuses `n` more ticks past the run's last at once, rather than running towards the
+    /// bound for hours.
+    pub fn refuse_past_end(&self, n: u64) -> ApiResult<()> {
         let left = self.scenario().ticks.saturating_sub(self.tick());
         if n > left {
             return Err(ApiError::Limit(format!(
@@ -470,6 +475,12 @@ impl Host {
                 self.tick()
             )));
         }
+        Ok(())
+    }
+
+    /// [`Host::run_ticks`], handing `each` every tick's record as it is recorded.
+    pub fn run_ticks_observed(&mut self, n: u64, mut each: impl FnMut(&TickRecord)) -> ApiResult<()> {
+        self.refuse_past_end(n)?;
         if let (Runtime::Actors { arbiters }, Some(Runner::Engine(_))) = (self.config.runtime, &self.runner)
             && !self.vms.is_empty()
         {
@@ -481,6 +492,7 @@ impl Host {
         let mut failure = None;
         let resolved = runner.run_ticks(n, |record| {
             observe(vms, record, window);
+            each(record);
             if let Some(spool) = trace.as_mut()
                 && let Err(e) = spool.record(record)
             {

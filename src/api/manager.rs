@@ -11,6 +11,16 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// What a per-tick hook ([`BioVmManager::run_ticks_with`]) sees after each tick.
+#[derive(Clone, Copy, Debug)]
+pub struct TickView<'a> {
+    /// The tick's record: its number, the pools offered, the events that applied, and each
+    /// VM's state, demand, grant and totals (`record.vms[k].vm` indexes `vm_ids`).
+    pub record: &'a bioxen_engine::record::TickRecord,
+    /// The VMs' ids, by index.
+    pub vm_ids: &'a [String],
+}
+
 /// A host (a chassis, a policy, a seed; on the actor runtime unless told otherwise) and
 /// the VMs on it. Its VMs share the chassis and compete under its policy. Simulated time
 /// moves only through [`BioVmManager::run_ticks`] and [`BioVmManager::run_for`]; calls
@@ -125,6 +135,38 @@ impl BioVmManager {
     pub fn execute_vm_sync(&self, vm_id: &str, code: &str) -> ApiResult<crate::script::ScriptOutcome> {
         let vm = self.get_vm(vm_id).ok_or_else(|| ApiError::Vm(format!("no VM `{vm_id}` on this host")))?;
         vm.execute_biological_process(code)
+    }
+
+    /// Runs every VM for up to `n` ticks, handing `each` a view of every tick as it ends;
+    /// `each` returning false stops the run there (at a tick boundary: the run is then as
+    /// if `run_ticks` had been asked for the ticks run). The host is locked for one tick at
+    /// a time, never while `each` runs, so `each` and other threads may call the manager
+    /// and its VMs between ticks (a dashboard's status, a Python KeyboardInterrupt). Returns
+    /// the ticks run.
+    ///
+    /// ```
+    /// use bioxen::api::BioVmManager;
+    /// let manager = BioVmManager::new()?;
+    /// manager.create_vm("cell", "syn3a", "basic", None)?.start()?;
+    /// let ran = manager.run_ticks_with(100, |view| view.record.tick < 9)?;
+    /// assert_eq!((ran, manager.tick()), (10, 10));
+    /// # Ok::<(), bioxen::api::ApiError>(())
+    /// ```
+    pub fn run_ticks_with(&self, n: u64, mut each: impl FnMut(&TickView) -> bool) -> ApiResult<u64> {
+        lock(&self.host).refuse_past_end(n)?;
+        for ran in 1..=n {
+            let mut record = None;
+            let ids: Vec<String> = {
+                let mut host = lock(&self.host);
+                host.run_ticks_observed(1, |r| record = Some(r.clone()))?;
+                host.vms.iter().map(|e| e.id.clone()).collect()
+            };
+            let Some(record) = record else { return Ok(ran - 1) };
+            if !each(&TickView { record: &record, vm_ids: &ids }) {
+                return Ok(ran);
+            }
+        }
+        Ok(n)
     }
 
     /// Runs every VM for `n` ticks.

@@ -43,7 +43,7 @@ mod vm;
 pub use config::{ConfigManager, VmConfig, XcpngConfig};
 pub use error::{ApiError, ApiResult};
 pub use host::{HostConfig, Runtime};
-pub use manager::BioVmManager;
+pub use manager::{BioVmManager, TickView};
 pub use resources::{
     AvailableResources, BioResourceManager, ORIGINAL_RIBOSOME_POOL, ResourceLimits, ResourceUsage, original_ribosomes,
     resource_limits, resource_targets,
