@@ -17,7 +17,7 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
         Some(p) => {
             let dest = files::destination(p, "--plot")?;
             files::refuse_overwriting(&dest, "--plot", p, &[&a.scenario])?;
-            Some((dest, bioxen::plot::format_for(p, a.format)?))
+            Some((dest, bioxen::plot::format_for(p, a.format.map(Into::into))?))
         }
         None => None,
     };
@@ -129,7 +129,7 @@ fn plot_genes<R: std::io::Read>(
 }
 
 pub fn plot(a: PlotArgs) -> Result<ExitCode> {
-    let format = bioxen::plot::format_for(&a.out, a.format)?;
+    let format = bioxen::plot::format_for(&a.out, a.format.map(Into::into))?;
     let dest = files::destination(&a.out, "--out")?;
     files::refuse_overwriting(&dest, "--out", &a.out, &[&a.trace])?;
     let mut trace = files::open_trace(&a.trace)?;

@@ -22,11 +22,11 @@ pub fn export(a: ExportArgs) -> Result<ExitCode> {
     let bar = progress_bar(trace.scenario.ticks, 0, false, "ticks");
     // Read errors surface with the output dropped unfinished: no partial file is left.
     if a.genes.is_empty() {
-        files::write_output(&dest, |w| export::rows(&mut trace, a.format, w, |t| bar.set_position(t)))?;
+        files::write_output(&dest, |w| export::rows(&mut trace, a.format.into(), w, |t| bar.set_position(t)))?;
     } else {
         let vm = bioxen::genes::vm_of(&trace, a.vm.as_deref())?;
         files::write_output(&dest, |w| {
-            export::gene_rows(&mut trace, &a.trace, vm, &a.genes, a.format, w, |t| bar.set_position(t))
+            export::gene_rows(&mut trace, &a.trace, vm, &a.genes, a.format.into(), w, |t| bar.set_position(t))
         })?;
     }
     bar.finish_and_clear();

@@ -7,6 +7,7 @@ mod replay;
 mod run;
 mod script;
 mod sweep;
+mod table;
 
 use bioxen::error::{Error, Result};
 use bioxen_engine::policy::PolicyKind;
@@ -98,7 +99,7 @@ struct CompareArgs {
     plot: Option<PathBuf>,
     /// The chart's format, when its file name does not say (`-`, a device).
     #[arg(long, value_enum)]
-    format: Option<bioxen::plot::Format>,
+    format: Option<ChartFormat>,
     /// Print JSON instead of the table.
     #[arg(long)]
     json: bool,
@@ -113,7 +114,7 @@ struct PlotArgs {
     out: PathBuf,
     /// The chart's format, when its file name does not say (`-`, a device).
     #[arg(long, value_enum)]
-    format: Option<bioxen::plot::Format>,
+    format: Option<ChartFormat>,
     /// Instead: the protein molecules of these genes (`lacI,tetR,cI`; a package's too) of
     /// one VM over time, read by re-running the trace's scenario (checked against the trace).
     #[arg(long, value_delimiter = ',')]
@@ -270,7 +271,7 @@ struct ExportArgs {
     trace: PathBuf,
     /// Output format.
     #[arg(long, value_enum)]
-    format: bioxen::export::Format,
+    format: RowFormat,
     /// Write here instead of standard output (a regular file is replaced atomically).
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
@@ -410,3 +411,39 @@ fn print(text: std::fmt::Arguments) -> Result<()> {
 }
 
 use std::io::Write;
+
+/// A chart's `--format` (the library's formats carry no command-line derive).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum ChartFormat {
+    /// Scalable vector graphics.
+    Svg,
+    /// Portable network graphics.
+    Png,
+}
+
+impl From<ChartFormat> for bioxen::plot::Format {
+    fn from(f: ChartFormat) -> Self {
+        match f {
+            ChartFormat::Svg => bioxen::plot::Format::Svg,
+            ChartFormat::Png => bioxen::plot::Format::Png,
+        }
+    }
+}
+
+/// An export's `--format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum RowFormat {
+    /// Comma-separated values, with a header line.
+    Csv,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+impl From<RowFormat> for bioxen::export::Format {
+    fn from(f: RowFormat) -> Self {
+        match f {
+            RowFormat::Csv => bioxen::export::Format::Csv,
+            RowFormat::Jsonl => bioxen::export::Format::Jsonl,
+        }
+    }
+}

@@ -61,7 +61,7 @@ fn execute(
     if json {
         print(format_args!("{}\n", serde_json::to_string(&summary)?))?;
     } else {
-        print(format_args!("{}", report::table(&summary)))?;
+        print(format_args!("{}", super::table::table(&summary)))?;
     }
     Ok(ExitCode::SUCCESS)
 }

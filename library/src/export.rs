@@ -6,7 +6,7 @@ use bioxen_engine::trace::TraceReader;
 use std::io::{Read, Write};
 
 /// How rows are written.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     /// Comma-separated values, with a header line.
     Csv,

@@ -38,7 +38,7 @@ type DrawResult<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 type Metric<'a> = (&'a str, &'a dyn Fn(&PolicySummary) -> (f64, f64));
 
 /// The image formats charts are written in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     /// Scalable vector graphics.
     Svg,

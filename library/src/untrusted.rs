@@ -5,6 +5,7 @@
 //! not handle). Work is bounded: a few ticks, a small plan.
 
 use crate::export;
+#[cfg(feature = "charts")]
 use crate::plot;
 use crate::replay;
 use crate::sweep::plan;
@@ -123,7 +124,8 @@ pub fn checkpoint_bytes(bytes: &[u8]) {
     }
 }
 
-/// A trace file → `bioxen replay`, `export` (both formats) and `plot` (both formats).
+/// A trace file → `bioxen replay`, `export` (both formats) and, with the `charts`
+/// feature, `plot` (both formats).
 pub fn trace_file(bytes: &[u8]) {
     let Ok(mut trace) = TraceReader::new(bytes, "fuzz.bxtr") else { return };
     let _ = replay::replay(&mut trace, |_| {});
@@ -131,13 +133,16 @@ pub fn trace_file(bytes: &[u8]) {
         let Ok(mut trace) = TraceReader::new(bytes, "fuzz.bxtr") else { return };
         let _ = export::rows(&mut trace, format, &mut std::io::sink(), |_| {});
     }
-    let Ok(mut trace) = TraceReader::new(bytes, "fuzz.bxtr") else { return };
-    let mut records = Vec::new();
-    while let Ok(Ok(r)) = trace.next_tick() {
-        records.push(r);
-    }
-    for format in [plot::Format::Svg, plot::Format::Png] {
-        let _ = plot::trace_bytes(format, &trace.scenario, &records);
+    #[cfg(feature = "charts")]
+    {
+        let Ok(mut trace) = TraceReader::new(bytes, "fuzz.bxtr") else { return };
+        let mut records = Vec::new();
+        while let Ok(Ok(r)) = trace.next_tick() {
+            records.push(r);
+        }
+        for format in [plot::Format::Svg, plot::Format::Png] {
+            let _ = plot::trace_bytes(format, &trace.scenario, &records);
+        }
     }
 }
 
