@@ -100,11 +100,6 @@ impl<C: Count> Fenwick<C> {
         self.tree.len()
     }
 
-    /// True when there are no entries.
-    pub fn is_empty(&self) -> bool {
-        self.tree.is_empty()
-    }
-
     /// Sum of all counts.
     pub fn total(&self) -> u64 {
         self.total
