@@ -233,6 +233,13 @@ impl Package {
         if self.genes.is_empty() || self.genes.len() > PACKAGE_GENES_MAX {
             return Err(format!("gene: a package has 1 to {PACKAGE_GENES_MAX} genes, not {}", self.genes.len()));
         }
+        self.check_genes()?;
+        self.check_promoters()
+    }
+
+    /// The genes: named once each, of a sane length, half-life and inducer binding, and
+    /// fitting the plasmid together.
+    fn check_genes(&self) -> Result<(), String> {
         let mut coding = 0u64;
         for (i, g) in self.genes.iter().enumerate() {
             let at = |m: String| format!("gene `{}`: {m}", excerpt(&g.name));
@@ -255,6 +262,12 @@ impl Package {
         if coding > u64::from(self.plasmid_bp) {
             return Err(format!("plasmid_bp: {} bp cannot hold its genes' {coding} bp", self.plasmid_bp));
         }
+        Ok(())
+    }
+
+    /// The promoters: named once each, every gene transcribed by exactly one, rates and
+    /// regulation within their bounds.
+    fn check_promoters(&self) -> Result<(), String> {
         if self.promoters.is_empty() || self.promoters.len() > PACKAGE_GENES_MAX {
             return Err(format!("promoter: a package has 1 to {PACKAGE_GENES_MAX} promoters"));
         }
@@ -382,95 +395,9 @@ pub fn parse(text: &str, file: &str) -> Result<Package, ScenarioError> {
             ),
         ));
     }
-    let mut organisms = Vec::new();
-    for o in raw.organisms.get_ref() {
-        let organism = Organism::from_name(o).ok_or_else(|| {
-            let names: Vec<_> = Organism::ALL.iter().map(|o| o.name()).collect();
-            at(
-                raw.organisms.span(),
-                format!("unknown organism `{}`; expected any of: {}", excerpt(o), names.join(", ")),
-            )
-        })?;
-        if !organisms.contains(&organism) {
-            organisms.push(organism);
-        }
-    }
-    let mut genes = Vec::new();
-    for g in raw.genes.get_ref() {
-        let inducer = match (&g.inducer, &g.inducer_k_um, &g.inducer_n) {
-            (None, None, None) => None,
-            (Some(i), Some(k), n) => {
-                let inducer = Inducer::from_name(i.get_ref()).ok_or_else(|| {
-                    at(
-                        i.span(),
-                        format!("unknown inducer `{}`; expected one of: {}", excerpt(i.get_ref()), Inducer::names()),
-                    )
-                })?;
-                Some(InducerBinding { inducer, k_um: *k.get_ref(), n: n.as_ref().map_or(1.0, |n| *n.get_ref()) })
-            }
-            _ => return Err(at(g.name.span(), "an inducer needs both `inducer` and `inducer_k_um`".into())),
-        };
-        genes.push(PackageGene {
-            name: g.name.get_ref().clone(),
-            length_bp: *g.length_bp.get_ref(),
-            half_life_min: g.half_life_min.as_ref().map(|h| *h.get_ref()),
-            inducer,
-        });
-    }
-    let gene = |n: &Spanned<String>| {
-        genes
-            .iter()
-            .position(|g| &g.name == n.get_ref())
-            .map(|i| i as u32)
-            .ok_or_else(|| at(n.span(), format!("no gene `{}` in this package", excerpt(n.get_ref()))))
-    };
-    let mut promoters = Vec::new();
-    for p in raw.promoters.get_ref() {
-        let mut members = Vec::new();
-        for g in p.genes.get_ref() {
-            let i = genes
-                .iter()
-                .position(|x| &x.name == g)
-                .ok_or_else(|| at(p.genes.span(), format!("no gene `{}` in this package", excerpt(g))))?;
-            members.push(i as u32);
-        }
-        let regulation = match (&p.repressor, &p.activator) {
-            (None, None) => {
-                if let Some(extra) = p.k.as_ref().map(|k| k.span()).or(p.n.as_ref().map(|n| n.span())) {
-                    return Err(at(
-                        extra,
-                        "`k` and `n` belong to a regulated promoter (give `repressor` or `activator`)".into(),
-                    ));
-                }
-                None
-            }
-            (Some(_), Some(a)) => {
-                return Err(at(a.span(), "a promoter has a repressor or an activator, not both".into()));
-            }
-            (Some(by), None) | (None, Some(by)) => {
-                let mode = if p.repressor.is_some() { Mode::Repress } else { Mode::Activate };
-                let k =
-                    p.k.as_ref()
-                        .ok_or_else(|| at(by.span(), "a regulated promoter needs `k` (molecules per cell)".into()))?;
-                let n =
-                    p.n.as_ref()
-                        .ok_or_else(|| at(by.span(), "a regulated promoter needs `n` (Hill coefficient)".into()))?;
-                Some(Regulation {
-                    regulator: gene(by)?,
-                    mode,
-                    k: *k.get_ref(),
-                    n: *n.get_ref(),
-                    leak: p.leak.as_ref().map_or(0.0, |l| *l.get_ref()),
-                })
-            }
-        };
-        promoters.push(Promoter {
-            name: p.name.get_ref().clone(),
-            genes: members,
-            per_copy_per_s: *p.per_copy_per_s.get_ref(),
-            regulation,
-        });
-    }
+    let organisms = organisms_of(&raw.organisms, &at)?;
+    let genes = raw.genes.get_ref().iter().map(|g| gene_of(g, &at)).collect::<Result<Vec<_>, _>>()?;
+    let promoters = raw.promoters.get_ref().iter().map(|p| promoter_of(p, &genes, &at)).collect::<Result<_, _>>()?;
     let package = Package {
         name: raw.name.get_ref().clone(),
         version: raw.version.get_ref().clone(),
@@ -481,33 +408,119 @@ pub fn parse(text: &str, file: &str) -> Result<Package, ScenarioError> {
         genes,
         promoters,
     };
-    package.check().map_err(|m| {
-        // Place the message at what it names: a gene, a promoter, or a top-level field.
-        let span = if let Some(rest) = m.strip_prefix("gene `") {
-            let gname = rest.split('`').next().unwrap_or("");
-            raw.genes.get_ref().iter().find(|g| g.name.get_ref() == gname).map_or(raw.genes.span(), |g| g.name.span())
-        } else if let Some(rest) = m.strip_prefix("promoter `") {
-            let pname = rest.split('`').next().unwrap_or("");
-            raw.promoters
-                .get_ref()
-                .iter()
-                .find(|p| p.name.get_ref() == pname)
-                .map_or(raw.promoters.span(), |p| p.name.span())
-        } else {
-            match m.split(':').next().unwrap_or("") {
-                "name" => raw.name.span(),
-                "version" => raw.version.span(),
-                "description" => raw.description.span(),
-                "organisms" => raw.organisms.span(),
-                "plasmid_bp" => raw.plasmid_bp.span(),
-                "copies" => raw.copies.span(),
-                "promoter" => raw.promoters.span(),
-                _ => raw.genes.span(),
-            }
-        };
-        at(span, m)
-    })?;
+    // The gate's message placed at what it names.
+    package.check().map_err(|m| at(span_named(&raw, &m), m))?;
     Ok(package)
+}
+
+/// Where a parse error goes: a span of the text and a message.
+type At<'a> = &'a dyn Fn(Range<usize>, String) -> ScenarioError;
+
+/// The organisms a package lists, each once, in order.
+fn organisms_of(listed: &Spanned<Vec<String>>, at: At) -> Result<Vec<Organism>, ScenarioError> {
+    let mut organisms = Vec::new();
+    for o in listed.get_ref() {
+        let organism = Organism::from_name(o).ok_or_else(|| {
+            let names: Vec<_> = Organism::ALL.iter().map(|o| o.name()).collect();
+            at(listed.span(), format!("unknown organism `{}`; expected any of: {}", excerpt(o), names.join(", ")))
+        })?;
+        if !organisms.contains(&organism) {
+            organisms.push(organism);
+        }
+    }
+    Ok(organisms)
+}
+
+/// A gene as the file gives it, with its inducer resolved.
+fn gene_of(g: &RawGene, at: At) -> Result<PackageGene, ScenarioError> {
+    let inducer = match (&g.inducer, &g.inducer_k_um, &g.inducer_n) {
+        (None, None, None) => None,
+        (Some(i), Some(k), n) => {
+            let inducer = Inducer::from_name(i.get_ref()).ok_or_else(|| {
+                at(
+                    i.span(),
+                    format!("unknown inducer `{}`; expected one of: {}", excerpt(i.get_ref()), Inducer::names()),
+                )
+            })?;
+            Some(InducerBinding { inducer, k_um: *k.get_ref(), n: n.as_ref().map_or(1.0, |n| *n.get_ref()) })
+        }
+        _ => return Err(at(g.name.span(), "an inducer needs both `inducer` and `inducer_k_um`".into())),
+    };
+    Ok(PackageGene {
+        name: g.name.get_ref().clone(),
+        length_bp: *g.length_bp.get_ref(),
+        half_life_min: g.half_life_min.as_ref().map(|h| *h.get_ref()),
+        inducer,
+    })
+}
+
+/// The index of the gene called `name` among `genes`, or an error at `span`.
+fn gene_index_in(genes: &[PackageGene], name: &str, span: Range<usize>, at: At) -> Result<u32, ScenarioError> {
+    genes
+        .iter()
+        .position(|g| g.name == name)
+        .map(|i| i as u32)
+        .ok_or_else(|| at(span, format!("no gene `{}` in this package", excerpt(name))))
+}
+
+/// A promoter as the file gives it: its genes and regulator resolved among `genes`.
+fn promoter_of(p: &RawPromoter, genes: &[PackageGene], at: At) -> Result<Promoter, ScenarioError> {
+    let members =
+        p.genes.get_ref().iter().map(|g| gene_index_in(genes, g, p.genes.span(), at)).collect::<Result<_, _>>()?;
+    let regulation = match (&p.repressor, &p.activator) {
+        (None, None) => {
+            if let Some(extra) = p.k.as_ref().map(|k| k.span()).or(p.n.as_ref().map(|n| n.span())) {
+                return Err(at(
+                    extra,
+                    "`k` and `n` belong to a regulated promoter (give `repressor` or `activator`)".into(),
+                ));
+            }
+            None
+        }
+        (Some(_), Some(a)) => return Err(at(a.span(), "a promoter has a repressor or an activator, not both".into())),
+        (Some(by), None) | (None, Some(by)) => {
+            let mode = if p.repressor.is_some() { Mode::Repress } else { Mode::Activate };
+            let need = |what: &str| at(by.span(), format!("a regulated promoter needs {what}"));
+            let k = p.k.as_ref().ok_or_else(|| need("`k` (molecules per cell)"))?;
+            let n = p.n.as_ref().ok_or_else(|| need("`n` (Hill coefficient)"))?;
+            Some(Regulation {
+                regulator: gene_index_in(genes, by.get_ref(), by.span(), at)?,
+                mode,
+                k: *k.get_ref(),
+                n: *n.get_ref(),
+                leak: p.leak.as_ref().map_or(0.0, |l| *l.get_ref()),
+            })
+        }
+    };
+    Ok(Promoter {
+        name: p.name.get_ref().clone(),
+        genes: members,
+        per_copy_per_s: *p.per_copy_per_s.get_ref(),
+        regulation,
+    })
+}
+
+/// Where the gate's message `m` about a parsed package belongs in its file: at the gene or
+/// promoter it names, or at the top-level field.
+fn span_named(raw: &RawPackage, m: &str) -> Range<usize> {
+    let named = |prefix: &str| m.strip_prefix(prefix).map(|rest| rest.split('`').next().unwrap_or(""));
+    if let Some(gname) = named("gene `") {
+        raw.genes.get_ref().iter().find(|g| g.name.get_ref() == gname).map_or(raw.genes.span(), |g| g.name.span())
+    } else if let Some(pname) = named("promoter `") {
+        let found = raw.promoters.get_ref().iter().find(|p| p.name.get_ref() == pname);
+        found.map_or(raw.promoters.span(), |p| p.name.span())
+    } else {
+        match m.split(':').next().unwrap_or("") {
+            "name" => raw.name.span(),
+            "version" => raw.version.span(),
+            "description" => raw.description.span(),
+            "organisms" => raw.organisms.span(),
+            "plasmid_bp" => raw.plasmid_bp.span(),
+            "copies" => raw.copies.span(),
+            "promoter" => raw.promoters.span(),
+            _ => raw.genes.span(),
+        }
+    }
 }
 
 /// The packages shipped with BioXen (`scenarios/packages/`), compiled in: their names and

@@ -104,23 +104,7 @@ impl Program {
     /// unit's rate keeps its genes' mean mRNA at steady state: `mean × ln 2 / half-life`.
     pub fn compile(genome: &Genome, organism: Organism, source: GenomeSource, tick_seconds: f64) -> Program {
         let profile = organism.profile().clone();
-        let builtin = source == GenomeSource::Builtin;
-        // Measured counts where there are any; unmeasured protein genes take their mean, the
-        // weight a gene has under uniform expression.
-        let measured: Vec<f64> = genome.expression.iter().flatten().flatten().copied().collect();
-        let default = if measured.is_empty() { 1.0 } else { measured.iter().sum::<f64>() / measured.len() as f64 };
-        let weights: Vec<f64> = genome
-            .genes
-            .iter()
-            .enumerate()
-            .map(|(i, g)| match (g.kind, builtin) {
-                (GeneKind::Protein, true) => 0.25 + 1.5 * spread(i + 1, EXPRESSION_ALPHA),
-                (GeneKind::Protein, false) => {
-                    genome.expression.as_ref().and_then(|e| e.get(i).copied().flatten()).unwrap_or(default)
-                }
-                _ => 0.0,
-            })
-            .collect();
+        let weights = expression_weights(genome, source == GenomeSource::Builtin);
         let weight_total: f64 = weights.iter().sum::<f64>().max(f64::MIN_POSITIVE);
         let mrna_mean: Vec<f64> = weights.iter().map(|w| profile.mrna_per_cell * w / weight_total).collect();
         let protein_init: Vec<u32> =
@@ -129,45 +113,14 @@ impl Program {
         let reference_mass_aa =
             protein_init.iter().zip(&protein_aa).map(|(&n, &aa)| u64::from(n) * u64::from(aa)).sum();
 
-        // Transcription units: consecutive genes of one operon, or a lone protein gene.
         let decay_per_s = std::f64::consts::LN_2 / profile.mrna_half_life_s;
-        let mut unit_genes = Vec::new();
-        let mut unit_start = vec![0u32];
-        let mut unit_rate_cumulative = Vec::new();
-        let mut cumulative = 0.0;
-        let mut gene_unit = vec![NO_UNIT; genome.genes.len()];
-        let mut units_off_at_birth = Vec::new();
-        let mut i = 0;
-        while i < genome.genes.len() {
-            let operon = genome.genes[i].operon.as_deref();
-            let mut j = i + 1;
-            while operon.is_some() && j < genome.genes.len() && genome.genes[j].operon.as_deref() == operon {
-                j += 1;
-            }
-            let members: Vec<u32> =
-                (i..j).filter(|&g| genome.genes[g].kind == GeneKind::Protein).map(|g| g as u32).collect();
-            if !members.is_empty() {
-                let unit = unit_rate_cumulative.len() as u32;
-                for &g in &members {
-                    gene_unit[g as usize] = unit;
-                }
-                if operon.is_some_and(|o| genome.repressed.iter().any(|r| r == o)) {
-                    units_off_at_birth.push(unit);
-                }
-                let mean = members.iter().map(|&g| mrna_mean[g as usize]).sum::<f64>() / members.len() as f64;
-                cumulative += mean * decay_per_s;
-                unit_genes.extend_from_slice(&members);
-                unit_start.push(unit_genes.len() as u32);
-                unit_rate_cumulative.push(cumulative);
-            }
-            i = j;
-        }
+        let units = Units::of(genome, &mrna_mean, decay_per_s);
         let decay_p = 1.0 - libm::exp(-std::f64::consts::LN_2 * tick_seconds / profile.mrna_half_life_s);
         Program {
             organism,
             tick_seconds,
-            gene_unit,
-            units_off_at_birth,
+            gene_unit: units.gene_unit,
+            units_off_at_birth: units.off_at_birth,
             mrna_decay: Binomial::new(decay_p),
             mrna_born_surviving: born_surviving(decay_per_s, tick_seconds),
             profile,
@@ -175,9 +128,9 @@ impl Program {
             protein_aa,
             mrna_mean,
             protein_init,
-            unit_genes,
-            unit_start,
-            unit_rate_cumulative,
+            unit_genes: units.genes,
+            unit_start: units.start,
+            unit_rate_cumulative: units.rate_cumulative,
             reference_mass_aa,
             unit_regulation: Vec::new(),
             protein_decay: Vec::new(),
@@ -272,6 +225,82 @@ impl Program {
     /// Number of genes.
     pub fn genes(&self) -> usize {
         self.protein_aa.len()
+    }
+}
+
+/// Each gene's expression weight: for a built-in genome, between 0.25 and 1.75 by its place
+/// in the genome; for an annotation, its measured mean mRNA count, or the mean of those
+/// measured for a gene not measured (1 without measurements); 0 for a stable RNA.
+fn expression_weights(genome: &Genome, builtin: bool) -> Vec<f64> {
+    // Measured counts where there are any; unmeasured protein genes take their mean, the
+    // weight a gene has under uniform expression.
+    let measured: Vec<f64> = genome.expression.iter().flatten().flatten().copied().collect();
+    let default = if measured.is_empty() { 1.0 } else { measured.iter().sum::<f64>() / measured.len() as f64 };
+    genome
+        .genes
+        .iter()
+        .enumerate()
+        .map(|(i, g)| match (g.kind, builtin) {
+            (GeneKind::Protein, true) => 0.25 + 1.5 * spread(i + 1, EXPRESSION_ALPHA),
+            (GeneKind::Protein, false) => {
+                genome.expression.as_ref().and_then(|e| e.get(i).copied().flatten()).unwrap_or(default)
+            }
+            _ => 0.0,
+        })
+        .collect()
+}
+
+/// A genome's transcription units: consecutive genes of one operon, or a lone protein gene.
+struct Units {
+    genes: Vec<u32>,
+    start: Vec<u32>,
+    rate_cumulative: Vec<f64>,
+    gene_unit: Vec<u32>,
+    off_at_birth: Vec<u32>,
+}
+
+impl Units {
+    /// The units of `genome`, each transcribed at the rate that keeps its genes' mean mRNA
+    /// (`mrna_mean`) at steady state against decay at `decay_per_s`.
+    fn of(genome: &Genome, mrna_mean: &[f64], decay_per_s: f64) -> Units {
+        let mut unit_genes = Vec::new();
+        let mut unit_start = vec![0u32];
+        let mut unit_rate_cumulative = Vec::new();
+        let mut cumulative = 0.0;
+        let mut gene_unit = vec![NO_UNIT; genome.genes.len()];
+        let mut units_off_at_birth = Vec::new();
+        let mut i = 0;
+        while i < genome.genes.len() {
+            let operon = genome.genes[i].operon.as_deref();
+            let mut j = i + 1;
+            while operon.is_some() && j < genome.genes.len() && genome.genes[j].operon.as_deref() == operon {
+                j += 1;
+            }
+            let members: Vec<u32> =
+                (i..j).filter(|&g| genome.genes[g].kind == GeneKind::Protein).map(|g| g as u32).collect();
+            if !members.is_empty() {
+                let unit = unit_rate_cumulative.len() as u32;
+                for &g in &members {
+                    gene_unit[g as usize] = unit;
+                }
+                if operon.is_some_and(|o| genome.repressed.iter().any(|r| r == o)) {
+                    units_off_at_birth.push(unit);
+                }
+                let mean = members.iter().map(|&g| mrna_mean[g as usize]).sum::<f64>() / members.len() as f64;
+                cumulative += mean * decay_per_s;
+                unit_genes.extend_from_slice(&members);
+                unit_start.push(unit_genes.len() as u32);
+                unit_rate_cumulative.push(cumulative);
+            }
+            i = j;
+        }
+        Units {
+            genes: unit_genes,
+            start: unit_start,
+            rate_cumulative: unit_rate_cumulative,
+            gene_unit,
+            off_at_birth: units_off_at_birth,
+        }
     }
 }
 

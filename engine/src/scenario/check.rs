@@ -347,47 +347,7 @@ pub(crate) fn timeline(s: &Scenario, units: &BTreeMap<(GenomeSource, Organism), 
         {
             return Err((i, format!("at tick {}: VM `{}` {why}", e.tick, vm.id)));
         }
-        let transition = match e.action {
-            Action::Lifecycle(Transition::Create) => {
-                return Err((i, "a VM is created by a `create` event, not a transition".into()));
-            }
-            Action::Lifecycle(t) => Some(t),
-            Action::Create(hash) => {
-                if hash != vm_hash(s, vm) {
-                    return Err((i, format!("the `create` event's hash is not VM `{}`'s configuration", vm.id)));
-                }
-                Some(Transition::Create)
-            }
-            Action::Install { hash } => {
-                let package =
-                    install(s, vm, &installed[index], hash).map_err(|m| (i, format!("at tick {}: {m}", e.tick)))?;
-                installed[index].push(package);
-                None
-            }
-            Action::Inducer { micromolar, .. } => {
-                inducer(micromolar).map_err(|m| (i, m))?;
-                None
-            }
-            Action::Transcription { unit, .. } => {
-                let base = units.get(&(vm.genome, vm.organism)).copied().unwrap_or(0);
-                let count = units_with(s, base, &installed[index]);
-                if unit as usize >= count {
-                    return Err((i, format!("transcription unit #{unit}, but VM `{}`'s genome has {count}", vm.id)));
-                }
-                None
-            }
-            Action::Set(c) => {
-                change(&c).map_err(|m| (i, m))?;
-                if c == AllocationChange::default() {
-                    return Err((i, "a `set` event must change at least one setting".into()));
-                }
-                c.apply(&mut allocations[index]);
-                allocation(&allocations[index])
-                    .and_then(|()| reservations(allocations.iter(), &s.chassis))
-                    .map_err(|m| (i, format!("at tick {}, after setting VM `{}`: {m}", e.tick, vm.id)))?;
-                None
-            }
-        };
+        let transition = effect(s, e, units, &mut installed, &mut allocations).map_err(|m| (i, m))?;
         if let Some(t) = transition {
             let state = states[index];
             states[index] = state.after(t).ok_or_else(|| {
@@ -401,6 +361,60 @@ pub(crate) fn timeline(s: &Scenario, units: &BTreeMap<(GenomeSource, Organism), 
         }
     }
     Ok(())
+}
+
+/// What event `e` does besides a lifecycle transition, checked against the timeline so far
+/// (`installed` and `allocations` as they are before it, updated): the transition it makes,
+/// if any, or why it cannot apply.
+fn effect(
+    s: &Scenario,
+    e: &super::Event,
+    units: &BTreeMap<(GenomeSource, Organism), usize>,
+    installed: &mut [Vec<u32>],
+    allocations: &mut [Allocation],
+) -> Result<Option<Transition>, String> {
+    let (index, vm) = (e.vm as usize, &s.vms[e.vm as usize]);
+    let transition = match e.action {
+        Action::Lifecycle(Transition::Create) => {
+            return Err("a VM is created by a `create` event, not a transition".into());
+        }
+        Action::Lifecycle(t) => Some(t),
+        Action::Create(hash) => {
+            if hash != vm_hash(s, vm) {
+                return Err(format!("the `create` event's hash is not VM `{}`'s configuration", vm.id));
+            }
+            Some(Transition::Create)
+        }
+        Action::Install { hash } => {
+            let package = install(s, vm, &installed[index], hash).map_err(|m| format!("at tick {}: {m}", e.tick))?;
+            installed[index].push(package);
+            None
+        }
+        Action::Inducer { micromolar, .. } => {
+            inducer(micromolar)?;
+            None
+        }
+        Action::Transcription { unit, .. } => {
+            let base = units.get(&(vm.genome, vm.organism)).copied().unwrap_or(0);
+            let count = units_with(s, base, &installed[index]);
+            if unit as usize >= count {
+                return Err(format!("transcription unit #{unit}, but VM `{}`'s genome has {count}", vm.id));
+            }
+            None
+        }
+        Action::Set(c) => {
+            change(&c)?;
+            if c == AllocationChange::default() {
+                return Err("a `set` event must change at least one setting".into());
+            }
+            c.apply(&mut allocations[index]);
+            allocation(&allocations[index])
+                .and_then(|()| reservations(allocations.iter(), &s.chassis))
+                .map_err(|m| format!("at tick {}, after setting VM `{}`: {m}", e.tick, vm.id))?;
+            None
+        }
+    };
+    Ok(transition)
 }
 
 /// The timeline's scripts: within their bounds, in tick order, each for a VM that
