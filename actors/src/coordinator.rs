@@ -12,7 +12,7 @@
 use crate::ActorError;
 use crate::error::actor_name;
 use crate::guard::{self, Alarm, Failure, Sabotage, Tripwire};
-use crate::messages::{Block, Fault, Site, StartTick, Switch, TickDone};
+use crate::messages::{Block, Fault, Site, StartTick, TickDone, VmChange};
 use crate::scheduler_actor::SchedulerActor;
 use actix::{Actor, Addr, Context, Handler, Message};
 use bioxen_engine::lifecycle::Lifecycle;
@@ -55,7 +55,7 @@ struct Mirror<'a> {
     lifecycles: &'a mut [Lifecycle],
     units: &'a mut [usize],
     installed: &'a mut [Vec<u32>],
-    switches: &'a mut Vec<Switch>,
+    changes: &'a mut Vec<VmChange>,
 }
 
 impl Lifecycles for Mirror<'_> {
@@ -74,7 +74,7 @@ impl Cells for Mirror<'_> {
                 *units += package.promoters.len();
                 installed.push(*index);
             }
-            self.switches.push(Switch { vm: vm as u32, change });
+            self.changes.push(VmChange { vm: vm as u32, change });
         }
         exists
     }
@@ -106,7 +106,7 @@ pub struct Coordinator {
     _tripwire: Tripwire,
     scenario: Arc<Scenario>,
     clock: Clock,
-    /// Each VM's number of transcription units, for checking scheduled switches.
+    /// Each VM's number of transcription units, for checking scheduled changes.
     units: Vec<usize>,
     /// Each VM's installed packages, for checking scheduled installs.
     installed: Vec<Vec<u32>>,
@@ -179,7 +179,7 @@ impl Coordinator {
             }));
         }
         let mut events = std::mem::take(&mut c.commands);
-        let mut switches = Vec::new();
+        let mut changes = Vec::new();
         // Only then: the lifecycles and allocations are shared with ticks in flight, and
         // making them mutable copies them.
         if scenario.events.get(c.next_event).is_some_and(|e| e.tick <= tick) {
@@ -189,7 +189,7 @@ impl Coordinator {
                     lifecycles: Arc::make_mut(&mut c.lifecycles).as_mut_slice(),
                     units: units.as_mut_slice(),
                     installed: installed.as_mut_slice(),
-                    switches: &mut switches,
+                    changes: &mut changes,
                 };
                 apply_due_events(
                     scenario,
@@ -213,7 +213,7 @@ impl Coordinator {
             events,
             lifecycles: c.lifecycles.clone(),
             allocations: c.allocations.clone(),
-            switches,
+            changes,
             spare: std::mem::take(&mut self.spare),
         };
         let scheduler = self.scheduler.as_ref().ok_or_else(|| ActorError::Protocol("no scheduler".into()))?;

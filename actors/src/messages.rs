@@ -31,9 +31,9 @@ pub struct StartTick {
     pub lifecycles: Arc<Vec<Lifecycle>>,
     /// Every VM's allocation this tick.
     pub allocations: Arc<Vec<Allocation>>,
-    /// The cell changes (switches, inducers, installs) that applied at its start, for the
+    /// The cell changes (changes, inducers, installs) that applied at its start, for the
     /// cells to apply before they advance.
-    pub switches: Vec<Switch>,
+    pub changes: Vec<VmChange>,
     /// Blocks of an earlier tick, emptied, for the relays to fill again: at 10,000 VMs a
     /// tick's blocks are ~1 MB, and allocating and freeing them every tick (on different
     /// threads) cost more than the copying they hold.
@@ -54,7 +54,7 @@ pub struct GrantBatch {
     pub lifecycles: Arc<Vec<Lifecycle>>,
     /// This tick's cell changes for the relay's VMs, in the order they applied:
     /// each goes to its VM before any grant.
-    pub switches: Vec<Switch>,
+    pub changes: Vec<VmChange>,
     /// An emptied block to fill (reused allocations).
     pub spare_block: Block,
     /// An emptied demands list to fill (reused allocation).
@@ -66,7 +66,7 @@ pub struct GrantBatch {
 /// [`bioxen_engine::tick::change_cell`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Message)]
 #[rtype(result = "()")]
-pub struct Switch {
+pub struct VmChange {
     /// The VM's index.
     pub vm: u32,
     /// The change.

@@ -142,10 +142,10 @@ impl Handler<GrantBatch> for Relay {
 
     fn handle(&mut self, m: GrantBatch, _: &mut Context<Self>) {
         self.sabotage.strike(Failure::Fatal);
-        let GrantBatch { tick, mut grants, lifecycles, switches, mut spare_block, mut spare_demands } = m;
-        // Before any grant: a VM's mailbox is first in, first out, so its switches apply
+        let GrantBatch { tick, mut grants, lifecycles, changes, mut spare_block, mut spare_demands } = m;
+        // Before any grant: a VM's mailbox is first in, first out, so its changes apply
         // before it advances, as phase 1 comes before phase 3.
-        for s in switches {
+        for s in changes {
             if let Some(a) = self.vms.get(s.vm.wrapping_sub(self.first) as usize) {
                 a.do_send(s);
             }

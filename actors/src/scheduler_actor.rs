@@ -145,12 +145,12 @@ impl SchedulerActor {
             // Switches are rare: a relay's are picked out only when there are any (an empty
             // collect allocates nothing).
             let relay_of = &self.relay_of;
-            let switches = m.switches.iter().filter(|s| relay_of.get(s.vm as usize) == Some(&r)).cloned().collect();
+            let changes = m.changes.iter().filter(|s| relay_of.get(s.vm as usize) == Some(&r)).cloned().collect();
             relay.do_send(GrantBatch {
                 tick: m.tick,
                 grants,
                 lifecycles: m.lifecycles.clone(),
-                switches,
+                changes,
                 spare_block: spare.pop().unwrap_or_default(),
                 spare_demands: std::mem::take(demands),
             });

@@ -2,7 +2,7 @@
 
 use crate::guard::{self, Alarm, Failure, Sabotage, Tripwire};
 use crate::inbox;
-use crate::messages::{Advanced, Collect, Failed, Grant, Site, Switch};
+use crate::messages::{Advanced, Collect, Failed, Grant, Site, VmChange};
 use actix::{Actor, Context, Handler, Message, Recipient};
 use bioxen_engine::program::Program;
 use bioxen_engine::tick;
@@ -78,10 +78,10 @@ impl Handler<Grant> for VmActor {
     }
 }
 
-impl Handler<Switch> for VmActor {
+impl Handler<VmChange> for VmActor {
     type Result = ();
 
-    fn handle(&mut self, s: Switch, _: &mut Context<Self>) {
+    fn handle(&mut self, s: VmChange, _: &mut Context<Self>) {
         tick::change_cell(&mut self.vm, &mut self.program, &s.change);
     }
 }

@@ -2,7 +2,7 @@
 //! and damaged bytes are an error, never a panic — what a remote arbiter will rely on.
 
 use bioxen_actors::messages::{
-    Advanced, Block, Collect, Failed, Fault, Grant, GrantBatch, ReportBatch, Site, StartTick, Switch, TickDone,
+    Advanced, Block, Collect, Failed, Fault, Grant, GrantBatch, ReportBatch, Site, StartTick, TickDone, VmChange,
 };
 use bioxen_engine::codec;
 use bioxen_engine::lifecycle::Lifecycle;
@@ -58,7 +58,7 @@ fn every_tick_message_survives_the_codec_and_truncation_is_an_error() {
         tick: 7,
         grants: vec![(4, grant)],
         lifecycles: Arc::new(vec![Lifecycle::Created, Lifecycle::Running, Lifecycle::Destroyed, Lifecycle::Absent]),
-        switches: vec![Switch { vm: 1, change: CellChange::Transcription { unit: 0, on: true } }],
+        changes: vec![VmChange { vm: 1, change: CellChange::Transcription { unit: 0, on: true } }],
         spare_block: Block::default(),
         spare_demands: Vec::new(),
     });
@@ -87,10 +87,10 @@ fn every_tick_message_survives_the_codec_and_truncation_is_an_error() {
         events: vec![pause, set, create, switch],
         lifecycles: Arc::new(vec![Lifecycle::Running; 3]),
         allocations: Arc::new(vec![Allocation::default(); 3]),
-        switches: vec![
-            Switch { vm: 0, change: CellChange::Transcription { unit: 7, on: false } },
-            Switch { vm: 0, change: CellChange::Inducer { inducer: Inducer::Iptg, micromolar: 1000.0 } },
-            Switch {
+        changes: vec![
+            VmChange { vm: 0, change: CellChange::Transcription { unit: 7, on: false } },
+            VmChange { vm: 0, change: CellChange::Inducer { inducer: Inducer::Iptg, micromolar: 1000.0 } },
+            VmChange {
                 vm: 0,
                 change: CellChange::Install { index: 0, package: bioxen_engine::package::shipped("toggle").unwrap() },
             },

@@ -166,8 +166,8 @@ struct SweepMergeArgs {
 enum RuntimeKind {
     /// The engine, its VMs advanced by a rayon pool of `--threads` workers.
     #[default]
-    #[value(alias = "sequential")]
-    Rayon,
+    #[value(alias = "rayon", alias = "sequential")]
+    Engine,
     /// Every VM an actix actor, spread over `--arbiters` event loops.
     Actors,
 }
@@ -175,9 +175,9 @@ enum RuntimeKind {
 /// The runtime choice, shared by run, resume and bench.
 #[derive(Args, Debug, Clone, Default)]
 struct RuntimeArgs {
-    /// Runtime: rayon (the engine's own thread pool; `sequential` is an old name for it) or
-    /// actors; both give the same digest.
-    #[arg(long, value_enum, default_value_t = RuntimeKind::Rayon)]
+    /// Runtime: engine (the engine on its own rayon pool; `rayon` and `sequential` are old
+    /// names for it) or actors; both give the same digest.
+    #[arg(long, value_enum, default_value_t = RuntimeKind::Engine)]
     runtime: RuntimeKind,
     /// Arbiters (event-loop threads) for --runtime actors, 1 to 256 [default: all cores].
     #[arg(long, value_name = "N", value_parser = thread_count)]
@@ -188,8 +188,8 @@ impl RuntimeArgs {
     /// The actor layout, or `None` for the engine's rayon pool.
     fn actors(&self) -> Result<Option<bioxen_actors::ActorConfig>> {
         match (self.runtime, self.arbiters) {
-            (RuntimeKind::Rayon, Some(_)) => Err(Error::BadInput("--arbiters needs --runtime actors".into())),
-            (RuntimeKind::Rayon, None) => Ok(None),
+            (RuntimeKind::Engine, Some(_)) => Err(Error::BadInput("--arbiters needs --runtime actors".into())),
+            (RuntimeKind::Engine, None) => Ok(None),
             (RuntimeKind::Actors, Some(n)) => Ok(Some(bioxen_actors::ActorConfig { arbiters: n })),
             (RuntimeKind::Actors, None) => Ok(Some(bioxen_actors::ActorConfig::default())),
         }

@@ -214,31 +214,8 @@ pub fn parse(text: &str, file: &str, files: &mut dyn GenomeFiles) -> Result<Scen
         // The parser's own words, cut short: they can quote the offending input.
         loc.at(&span, check::excerpt_of(e.message().trim(), 200))
     })?;
-    if *raw.format_version.get_ref() != i64::from(SCENARIO_FORMAT_VERSION) {
-        return Err(loc.at(
-            &raw.format_version.span(),
-            format!(
-                "format_version {} is not supported; this bioxen reads format_version = {SCENARIO_FORMAT_VERSION}",
-                raw.format_version.get_ref()
-            ),
-        ));
-    }
-    let name = match &raw.name {
-        Some(n) if n.get_ref().len() > NAME_BYTES_MAX => {
-            return Err(loc.at(&n.span(), format!("name is longer than {NAME_BYTES_MAX} bytes")));
-        }
-        Some(n) => n.get_ref().clone(),
-        None => file_stem(file),
-    };
+    let (name, tick_seconds, policy) = simulation_header(&raw, file, &loc)?;
     let sim = &raw.simulation;
-    loc.rule(&sim.ticks, |&t| check::ticks(t))?;
-    let tick_seconds = loc.checked(&sim.tick_seconds, check::tick_seconds)?.unwrap_or(1.0);
-    let policy = PolicyKind::from_name(sim.policy.get_ref()).ok_or_else(|| {
-        let message =
-            format!("unknown policy `{}`; expected one of: {}", check::excerpt(sim.policy.get_ref()), policy_names());
-        loc.at(&sim.policy.span(), message)
-    })?;
-    check::policy_params(&sim.policy_params).map_err(|e| loc.field(&e.field, e.message))?;
     let chassis = resolve_chassis(&raw.chassis, &loc)?;
     if raw.vms.is_empty() {
         return Err(loc.field("vm", "the scenario has no [[vm]]: a run needs at least one guest"));
@@ -281,21 +258,57 @@ pub fn parse(text: &str, file: &str, files: &mut dyn GenomeFiles) -> Result<Scen
         packages: packages.list,
         scripts: Vec::new(),
     };
-    // Scripts name their VM by id until the VMs' order is final.
+    name_scripts_and_creations(&mut scenario, scripts);
+    // The gate, its errors placed at the VM or event they are about where there is one.
+    scenario.check().map_err(|e| place(e, &loc, &vm_spans, &event_spans))?;
+    Ok(scenario)
+}
+
+/// The file's format version, name and `[simulation]` table checked: the run's name, its
+/// tick length and its policy.
+fn simulation_header(raw: &RawScenario, file: &str, loc: &Locator) -> Result<(String, f64, PolicyKind), ScenarioError> {
+    if *raw.format_version.get_ref() != i64::from(SCENARIO_FORMAT_VERSION) {
+        return Err(loc.at(
+            &raw.format_version.span(),
+            format!(
+                "format_version {} is not supported; this bioxen reads format_version = {SCENARIO_FORMAT_VERSION}",
+                raw.format_version.get_ref()
+            ),
+        ));
+    }
+    let name = match &raw.name {
+        Some(n) if n.get_ref().len() > NAME_BYTES_MAX => {
+            return Err(loc.at(&n.span(), format!("name is longer than {NAME_BYTES_MAX} bytes")));
+        }
+        Some(n) => n.get_ref().clone(),
+        None => file_stem(file),
+    };
+    let sim = &raw.simulation;
+    loc.rule(&sim.ticks, |&t| check::ticks(t))?;
+    let tick_seconds = loc.checked(&sim.tick_seconds, check::tick_seconds)?.unwrap_or(1.0);
+    let policy = PolicyKind::from_name(sim.policy.get_ref()).ok_or_else(|| {
+        let message =
+            format!("unknown policy `{}`; expected one of: {}", check::excerpt(sim.policy.get_ref()), policy_names());
+        loc.at(&sim.policy.span(), message)
+    })?;
+    check::policy_params(&sim.policy_params).map_err(|e| loc.field(&e.field, e.message))?;
+    Ok((name, tick_seconds, policy))
+}
+
+/// What needs the VMs' final order: each timeline script's VM index (scripts name their VM
+/// by id until then) and each `create` event's hash of its VM's configuration.
+fn name_scripts_and_creations(scenario: &mut Scenario, scripts: Vec<(String, TimelineScript)>) {
     scenario.scripts = scripts
         .into_iter()
         .map(|(id, script)| TimelineScript { vm: scenario.vm_index(&id).unwrap_or(usize::MAX) as u32, ..script })
         .collect();
     // Each `create` carries the hash of its VM's configuration, which needs the scenario.
-    let hashes: Vec<[u8; 32]> = scenario.vms.iter().map(|v| vm_hash(&scenario, v)).collect();
+    let hashes: Vec<[u8; 32]> = scenario.vms.iter().map(|v| vm_hash(scenario, v)).collect();
     for e in &mut scenario.events {
         if let Action::Create(hash) = &mut e.action {
             *hash = hashes[e.vm as usize];
         }
     }
-    // The gate, its errors placed at the VM or event they are about where there is one.
-    scenario.check().map_err(|e| place(e, &loc, &vm_spans, &event_spans))?;
-    Ok(scenario)
 }
 
 /// Where in the file a gate error belongs: at the event or VM its field names (ids may
@@ -772,16 +785,7 @@ fn resolve_events(
     let (vms, ticks) = (context.vms, context.ticks);
     let mut events = Vec::with_capacity(raw.len());
     for e in raw {
-        if *e.tick.get_ref() >= ticks {
-            return Err(loc.at(
-                &e.tick.span(),
-                format!("event at tick {} is after the run's last tick {}", e.tick.get_ref(), ticks - 1),
-            ));
-        }
-        let name = e.vm.get_ref();
-        let vm = vms
-            .binary_search_by(|(v, _)| v.id.as_str().cmp(name))
-            .map_err(|_| loc.at(&e.vm.span(), format!("event for unknown VM `{}`", check::excerpt(name))))?;
+        let vm = event_vm(e, vms, ticks, loc)?;
         if e.action.get_ref() == "script" {
             continue; // resolve_scripts
         }
@@ -808,40 +812,7 @@ fn resolve_events(
                 let package = context.packages.by_name.get(name).copied().unwrap_or(0);
                 Action::Install { hash: context.packages.list[package as usize].content_hash() }
             }
-            "add_inducer" | "remove_inducer" => {
-                let Some(name) = &e.inducer else {
-                    return Err(loc
-                        .at(&e.action.span(), format!("an inducer event names its `inducer` ({})", Inducer::names())));
-                };
-                let inducer = Inducer::from_name(name.get_ref()).ok_or_else(|| {
-                    loc.at(
-                        &name.span(),
-                        format!(
-                            "unknown inducer `{}`; expected one of: {}",
-                            check::excerpt(name.get_ref()),
-                            Inducer::names()
-                        ),
-                    )
-                })?;
-                let micromolar = match (e.action.get_ref().as_str(), &e.micromolar) {
-                    ("add_inducer", Some(m)) => {
-                        loc.rule(m, |&x| check::inducer(x))?;
-                        if *m.get_ref() == 0.0 {
-                            return Err(loc.at(
-                                &m.span(),
-                                "add_inducer needs a concentration above 0 µM (remove_inducer removes it)",
-                            ));
-                        }
-                        *m.get_ref()
-                    }
-                    ("add_inducer", None) => {
-                        return Err(loc.at(&e.action.span(), "add_inducer needs `micromolar`, the concentration in µM"));
-                    }
-                    (_, Some(m)) => return Err(loc.at(&m.span(), "remove_inducer takes no `micromolar`")),
-                    (_, None) => 0.0,
-                };
-                Action::Inducer { inducer, micromolar }
-            }
+            "add_inducer" | "remove_inducer" => inducer_action(e, loc)?,
             "set" if change != AllocationChange::default() => Action::Set(change),
             "set" => {
                 return Err(loc.at(
@@ -862,23 +833,73 @@ fn resolve_events(
                 ));
             }
         };
-        if !matches!(action, Action::Set(_)) && change != AllocationChange::default() {
-            return Err(loc.at(&e.action.span(), "allocation fields belong on a `set` event"));
-        }
-        if !matches!(action, Action::Transcription { .. }) && (e.gene.is_some() || e.operon.is_some()) {
-            return Err(loc.at(&e.action.span(), "`gene` and `operon` belong on a transcription switch"));
-        }
-        if !matches!(action, Action::Install { .. }) && e.package.is_some() {
-            return Err(loc.at(&e.action.span(), "`package` belongs on an `install` event"));
-        }
-        if !matches!(action, Action::Inducer { .. }) && (e.inducer.is_some() || e.micromolar.is_some()) {
-            return Err(loc.at(&e.action.span(), "`inducer` and `micromolar` belong on add_inducer and remove_inducer"));
-        }
+        fields_belong(e, &action, change, loc)?;
         events.push((Event { tick: *e.tick.get_ref(), vm: vm as u32, action }, e.action.span()));
     }
     // Stable: file order within a tick.
     events.sort_by_key(|(e, _)| e.tick);
     Ok(events.into_iter().unzip())
+}
+
+/// The index of the VM an event names, once its tick is within the run.
+fn event_vm(e: &RawEvent, vms: &[(VmSpec, Range<usize>)], ticks: u64, loc: &Locator) -> Result<usize, ScenarioError> {
+    if *e.tick.get_ref() >= ticks {
+        return Err(loc.at(
+            &e.tick.span(),
+            format!("event at tick {} is after the run's last tick {}", e.tick.get_ref(), ticks - 1),
+        ));
+    }
+    let name = e.vm.get_ref();
+    vms.binary_search_by(|(v, _)| v.id.as_str().cmp(name))
+        .map_err(|_| loc.at(&e.vm.span(), format!("event for unknown VM `{}`", check::excerpt(name))))
+}
+
+/// An `add_inducer` or `remove_inducer` event's action: its inducer named, and a
+/// concentration above 0 to add, none to remove.
+fn inducer_action(e: &RawEvent, loc: &Locator) -> Result<Action, ScenarioError> {
+    let Some(name) = &e.inducer else {
+        return Err(loc.at(&e.action.span(), format!("an inducer event names its `inducer` ({})", Inducer::names())));
+    };
+    let inducer = Inducer::from_name(name.get_ref()).ok_or_else(|| {
+        loc.at(
+            &name.span(),
+            format!("unknown inducer `{}`; expected one of: {}", check::excerpt(name.get_ref()), Inducer::names()),
+        )
+    })?;
+    let micromolar = match (e.action.get_ref().as_str(), &e.micromolar) {
+        ("add_inducer", Some(m)) => {
+            loc.rule(m, |&x| check::inducer(x))?;
+            if *m.get_ref() == 0.0 {
+                return Err(
+                    loc.at(&m.span(), "add_inducer needs a concentration above 0 µM (remove_inducer removes it)")
+                );
+            }
+            *m.get_ref()
+        }
+        ("add_inducer", None) => {
+            return Err(loc.at(&e.action.span(), "add_inducer needs `micromolar`, the concentration in µM"));
+        }
+        (_, Some(m)) => return Err(loc.at(&m.span(), "remove_inducer takes no `micromolar`")),
+        (_, None) => 0.0,
+    };
+    Ok(Action::Inducer { inducer, micromolar })
+}
+
+/// Each optional field of an event on the action it belongs to, and on no other.
+fn fields_belong(e: &RawEvent, action: &Action, change: AllocationChange, loc: &Locator) -> Result<(), ScenarioError> {
+    if !matches!(action, Action::Set(_)) && change != AllocationChange::default() {
+        return Err(loc.at(&e.action.span(), "allocation fields belong on a `set` event"));
+    }
+    if !matches!(action, Action::Transcription { .. }) && (e.gene.is_some() || e.operon.is_some()) {
+        return Err(loc.at(&e.action.span(), "`gene` and `operon` belong on a transcription switch"));
+    }
+    if !matches!(action, Action::Install { .. }) && e.package.is_some() {
+        return Err(loc.at(&e.action.span(), "`package` belongs on an `install` event"));
+    }
+    if !matches!(action, Action::Inducer { .. }) && (e.inducer.is_some() || e.micromolar.is_some()) {
+        return Err(loc.at(&e.action.span(), "`inducer` and `micromolar` belong on add_inducer and remove_inducer"));
+    }
+    Ok(())
 }
 
 /// The `script` events (their ticks and VMs already checked by [`resolve_events`]), each

@@ -307,45 +307,7 @@ impl Host {
             return Err(ApiError::Vm(format!("a VM `{id}` already exists on this host")));
         }
         let organism = biological_type.organism();
-        let (genome, path) = match (&config.genome_file, &config.expression_file) {
-            (None, None) => (None, None),
-            (None, Some(_)) => {
-                return Err(super::config::config_error(
-                    "expression_file",
-                    "measures an annotation: give its genome_file too",
-                ));
-            }
-            (Some(p), e) => {
-                let absolute = |key: &str, p: &Path| {
-                    std::fs::canonicalize(p)
-                        .map_err(|err| super::config::config_error(key, format!("{}: {err}", p.display())))
-                };
-                let path = absolute("genome_file", p)?;
-                let mut genome = files::load_genome(&path, &p.display().to_string())
-                    .map_err(|m| super::config::config_error("genome_file", m))?;
-                let expression = match e {
-                    None => None,
-                    Some(e) => {
-                        let path = absolute("expression_file", e)?;
-                        let text = files::read_input(&path, files::EXPRESSION_BYTES_MAX)
-                            .map_err(|err| super::config::config_error("expression_file", err.to_string()))?;
-                        let text = String::from_utf8(text)
-                            .map_err(|_| super::config::config_error("expression_file", "is not UTF-8 text"))?;
-                        let counts = bioxen_engine::expression::parse(&text, &e.display().to_string())
-                            .map_err(|m| super::config::config_error("expression_file", m))?;
-                        let applied = bioxen_engine::expression::apply(&mut genome, &counts);
-                        tracing::info!(
-                            "{}: measured expression for {} protein genes; {} keep the default weight",
-                            e.display(),
-                            applied.measured,
-                            applied.unmeasured
-                        );
-                        Some(path)
-                    }
-                };
-                (Some(genome), Some((path, expression)))
-            }
-        };
+        let (genome, path) = annotation_of(&config)?;
         let spec = VmSpec {
             id: id.to_string(),
             organism,
@@ -605,4 +567,51 @@ fn observe(vms: &mut [VmEntry], record: &TickRecord, window: usize) {
             }
         }
     }
+}
+
+/// The annotation a VM's configuration names (`genome_file`, measured by
+/// `expression_file`), loaded, with the absolute paths the saved scenario names; none for
+/// the organism's built-in genome.
+#[allow(clippy::type_complexity)] // the genome, and its file with its expression file's
+fn annotation_of(config: &VmConfig) -> ApiResult<(Option<Genome>, Option<(PathBuf, Option<PathBuf>)>)> {
+    let loaded = match (&config.genome_file, &config.expression_file) {
+        (None, None) => (None, None),
+        (None, Some(_)) => {
+            return Err(super::config::config_error(
+                "expression_file",
+                "measures an annotation: give its genome_file too",
+            ));
+        }
+        (Some(p), e) => {
+            let absolute = |key: &str, p: &Path| {
+                std::fs::canonicalize(p)
+                    .map_err(|err| super::config::config_error(key, format!("{}: {err}", p.display())))
+            };
+            let path = absolute("genome_file", p)?;
+            let mut genome = files::load_genome(&path, &p.display().to_string())
+                .map_err(|m| super::config::config_error("genome_file", m))?;
+            let expression = match e {
+                None => None,
+                Some(e) => {
+                    let path = absolute("expression_file", e)?;
+                    let text = files::read_input(&path, files::EXPRESSION_BYTES_MAX)
+                        .map_err(|err| super::config::config_error("expression_file", err.to_string()))?;
+                    let text = String::from_utf8(text)
+                        .map_err(|_| super::config::config_error("expression_file", "is not UTF-8 text"))?;
+                    let counts = bioxen_engine::expression::parse(&text, &e.display().to_string())
+                        .map_err(|m| super::config::config_error("expression_file", m))?;
+                    let applied = bioxen_engine::expression::apply(&mut genome, &counts);
+                    tracing::info!(
+                        "{}: measured expression for {} protein genes; {} keep the default weight",
+                        e.display(),
+                        applied.measured,
+                        applied.unmeasured
+                    );
+                    Some(path)
+                }
+            };
+            (Some(genome), Some((path, expression)))
+        }
+    };
+    Ok(loaded)
 }

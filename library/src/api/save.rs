@@ -98,35 +98,7 @@ pub fn to_toml(
     genome_file: impl Fn(u32) -> Option<(PathBuf, Option<PathBuf>)>,
 ) -> ApiResult<String> {
     let c = &scenario.chassis;
-    let vms = scenario
-        .vms
-        .iter()
-        .map(|v| {
-            let (genome_file, expression_file) = match v.genome {
-                GenomeSource::Builtin => (None, None),
-                GenomeSource::Annotation(i) => {
-                    let (g, e) = genome_file(i)
-                        .ok_or_else(|| ApiError::Vm(format!("VM `{}`'s genome file is not known", v.id)))?;
-                    (Some(g.display().to_string()), e.map(|e| e.display().to_string()))
-                }
-            };
-            let a = &v.allocation;
-            Ok(Vm {
-                id: v.id.clone(),
-                organism: v.organism.name(),
-                genome_file,
-                expression_file,
-                memory_kb: v.memory_kb,
-                autostart: v.autostart,
-                weight: a.weight,
-                priority: a.priority,
-                atp_cap_percent: a.atp_cap_percent,
-                atp_reserve_percent: a.atp_reserve_percent,
-                ribosome_cap: a.ribosome_cap,
-                ribosome_reserve: a.ribosome_reserve,
-            })
-        })
-        .collect::<ApiResult<Vec<Vm>>>()?;
+    let vms = scenario.vms.iter().map(|v| vm_of(v, &genome_file)).collect::<ApiResult<Vec<Vm>>>()?;
     // Each (genome, organism)'s genome and program once, however many switches name it.
     let mut compiled: BTreeMap<(GenomeSource, Organism), (Genome, Program)> = BTreeMap::new();
     // Each VM's packages so far, for naming their units.
@@ -144,43 +116,7 @@ pub fn to_toml(
                         (c.atp_reserve_percent, c.ribosome_cap, c.ribosome_reserve);
                 }
                 Action::Transcription { unit, on } => {
-                    // Name the unit so the parser finds this unit again: its operon, or its
-                    // gene by name (by id where the name is ambiguous).
-                    let (genome, program) = compiled.entry((spec.genome, spec.organism)).or_insert_with(|| {
-                        let genome = scenario.genome_of(spec).into_owned();
-                        let program = Program::compile(&genome, spec.organism, spec.genome, scenario.tick_seconds);
-                        (genome, program)
-                    });
-                    if unit as usize >= program.units() {
-                        // A package's promoter: its first gene, qualified by the package.
-                        let mut first = program.units();
-                        for &p in &installed[e.vm as usize] {
-                            let package = &scenario.packages[p as usize];
-                            if (unit as usize) < first + package.promoters.len() {
-                                let promoter = &package.promoters[unit as usize - first];
-                                let gene = &package.genes[promoter.genes[0] as usize].name;
-                                out.gene = Some(format!("{}/{gene}", package.name));
-                                break;
-                            }
-                            first += package.promoters.len();
-                        }
-                        return out;
-                    }
-                    let g = program.unit(unit as usize)[0] as usize;
-                    let gene = &genome.genes[g];
-                    match &gene.operon {
-                        Some(operon) => {
-                            out.operon = Some(operon.clone());
-                            out.action = if on { "activate_operon" } else { "repress_operon" };
-                        }
-                        None => {
-                            let name = if genome.gene_index(&gene.name) == Some(g) { &gene.name } else { &gene.id };
-                            // `/name` where a package has a gene so called: a bare name must
-                            // name one gene only.
-                            let shadowed = scenario.packages.iter().any(|p| p.gene_index(name).is_some());
-                            out.gene = Some(if shadowed { format!("/{name}") } else { name.clone() });
-                        }
-                    }
+                    name_switch(scenario, (e.vm as usize, unit, on), &mut compiled, &installed[e.vm as usize], &mut out)
                 }
                 Action::Install { hash } => {
                     let package = scenario.package_index(&hash).expect("the gate checked it");
@@ -222,4 +158,84 @@ pub fn to_toml(
     };
     let body = toml::to_string(&file).map_err(|e| ApiError::Vm(format!("cannot write the scenario: {e}")))?;
     Ok(format!("# A BioXen API session, saved by BioVmManager::save_scenario.\n{body}"))
+}
+
+/// A VM as its `[[vm]]` table; `genome_file(i)` is where annotation `i` is.
+fn vm_of(
+    v: &bioxen_engine::scenario::VmSpec,
+    genome_file: &impl Fn(u32) -> Option<(PathBuf, Option<PathBuf>)>,
+) -> ApiResult<Vm> {
+    let (genome_file, expression_file) = match v.genome {
+        GenomeSource::Builtin => (None, None),
+        GenomeSource::Annotation(i) => {
+            let (g, e) =
+                genome_file(i).ok_or_else(|| ApiError::Vm(format!("VM `{}`'s genome file is not known", v.id)))?;
+            (Some(g.display().to_string()), e.map(|e| e.display().to_string()))
+        }
+    };
+    let a = &v.allocation;
+    Ok(Vm {
+        id: v.id.clone(),
+        organism: v.organism.name(),
+        genome_file,
+        expression_file,
+        memory_kb: v.memory_kb,
+        autostart: v.autostart,
+        weight: a.weight,
+        priority: a.priority,
+        atp_cap_percent: a.atp_cap_percent,
+        atp_reserve_percent: a.atp_reserve_percent,
+        ribosome_cap: a.ribosome_cap,
+        ribosome_reserve: a.ribosome_reserve,
+    })
+}
+
+/// Names the unit of a transcription switch so the parser finds this unit again: its
+/// operon, or its gene by name (by id where the name is ambiguous; `/name` where a package
+/// has a gene so called), or a package promoter's first gene qualified by the package.
+fn name_switch(
+    scenario: &Scenario,
+    (vm, unit, on): (usize, u32, bool),
+    compiled: &mut BTreeMap<(GenomeSource, Organism), (Genome, Program)>,
+    installed: &[u32],
+    out: &mut Event,
+) {
+    let spec = &scenario.vms[vm];
+    // Name the unit so the parser finds this unit again: its operon, or its
+    // gene by name (by id where the name is ambiguous).
+    let (genome, program) = compiled.entry((spec.genome, spec.organism)).or_insert_with(|| {
+        let genome = scenario.genome_of(spec).into_owned();
+        let program = Program::compile(&genome, spec.organism, spec.genome, scenario.tick_seconds);
+        (genome, program)
+    });
+    if unit as usize >= program.units() {
+        // A package's promoter: its first gene, qualified by the package.
+        let mut first = program.units();
+        for &p in installed {
+            let package = &scenario.packages[p as usize];
+            if (unit as usize) < first + package.promoters.len() {
+                let promoter = &package.promoters[unit as usize - first];
+                let gene = &package.genes[promoter.genes[0] as usize].name;
+                out.gene = Some(format!("{}/{gene}", package.name));
+                break;
+            }
+            first += package.promoters.len();
+        }
+        return;
+    }
+    let g = program.unit(unit as usize)[0] as usize;
+    let gene = &genome.genes[g];
+    match &gene.operon {
+        Some(operon) => {
+            out.operon = Some(operon.clone());
+            out.action = if on { "activate_operon" } else { "repress_operon" };
+        }
+        None => {
+            let name = if genome.gene_index(&gene.name) == Some(g) { &gene.name } else { &gene.id };
+            // `/name` where a package has a gene so called: a bare name must
+            // name one gene only.
+            let shadowed = scenario.packages.iter().any(|p| p.gene_index(name).is_some());
+            out.gene = Some(if shadowed { format!("/{name}") } else { name.clone() });
+        }
+    }
 }
