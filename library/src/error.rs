@@ -61,7 +61,9 @@ impl Error {
     /// True when the user's input is at fault (exit status 2), false for a failure (1).
     pub fn is_bad_input(&self) -> bool {
         match self {
-            Error::BadInput(_) | Error::Scenario(_) | Error::Checkpoint(_) | Error::Script(_) => true,
+            Error::BadInput(_) | Error::Scenario(_) | Error::Checkpoint(_) => true,
+            // A script's mistake is the input's; the runtime failing under it is not.
+            Error::Script(e) => !e.failed,
             // A trace or checkpoint that is missing or unreadable is the user's input too.
             Error::Format(_) => true,
             // A script due where no script runs (a trace made by hand) is the input's too.

@@ -146,6 +146,8 @@ fn api(e: ApiError) -> Error {
     match e {
         ApiError::Files(e) => e,
         ApiError::Sim(e) => Error::from(e),
+        // Its own variant: a runtime failing under a script is no bad input (exit 1).
+        ApiError::Script(e) => Error::Script(e),
         other => Error::BadInput(other.to_string()),
     }
 }

@@ -6,7 +6,7 @@
 use super::error::ApiError;
 use super::host::{Shared, lock};
 use crate::mirror::VmMirror;
-use crate::script::{COMMIT_UNITS, Meter, Refused, Target, charge};
+use crate::script::{COMMIT_UNITS, Meter, Refused, RunError, Target, charge};
 use bioxen_actors::ActorError;
 use bioxen_engine::package::Package;
 use bioxen_engine::schedule::Scheduled;
@@ -63,11 +63,47 @@ impl Target for Session {
         true
     }
 
-    fn run_ticks(&mut self, n: u64) -> Result<(), String> {
-        Meter::paused(|| lock(&self.0).run_ticks(n).map_err(|e| e.to_string()))
+    fn run_ticks(&mut self, n: u64) -> Result<(), RunError> {
+        Meter::paused(|| lock(&self.0).run_ticks(n)).map_err(run_error)
     }
 
     fn package(&self, name: &str) -> Result<Package, String> {
         Meter::paused(|| lock(&self.0).package(name))
+    }
+}
+
+/// Why a script's ticks did not run: an actor or a file failing under it is the runtime's
+/// failure; anything the simulation refused (an impossible event, a limit) is the script's.
+fn run_error(e: ApiError) -> RunError {
+    match e {
+        ApiError::Actors(ActorError::Simulation(_) | ActorError::Lifecycle(_) | ActorError::Finished) => {
+            RunError::Refused(e.to_string())
+        }
+        ApiError::Actors(_) | ApiError::Files(_) => RunError::Failed(e.to_string()),
+        other => RunError::Refused(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An actor panicking under a script's `run` is a failure of the run (exit 1, through
+    /// `ScriptError::failed`); a limit or a refused event is the script's (exit 2).
+    #[test]
+    fn a_runtime_failure_under_a_script_is_not_bad_input() {
+        let panicked = ApiError::Actors(ActorError::VmPanicked { vm: "a".into(), tick: 3, message: "boom".into() });
+        assert!(matches!(run_error(panicked), RunError::Failed(m) if m.contains("boom")));
+        assert!(matches!(run_error(ApiError::Limit("too far".into())), RunError::Refused(_)));
+        let script = |failed| crate::script::ScriptError {
+            name: "s.rhai".into(),
+            where_: "1:1".into(),
+            message: "m".into(),
+            tick: 3,
+            ran: true,
+            failed,
+        };
+        assert!(!crate::Error::Script(script(true)).is_bad_input());
+        assert!(crate::Error::Script(script(false)).is_bad_input());
     }
 }

@@ -101,6 +101,9 @@ pub struct ScriptError {
     pub tick: u64,
     /// Whether it was running (else it was refused before the run, when compiled).
     pub ran: bool,
+    /// Whether the runtime failed under it (an actor or a file, while it ran ticks): a
+    /// failure (exit 1), not a mistake in the script or its input (exit 2).
+    pub failed: bool,
 }
 
 impl ScriptError {

@@ -41,9 +41,25 @@ pub(crate) trait Target {
     /// Whether `run` may run ticks (a timeline script may not: the timeline is its clock).
     fn runs_ticks(&self) -> bool;
     /// Runs `n` ticks.
-    fn run_ticks(&mut self, n: u64) -> Result<(), String>;
+    fn run_ticks(&mut self, n: u64) -> Result<(), RunError>;
     /// The package called `name`.
     fn package(&self, name: &str) -> Result<Package, String>;
+}
+
+/// Why ticks a script asked for did not run: refused (the script's doing, as bad input) or
+/// failed (the runtime's: an actor or a file failing under it).
+#[derive(Debug)]
+pub(crate) enum RunError {
+    /// The host refused the ticks.
+    Refused(String),
+    /// The runtime failed while running them.
+    Failed(String),
+}
+
+impl From<String> for RunError {
+    fn from(message: String) -> RunError {
+        RunError::Refused(message)
+    }
 }
 
 /// Why a batch of changes was refused, and which of them, when the host says.
@@ -109,8 +125,8 @@ impl Target for Snapshot {
         false
     }
 
-    fn run_ticks(&mut self, _: u64) -> Result<(), String> {
-        Err(NO_RUN_IN_TIMELINE.into())
+    fn run_ticks(&mut self, _: u64) -> Result<(), RunError> {
+        Err(RunError::Refused(NO_RUN_IN_TIMELINE.into()))
     }
 
     fn package(&self, name: &str) -> Result<Package, String> {
@@ -151,8 +167,8 @@ impl Target for Detached {
         false
     }
 
-    fn run_ticks(&mut self, _: u64) -> Result<(), String> {
-        Err("no VM".into())
+    fn run_ticks(&mut self, _: u64) -> Result<(), RunError> {
+        Err(RunError::Refused("no VM".into()))
     }
 
     fn package(&self, _: &str) -> Result<Package, String> {
@@ -176,6 +192,8 @@ pub(super) struct Context<T> {
     pub(super) log: Vec<String>,
     log_bytes: usize,
     pub(super) ticks_run: u64,
+    /// Whether the runtime failed under the script (not the script's doing).
+    pub(super) failed: bool,
 }
 
 /// The work one batch of changes costs a session's script at the least (about what
@@ -199,6 +217,7 @@ impl<T: Target> Context<T> {
             log: Vec::new(),
             log_bytes: 0,
             ticks_run: 0,
+            failed: false,
         }
     }
 
@@ -372,7 +391,13 @@ impl<T: Target> Context<T> {
         let here = self.call_at;
         self.commit()
             .map_err(|(at, message)| Box::new(EvalAltResult::ErrorRuntime(message.into(), at.unwrap_or(here))))?;
-        self.target.run_ticks(ticks)?;
+        self.target.run_ticks(ticks).map_err(|e| match e {
+            RunError::Refused(m) => m,
+            RunError::Failed(m) => {
+                self.failed = true;
+                m
+            }
+        })?;
         self.ticks_run += ticks;
         Ok(())
     }

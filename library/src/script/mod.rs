@@ -45,7 +45,7 @@ use std::rc::Rc;
 
 pub use errors::{ScriptError, escape};
 pub use functions::Change;
-pub(crate) use functions::{COMMIT_UNITS, Refused, Snapshot, Target};
+pub(crate) use functions::{COMMIT_UNITS, Refused, RunError, Snapshot, Target};
 pub use meter::ScriptAllocator;
 pub(crate) use meter::{Meter, charge};
 
@@ -169,7 +169,7 @@ pub fn check(code: &str, name: &str) -> Result<(), ScriptError> {
 fn compile_with(engine: &rhai::Engine, code: &str, name: &str, tick: u64) -> Result<(), ScriptError> {
     sandbox::compile(engine, code).map(|_| ()).map_err(|e| {
         let (where_, message) = errors::locate(&e, &ScriptLimits::default());
-        ScriptError { name: name.to_string(), where_, message, tick, ran: false }
+        ScriptError { name: name.to_string(), where_, message, tick, ran: false, failed: false }
     })
 }
 
@@ -197,7 +197,14 @@ pub(crate) fn refused(script: &TimelineScript, at: &[Position], e: &bioxen_engin
         _ => None,
     };
     let where_ = place.and_then(errors::place).unwrap_or_else(|| end_of(&script.code));
-    ScriptError { name: script.name.clone(), where_, message: e.to_string(), tick: script.tick, ran: true }
+    ScriptError {
+        name: script.name.clone(),
+        where_,
+        message: e.to_string(),
+        tick: script.tick,
+        ran: true,
+        failed: false,
+    }
 }
 
 /// `line:1` of a script's last line.
@@ -237,10 +244,10 @@ fn run<T: Target + 'static>(
     let log = context.clone();
     engine.on_debug(move |s, _, _| log.borrow_mut().print(s));
     let fail = |e: &EvalAltResult, where_: Option<String>| {
-        let tick = context.borrow().tick();
+        let (tick, failed) = (context.borrow().tick(), context.borrow().failed);
         let (at, message) = errors::locate(e, &limits);
         let where_ = where_.unwrap_or(at);
-        ScriptError { name: name.to_string(), where_, message, tick, ran: true }
+        ScriptError { name: name.to_string(), where_, message, tick, ran: true, failed }
     };
     let value = match sandbox::compile(&engine, code).and_then(|ast| engine.eval_ast::<Dynamic>(&ast)) {
         Ok(v) => v,
