@@ -47,6 +47,15 @@ pub enum Error {
     /// A signal asked the process to stop; temporaries are already gone.
     #[error("interrupted by signal {0}")]
     Interrupted(i32),
+    /// One run of a sweep or comparison failed: which, and why (classified as its cause
+    /// is: a script's mistake is bad input, an actor failing is a failure).
+    #[error("run {run}: {source}")]
+    InRun {
+        /// The run's number in the plan.
+        run: usize,
+        /// Why it failed.
+        source: Box<Error>,
+    },
 }
 
 /// The result of a `bioxen` operation.
@@ -70,6 +79,7 @@ impl Error {
             Error::Sim(e) => matches!(e, SimError::Invalid(_) | SimError::ScriptDue { .. }),
             Error::Actors(ActorError::Simulation(SimError::Invalid(_) | SimError::ScriptDue { .. })) => true,
             Error::Actors(_) | Error::Io { .. } | Error::Failed(_) | Error::Interrupted(_) => false,
+            Error::InRun { source, .. } => source.is_bad_input(),
         }
     }
 
@@ -86,5 +96,30 @@ impl From<serde_json::Error> for Error {
             Some(kind) => Error::io("standard output", io::Error::new(kind, e)),
             None => Error::Failed(e.to_string()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A sweep run's failure is classified by its cause, not flattened to a string: a
+    /// script's mistake stays bad input (exit 2), a failure stays a failure (exit 1).
+    #[test]
+    fn a_failed_run_is_classified_by_its_cause() {
+        let script = |failed| crate::script::ScriptError {
+            name: "s.rhai".into(),
+            where_: "2:1".into(),
+            message: "no gene `x`".into(),
+            tick: 0,
+            ran: true,
+            failed,
+        };
+        let in_run = |e: Error| Error::InRun { run: 7, source: Box::new(e) };
+        let bad = in_run(Error::Script(script(false)));
+        assert!(bad.is_bad_input());
+        assert!(bad.to_string().starts_with("run 7: s.rhai:2:1: no gene `x`"), "{bad}");
+        assert!(!in_run(Error::Script(script(true))).is_bad_input());
+        assert!(!in_run(Error::Failed("the disk is full".into())).is_bad_input());
     }
 }

@@ -110,13 +110,10 @@ fn run_one(scenario: &Scenario, sets: &[SetAxis], r: &RunSpec) -> Result<Row> {
     let started = Instant::now();
     let mut scenario = scenario.clone();
     (scenario.seed, scenario.policy) = (r.seed, r.policy);
-    let failed = |e: bioxen_engine::sim::SimError| Error::Failed(format!("run {}: {e}", r.run));
+    let in_run = |e: Error| Error::InRun { run: r.run, source: Box::new(e) };
     // Through the runner, which runs the timeline's scripts.
-    let mut runner = Runner::Engine(Box::new(Simulation::new(scenario).map_err(failed)?));
-    runner.run_ticks(u64::MAX, |_| true).outcome.map_err(|e| match e {
-        Error::Script(e) => Error::BadInput(format!("run {}: {e}", r.run)),
-        other => Error::Failed(format!("run {}: {other}", r.run)),
-    })?;
+    let mut runner = Runner::Engine(Box::new(Simulation::new(scenario).map_err(|e| in_run(e.into()))?));
+    runner.run_ticks(u64::MAX, |_| true).outcome.map_err(in_run)?;
     let sim = runner.into_simulation()?;
     let digest = sim.digest();
     let (m, vms) = metrics::of(&sim);
