@@ -3,7 +3,7 @@
 use bioxen_actors::{ActorConfig, ActorRuntime};
 use bioxen_engine::genome::Genome;
 use bioxen_engine::record::{TickRecord, hex};
-use bioxen_engine::scenario::{self, GenomeFiles, Scenario};
+use bioxen_engine::scenario::{self, GenomeFileError, GenomeFiles, Scenario};
 use bioxen_engine::sim::Simulation;
 use std::path::PathBuf;
 
@@ -16,13 +16,15 @@ fn scenarios_dir() -> PathBuf {
 struct Beside;
 
 impl GenomeFiles for Beside {
-    fn genome(&mut self, path: &str) -> Result<Genome, String> {
-        let bytes = std::fs::read(scenarios_dir().join(path)).map_err(|e| format!("{path}: {e}"))?;
-        bioxen_engine::genbank::parse(&bytes, path).map_err(|e| e.to_string())
+    fn genome(&mut self, path: &str) -> Result<Genome, GenomeFileError> {
+        let bytes = std::fs::read(scenarios_dir().join(path))
+            .map_err(|e| GenomeFileError { kind: Some(e.kind()), message: format!("{path}: {e}") })?;
+        Ok(bioxen_engine::genbank::parse(&bytes, path).map_err(|e| e.to_string())?)
     }
 
-    fn expression(&mut self, path: &str) -> Result<String, String> {
-        std::fs::read_to_string(scenarios_dir().join(path)).map_err(|e| format!("{path}: {e}"))
+    fn expression(&mut self, path: &str) -> Result<String, GenomeFileError> {
+        std::fs::read_to_string(scenarios_dir().join(path))
+            .map_err(|e| GenomeFileError { kind: Some(e.kind()), message: format!("{path}: {e}") })
     }
 }
 

@@ -12,7 +12,7 @@
 
 use bioxen_engine::genome::Genome;
 use bioxen_engine::record::hex;
-use bioxen_engine::scenario::{self, GenomeFiles};
+use bioxen_engine::scenario::{self, GenomeFileError, GenomeFiles};
 use bioxen_engine::sim::Simulation;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -22,13 +22,20 @@ use std::process::ExitCode;
 struct Beside<'a>(&'a Path);
 
 impl GenomeFiles for Beside<'_> {
-    fn genome(&mut self, path: &str) -> Result<Genome, String> {
-        let bytes = std::fs::read(self.0.join(path)).map_err(|e| format!("cannot read genome file `{path}`: {e}"))?;
-        bioxen_engine::genbank::parse(&bytes, path).map_err(|e| e.to_string())
+    fn genome(&mut self, path: &str) -> Result<Genome, GenomeFileError> {
+        let unreadable = |e: std::io::Error| GenomeFileError {
+            kind: Some(e.kind()),
+            message: format!("cannot read genome file `{path}`: {e}"),
+        };
+        let bytes = std::fs::read(self.0.join(path)).map_err(unreadable)?;
+        Ok(bioxen_engine::genbank::parse(&bytes, path).map_err(|e| e.to_string())?)
     }
 
-    fn expression(&mut self, path: &str) -> Result<String, String> {
-        std::fs::read_to_string(self.0.join(path)).map_err(|e| format!("cannot read expression file `{path}`: {e}"))
+    fn expression(&mut self, path: &str) -> Result<String, GenomeFileError> {
+        std::fs::read_to_string(self.0.join(path)).map_err(|e| GenomeFileError {
+            kind: Some(e.kind()),
+            message: format!("cannot read expression file `{path}`: {e}"),
+        })
     }
 }
 

@@ -23,7 +23,7 @@ use bioxen_engine::codec::FormatError;
 use bioxen_engine::genbank::{self, GENBANK_BYTES_MAX};
 use bioxen_engine::genome::Genome;
 use bioxen_engine::package::{self, Package};
-use bioxen_engine::scenario::{self, GenomeFiles, Scenario, ScenarioError};
+use bioxen_engine::scenario::{self, GenomeFileError, GenomeFiles, Scenario, ScenarioError};
 use bioxen_engine::sim::Simulation;
 use bioxen_engine::trace::TraceReader;
 use std::collections::BTreeSet;
@@ -104,14 +104,14 @@ impl GenomeDir {
 }
 
 impl GenomeFiles for GenomeDir {
-    fn genome(&mut self, path: &str) -> std::result::Result<Genome, String> {
+    fn genome(&mut self, path: &str) -> std::result::Result<Genome, GenomeFileError> {
         load_genome(&self.base.join(path), path)
     }
 
-    fn expression(&mut self, path: &str) -> std::result::Result<String, String> {
-        let bytes = read_input(&self.base.join(path), EXPRESSION_BYTES_MAX)
-            .map_err(|e| format!("cannot read expression file `{path}`: {e}"))?;
-        String::from_utf8(bytes).map_err(|_| format!("expression file `{path}` is not UTF-8 text"))
+    fn expression(&mut self, path: &str) -> std::result::Result<String, GenomeFileError> {
+        let bytes =
+            read_input(&self.base.join(path), EXPRESSION_BYTES_MAX).map_err(|e| unreadable("expression", path, e))?;
+        Ok(String::from_utf8(bytes).map_err(|_| format!("expression file `{path}` is not UTF-8 text"))?)
     }
 
     /// `packages/<name>.toml` beside the scenario if there is one, else the shipped package.
@@ -209,9 +209,14 @@ pub fn find_package(dir: &Path, name: &str) -> std::result::Result<Package, Stri
 pub const EXPRESSION_BYTES_MAX: u64 = 16 * 1024 * 1024;
 
 /// Reads and parses the GenBank annotation at `full`, which the user named `written`.
-pub fn load_genome(full: &Path, written: &str) -> std::result::Result<Genome, String> {
-    let bytes = read_input(full, GENBANK_BYTES_MAX).map_err(|e| format!("cannot read genome file `{written}`: {e}"))?;
-    genbank::parse(&bytes, written).map_err(|e| e.to_string())
+pub fn load_genome(full: &Path, written: &str) -> std::result::Result<Genome, GenomeFileError> {
+    let bytes = read_input(full, GENBANK_BYTES_MAX).map_err(|e| unreadable("genome", written, e))?;
+    Ok(genbank::parse(&bytes, written).map_err(|e| e.to_string())?)
+}
+
+/// A genome or expression file that could not be read, keeping the I/O error's kind.
+fn unreadable(what: &str, written: &str, e: std::io::Error) -> GenomeFileError {
+    GenomeFileError { kind: Some(e.kind()), message: format!("cannot read {what} file `{written}`: {e}") }
 }
 
 /// Reads and parses a scenario file; its `genome_file`s are relative to it.
@@ -595,6 +600,20 @@ pub fn install_cleanup() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A genome file that cannot be read keeps its I/O error's kind (a missing file is not a
+    /// forbidden one); one that is read but is not GenBank has none.
+    #[test]
+    fn genome_file_errors_keep_the_io_kind() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut files = GenomeDir::new(dir.path());
+        let missing = files.genome("absent.gb").unwrap_err();
+        assert_eq!(missing.kind, Some(std::io::ErrorKind::NotFound), "{missing}");
+        assert!(missing.message.contains("absent.gb"), "{missing}");
+        std::fs::write(dir.path().join("junk.gb"), "not genbank").unwrap();
+        assert_eq!(files.genome("junk.gb").unwrap_err().kind, None);
+        assert_eq!(files.expression("absent.csv").unwrap_err().kind, Some(std::io::ErrorKind::NotFound));
+    }
 
     #[test]
     fn destinations_are_classified_before_anything_is_written() {

@@ -31,11 +31,11 @@ use toml::Spanned;
 /// how much it may read.
 pub trait GenomeFiles {
     /// The genome in the file the scenario names `path`, or why there is none.
-    fn genome(&mut self, path: &str) -> Result<Genome, String>;
+    fn genome(&mut self, path: &str) -> Result<Genome, GenomeFileError>;
 
     /// The text of the expression file the scenario names `path` (a CSV of mean mRNA
     /// count per locus tag; [`crate::expression`]), or why there is none.
-    fn expression(&mut self, path: &str) -> Result<String, String>;
+    fn expression(&mut self, path: &str) -> Result<String, GenomeFileError>;
 
     /// The package called `name`, or why there is none. By default the packages shipped
     /// with BioXen ([`crate::package::catalogue`]); a caller may look elsewhere first.
@@ -56,16 +56,36 @@ pub fn unknown_package(name: &str) -> String {
     format!("unknown package `{}`; the packages are: {}", check::excerpt(name), names.join(", "))
 }
 
+/// Why a genome or expression file a scenario names could not be had: the I/O error's
+/// kind when reading it failed (so a caller can tell a missing file from a forbidden
+/// one), and what went wrong, naming the file.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct GenomeFileError {
+    /// The kind of the I/O error, when reading failed; `None` when the file was read but
+    /// cannot be used (not GenBank, not UTF-8), or there are no files to read.
+    pub kind: Option<std::io::ErrorKind>,
+    /// What went wrong, naming the file.
+    pub message: String,
+}
+
+impl From<String> for GenomeFileError {
+    /// A file that was read but cannot be used.
+    fn from(message: String) -> GenomeFileError {
+        GenomeFileError { kind: None, message }
+    }
+}
+
 /// For scenarios that must not name genome files (text with no file beside it).
 pub struct NoGenomeFiles;
 
 impl GenomeFiles for NoGenomeFiles {
-    fn genome(&mut self, path: &str) -> Result<Genome, String> {
-        Err(format!("cannot read genome file `{path}`: this scenario has no files beside it"))
+    fn genome(&mut self, path: &str) -> Result<Genome, GenomeFileError> {
+        Err(format!("cannot read genome file `{path}`: this scenario has no files beside it").into())
     }
 
-    fn expression(&mut self, path: &str) -> Result<String, String> {
-        Err(format!("cannot read expression file `{path}`: this scenario has no files beside it"))
+    fn expression(&mut self, path: &str) -> Result<String, GenomeFileError> {
+        Err(format!("cannot read expression file `{path}`: this scenario has no files beside it").into())
     }
 }
 
@@ -412,12 +432,12 @@ impl GenomeTable {
         if let Some(&i) = self.by_path.get(&key) {
             return Ok(i);
         }
-        let mut genome = files.genome(path).map_err(|m| (false, m))?;
+        let mut genome = files.genome(path).map_err(|e| (false, e.message))?;
         // The path as written, not as resolved: where the checkout lives must not reach
         // the scenario (nor, through it, any trace).
         genome.source = path.to_string();
         if let Some(e) = expression {
-            let text = files.expression(e).map_err(|m| (true, m))?;
+            let text = files.expression(e).map_err(|e| (true, e.message))?;
             let counts = crate::expression::parse(&text, e).map_err(|m| (true, m))?;
             let applied = crate::expression::apply(&mut genome, &counts);
             if applied.measured == 0 {
@@ -1051,10 +1071,10 @@ weight = 512
     fn expression_files_are_checked_where_they_are_named() {
         struct Files(&'static str);
         impl GenomeFiles for Files {
-            fn genome(&mut self, _: &str) -> Result<Genome, String> {
+            fn genome(&mut self, _: &str) -> Result<Genome, GenomeFileError> {
                 Ok(Genome::builtin(Organism::Syn3a))
             }
-            fn expression(&mut self, _: &str) -> Result<String, String> {
+            fn expression(&mut self, _: &str) -> Result<String, GenomeFileError> {
                 Ok(self.0.to_string())
             }
         }

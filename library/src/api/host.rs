@@ -589,7 +589,7 @@ fn annotation_of(config: &VmConfig) -> ApiResult<(Option<Genome>, Option<(PathBu
             };
             let path = absolute("genome_file", p)?;
             let mut genome = files::load_genome(&path, &p.display().to_string())
-                .map_err(|m| super::config::config_error("genome_file", m))?;
+                .map_err(|e| super::config::config_error("genome_file", e.message))?;
             let expression = match e {
                 None => None,
                 Some(e) => {
