@@ -78,9 +78,11 @@ fn run_all(cells: &[(Organism, ChassisKind)]) -> Vec<Growth> {
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| {
-                while let Some(&(o, c, t, s)) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
+                loop {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&(o, c, t, s)) = jobs.get(k) else { break };
                     let g = run(o, c, t, s);
-                    results.lock().unwrap()[jobs.iter().position(|j| *j == (o, c, t, s)).unwrap()] = g;
+                    results.lock().unwrap()[k] = g;
                 }
             });
         }

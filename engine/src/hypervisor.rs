@@ -59,8 +59,8 @@ impl Hypervisor {
 
     /// Rations `pool` among the running VMs: `demands[i]` is VM `i`'s demand if it runs.
     /// Returns a grant for each running VM (same indexing); the ATP offered and not granted
-    /// carries over in the store, up to what the cell can hold (`store_max`). Requests are built and rationed in VM order, whatever order the demands
-    /// arrived in.
+    /// carries over in the store, up to what the cell can hold (`store_max`). Requests are
+    /// built and rationed in VM order, whatever order the demands arrived in.
     pub fn ration(
         &mut self,
         tick: u64,

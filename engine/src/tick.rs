@@ -8,9 +8,9 @@
 //!    (transcription switches, inducers, installed packages) and allocations, and are
 //!    listed for the tick's record (after any command given since the last tick, which
 //!    applied when it was given).
-//! 2. [`ration`]: the guests' pools offered (the ATP made this tick plus the store), and every running
-//!    VM's demand rationed in VM order under the policy: the tick's [`TickHead`] and a
-//!    grant per running VM.
+//! 2. [`ration`]: the guests' pools offered (the ATP made this tick plus the store), and
+//!    every running VM's demand rationed in VM order under the policy: the tick's
+//!    [`TickHead`] and a grant per running VM.
 //! 3. [`advance_block`] (or, one VM at a time, [`advance`] then [`Block::push`]): each
 //!    running VM advances with its grant, drawing only from its own stream, and works out
 //!    its next demand; every VM that exists (neither absent nor destroyed) is recorded and encoded, in VM order,

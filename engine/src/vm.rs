@@ -418,8 +418,9 @@ impl Vm {
         }
     }
 
-    /// Division, once the cell has added a newborn's mass since birth: every molecule goes to the kept
-    /// daughter with probability ½ (binomial partition); the VM follows that daughter.
+    /// Division, once the cell has added a newborn's mass since birth: every molecule goes
+    /// to the kept daughter with probability ½ (binomial partition); the VM follows that
+    /// daughter.
     fn divide(&mut self, program: &Program) {
         let mut mrna = self.mrna.counts();
         for count in self.proteins.iter_mut().chain(mrna.iter_mut()) {

@@ -22,7 +22,7 @@ mod layout;
 mod trace;
 
 pub use layout::Rect;
-pub use trace::{TraceLayout, event_label, label_width, trace_layout};
+pub use trace::{TraceLayout, trace_layout};
 
 /// Most VMs drawn in a trace chart (legend legibility); the title says when there are more.
 pub const TRACE_VMS_MAX: usize = 12;

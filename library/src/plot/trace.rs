@@ -6,7 +6,7 @@
 //! beside an E. coli guest, or eight guests of two sizes, stay apart where their treatment
 //! differs, with no empty decades. The absolute numbers are in `bioxen export`.
 
-use super::layout::{Rect, SWATCH, label_rows, legend_rows, text_size};
+use super::layout::{Rect, SWATCH, label_rows, legend_rows};
 use super::{Chart, DrawResult, FAMILY, POINTS_MAX, TRACE_VMS_MAX};
 use bioxen_engine::record::{TickRecord, VmRecord};
 use bioxen_engine::scenario::{Action, Scenario};
@@ -143,7 +143,7 @@ impl Trace<'_> {
         for (k, (text, b)) in layout.legend.iter().enumerate() {
             let y = b.y + b.h / 2;
             if k < layout.legend.len() - 1 {
-                root.draw(&PathElement::new([(b.x, y), (b.x + SWATCH, y)], vm_style(k).stroke_width(3)))?;
+                root.draw(&PathElement::new([(b.x, y), (b.x + SWATCH, y)], Palette99::pick(k).stroke_width(3)))?;
             } else {
                 root.draw(&division_marker((b.x + SWATCH / 2, y + 4)))?;
             }
@@ -294,11 +294,6 @@ where
     Ok(())
 }
 
-/// VM `vm`'s line style, as its legend swatch draws it.
-fn vm_style(vm: usize) -> PaletteColor<Palette99> {
-    Palette99::pick(vm)
-}
-
 /// A small black triangle pointing down, its tip at `at` (pixels): a division. Drawn as a
 /// closed path: plotters' bitmap backend leaves stray lines filling small polygons.
 pub(super) fn division_marker(at: (i32, i32)) -> PathElement<(i32, i32)> {
@@ -341,7 +336,7 @@ fn event_groups(scenario: &Scenario, records: &[TickRecord]) -> Vec<(u64, String
 }
 
 /// How one event is labelled: what it did, naming the inducer or package, then the VM.
-pub fn event_label(scenario: &Scenario, vm: u32, action: &Action) -> String {
+fn event_label(scenario: &Scenario, vm: u32, action: &Action) -> String {
     let id = scenario.vms.get(vm as usize).map_or("?", |v| v.id.as_str());
     match action {
         Action::Inducer { inducer, micromolar } if *micromolar > 0.0 => {
@@ -354,9 +349,4 @@ pub fn event_label(scenario: &Scenario, vm: u32, action: &Action) -> String {
         }
         other => format!("{} {id}", other.name().replace('_', " ")),
     }
-}
-
-/// The width of `text` in the chart's label font: for tests that check a layout.
-pub fn label_width(text: &str) -> i32 {
-    text_size(text, TEXT).0
 }

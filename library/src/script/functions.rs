@@ -56,12 +56,6 @@ pub(crate) enum RunError {
     Failed(String),
 }
 
-impl From<String> for RunError {
-    fn from(message: String) -> RunError {
-        RunError::Refused(message)
-    }
-}
-
 /// Why a batch of changes was refused, and which of them, when the host says.
 pub(crate) struct Refused {
     /// The refused change's index in the batch.
