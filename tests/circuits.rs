@@ -21,7 +21,7 @@ fn samples(sim: &mut Simulation, vm: usize, genes: usize, every: u64) -> Vec<Vec
     let mut out = Vec::new();
     sim.run(|sim, _| {
         if sim.tick() % every == 0 {
-            let cell = &sim.state().vms[vm];
+            let cell = &sim.vms()[vm];
             let n = cell.protein_count();
             out.push((n - genes..n).map(|g| cell.proteins_of(g)).collect());
         }

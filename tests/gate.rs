@@ -175,21 +175,21 @@ fn the_library_refuses_what_the_files_would() {
     // restore rather than run (a lottery of 10^9 quanta per VM would loop for ever).
     let s = three();
     let sim = simulation(&s);
-    let (scenario, _, mut state) = sim.into_parts();
-    state.hypervisor.policy = AnyPolicy::new(PolicyKind::Fair, PolicyParams::default());
+    let (scenario, mut state) = (sim.scenario().clone(), sim.saved());
+    state.host.hypervisor.policy = AnyPolicy::new(PolicyKind::Fair, PolicyParams::default());
     let mut lottery = scenario.clone();
     lottery.policy = PolicyKind::Lottery;
     assert!(matches!(
         Simulation::restore(lottery.clone(), state.clone()),
         Err(SimError::State(StateError::Scheduler(_)))
     ));
-    state.hypervisor.policy =
+    state.host.hypervisor.policy =
         AnyPolicy::new(PolicyKind::Lottery, PolicyParams { quanta_per_vm: 1_000_000_000, ..PolicyParams::default() });
     let e = Simulation::restore(lottery, state.clone()).err().unwrap();
     assert!(e.to_string().contains("lottery state for another granularity"), "{e}");
     // A timeline position that does not fit the tick.
-    state.tick = 50;
-    state.hypervisor.policy = AnyPolicy::new(PolicyKind::Fair, PolicyParams::default());
+    state.host.tick = 50;
+    state.host.hypervisor.policy = AnyPolicy::new(PolicyKind::Fair, PolicyParams::default());
     assert!(matches!(Simulation::restore(scenario, state), Err(SimError::State(StateError::Position { .. }))));
 }
 

@@ -91,7 +91,7 @@ expression_file = "{}"
     let mut ticks = 0u64;
     while !sim.finished() {
         sim.step().unwrap();
-        let cell = &sim.state().vms[0];
+        let cell = &sim.vms()[0];
         for (sum, &(g, _)) in sums.iter_mut().zip(&measured) {
             *sum += u64::from(cell.mrna_of(g));
         }
@@ -100,7 +100,7 @@ expression_file = "{}"
     let model: Vec<f64> = sums.iter().map(|&s| s as f64 / ticks as f64).collect();
     let data: Vec<f64> = measured.iter().map(|&(_, c)| c).collect();
     let r = pearson(&model, &data);
-    let stats = &sim.state().vms[0].stats;
+    let stats = &sim.vms()[0].stats;
     let doubling = stats.cycle_ticks_total as f64 * 5.0 / 60.0 / f64::from(stats.divisions);
     println!(
         "Pearson r = {r:.4} over {} genes; {} divisions, mean doubling {doubling:.1} min",

@@ -51,7 +51,7 @@ fn run(organism: Organism, chassis: ChassisKind, tick_seconds: f64, seed: u64) -
     ));
     let mut sim = simulation(&scenario);
     sim.run(|_, _| {}).unwrap();
-    let stats = &sim.state().vms[0].stats;
+    let stats = &sim.vms()[0].stats;
     Growth {
         doubling_min: mean_doubling_minutes(stats, tick_seconds).unwrap_or(f64::INFINITY),
         proteins_per_min: stats.proteins_made as f64 / (seconds as f64 / 60.0),

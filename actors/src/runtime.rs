@@ -10,12 +10,13 @@ use crate::scheduler_actor::{SchedulerActor, SetRelays, TakeHypervisor};
 use crate::vm_actor::{TakeVm, VmActor};
 use actix::dev::channel;
 use actix::{Actor, Addr, Arbiter, AsyncContext, Context, System};
+use bioxen_engine::cell::Cell;
 use bioxen_engine::lifecycle::{Lifecycle, Transition};
 use bioxen_engine::program::Program;
 use bioxen_engine::record::{TickRecord, VmRecord};
 use bioxen_engine::scenario::Scenario;
 use bioxen_engine::schedule::Scheduled;
-use bioxen_engine::sim::{SimState, Simulation};
+use bioxen_engine::sim::{HostState, SavedRun, Simulation};
 use bioxen_engine::vm::Vm;
 use crossbeam_channel::{Receiver, bounded, select};
 use std::sync::Arc;
@@ -51,7 +52,7 @@ pub struct ActorRuntime {
     thread: Option<JoinHandle<()>>,
     tick: u64,
     digest: [u8; 32],
-    /// The run's origin ([`bioxen_engine::sim::SimState::origin`]), handed back in snapshots.
+    /// The run's origin ([`bioxen_engine::sim::HostState::origin`]), handed back in snapshots.
     origin: [u8; 32],
     /// Rung by any actor that dies (see [`crate::guard`]); waited on beside every reply.
     alarm: Arc<Alarm>,
@@ -73,9 +74,9 @@ struct Started {
 impl ActorRuntime {
     /// Starts the actors from `sim`'s current state (tick 0 or a restored checkpoint).
     pub fn start(sim: Simulation, config: ActorConfig) -> Result<ActorRuntime, ActorError> {
-        let (scenario, programs, state) = sim.into_parts();
+        let (scenario, programs, host, cells) = sim.into_parts();
         let scenario = Arc::new(scenario);
-        let (tick, digest, origin) = (state.tick, state.digest, state.origin);
+        let (tick, digest, origin) = (host.tick, host.digest, host.origin);
         let (started_tx, started_rx) = bounded(1);
         let scenario2 = scenario.clone();
         let arbiters = config.arbiters.max(1);
@@ -86,7 +87,7 @@ impl ActorRuntime {
             .spawn(move || {
                 let system = System::new();
                 let workers: Vec<Arbiter> = system.block_on(async { (0..arbiters).map(|_| Arbiter::new()).collect() });
-                let started = system.block_on(async { build(scenario2, programs, state, &workers, &alarm2) });
+                let started = system.block_on(async { build(scenario2, programs, host, cells, &workers, &alarm2) });
                 if started_tx.send(started).is_ok() {
                     let _ = system.run();
                 }
@@ -283,7 +284,7 @@ impl ActorRuntime {
     }
 
     /// A copy of VM `vm`'s cell now (between runs), with its lifecycle.
-    pub fn vm(&mut self, vm: usize) -> Result<Vm, ActorError> {
+    pub fn vm(&mut self, vm: usize) -> Result<Cell, ActorError> {
         let actor = self.vms.get(vm).ok_or_else(|| ActorError::Protocol(format!("no VM #{vm}")))?.clone();
         let lifecycle = self.clock()?.lifecycles.get(vm).copied();
         let (tx, rx) = bounded(1);
@@ -360,12 +361,12 @@ impl ActorRuntime {
             vm.do_send(TakeVm { reply: tx.clone() });
         }
         drop(tx);
-        let mut vms: Vec<Option<Vm>> = vec![None; self.vms.len()];
+        let mut cells: Vec<Option<Cell>> = vec![None; self.vms.len()];
         for _ in 0..self.vms.len() {
             let (i, vm) = self.wait(&rx)?;
-            vms[i as usize] = Some(vm);
+            cells[i as usize] = Some(vm);
         }
-        let vms = vms
+        let cells = cells
             .into_iter()
             .zip(clock.lifecycles.iter())
             .map(|(vm, &lifecycle)| {
@@ -374,11 +375,10 @@ impl ActorRuntime {
                     vm
                 })
             })
-            .collect::<Option<Vec<Vm>>>()
+            .collect::<Option<Vec<Cell>>>()
             .ok_or_else(|| ActorError::Protocol("a VM did not report its state".into()))?;
-        let state = SimState {
+        let host = HostState {
             tick: clock.tick,
-            vms,
             allocations: (*clock.allocations).clone(),
             hypervisor,
             digest: clock.digest,
@@ -386,7 +386,7 @@ impl ActorRuntime {
             commands: clock.commands,
             origin: self.origin,
         };
-        Simulation::restore((*self.scenario).clone(), state).map_err(ActorError::Simulation)
+        Simulation::restore((*self.scenario).clone(), SavedRun { host, cells }).map_err(ActorError::Simulation)
     }
 
     /// Fault injection (`fault-injection` feature): the actor at `site` fails on its next
@@ -433,29 +433,30 @@ const MAILBOX_CAPACITY: usize = 16;
 fn build(
     scenario: Arc<Scenario>,
     programs: Vec<Arc<Program>>,
-    state: SimState,
+    host: HostState,
+    cells: Vec<Vm>,
     workers: &[Arbiter],
     alarm: &Arc<Alarm>,
 ) -> Started {
-    let latest: Vec<VmRecord> = state.vms.iter().enumerate().map(|(i, vm)| VmRecord::of(i, vm, None, None)).collect();
-    let demands = state.vms.iter().map(|vm| vm.next_demand()).collect();
+    let latest: Vec<VmRecord> = cells.iter().enumerate().map(|(i, vm)| VmRecord::of(i, vm, None, None)).collect();
+    let demands = cells.iter().map(|vm| vm.next_demand()).collect();
     let clock = Clock {
-        tick: state.tick,
-        lifecycles: Arc::new(state.vms.iter().map(|vm| vm.lifecycle).collect()),
-        allocations: Arc::new(state.allocations),
-        next_event: state.next_event,
-        digest: state.digest,
-        commands: state.commands,
+        tick: host.tick,
+        lifecycles: Arc::new(cells.iter().map(|vm| vm.lifecycle).collect()),
+        allocations: Arc::new(host.allocations),
+        next_event: host.next_event,
+        digest: host.digest,
+        commands: host.commands,
     };
-    let count = state.vms.len();
+    let count = cells.len();
     // Contiguous blocks of VMs, one per arbiter, in VM order.
     let relay_of: Vec<usize> = (0..count).map(|i| i * workers.len() / count.max(1)).collect();
     let blocks: Vec<std::ops::Range<usize>> = (0..workers.len())
         .map(|r| relay_of.partition_point(|&x| x < r)..relay_of.partition_point(|&x| x <= r))
         .collect();
-    let hypervisor = state.hypervisor;
+    let hypervisor = host.hypervisor;
     let units: Vec<usize> = programs.iter().map(|p| p.units()).collect();
-    let installed: Vec<Vec<u32>> = state.vms.iter().map(|v| v.installed().to_vec()).collect();
+    let installed: Vec<Vec<u32>> = cells.iter().map(|v| v.installed().to_vec()).collect();
     let mut started = None;
     let coordinator = Coordinator::create(|cctx| {
         let to_coordinator = cctx.address().recipient();
@@ -469,7 +470,7 @@ fn build(
                 Relay::start_in_arbiter(&w.handle(), move |_| Relay::new(r as u32, to_scheduler, &alarm))
             })
             .collect();
-        let vms = start_vm_actors(&scenario, state.vms, programs, workers, &relays, &blocks, alarm);
+        let vms = start_vm_actors(&scenario, cells, programs, workers, &relays, &blocks, alarm);
         for ((relay, block), latest) in relays.iter().zip(&blocks).zip(split_by(latest, &blocks)) {
             relay.do_send(SetVms { first: block.start as u32, vms: vms[block.clone()].to_vec(), latest });
         }

@@ -4,6 +4,7 @@ use crate::guard::{self, Alarm, Failure, Sabotage, Tripwire};
 use crate::inbox;
 use crate::messages::{Advanced, Collect, Failed, Grant, Site, VmChange};
 use actix::{Actor, Context, Handler, Message, Recipient};
+use bioxen_engine::cell::Cell;
 use bioxen_engine::program::Program;
 use bioxen_engine::tick;
 use bioxen_engine::vm::Vm;
@@ -92,7 +93,7 @@ impl Handler<VmChange> for VmActor {
 #[rtype(result = "()")]
 pub struct TakeVm {
     /// Where to send `(index, state)`.
-    pub reply: crossbeam_channel::Sender<(u32, Vm)>,
+    pub reply: crossbeam_channel::Sender<(u32, Cell)>,
 }
 
 impl Handler<TakeVm> for VmActor {
@@ -100,7 +101,7 @@ impl Handler<TakeVm> for VmActor {
 
     fn handle(&mut self, m: TakeVm, _: &mut Context<Self>) {
         // The caller may have given up (shutdown); nothing to do then.
-        let _ = m.reply.send((self.index, (*self.vm).clone()));
+        let _ = m.reply.send((self.index, self.vm.cell()));
     }
 }
 

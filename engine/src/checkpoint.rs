@@ -8,12 +8,12 @@
 //! The engine writes to and reads from any `Write`/`Read`; naming and placing the file is
 //! the caller's business.
 
+use crate::cell::Cell;
 use crate::codec::{FormatError, FrameReader, FrameWriter};
 use crate::hypervisor::Hypervisor;
 use crate::record::EventRecord;
 use crate::scenario::{Allocation, frames};
-use crate::sim::{SimError, SimState, Simulation};
-use crate::vm::Vm;
+use crate::sim::{HostState, SavedRun, SimError, Simulation};
 use serde::{Deserialize, Serialize};
 use std::io::{self, Read, Write};
 
@@ -67,7 +67,7 @@ impl<R: Read> Read for Hashing<R> {
 
 /// Writes the simulation's state to `out` and hands it back, flushed.
 pub fn write<W: Write>(out: W, sim: &Simulation) -> io::Result<W> {
-    let s = sim.state();
+    let s = sim.host();
     let mut w =
         FrameWriter::new(Hashing { inner: out, hash: blake3::Hasher::new() }, MAGIC, CHECKPOINT_FORMAT_VERSION)?;
     w.value(&Header {
@@ -80,8 +80,10 @@ pub fn write<W: Write>(out: W, sim: &Simulation) -> io::Result<W> {
         origin: s.origin,
     })?;
     frames::write(&mut w, sim.scenario())?;
-    for (allocation, vm) in s.allocations.iter().zip(&s.vms) {
-        w.value(&(allocation, vm))?;
+    // Each VM as a value (its `Cell`), so that the format does not follow the in-memory
+    // layout.
+    for (allocation, vm) in s.allocations.iter().zip(sim.vms()) {
+        w.value(&(allocation, vm.cell()))?;
     }
     let checksum = *w.get_ref().hash.finalize().as_bytes();
     w.value(&End { checksum })?;
@@ -114,11 +116,11 @@ pub fn read<R: Read>(input: R, what: &str) -> Result<Simulation, CheckpointError
     // The VM count comes from the scenario (bounded by the gate); each VM is read from
     // its own bounded frame.
     let mut allocations = Vec::with_capacity(scenario.vms.len());
-    let mut vms = Vec::with_capacity(scenario.vms.len());
+    let mut cells = Vec::with_capacity(scenario.vms.len());
     for spec in &scenario.vms {
-        let (allocation, vm): (Allocation, Vm) = frames.next(&format!("the state of VM `{}`", spec.id))?;
+        let (allocation, cell): (Allocation, Cell) = frames.next(&format!("the state of VM `{}`", spec.id))?;
         allocations.push(allocation);
-        vms.push(vm);
+        cells.push(cell);
     }
     let expected = *frames.get_ref().hash.finalize().as_bytes();
     let end: End = frames.next("the closing frame")?;
@@ -126,9 +128,8 @@ pub fn read<R: Read>(input: R, what: &str) -> Result<Simulation, CheckpointError
         return Err(frames.corrupt("the checksum over its frames does not match".into()).into());
     }
     frames.expect_end()?;
-    let state = SimState {
+    let host = HostState {
         tick: header.tick,
-        vms,
         allocations,
         hypervisor: header.hypervisor,
         digest: header.digest,
@@ -136,5 +137,6 @@ pub fn read<R: Read>(input: R, what: &str) -> Result<Simulation, CheckpointError
         commands: header.commands,
         origin: header.origin,
     };
-    Simulation::restore(scenario, state).map_err(|source| CheckpointError::State { path: what.to_string(), source })
+    Simulation::restore(scenario, SavedRun { host, cells })
+        .map_err(|source| CheckpointError::State { path: what.to_string(), source })
 }

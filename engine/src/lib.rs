@@ -35,7 +35,8 @@
 //!   [`essentiality`] and [`expression`]: the published essentiality and measured
 //!   expression annotations lack.
 //! - [`chassis`], [`resources`]: host pools and the three-resource vector.
-//! - [`lifecycle`], [`vm`]: a VM's states and its per-tick biology.
+//! - [`lifecycle`], [`vm`], [`cell`]: a VM's states, its per-tick biology, and its state as
+//!   a value (what checkpoints and snapshots hold).
 //! - [`policy`], [`scheduler`], [`hypervisor`]: the eight policies, the rationing around
 //!   them, and the scheduler's state (ATP store, policy, stream) that every runtime shares.
 //! - [`scenario`]: the TOML format, resolved and validated.
@@ -73,6 +74,7 @@
 #![warn(missing_docs)]
 
 pub mod biology;
+pub mod cell;
 pub mod chassis;
 pub mod checkpoint;
 pub mod codec;

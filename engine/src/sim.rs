@@ -6,6 +6,7 @@
 //! touches disjoint VMs with per-VM streams; blocks are fixed, never derived from the
 //! thread count, and hashed in VM order, so the result is the same for any thread count.
 
+use crate::cell::Cell;
 pub use crate::error::{SimError, StateError};
 use crate::genome::Genome;
 use crate::hypervisor::Hypervisor;
@@ -23,7 +24,6 @@ use crate::tick::{self, Block};
 use crate::vm::Vm;
 use crate::vm::VmStateError;
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -32,13 +32,12 @@ use std::sync::Arc;
 /// would not anyway: blocks are hashed in VM order).
 pub const VMS_PER_BLOCK: usize = 64;
 
-/// Everything that changes during a run: what a checkpoint stores.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct SimState {
+/// The host's side of a run between ticks: everything that changes during a run except
+/// the cells. A value: what a checkpoint's header holds, what another runtime keeps.
+#[derive(Clone, Debug)]
+pub struct HostState {
     /// The next tick to run (= ticks completed).
     pub tick: u64,
-    /// VMs, in scenario order.
-    pub vms: Vec<Vm>,
     /// Current allocation of each VM (scenario's, as changed by `set` events).
     pub allocations: Vec<Allocation>,
     /// The scheduler's state: ATP store, policy, stream.
@@ -55,11 +54,24 @@ pub struct SimState {
     pub origin: [u8; 32],
 }
 
+/// A whole run between ticks as a value: the host's side and every VM's cell, in VM
+/// order. What a checkpoint stores and a runtime's snapshot returns;
+/// [`Simulation::restore`] turns it back into a run, through the gate.
+#[derive(Clone, Debug)]
+pub struct SavedRun {
+    /// Everything but the cells.
+    pub host: HostState,
+    /// Each VM's cell, in scenario order.
+    pub cells: Vec<Cell>,
+}
+
 /// A running simulation.
 pub struct Simulation {
     scenario: Arc<Scenario>,
     programs: Vec<Arc<Program>>,
-    state: SimState,
+    host: HostState,
+    /// VMs, in scenario order.
+    vms: Vec<Vm>,
     /// Reused encoding buffer for the record's head.
     head_bytes: Vec<u8>,
     /// Reused blocks of phase 3: allocating and freeing ~100 kB a tick costs page faults
@@ -67,49 +79,50 @@ pub struct Simulation {
     blocks: Vec<Block>,
 }
 
-impl SimState {
-    /// Checks a state from untrusted bytes against its (checked) scenario: the counts, the
+impl SavedRun {
+    /// Checks a run from untrusted bytes against its (checked) scenario: the counts, the
     /// position in the run and the timeline, the commands, the scheduler's state and every
-    /// allocation. Each VM's cell is checked by [`Vm::restore`].
+    /// allocation. Each cell is checked as it becomes a VM ([`Vm::from_cell`]).
     pub fn check(&self, scenario: &Scenario) -> Result<(), StateError> {
         let n = scenario.vms.len();
-        if self.vms.len() != n || self.allocations.len() != n {
-            return Err(StateError::VmCount { states: self.vms.len(), allocations: self.allocations.len(), vms: n });
+        let h = &self.host;
+        if self.cells.len() != n || h.allocations.len() != n {
+            return Err(StateError::VmCount { states: self.cells.len(), allocations: h.allocations.len(), vms: n });
         }
         // Events before `next_event` have applied (their ticks are past), the others not.
         let events = &scenario.events;
         // A script whose tick is past has been resolved into events and removed.
-        let position_fits = self.tick <= scenario.ticks
-            && self.next_event <= events.len()
-            && events[..self.next_event].iter().all(|e| e.tick < self.tick)
-            && events[self.next_event..].iter().all(|e| e.tick >= self.tick)
-            && scenario.scripts.iter().all(|s| s.tick >= self.tick);
+        let position_fits = h.tick <= scenario.ticks
+            && h.next_event <= events.len()
+            && events[..h.next_event].iter().all(|e| e.tick < h.tick)
+            && events[h.next_event..].iter().all(|e| e.tick >= h.tick)
+            && scenario.scripts.iter().all(|s| s.tick >= h.tick);
         if !position_fits {
             return Err(StateError::Position {
-                tick: self.tick,
-                next_event: self.next_event,
+                tick: h.tick,
+                next_event: h.next_event,
                 events: events.len(),
                 ticks: scenario.ticks,
             });
         }
-        if self.commands.len() > EVENTS_MAX || self.commands.iter().any(|c| c.vm as usize >= n) {
+        if h.commands.len() > EVENTS_MAX || h.commands.iter().any(|c| c.vm as usize >= n) {
             return Err(StateError::Commands);
         }
-        let h = &self.hypervisor;
-        h.policy.check(scenario.policy, &scenario.policy_params, n).map_err(StateError::Scheduler)?;
-        if h.atp_store > scenario.chassis.atp_store_max {
+        let scheduler = &h.hypervisor;
+        scheduler.policy.check(scenario.policy, &scenario.policy_params, n).map_err(StateError::Scheduler)?;
+        if scheduler.atp_store > scenario.chassis.atp_store_max {
             return Err(StateError::Scheduler(format!(
                 "an ATP store of {}, more than the chassis' {}",
-                h.atp_store, scenario.chassis.atp_store_max
+                scheduler.atp_store, scenario.chassis.atp_store_max
             )));
         }
-        for (a, spec) in self.allocations.iter().zip(&scenario.vms) {
+        for (a, spec) in h.allocations.iter().zip(&scenario.vms) {
             check::allocation(a).map_err(|message| StateError::Allocation { vm: spec.id.clone(), message })?;
         }
         // Each cell's packages: ones the scenario has, each once (its program is compiled
         // from them before the cell itself is checked).
-        for (vm, spec) in self.vms.iter().zip(&scenario.vms) {
-            let installed = vm.installed();
+        for (cell, spec) in self.cells.iter().zip(&scenario.vms) {
+            let installed = cell.installed();
             let fits = installed
                 .iter()
                 .enumerate()
@@ -163,9 +176,8 @@ impl Simulation {
                 vm
             })
             .collect();
-        let state = SimState {
+        let host = HostState {
             tick: 0,
-            vms,
             allocations: scenario.vms.iter().map(|v| v.allocation).collect(),
             hypervisor: Hypervisor::new(&scenario),
             digest: digest_start(&scenario),
@@ -173,21 +185,32 @@ impl Simulation {
             commands: Vec::new(),
             origin: scenario.origin(),
         };
-        Ok(Simulation { scenario: Arc::new(scenario), programs, state, head_bytes: Vec::new(), blocks: Vec::new() })
+        Ok(Simulation::of_parts(scenario, programs, host, vms))
     }
 
-    /// Continues a run from a checkpointed state. Both pass the gate: the scenario
-    /// ([`Scenario::check`]) and the state against it ([`SimState::check`], then each
-    /// VM's [`Vm::restore`]), so a state from untrusted bytes runs like any other.
-    pub fn restore(scenario: Scenario, mut state: SimState) -> Result<Simulation, SimError> {
+    fn of_parts(scenario: Scenario, programs: Vec<Arc<Program>>, host: HostState, vms: Vec<Vm>) -> Simulation {
+        Simulation { scenario: Arc::new(scenario), programs, host, vms, head_bytes: Vec::new(), blocks: Vec::new() }
+    }
+
+    /// Continues a run from its saved state (a checkpoint's, another runtime's). Both pass
+    /// the gate: the scenario ([`Scenario::check`]) and the run against it
+    /// ([`SavedRun::check`], then each cell as it becomes a VM, [`Vm::from_cell`]), so a
+    /// state from untrusted bytes runs like any other.
+    pub fn restore(scenario: Scenario, saved: SavedRun) -> Result<Simulation, SimError> {
         scenario.check()?;
-        state.check(&scenario)?;
-        let programs = compile_programs(&scenario, |i| state.vms[i].installed().to_vec());
-        for ((vm, program), spec) in state.vms.iter_mut().zip(&programs).zip(&scenario.vms) {
-            vm.restore(program, state.tick).map_err(|source| StateError::Vm { vm: spec.id.clone(), source })?;
-            vm.refresh_demand(program, scenario.tick_seconds);
-        }
-        Ok(Simulation { scenario: Arc::new(scenario), programs, state, head_bytes: Vec::new(), blocks: Vec::new() })
+        saved.check(&scenario)?;
+        let SavedRun { host, cells } = saved;
+        let programs = compile_programs(&scenario, |i| cells[i].installed().to_vec());
+        let vms = cells
+            .into_iter()
+            .zip(&programs)
+            .zip(&scenario.vms)
+            .map(|((cell, program), spec)| {
+                Vm::from_cell(cell, program, host.tick, scenario.tick_seconds)
+                    .map_err(|source| StateError::Vm { vm: spec.id.clone(), source })
+            })
+            .collect::<Result<Vec<Vm>, StateError>>()?;
+        Ok(Simulation::of_parts(scenario, programs, host, vms))
     }
 
     /// The scenario being run.
@@ -195,41 +218,53 @@ impl Simulation {
         &self.scenario
     }
 
-    /// The run's state (for checkpoints and summaries).
-    pub fn state(&self) -> &SimState {
-        &self.state
+    /// The host's side of the run now: the tick, allocations, the scheduler's state, the
+    /// digest, the timeline's position.
+    pub fn host(&self) -> &HostState {
+        &self.host
     }
 
-    /// The scenario, each VM's compiled program, and the state: what another runtime
-    /// needs to take the run over from here. [`Simulation::restore`] is the inverse.
-    pub fn into_parts(self) -> (Scenario, Vec<Arc<Program>>, SimState) {
+    /// The VMs, in scenario order.
+    pub fn vms(&self) -> &[Vm] {
+        &self.vms
+    }
+
+    /// The whole run now as a value (for checkpoints and other runtimes).
+    pub fn saved(&self) -> SavedRun {
+        SavedRun { host: self.host.clone(), cells: self.vms.iter().map(Vm::cell).collect() }
+    }
+
+    /// The scenario, each VM's compiled program, the host's side and the VMs: what another
+    /// runtime in this process needs to take the run over from here.
+    /// [`Simulation::restore`] is the inverse, from the VMs' cells.
+    pub fn into_parts(self) -> (Scenario, Vec<Arc<Program>>, HostState, Vec<Vm>) {
         let scenario = Arc::try_unwrap(self.scenario).unwrap_or_else(|shared| (*shared).clone());
-        (scenario, self.programs, self.state)
+        (scenario, self.programs, self.host, self.vms)
     }
 
     /// Ticks completed.
     pub fn tick(&self) -> u64 {
-        self.state.tick
+        self.host.tick
     }
 
     /// True when every tick of the scenario has run.
     pub fn finished(&self) -> bool {
-        self.state.tick >= self.scenario.ticks
+        self.host.tick >= self.scenario.ticks
     }
 
     /// The digest of all ticks so far.
     pub fn digest(&self) -> [u8; 32] {
-        self.state.digest
+        self.host.digest
     }
 
     /// Applies a lifecycle transition to VM `vm` now (between ticks); it is recorded, as an
     /// event, in the next tick's record.
     pub fn transition(&mut self, vm: usize, t: Transition) -> Result<(), SimError> {
-        let s = &mut self.state;
+        let s = &mut self.host;
         if s.commands.len() >= EVENTS_MAX {
             return Err(SimError::TooManyCommands { tick: s.tick });
         }
-        tick::apply_transition(&self.scenario, s.vms.as_mut_slice(), vm, t)
+        tick::apply_transition(&self.scenario, self.vms.as_mut_slice(), vm, t)
             .map_err(|source| SimError::Lifecycle { tick: s.tick, source })?;
         s.commands.push(EventRecord { vm: vm as u32, action: crate::scenario::Action::Lifecycle(t) });
         Ok(())
@@ -265,16 +300,16 @@ impl Simulation {
         &mut self,
         f: impl FnOnce(&mut Scenario, &schedule::RunState<'_, &dyn Fn(usize) -> Option<Lifecycle>>) -> T,
     ) -> T {
-        let s = &self.state;
+        let (s, vms) = (&self.host, &self.vms);
         let programs = &self.programs;
-        let lifecycle = |i: usize| s.vms.get(i).map(|v| v.lifecycle);
+        let lifecycle = |i: usize| vms.get(i).map(|v| v.lifecycle);
         let run = schedule::RunState {
             tick: s.tick,
             next_event: s.next_event,
             lifecycle: &lifecycle as &dyn Fn(usize) -> Option<Lifecycle>,
             allocations: &s.allocations,
             units: &|vm| programs.get(vm).map_or(0, |p| p.units()),
-            installed: &|vm| s.vms.get(vm).map_or_else(Vec::new, |v| v.installed().to_vec()),
+            installed: &|vm| vms.get(vm).map_or_else(Vec::new, |v| v.installed().to_vec()),
         };
         f(Arc::make_mut(&mut self.scenario), &run)
     }
@@ -294,7 +329,7 @@ impl Simulation {
     /// its id new, its DNA space and reservations within the chassis' — or nothing changes.
     /// Returns the VM's index: the next after every VM so far.
     pub fn create(&mut self, mut spec: VmSpec, genome: Option<Genome>) -> Result<usize, SimError> {
-        let tick = self.state.tick;
+        let tick = self.host.tick;
         let mut scenario = (*self.scenario).clone();
         if let Some(g) = genome {
             let content = g.content_hash();
@@ -327,8 +362,8 @@ impl Simulation {
         let mut cell = Vm::new(&program, vm_stream(scenario.seed, &spec.id));
         cell.refresh_demand(&program, scenario.tick_seconds);
         cell.lifecycle = Lifecycle::Absent;
-        self.state.allocations.push(spec.allocation);
-        self.state.vms.push(cell);
+        self.host.allocations.push(spec.allocation);
+        self.vms.push(cell);
         self.programs.push(program);
         self.scenario = Arc::new(scenario);
         Ok(vm)
@@ -344,17 +379,16 @@ impl Simulation {
     /// Runs one tick, writing its record into `record` (reusing its allocation: the
     /// cheaper form for loops that look at one record at a time).
     pub fn step_into(&mut self, record: &mut TickRecord) -> Result<(), SimError> {
-        let (scenario, s) = (&*self.scenario, &mut self.state);
+        let (scenario, s, vms) = (&*self.scenario, &mut self.host, &mut self.vms);
         let now = s.tick;
         let mut events = std::mem::take(&mut s.commands);
-        let mut cells = tick::LocalCells { vms: s.vms.as_mut_slice(), programs: self.programs.as_mut_slice() };
+        let mut cells = tick::LocalCells { vms: vms.as_mut_slice(), programs: self.programs.as_mut_slice() };
         tick::apply_due_events(scenario, &mut s.next_event, now, &mut cells, &mut s.allocations, &mut events)?;
         // Demands were worked out at the end of each VM's last advance (or creation).
-        let demands = s.vms.iter().map(|vm| tick::demand(vm.lifecycle, vm.next_demand())).collect();
+        let demands = vms.iter().map(|vm| tick::demand(vm.lifecycle, vm.next_demand())).collect();
         let rationed = tick::ration(scenario, &mut s.hypervisor, now, events, demands, &s.allocations);
-        self.blocks.resize_with(s.vms.len().div_ceil(VMS_PER_BLOCK), Block::default);
-        s.vms
-            .par_chunks_mut(VMS_PER_BLOCK)
+        self.blocks.resize_with(vms.len().div_ceil(VMS_PER_BLOCK), Block::default);
+        vms.par_chunks_mut(VMS_PER_BLOCK)
             .zip(self.programs.par_chunks(VMS_PER_BLOCK))
             .zip(rationed.demands.par_chunks(VMS_PER_BLOCK).zip(rationed.grants.par_chunks(VMS_PER_BLOCK)))
             .zip(self.blocks.par_iter_mut())
@@ -375,6 +409,6 @@ impl Simulation {
             self.step_into(&mut record)?;
             on_tick(self, &record);
         }
-        Ok(self.state.digest)
+        Ok(self.host.digest)
     }
 }

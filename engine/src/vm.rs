@@ -10,12 +10,13 @@
 //! costs in proportion to its events, not to its gene count.
 
 use crate::biology::{ATP_PER_AMINO_ACID_ALL_IN, RIBOSOMES_PER_MRNA_MAX, STARVED_FRACTION};
+use crate::cell::Cell;
 use crate::fenwick::Fenwick;
 use crate::lifecycle::Lifecycle;
 use crate::package::{INDUCER_UM_MAX, Inducer, promoter_activity};
 use crate::program::Program;
 use crate::resources::Resources;
-use crate::rng::{Stream, serde_stream};
+use crate::rng::{Stream, StreamState};
 use crate::sample::{below, binomial, poisson, unit};
 use serde::{Deserialize, Serialize};
 
@@ -38,8 +39,9 @@ pub struct VmStats {
     pub cycle_ticks_total: u64,
 }
 
-/// The mutable state of one VM.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// The mutable state of one VM, laid out for the tick loop. It crosses no boundary as it
+/// lies in memory: checkpoints, snapshots and other processes get its value, a [`Cell`].
+#[derive(Clone, Debug)]
 pub struct Vm {
     /// Where the VM is in its life.
     pub lifecycle: Lifecycle,
@@ -67,11 +69,9 @@ pub struct Vm {
     inducers: Vec<(Inducer, f64)>,
     /// What the cell will ask for next tick: it depends only on the cell, so it is worked
     /// out at the end of each advance, in the same parallel pass. Derived, not stored.
-    #[serde(skip)]
     next_demand: Resources,
     /// Counters over the run.
     pub stats: VmStats,
-    #[serde(with = "serde_stream")]
     rng: Stream,
 }
 
@@ -196,10 +196,56 @@ impl Vm {
         self.next_demand = self.demand(program, tick_seconds);
     }
 
-    /// Rebuilds derived state after decoding a checkpoint and checks the decoded state
-    /// against the VM's program and the run's `tick`, so that untrusted bytes can neither
-    /// index out of bounds nor make a later loop or sum run away.
-    pub fn restore(&mut self, program: &Program, tick: u64) -> Result<(), VmStateError> {
+    /// The cell as a value, for checkpoints, snapshots and other processes.
+    pub fn cell(&self) -> Cell {
+        Cell {
+            lifecycle: self.lifecycle,
+            mrna: self.mrna.counts(),
+            proteins: self.proteins.clone(),
+            proteins_total: self.proteins_total,
+            mass_aa: self.mass_aa,
+            birth_mass_aa: self.birth_mass_aa,
+            aa_carry: self.aa_carry,
+            pending_gene: self.pending_gene,
+            ticks_since_division: self.ticks_since_division,
+            units_off: self.units_off.clone(),
+            installed: self.installed.clone(),
+            inducers: self.inducers.clone(),
+            stats: self.stats.clone(),
+            rng: StreamState::capture(&self.rng),
+        }
+    }
+
+    /// The VM of a cell (from a checkpoint, a snapshot or another process), checked
+    /// against its program and the run's `tick` first ([`Vm::restore`]), with its next
+    /// demand worked out.
+    pub fn from_cell(cell: Cell, program: &Program, tick: u64, tick_seconds: f64) -> Result<Vm, VmStateError> {
+        let mut vm = Vm {
+            lifecycle: cell.lifecycle,
+            mrna: Fenwick::from_counts(&cell.mrna),
+            proteins: cell.proteins,
+            proteins_total: cell.proteins_total,
+            mass_aa: cell.mass_aa,
+            birth_mass_aa: cell.birth_mass_aa,
+            aa_carry: cell.aa_carry,
+            pending_gene: cell.pending_gene,
+            ticks_since_division: cell.ticks_since_division,
+            units_off: cell.units_off,
+            installed: cell.installed,
+            inducers: cell.inducers,
+            next_demand: Resources::ZERO,
+            stats: cell.stats,
+            rng: cell.rng.restore(),
+        };
+        vm.restore(program, tick)?;
+        vm.refresh_demand(program, tick_seconds);
+        Ok(vm)
+    }
+
+    /// Rebuilds derived state of a cell from untrusted bytes and checks it against the
+    /// VM's program and the run's `tick`, so that such bytes can neither index out of
+    /// bounds nor make a later loop or sum run away.
+    fn restore(&mut self, program: &Program, tick: u64) -> Result<(), VmStateError> {
         let genes = program.genes();
         if self.mrna.len() != genes || self.proteins.len() != genes {
             return Err(VmStateError::GeneCount { mrna: self.mrna.len(), proteins: self.proteins.len(), genes });

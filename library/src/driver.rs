@@ -63,7 +63,7 @@ impl Runner {
     /// The hash of the scenario as the run was given it (names its checkpoints).
     pub fn origin(&self) -> [u8; 32] {
         match self {
-            Runner::Engine(s) => s.state().origin,
+            Runner::Engine(s) => s.host().origin,
             Runner::Actors(a) => a.origin(),
         }
     }
@@ -142,7 +142,7 @@ impl Runner {
         let Some(script) = self.scenario().scripts.first().cloned() else { return Ok(Vec::new()) };
         let vm = script.vm as usize;
         let cell = match self {
-            Runner::Engine(s) => s.state().vms[vm].clone(),
+            Runner::Engine(s) => s.vms()[vm].cell(),
             Runner::Actors(a) => a.vm(vm)?,
         };
         let scenario = self.scenario();
@@ -261,7 +261,7 @@ pub struct RunReport {
 
 /// The file name of a run's checkpoint after `tick` ticks: the scenario's name, then the
 /// start of the hash of the scenario as the run was given it
-/// ([`bioxen_engine::sim::SimState::origin`]: every event and timeline script by content,
+/// ([`bioxen_engine::sim::HostState::origin`]: every event and timeline script by content,
 /// the seed included), so that two runs never share a name or prune each other's
 /// checkpoints, then the tick, so names sort in order. A resumed run keeps the prefix.
 pub fn checkpoint_name(scenario: &Scenario, origin: &[u8; 32], tick: u64) -> String {
@@ -284,7 +284,7 @@ fn write_checkpoint(runner: &mut Runner, dir: &Path) -> Result<PathBuf> {
             &snapshot
         }
     };
-    let path = dir.join(checkpoint_name(sim.scenario(), &sim.state().origin, sim.tick()));
+    let path = dir.join(checkpoint_name(sim.scenario(), &sim.host().origin, sim.tick()));
     files::write_file(&path, |w| checkpoint::write(w, sim).map(drop).map_err(|e| Error::io(path.display(), e)))?;
     Ok(path)
 }

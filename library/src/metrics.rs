@@ -83,13 +83,13 @@ pub fn jain(xs: &[f64]) -> f64 {
 /// The metrics of `sim` as it stands (normally finished): the run's, and each VM's in id
 /// order.
 pub fn of(sim: &Simulation) -> (RunMetrics, Vec<VmMetrics>) {
-    let offered = sim.state().hypervisor.offered;
+    let offered = sim.host().hypervisor.offered;
     let share = |part: u64, whole: u64| if whole == 0 { 0.0 } else { part as f64 / whole as f64 };
     let vms: Vec<VmMetrics> = sim
         .scenario()
         .vms
         .iter()
-        .zip(&sim.state().vms)
+        .zip(sim.vms())
         .map(|(spec, vm)| {
             let s = &vm.stats;
             VmMetrics {
@@ -107,25 +107,18 @@ pub fn of(sim: &Simulation) -> (RunMetrics, Vec<VmMetrics>) {
             }
         })
         .collect();
-    let ran: Vec<f64> = sim
-        .state()
-        .vms
-        .iter()
-        .zip(&vms)
-        .filter(|(vm, _)| vm.stats.running_ticks > 0)
-        .map(|(_, m)| m.demand_met)
-        .collect();
+    let ran: Vec<f64> =
+        sim.vms().iter().zip(&vms).filter(|(vm, _)| vm.stats.running_ticks > 0).map(|(_, m)| m.demand_met).collect();
     let weighted_dominant: Vec<f64> = sim
-        .state()
-        .vms
+        .vms()
         .iter()
         .zip(&vms)
-        .zip(&sim.state().allocations)
+        .zip(&sim.host().allocations)
         .filter(|((vm, _), _)| vm.stats.running_ticks > 0)
         .map(|((_, m), a)| m.dominant_share / f64::from(a.weight.max(1)))
         .collect();
     let granted =
-        bioxen_engine::resources::Resources::sum(&sim.state().vms.iter().map(|v| v.stats.granted).collect::<Vec<_>>());
+        bioxen_engine::resources::Resources::sum(&sim.vms().iter().map(|v| v.stats.granted).collect::<Vec<_>>());
     let run = RunMetrics {
         jain_fairness: jain(&ran),
         jain_dominant: jain(&weighted_dominant),

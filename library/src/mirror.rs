@@ -4,13 +4,13 @@
 //! configuration: the API's entry wraps it (`api::host::VmEntry`), and the runner hands a
 //! timeline script one made from the cell ([`VmMirror::of_cell`]).
 
+use bioxen_engine::cell::Cell;
 use bioxen_engine::genome::Genome;
 use bioxen_engine::lifecycle::Lifecycle;
 use bioxen_engine::package::Inducer;
 use bioxen_engine::program::Program;
 use bioxen_engine::record::VmRecord;
 use bioxen_engine::scenario::{Allocation, Scenario};
-use bioxen_engine::vm::Vm;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 
@@ -55,7 +55,7 @@ impl VmMirror {
 
     /// VM `vm` of `scenario` as its cell `cell` is at a tick boundary: what a timeline
     /// script reads (its allocation is its spec's: a script does not read it).
-    pub fn of_cell(scenario: &Scenario, vm: usize, cell: &Vm) -> VmMirror {
+    pub fn of_cell(scenario: &Scenario, vm: usize, cell: &Cell) -> VmMirror {
         let spec = &scenario.vms[vm];
         let genome = Arc::new(scenario.genome_of(spec).into_owned());
         let mut program = Program::compile(&genome, spec.organism, spec.genome, scenario.tick_seconds);

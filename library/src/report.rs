@@ -60,7 +60,7 @@ pub fn summarise(sim: &Simulation, vm_ticks: u64, elapsed_seconds: f64) -> RunSu
     let vms = per_vm
         .into_iter()
         .zip(&scenario.vms)
-        .zip(&sim.state().vms)
+        .zip(sim.vms())
         .map(|((metrics, spec), vm)| {
             let s = &vm.stats;
             let ran = s.running_ticks > 0;

@@ -56,7 +56,7 @@ pub fn digest(s: &Scenario, threads: usize) -> [u8; 32] {
 
 /// Writes a checkpoint of `sim` into `dir` as `bioxen run` names it; returns its path.
 pub fn write_checkpoint(dir: &Path, sim: &Simulation) -> PathBuf {
-    let path = dir.join(bioxen::driver::checkpoint_name(sim.scenario(), &sim.state().origin, sim.tick()));
+    let path = dir.join(bioxen::driver::checkpoint_name(sim.scenario(), &sim.host().origin, sim.tick()));
     files::write_file(&path, |w| {
         bioxen::engine::checkpoint::write(w, sim).map(drop).map_err(|e| bioxen::Error::io("checkpoint", e))
     })

@@ -20,6 +20,7 @@ use crate::files;
 use crate::mirror::VmMirror;
 use bioxen_actors::ActorConfig;
 use bioxen_engine::biology::Organism;
+use bioxen_engine::cell::Cell;
 use bioxen_engine::chassis::{Chassis, ChassisKind};
 use bioxen_engine::genome::Genome;
 use bioxen_engine::lifecycle::Lifecycle;
@@ -31,7 +32,6 @@ use bioxen_engine::scenario::limits::TICKS_MAX;
 use bioxen_engine::scenario::{Action, Allocation, GenomeSource, SCENARIO_FORMAT_VERSION, Scenario, VmSpec};
 use bioxen_engine::schedule::{Scheduled, transition_of};
 use bioxen_engine::sim::Simulation;
-use bioxen_engine::vm::Vm;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -474,9 +474,9 @@ impl Host {
     }
 
     /// A copy of VM `vm`'s cell now.
-    pub fn cell(&mut self, vm: usize) -> ApiResult<Vm> {
+    pub fn cell(&mut self, vm: usize) -> ApiResult<Cell> {
         match self.runner.as_mut().expect("always") {
-            Runner::Engine(sim) => Ok(sim.state().vms[vm].clone()),
+            Runner::Engine(sim) => Ok(sim.vms()[vm].cell()),
             Runner::Actors(actors) => Ok(actors.vm(vm)?),
         }
     }

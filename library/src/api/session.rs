@@ -8,10 +8,10 @@ use super::host::{Shared, lock};
 use crate::mirror::VmMirror;
 use crate::script::{COMMIT_UNITS, Meter, Refused, RunError, Target, charge};
 use bioxen_actors::ActorError;
+use bioxen_engine::cell::Cell;
 use bioxen_engine::package::Package;
 use bioxen_engine::schedule::Scheduled;
 use bioxen_engine::sim::SimError;
-use bioxen_engine::vm::Vm;
 use rhai::Position;
 
 /// A session's host: its VMs' mirror, its run.
@@ -36,7 +36,7 @@ impl Target for Session {
 
     // The host's own work (copying a cell out of the actors, running ticks, reading a
     // package) is not the script's: it is not counted against its memory or work.
-    fn with_cell<R>(&self, vm: usize, f: impl FnOnce(&VmMirror, &Vm) -> R) -> Result<R, String> {
+    fn with_cell<R>(&self, vm: usize, f: impl FnOnce(&VmMirror, &Cell) -> R) -> Result<R, String> {
         let mut host = lock(&self.0);
         let cell = Meter::paused(|| host.cell(vm)).map_err(|e| e.to_string())?;
         Ok(f(&host.vms[vm], &cell))

@@ -2,11 +2,11 @@
 
 use super::ScriptLimits;
 use crate::mirror::VmMirror;
+use bioxen_engine::cell::Cell;
 use bioxen_engine::package::{Inducer, Package};
 use bioxen_engine::program::NO_UNIT;
 use bioxen_engine::scenario::{Action, AllocationChange};
 use bioxen_engine::schedule::Scheduled;
-use bioxen_engine::vm::Vm;
 use rhai::{Array, Dynamic, Engine, EvalAltResult, Map, NativeCallContext, Position};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -35,7 +35,7 @@ pub(crate) trait Target {
     /// `f` of VM `vm`'s entry: its names, program and lifecycle from the next tick.
     fn with_entry<R>(&self, vm: usize, f: impl FnOnce(&VmMirror) -> R) -> R;
     /// `f` of VM `vm`'s entry and its cell now.
-    fn with_cell<R>(&self, vm: usize, f: impl FnOnce(&VmMirror, &Vm) -> R) -> Result<R, String>;
+    fn with_cell<R>(&self, vm: usize, f: impl FnOnce(&VmMirror, &Cell) -> R) -> Result<R, String>;
     /// Schedules `items` (made at `at`) for the next tick, together.
     fn commit(&mut self, items: Vec<(usize, Scheduled)>, at: &[Position]) -> Result<(), Refused>;
     /// Whether `run` may run ticks (a timeline script may not: the timeline is its clock).
@@ -80,7 +80,7 @@ pub(crate) struct Snapshot {
     pub(crate) tick_seconds: f64,
     pub(crate) last_tick: u64,
     pub(crate) entry: VmMirror,
-    pub(crate) cell: Vm,
+    pub(crate) cell: Cell,
     pub(crate) packages: Vec<Package>,
     /// The changes, once the script has ended.
     pub(crate) items: Vec<(usize, Scheduled)>,
@@ -105,7 +105,7 @@ impl Target for Snapshot {
         f(&self.entry)
     }
 
-    fn with_cell<R>(&self, _: usize, f: impl FnOnce(&VmMirror, &Vm) -> R) -> Result<R, String> {
+    fn with_cell<R>(&self, _: usize, f: impl FnOnce(&VmMirror, &Cell) -> R) -> Result<R, String> {
         Ok(f(&self.entry, &self.cell))
     }
 
@@ -149,7 +149,7 @@ impl Target for Detached {
         unreachable!("a detached engine compiles scripts; it runs none")
     }
 
-    fn with_cell<R>(&self, _: usize, _: impl FnOnce(&VmMirror, &Vm) -> R) -> Result<R, String> {
+    fn with_cell<R>(&self, _: usize, _: impl FnOnce(&VmMirror, &Cell) -> R) -> Result<R, String> {
         Err("no VM".into())
     }
 
@@ -397,14 +397,14 @@ impl<T: Target> Context<T> {
     }
 
     /// Reads the cell now and applies `f` to it with the VM's entry.
-    fn read<R>(&self, f: impl FnOnce(&VmMirror, &Vm) -> Fallible<R>) -> Fallible<R> {
+    fn read<R>(&self, f: impl FnOnce(&VmMirror, &Cell) -> Fallible<R>) -> Fallible<R> {
         self.target.with_cell(self.vm, f)?
     }
 
     /// Gene `name`'s index in the cell now.
-    fn gene(e: &VmMirror, cell: &Vm, name: &str) -> Fallible<usize> {
+    fn gene(e: &VmMirror, cell: &Cell, name: &str) -> Fallible<usize> {
         let g = e.gene(name)?;
-        if g >= cell.protein_count() {
+        if g >= cell.genes() {
             return Err(format!(
                 "gene `{name}` is not in the cell yet: the package that carries it is installed at a later tick"
             )
@@ -485,9 +485,9 @@ pub(super) fn register<T: Target + 'static>(engine: &mut Engine, context: &Rc<Re
             m.insert("proteins".into(), Dynamic::from(s.proteins as i64));
             m.insert("mrna".into(), Dynamic::from(i64::from(s.mrna)));
             m.insert("mass_aa".into(), Dynamic::from(s.mass_aa as i64));
-            m.insert("proteins_made".into(), Dynamic::from(cell.stats.proteins_made as i64));
-            m.insert("divisions".into(), Dynamic::from(i64::from(cell.stats.divisions)));
-            m.insert("starved_ticks".into(), Dynamic::from(cell.stats.starved_ticks as i64));
+            m.insert("proteins_made".into(), Dynamic::from(cell.stats().proteins_made as i64));
+            m.insert("divisions".into(), Dynamic::from(i64::from(cell.stats().divisions)));
+            m.insert("starved_ticks".into(), Dynamic::from(cell.stats().starved_ticks as i64));
             Ok(m)
         })
     }));
