@@ -264,6 +264,12 @@ fn bad_inputs_fail_clearly_with_status_2_and_write_nothing() {
                     .replace("policy = \"fair\"", "policy = \"fair\"\ntick_seconds = 60.0"),
             ),
         ),
+        (
+            "a genome file whose name traces could not tell from a genome and its expression",
+            &["validate", "s.toml"],
+            "s.toml:11:15: genome file `tiny + 1.gb` has file names that traces could not tell apart",
+            Some(format!("{BASE}genome_file = \"tiny + 1.gb\"\n")),
+        ),
         ("too many threads", &["run", "s.toml", "--threads", "100000"], "from 1 to 256", Some(BASE.into())),
         ("20,000 threads", &["run", "s.toml", "--threads", "20000"], "from 1 to 256", Some(BASE.into())),
         (
@@ -310,6 +316,7 @@ fn bad_inputs_fail_clearly_with_status_2_and_write_nothing() {
             fs::write(dir.path().join("s.toml"), text).unwrap();
         }
         fs::write(dir.path().join("tiny.gb"), TINY_GENBANK).unwrap();
+        fs::write(dir.path().join("tiny + 1.gb"), TINY_GENBANK).unwrap();
         let mut args: Vec<&str> = args.to_vec();
         if args[0] == "run" && !args.contains(&"--trace") {
             args.extend(["--trace", "out.bxtr"]);
@@ -323,7 +330,10 @@ fn bad_inputs_fail_clearly_with_status_2_and_write_nothing() {
         }
         assert!(!stderr(&o).contains("root:"), "{name}: a file's lines were echoed");
         let left: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
-        assert!(left.iter().all(|n| n == "s.toml" || n == "tiny.gb"), "{name}: files left behind: {left:?}");
+        assert!(
+            left.iter().all(|n| n == "s.toml" || n == "tiny.gb" || n == "tiny + 1.gb"),
+            "{name}: files left behind: {left:?}"
+        );
     }
 }
 

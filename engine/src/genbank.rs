@@ -6,7 +6,7 @@
 //! locus tags) and non-essential otherwise; it says nothing of operons either, so each
 //! gene is its own transcription unit.
 
-use crate::genome::{Gene, GeneKind, Genome};
+use crate::genome::{Gene, GeneKind, Genome, GenomeOrigin};
 
 /// Why bytes are not a usable GenBank annotation.
 #[derive(Debug, thiserror::Error)]
@@ -74,7 +74,7 @@ pub fn parse(bytes: &[u8], what: &str) -> Result<Genome, GenbankError> {
         return Err(GenbankError::Content { what: what.to_string(), message: "no CDS, rRNA or tRNA features".into() });
     }
     let length_bp = record.len.map(|l| l as u64).unwrap_or_else(|| record.seq.len() as u64);
-    Ok(Genome { source: what.to_string(), length_bp, genes, repressed: Vec::new(), expression: None })
+    Ok(Genome { origin: GenomeOrigin::annotation(what), length_bp, genes, repressed: Vec::new(), expression: None })
 }
 
 /// The start of the parser's message, if it is short and readable: gb_io's messages can

@@ -47,13 +47,109 @@ impl Gene {
     }
 }
 
+/// Where a genome came from, as the scenario named it: what messages and saved scenarios
+/// call it. Encoded as its text ([`GenomeOrigin::text`]), as it always was, so traces and
+/// checkpoints keep their bytes; the gate refuses the file names that would make that
+/// text ambiguous ([`GenomeOrigin::check`]), so decoding it gives the value back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GenomeOrigin {
+    /// An organism's built-in genome (`builtin:syn3a`).
+    Builtin(Organism),
+    /// A GenBank annotation, by the path the scenario wrote (never a resolved path, which
+    /// would make traces depend on where the checkout lives), and the measured expression
+    /// applied to it, if any (`genome.gb + counts.csv`).
+    Annotation {
+        /// The `genome_file`, as written.
+        genome_file: String,
+        /// The `expression_file`, as written.
+        expression_file: Option<String>,
+    },
+}
+
+/// Joins an annotation's file to its expression file in a genome's origin text.
+const EXPRESSION_JOIN: &str = " + ";
+/// Starts a built-in genome's origin text.
+const BUILTIN_PREFIX: &str = "builtin:";
+
+impl GenomeOrigin {
+    /// An annotation read from `genome_file`, without measured expression.
+    pub fn annotation(genome_file: &str) -> GenomeOrigin {
+        GenomeOrigin::Annotation { genome_file: genome_file.to_string(), expression_file: None }
+    }
+
+    /// The origin as text: `builtin:syn3a`, `genome.gb`, `genome.gb + counts.csv`.
+    pub fn text(&self) -> String {
+        match self {
+            GenomeOrigin::Builtin(o) => format!("{BUILTIN_PREFIX}{}", o.name()),
+            GenomeOrigin::Annotation { genome_file, expression_file: None } => genome_file.clone(),
+            GenomeOrigin::Annotation { genome_file, expression_file: Some(e) } => {
+                format!("{genome_file}{EXPRESSION_JOIN}{e}")
+            }
+        }
+    }
+
+    /// The origin its text names (the inverse of [`GenomeOrigin::text`] for every origin
+    /// [`GenomeOrigin::check`] accepts).
+    pub fn from_text(text: &str) -> GenomeOrigin {
+        if let Some(o) = text.strip_prefix(BUILTIN_PREFIX).and_then(Organism::from_name) {
+            return GenomeOrigin::Builtin(o);
+        }
+        match text.split_once(EXPRESSION_JOIN) {
+            Some((g, e)) => GenomeOrigin::Annotation { genome_file: g.into(), expression_file: Some(e.into()) },
+            None => GenomeOrigin::annotation(text),
+        }
+    }
+
+    /// Refuses an origin whose text would not decode to it: a file name with `+` where
+    /// the text joins a genome file to its expression file, or a genome file named like a
+    /// built-in genome; and a name longer than `max_bytes`. The error reads after
+    /// "genome file `…`".
+    pub fn check(&self, max_bytes: usize) -> Result<(), String> {
+        let GenomeOrigin::Annotation { genome_file, expression_file } = self else { return Ok(()) };
+        let files =
+            std::iter::once(("genome_file", genome_file)).chain(expression_file.iter().map(|e| ("expression_file", e)));
+        for (key, name) in files {
+            if name.len() > max_bytes {
+                return Err(format!("has a {key} name of {} bytes, more than {max_bytes}", name.len()));
+            }
+        }
+        let text = self.text();
+        match GenomeOrigin::from_text(&text) {
+            decoded if decoded == *self => Ok(()),
+            GenomeOrigin::Builtin(_) => Err(format!(
+                "has a genome_file name starting with `{BUILTIN_PREFIX}`, which names built-in genomes: rename the file"
+            )),
+            GenomeOrigin::Annotation { .. } => Err(format!(
+                "has file names that traces could not tell apart (`{text}`: traces join a genome_file to its \
+                 expression_file with `{EXPRESSION_JOIN}`): rename the file whose name has `+` in it"
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for GenomeOrigin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text())
+    }
+}
+
+impl Serialize for GenomeOrigin {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text())
+    }
+}
+
+impl<'de> Deserialize<'de> for GenomeOrigin {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(GenomeOrigin::from_text(&String::deserialize(d)?))
+    }
+}
+
 /// A guest genome.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Genome {
-    /// Where the genome came from: `builtin:syn3a`, or the `genome_file` as the scenario
-    /// wrote it (never a resolved path, which would make digests depend on the checkout's
-    /// location).
-    pub source: String,
+    /// Where the genome came from.
+    pub origin: GenomeOrigin,
     /// Chromosome length in base pairs.
     pub length_bp: u64,
     /// Genes in chromosome order.
@@ -212,13 +308,7 @@ fn synthetic(organism: Organism, prefix: &str, named: &[Gene]) -> Genome {
         Organism::Ecoli => vec!["lac".to_string()],
         _ => Vec::new(),
     };
-    Genome {
-        source: format!("builtin:{}", organism.name()),
-        length_bp: profile.genome_bp,
-        genes,
-        repressed,
-        expression: None,
-    }
+    Genome { origin: GenomeOrigin::Builtin(organism), length_bp: profile.genome_bp, genes, repressed, expression: None }
 }
 
 fn operon_gene(name: &str, id: &str, aa: u32, operon: &str) -> Gene {
@@ -261,6 +351,51 @@ pub enum GenomeSource {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Every origin the gate accepts encodes as text (the bytes traces always held) and
+    /// decodes to itself; the names that would make the text ambiguous are refused.
+    #[test]
+    fn a_genome_origin_is_its_text_and_back() {
+        let builtin = GenomeOrigin::Builtin(Organism::MinimalCell);
+        assert_eq!(builtin.text(), "builtin:minimal_cell");
+        let measured =
+            GenomeOrigin::Annotation { genome_file: "g.gb".into(), expression_file: Some("counts.csv".into()) };
+        assert_eq!(measured.text(), "g.gb + counts.csv");
+        for o in [builtin, measured, GenomeOrigin::annotation("data/syn3A.gb")] {
+            assert_eq!(GenomeOrigin::from_text(&o.text()), o);
+            assert_eq!(crate::codec::encode(&o), crate::codec::encode(&o.text()), "{o}");
+        }
+        let both =
+            |g: &str, e: &str| GenomeOrigin::Annotation { genome_file: g.into(), expression_file: Some(e.into()) };
+        let refused = [
+            (GenomeOrigin::annotation("a + b.gb"), "could not tell apart (`a + b.gb`"),
+            // Neither name has ` + `, but their join has two.
+            (both("a +", " b"), "could not tell apart (`a + +  b`"),
+            (GenomeOrigin::annotation("builtin:syn3a"), "starting with `builtin:`"),
+            (GenomeOrigin::annotation(&"x".repeat(65)), "genome_file name of 65 bytes, more than 64"),
+        ];
+        // The first ` + ` is the join, so an expression file may have one of its own.
+        assert_eq!(GenomeOrigin::from_text("g.gb + x + y.csv"), both("g.gb", "x + y.csv"));
+        // A name only like a built-in one is no built-in genome, and stays a file.
+        assert!(GenomeOrigin::annotation("builtin:yeast.gb").check(64).is_ok());
+        for (o, message) in refused {
+            let e = o.check(64).unwrap_err();
+            assert!(e.contains(message), "{o}: {e}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn accepted_origins_survive_their_text(
+            genome in "[ab +:]{1,12}|builtin:(syn3a|ecoli)",
+            expression in proptest::option::of("[ab +]{1,12}"),
+        ) {
+            let o = GenomeOrigin::Annotation { genome_file: genome, expression_file: expression };
+            // Accepted exactly when the text says it back.
+            prop_assert_eq!(o.check(64).is_ok(), GenomeOrigin::from_text(&o.text()) == o);
+        }
+    }
 
     #[test]
     fn builtin_profiles_match_published_counts() {

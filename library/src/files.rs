@@ -242,7 +242,7 @@ fn report_expression(s: &Scenario) {
         let measured = protein.iter().filter(|&&i| e[i].is_some()).count();
         tracing::info!(
             "{}: measured expression for {measured} of {} protein genes; {} keep the default weight",
-            g.source,
+            g.origin,
             protein.len(),
             protein.len() - measured
         );

@@ -185,9 +185,7 @@ pub(crate) fn genome(g: &Genome) -> Result<(), String> {
     if g.length_bp == 0 || g.length_kb() > DNA_SPACE_KB_MAX {
         return Err(format!("is {} bp long; a genome has 1 bp to {DNA_SPACE_KB_MAX} kb", g.length_bp));
     }
-    if g.source.len() > NAME_BYTES_MAX * 16 {
-        return Err(format!("its source is {} bytes long, more than {}", g.source.len(), NAME_BYTES_MAX * 16));
-    }
+    g.origin.check(NAME_BYTES_MAX * 16)?;
     if let Some(e) = &g.expression {
         if e.len() != g.genes.len() {
             return Err(format!("has {} expression counts for {} genes", e.len(), g.genes.len()));
@@ -529,7 +527,7 @@ impl Scenario {
             return Err(fail("genomes", format!("{} genomes, more than the {VMS_MAX} allowed", self.genomes.len())));
         }
         for (i, g) in self.genomes.iter().enumerate() {
-            genome(g).map_err(|m| fail(format!("genome[{i}] ({})", excerpt(&g.source)), m))?;
+            genome(g).map_err(|m| fail(format!("genome[{i}] ({})", excerpt(&g.origin.text())), m))?;
         }
         // Each annotated genome once per organism that runs it: the growth rule depends
         // on both.

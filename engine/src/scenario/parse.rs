@@ -15,7 +15,7 @@ use crate::biology::Organism;
 use crate::chassis::{Chassis, ChassisKind};
 pub use crate::diagnostic::ScenarioError;
 pub(crate) use crate::diagnostic::locate;
-use crate::genome::Genome;
+use crate::genome::{Genome, GenomeOrigin};
 use crate::lifecycle::Transition;
 use crate::package::{Inducer, Package};
 use crate::policy::{PolicyKind, PolicyParams};
@@ -435,7 +435,7 @@ impl GenomeTable {
         let mut genome = files.genome(path).map_err(|e| (false, e.message))?;
         // The path as written, not as resolved: where the checkout lives must not reach
         // the scenario (nor, through it, any trace).
-        genome.source = path.to_string();
+        genome.origin = GenomeOrigin::annotation(path);
         if let Some(e) = expression {
             let text = files.expression(e).map_err(|e| (true, e.message))?;
             let counts = crate::expression::parse(&text, e).map_err(|m| (true, m))?;
@@ -446,7 +446,8 @@ impl GenomeTable {
                     format!("expression file `{}` measures none of the genome's genes", check::excerpt(e)),
                 ));
             }
-            genome.source = format!("{path} + {e}");
+            genome.origin =
+                GenomeOrigin::Annotation { genome_file: path.to_string(), expression_file: Some(e.to_string()) };
         }
         check::genome(&genome).map_err(|m| (false, format!("genome file `{}` {m}", check::excerpt(path))))?;
         let content = genome.content_hash();

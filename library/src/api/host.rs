@@ -22,7 +22,7 @@ use bioxen_actors::ActorConfig;
 use bioxen_engine::biology::Organism;
 use bioxen_engine::cell::Cell;
 use bioxen_engine::chassis::{Chassis, ChassisKind};
-use bioxen_engine::genome::Genome;
+use bioxen_engine::genome::{Genome, GenomeOrigin};
 use bioxen_engine::lifecycle::Lifecycle;
 use bioxen_engine::package::Package;
 use bioxen_engine::policy::{PolicyKind, PolicyParams};
@@ -218,12 +218,9 @@ impl Host {
         };
         let mut genome_files = BTreeMap::new();
         for (i, g) in scenario.genomes.iter().enumerate() {
-            // `genome.gb + expression.csv` when measured expression was applied.
-            let mut parts = g.source.split(" + ");
-            let genome = parts.next().map(|p| base.join(p));
-            let expression = parts.next().map(|p| base.join(p));
-            if let Some(genome) = genome {
-                genome_files.insert(i as u32, (genome, expression));
+            if let GenomeOrigin::Annotation { genome_file, expression_file } = &g.origin {
+                let expression = expression_file.as_ref().map(|e| base.join(e));
+                genome_files.insert(i as u32, (base.join(genome_file), expression));
             }
         }
         let mut programs = BTreeMap::new();
@@ -607,6 +604,10 @@ fn annotation_of(config: &VmConfig) -> ApiResult<(Option<Genome>, Option<(PathBu
                         applied.measured,
                         applied.unmeasured
                     );
+                    genome.origin = GenomeOrigin::Annotation {
+                        genome_file: p.display().to_string(),
+                        expression_file: Some(e.display().to_string()),
+                    };
                     Some(path)
                 }
             };
