@@ -65,10 +65,10 @@ pub struct Chassis {
 
 /// The hypervisor's share: the original BioXen_jcvi_vm_lib kept 15 % of every pool for the
 /// host (its `hypervisor_overhead = 0.15`).
-pub const HYPERVISOR_RESERVE_FRACTION: f64 = 0.15;
+pub(crate) const HYPERVISOR_RESERVE_FRACTION: f64 = 0.15;
 
 /// E. coli K-12 in rich medium.
-pub const ECOLI: Chassis = Chassis {
+pub(crate) const ECOLI: Chassis = Chassis {
     kind: ChassisKind::Ecoli,
     // Same cell as the ecoli organism profile (crate::biology::ECOLI): 40,000 ribosomes,
     // within 7,000–70,000 (shared README).
@@ -91,7 +91,7 @@ pub const ECOLI: Chassis = Chassis {
 };
 
 /// Saccharomyces cerevisiae.
-pub const YEAST: Chassis = Chassis {
+pub(crate) const YEAST: Chassis = Chassis {
     kind: ChassisKind::Yeast,
     // ~190,000 ribosomes (shared README; Warner 1999).
     ribosomes: 190_000,
@@ -112,7 +112,7 @@ pub const YEAST: Chassis = Chassis {
 };
 
 /// E. coli with an orthogonal Ribo-T pool for the guests.
-pub const ORTHOGONAL: Chassis = Chassis {
+pub(crate) const ORTHOGONAL: Chassis = Chassis {
     kind: ChassisKind::Orthogonal,
     // Ribo-T supports growth at a fraction of the wild-type rate (Orelle et al. 2015); a
     // pool a tenth of the host's native 40,000 is a modelling choice in that spirit.

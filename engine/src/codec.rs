@@ -17,7 +17,7 @@ use std::io::{self, Read, Write};
 /// Largest frame accepted: one tick of the most VMs allowed is at most ~60 MB
 /// ([`crate::record::TICK_RECORD_BYTES_MAX`]), a genome at most ~52 MB (genes and names
 /// bounded by [`crate::scenario::limits`]).
-pub const FRAME_BYTES_MAX: usize = 64 * 1024 * 1024;
+pub(crate) const FRAME_BYTES_MAX: usize = 64 * 1024 * 1024;
 
 type Config = bincode::config::Configuration<
     bincode::config::LittleEndian,
@@ -119,7 +119,7 @@ pub fn encode<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
 }
 
 /// Appends the canonical encoding of `value` to `out`.
-pub fn encode_into<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) {
+pub(crate) fn encode_into<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) {
     // Writing to a Vec cannot fail, and our types have no fallible Serialize impls.
     bincode::serde::encode_into_std_write(value, out, CONFIG).expect("encoding to memory cannot fail");
 }
@@ -182,7 +182,7 @@ impl<W: Write> FrameWriter<W> {
     }
 
     /// The writer underneath.
-    pub fn get_ref(&self) -> &W {
+    pub(crate) fn get_ref(&self) -> &W {
         &self.inner
     }
 
@@ -279,7 +279,7 @@ impl<R: Read> FrameReader<R> {
     }
 
     /// The reader underneath.
-    pub fn get_ref(&self) -> &R {
+    pub(crate) fn get_ref(&self) -> &R {
         &self.inner
     }
 
@@ -299,7 +299,7 @@ impl<R: Read> FrameReader<R> {
     }
 
     /// An error for this file: it goes on after its closing frame.
-    pub fn expect_end(&mut self) -> Result<(), FormatError> {
+    pub(crate) fn expect_end(&mut self) -> Result<(), FormatError> {
         match self.next_payload()? {
             None => Ok(()),
             Some(_) => Err(self.corrupt("frames after the closing frame".into())),

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 /// The largest mean mRNA count a gene may have (a bacterium holds a few thousand mRNAs in
 /// all; this keeps every sum of weights far from overflow and from losing precision).
-pub const COUNT_MAX: f64 = 1e6;
+pub(crate) const COUNT_MAX: f64 = 1e6;
 
 /// Reads an expression CSV: a header naming a locus-tag column (`LocusTag` or
 /// `locus_tag`) and a count column (`Count` or `mean_mrna`), then one row per gene. Other

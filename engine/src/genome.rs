@@ -28,7 +28,7 @@ pub struct Gene {
     /// Gene name (`lacZ`), or the id when the gene has none.
     pub name: String,
     /// Length in base pairs.
-    pub length_bp: u32,
+    pub(crate) length_bp: u32,
     /// Product kind.
     pub kind: GeneKind,
     /// Whether the gene is essential for growth.
@@ -39,7 +39,7 @@ pub struct Gene {
 
 impl Gene {
     /// Protein length in amino acids (codons less the stop codon); 0 for RNA genes.
-    pub fn protein_aa(&self) -> u32 {
+    pub(crate) fn protein_aa(&self) -> u32 {
         match self.kind {
             GeneKind::Protein => (self.length_bp / 3).saturating_sub(1).max(1),
             _ => 0,
@@ -90,7 +90,7 @@ impl GenomeOrigin {
 
     /// The origin its text names (the inverse of [`GenomeOrigin::text`] for every origin
     /// [`GenomeOrigin::check`] accepts).
-    pub fn from_text(text: &str) -> GenomeOrigin {
+    pub(crate) fn from_text(text: &str) -> GenomeOrigin {
         if let Some(o) = text.strip_prefix(BUILTIN_PREFIX).and_then(Organism::from_name) {
             return GenomeOrigin::Builtin(o);
         }
@@ -151,7 +151,7 @@ pub struct Genome {
     /// Where the genome came from.
     pub origin: GenomeOrigin,
     /// Chromosome length in base pairs.
-    pub length_bp: u64,
+    pub(crate) length_bp: u64,
     /// Genes in chromosome order.
     pub genes: Vec<Gene>,
     /// Operons repressed in a newborn cell (no transcripts, not transcribed until switched
@@ -172,7 +172,7 @@ impl Genome {
     /// so the same annotation gives the same digest from any path.
     /// Repressed operons and measured expression count only when there are any, so an
     /// annotation without them keeps the hash it had before they existed.
-    pub fn content_hash(&self) -> [u8; 32] {
+    pub(crate) fn content_hash(&self) -> [u8; 32] {
         let bytes = match (&self.expression, self.repressed.is_empty()) {
             (None, true) => crate::codec::encode(&(self.length_bp, &self.genes)),
             (None, false) => crate::codec::encode(&(self.length_bp, &self.genes, &self.repressed)),
@@ -227,7 +227,7 @@ impl Genome {
 }
 
 /// The longest name [`Genome::close_matches`] looks for matches of.
-pub const CLOSE_MATCH_BYTES_MAX: usize = 32;
+pub(crate) const CLOSE_MATCH_BYTES_MAX: usize = 32;
 
 /// Levenshtein distance between two short names (bytes), in O(|a|·|b|).
 fn edit_distance(a: &str, b: &str) -> usize {

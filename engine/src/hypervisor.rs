@@ -43,7 +43,7 @@ impl Hypervisor {
     /// guest uses ~33 M ATP, the store holds 5.8 M), making growth depend on the tick
     /// length; the cap applies only to what is left over ([`Hypervisor::ration`]).
     /// Ribosomes and RNAP are counts engaged for the tick, less the host's reserve.
-    pub fn offer(&mut self, chassis: &Chassis, tick_seconds: f64) -> Resources {
+    pub(crate) fn offer(&mut self, chassis: &Chassis, tick_seconds: f64) -> Resources {
         let share = |amount: u64, reserve: f64| (amount as f64 * (1.0 - reserve)).floor() as u64;
         let made = share((chassis.atp_per_s as f64 * tick_seconds).floor() as u64, chassis.reserve_fraction);
         let pool = Resources {

@@ -6,7 +6,7 @@
 //! the package, with Hill kinetics) and the plasmid (size, copy number, the organisms its
 //! replicon works in). [`parse`] turns the text into a [`Package`], checked; scenarios embed
 //! the packages they install as they embed genomes, so editing a package file never changes
-//! an old replay. [`catalogue`] is the packages shipped with BioXen, compiled in.
+//! an old replay. [`SHIPPED`] holds the packages shipped with BioXen, compiled in.
 //!
 //! # The regulation model
 //!
@@ -33,28 +33,28 @@ use std::ops::Range;
 use toml::Spanned;
 
 /// The package file format this engine reads.
-pub const PACKAGE_FORMAT_VERSION: u32 = 1;
+pub(crate) const PACKAGE_FORMAT_VERSION: u32 = 1;
 
 /// Most genes in one package: circuits have a handful; this keeps a cell's gene vectors and
 /// a package's frame small.
-pub const PACKAGE_GENES_MAX: usize = 64;
+pub(crate) const PACKAGE_GENES_MAX: usize = 64;
 
 /// Most plasmid copies per cell: high-copy pUC plasmids reach 500–700 per cell (Lin-Chao et
 /// al. 1992, Mol Microbiol 6:3385); 1,000 keeps every rate product in range.
-pub const COPIES_MAX: u32 = 1_000;
+pub(crate) const COPIES_MAX: u32 = 1_000;
 
 /// Fastest promoter, transcripts per second per copy: RNA polymerase leaves a promoter at
 /// most about once a second (the strongest rRNA promoters fire ~1/s; Bremer & Dennis
 /// 2008, EcoSal Plus).
-pub const PER_COPY_PER_S_MAX: f64 = 1.0;
+pub(crate) const PER_COPY_PER_S_MAX: f64 = 1.0;
 
 /// Largest Hill constant, in molecules per cell (or µM for inducers): far above any
 /// protein's count in a bacterium (10⁷, a few times E. coli's whole proteome).
-pub const HILL_K_MAX: f64 = 1e7;
+pub(crate) const HILL_K_MAX: f64 = 1e7;
 
 /// Largest Hill coefficient: the steepest measured gene-regulatory responses are n ≈ 4–5;
 /// 10 keeps `(P/K)^n` finite for every count a cell can hold.
-pub const HILL_N_MAX: f64 = 10.0;
+pub(crate) const HILL_N_MAX: f64 = 10.0;
 
 /// Highest inducer concentration a scenario or script may set, in µM: 1 M (IPTG is used at
 /// 0.1–1 mM; aTc at tens of nM).
@@ -63,10 +63,10 @@ pub const INDUCER_UM_MAX: f64 = 1e6;
 /// Shortest protein half-life, in minutes: the fastest ssrA/LVA-tagged proteins are gone in
 /// a few minutes (Andersen et al. 1998, Appl Environ Microbiol 64:2240: ~40 min for
 /// GFP-LVA, faster variants to ~10 min); half a minute is below all of them.
-pub const HALF_LIFE_MIN_MIN: f64 = 0.5;
+pub(crate) const HALF_LIFE_MIN_MIN: f64 = 0.5;
 
 /// Largest plasmid, in bp: BACs carry ~300 kb; 2 Mb is beyond any plasmid.
-pub const PLASMID_BP_MAX: u32 = 2_000_000;
+pub(crate) const PLASMID_BP_MAX: u32 = 2_000_000;
 
 /// A small molecule that binds a regulator and takes it out of play.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -106,7 +106,7 @@ pub struct InducerBinding {
     /// The inducer.
     pub inducer: Inducer,
     /// Concentration at which half the protein is bound, µM.
-    pub k_um: f64,
+    pub(crate) k_um: f64,
     /// Hill coefficient of the binding.
     pub n: f64,
 }
@@ -117,24 +117,24 @@ pub struct PackageGene {
     /// Its name (unique in the package).
     pub name: String,
     /// Coding length in base pairs (with the stop codon).
-    pub length_bp: u32,
+    pub(crate) length_bp: u32,
     /// Protein half-life in minutes, if the protein is actively degraded (a degradation
     /// tag); `None`: stable, removed only by dilution.
-    pub half_life_min: Option<f64>,
+    pub(crate) half_life_min: Option<f64>,
     /// The inducer that binds this protein, if any.
     pub inducer: Option<InducerBinding>,
 }
 
 impl PackageGene {
     /// Protein length in amino acids (codons less the stop codon), as for genome genes.
-    pub fn protein_aa(&self) -> u32 {
+    pub(crate) fn protein_aa(&self) -> u32 {
         (self.length_bp / 3).saturating_sub(1).max(1)
     }
 }
 
 /// Repression or activation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Mode {
+pub(crate) enum Mode {
     /// The regulator shuts the promoter: `1 / (1 + (P/K)^n)`.
     Repress,
     /// The regulator turns the promoter on: `(P/K)^n / (1 + (P/K)^n)`.
@@ -143,9 +143,9 @@ pub enum Mode {
 
 /// A promoter's regulation by a protein of the same package.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Regulation {
+pub(crate) struct Regulation {
     /// The regulator: an index into [`Package::genes`].
-    pub regulator: u32,
+    pub(crate) regulator: u32,
     /// Repression or activation.
     pub mode: Mode,
     /// Molecules per cell at half effect.
@@ -153,7 +153,7 @@ pub struct Regulation {
     /// Hill coefficient (cooperativity).
     pub n: f64,
     /// Fraction of the full rate left when the promoter is fully off.
-    pub leak: f64,
+    pub(crate) leak: f64,
 }
 
 /// One promoter: the genes it transcribes together and its rate.
@@ -166,7 +166,7 @@ pub struct Promoter {
     /// Transcripts per second per plasmid copy when fully on.
     pub per_copy_per_s: f64,
     /// Its regulation, if any (constitutive otherwise).
-    pub regulation: Option<Regulation>,
+    pub(crate) regulation: Option<Regulation>,
 }
 
 /// A gene circuit on a plasmid.
@@ -192,12 +192,12 @@ pub struct Package {
 
 impl Package {
     /// DNA space the plasmid takes in a cell: every copy, in kb, rounded up.
-    pub fn dna_kb(&self) -> u64 {
+    pub(crate) fn dna_kb(&self) -> u64 {
         (u64::from(self.plasmid_bp) * u64::from(self.copies)).div_ceil(1000)
     }
 
     /// BLAKE3 of the package's content: what an `install` event carries into the digest.
-    pub fn content_hash(&self) -> [u8; 32] {
+    pub(crate) fn content_hash(&self) -> [u8; 32] {
         blake3::derive_key("bioxen.package.v1", &crate::codec::encode(self))
     }
 
@@ -323,7 +323,7 @@ fn in_range(v: f64, low: f64, high: f64) -> Result<(), String> {
 /// The factor a regulated promoter's full rate is multiplied by, with `regulator` molecules
 /// of its regulator and `inducer_um` µM of the inducer that binds it (if one does): see the
 /// module's documentation. Every float function is `libm`'s.
-pub fn promoter_activity(r: &Regulation, regulator: u32, binding: Option<&InducerBinding>, inducer_um: f64) -> f64 {
+pub(crate) fn promoter_activity(r: &Regulation, regulator: u32, binding: Option<&InducerBinding>, inducer_um: f64) -> f64 {
     let mut active = f64::from(regulator);
     if let Some(b) = binding
         && inducer_um > 0.0
@@ -532,18 +532,8 @@ pub const SHIPPED: [(&str, &str); 4] = [
     ("toggle", include_str!("../../scenarios/packages/toggle.toml")),
 ];
 
-/// The shipped packages, parsed (they are checked by this crate's tests, so parsing them
-/// cannot fail in a released build).
-pub fn catalogue() -> Vec<Package> {
-    SHIPPED
-        .iter()
-        .map(|(name, text)| {
-            parse(text, &format!("scenarios/packages/{name}.toml")).unwrap_or_else(|e| panic!("shipped package: {e}"))
-        })
-        .collect()
-}
-
-/// The shipped package called `name`.
+/// The shipped package called `name`, parsed (the shipped packages are checked by this
+/// crate's tests, so parsing one cannot fail in a released build).
 pub fn shipped(name: &str) -> Option<Package> {
     let (_, text) = SHIPPED.iter().find(|(n, _)| *n == name)?;
     Some(parse(text, &format!("scenarios/packages/{name}.toml")).unwrap_or_else(|e| panic!("shipped package: {e}")))
@@ -555,8 +545,8 @@ mod tests {
 
     #[test]
     fn shipped_packages_parse_and_are_named_as_their_files() {
-        for (p, (file, _)) in catalogue().iter().zip(SHIPPED) {
-            assert_eq!(p.name, file);
+        for (file, _) in SHIPPED {
+            assert_eq!(shipped(file).unwrap().name, file);
         }
     }
 

@@ -22,22 +22,22 @@ pub struct Program {
     /// That organism's profile (copied so checkpoints are self-contained).
     pub profile: OrganismProfile,
     /// Protein length per gene in amino acids; 0 for RNA genes.
-    pub protein_aa: Vec<u32>,
+    pub(crate) protein_aa: Vec<u32>,
     /// The longest protein, in amino acids: the most translation a cell can have in hand.
-    pub protein_aa_max: u32,
+    pub(crate) protein_aa_max: u32,
     /// Mean mRNA count per gene (newborn cell).
-    pub mrna_mean: Vec<f64>,
+    pub(crate) mrna_mean: Vec<f64>,
     /// Initial protein count per gene.
-    pub protein_init: Vec<u32>,
+    pub(crate) protein_init: Vec<u32>,
     /// Genes of each transcription unit, flattened; unit `u` is
     /// `unit_genes[unit_start[u]..unit_start[u + 1]]`.
-    pub unit_genes: Vec<u32>,
+    pub(crate) unit_genes: Vec<u32>,
     /// Offsets into `unit_genes`, one more than there are units.
-    pub unit_start: Vec<u32>,
+    pub(crate) unit_start: Vec<u32>,
     /// Cumulative transcription rate over units, per second, at the newborn cell's RNAP.
-    pub unit_rate_cumulative: Vec<f64>,
+    pub(crate) unit_rate_cumulative: Vec<f64>,
     /// Protein mass of a newborn cell in amino acids: the reference for scaling demand.
-    pub reference_mass_aa: u64,
+    pub(crate) reference_mass_aa: u64,
     /// The tick length this program was compiled for.
     pub tick_seconds: f64,
     /// The transcription unit of each gene; [`NO_UNIT`] for stable RNAs, which the model
@@ -47,21 +47,21 @@ pub struct Program {
     pub units_off_at_birth: Vec<u32>,
     /// Decay of one tick: each mRNA survives with probability 2^(−tick/half-life), so the
     /// number decaying is binomial with p = 1 − that; its draws, powers precomputed.
-    pub mrna_decay: Binomial,
+    pub(crate) mrna_decay: Binomial,
     /// The regulation of each transcription unit, for units that have one; empty when no
     /// unit does (a genome without packages), so a host-only program pays nothing.
-    pub unit_regulation: Vec<Option<UnitRegulation>>,
+    pub(crate) unit_regulation: Vec<Option<UnitRegulation>>,
     /// Genes whose proteins are actively degraded, in gene order, with their decay in one
     /// tick.
-    pub protein_decay: Vec<ProteinDecay>,
+    pub(crate) protein_decay: Vec<ProteinDecay>,
     /// The chance that a transcript made during a tick is still there at its end
     /// ([`born_surviving`] of the mRNA's decay rate).
-    pub mrna_born_surviving: f64,
+    pub(crate) mrna_born_surviving: f64,
 }
 
 /// How an actively degraded protein decays in one tick.
 #[derive(Clone, Debug, PartialEq)]
-pub struct ProteinDecay {
+pub(crate) struct ProteinDecay {
     /// The gene.
     pub gene: u32,
     /// The draws for the molecules there at the start of the tick: each survives with
@@ -69,7 +69,7 @@ pub struct ProteinDecay {
     pub draws: Binomial,
     /// The chance that a molecule completed during the tick survives to its end
     /// ([`born_surviving`]).
-    pub born_surviving: f64,
+    pub(crate) born_surviving: f64,
 }
 
 /// The chance that a molecule made at a uniformly random moment of a tick of `tick_seconds`
@@ -78,18 +78,18 @@ pub struct ProteinDecay {
 /// tick by this keeps the mean count of a birth–death process at its exact value, k⁻¹ × the
 /// birth rate, whatever the tick length. Without it a 60-second tick would hold 6.5 % more
 /// E. coli mRNA than a 1-second one (made in a tick, none decaying before the next).
-pub fn born_surviving(rate_per_s: f64, tick_seconds: f64) -> f64 {
+pub(crate) fn born_surviving(rate_per_s: f64, tick_seconds: f64) -> f64 {
     let kt = rate_per_s * tick_seconds;
     if kt <= 0.0 { 1.0 } else { -libm::expm1(-kt) / kt }
 }
 
 /// A regulated unit: its promoter's regulation, the regulator a gene of the program.
 #[derive(Clone, Debug, PartialEq)]
-pub struct UnitRegulation {
+pub(crate) struct UnitRegulation {
     /// The regulation, `regulator` being a gene index of the program.
-    pub regulation: Regulation,
+    pub(crate) regulation: Regulation,
     /// The inducer that binds the regulator, if any.
-    pub binding: Option<InducerBinding>,
+    pub(crate) binding: Option<InducerBinding>,
 }
 
 impl Program {
@@ -197,12 +197,12 @@ impl Program {
     }
 
     /// The regulation of unit `unit`, if it has one.
-    pub fn regulation(&self, unit: usize) -> Option<&UnitRegulation> {
+    pub(crate) fn regulation(&self, unit: usize) -> Option<&UnitRegulation> {
         self.unit_regulation.get(unit).and_then(Option::as_ref)
     }
 
     /// Total transcription rate per second at the newborn cell's RNAP.
-    pub fn transcription_rate_per_s(&self) -> f64 {
+    pub(crate) fn transcription_rate_per_s(&self) -> f64 {
         self.unit_rate_cumulative.last().copied().unwrap_or(0.0)
     }
 
@@ -217,7 +217,7 @@ impl Program {
     }
 
     /// The unit whose cumulative-rate interval holds `x` (`0 ≤ x < total rate`).
-    pub fn unit_at(&self, x: f64) -> usize {
+    pub(crate) fn unit_at(&self, x: f64) -> usize {
         let i = self.unit_rate_cumulative.partition_point(|&c| c <= x);
         i.min(self.unit_rate_cumulative.len() - 1)
     }

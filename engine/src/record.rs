@@ -110,15 +110,15 @@ pub struct EventRecord {
 
 /// The most bytes one VM record encodes to: varints of at most 5 bytes for a u32 and 9 for
 /// a u64, one for the state (`vm_records_and_events_encode_within_their_bounds` checks it).
-pub const VM_RECORD_BYTES_MAX: usize = 5 + 1 + 6 * 9 + 5 + 3 * 9 + 5;
+pub(crate) const VM_RECORD_BYTES_MAX: usize = 5 + 1 + 6 * 9 + 5 + 3 * 9 + 5;
 
 /// The most bytes one event record encodes to: the VM, the action's variant, and a `set`
 /// with every setting (options of a u32, an i32, two f64, two u64).
-pub const EVENT_RECORD_BYTES_MAX: usize = 5 + 1 + 1 + (1 + 5) * 2 + (1 + 8) * 2 + (1 + 9) * 2;
+pub(crate) const EVENT_RECORD_BYTES_MAX: usize = 5 + 1 + 1 + (1 + 5) * 2 + (1 + 8) * 2 + (1 + 9) * 2;
 
 /// The most bytes a tick's record can take: its head, [`EVENTS_MAX`] timeline events and
 /// as many commands, and every VM the gate allows.
-pub const TICK_RECORD_BYTES_MAX: usize =
+pub(crate) const TICK_RECORD_BYTES_MAX: usize =
     4 * 9 + 2 * 9 + 2 * EVENTS_MAX * EVENT_RECORD_BYTES_MAX + VMS_MAX as usize * VM_RECORD_BYTES_MAX;
 
 // Whatever tick a run can produce, a trace frame can hold: the writer never writes what a
@@ -146,7 +146,7 @@ impl TickRecord {
     /// The encoding of a whole record is this head followed by each VM record's encoding,
     /// so a runtime can encode VM records where they are made (in parallel) and hash the
     /// pieces in VM order without assembling the record.
-    pub fn encode_head_into(head: &TickHead, vm_count: usize, out: &mut Vec<u8>) {
+    pub(crate) fn encode_head_into(head: &TickHead, vm_count: usize, out: &mut Vec<u8>) {
         crate::codec::encode_into(&(head.tick, head.pool, head.atp_store, &head.events, vm_count as u64), out);
     }
 }
@@ -250,14 +250,14 @@ fn initial_vm<'a>(scenario: &'a Scenario, vm: &'a VmSpec, state: Lifecycle) -> I
 /// The hash a `create` event carries ([`Action::Create`]): BLAKE3 of the VM's canonical
 /// configuration as it comes into existence — what [`digest_start`] covers of a VM present
 /// at tick 0.
-pub fn vm_hash(scenario: &Scenario, vm: &VmSpec) -> [u8; 32] {
+pub(crate) fn vm_hash(scenario: &Scenario, vm: &VmSpec) -> [u8; 32] {
     blake3::derive_key("bioxen.vm.v1", &crate::codec::encode(&initial_vm(scenario, vm, Lifecycle::Created)))
 }
 
 /// The digest before the first tick of `scenario`: BLAKE3 of the canonical encoding of its
 /// initial configuration, under this digest's version. VMs that are absent at tick 0 are
 /// not in it: their `create` events bring them into the digest when they apply.
-pub fn digest_start(scenario: &Scenario) -> [u8; 32] {
+pub(crate) fn digest_start(scenario: &Scenario) -> [u8; 32] {
     let initial = Initial {
         seed: scenario.seed,
         tick_seconds: scenario.tick_seconds,
@@ -275,14 +275,14 @@ pub fn digest_start(scenario: &Scenario) -> [u8; 32] {
 }
 
 /// Chains one encoded record into the digest.
-pub fn digest_chain(previous: &[u8; 32], record_bytes: &[u8]) -> [u8; 32] {
+pub(crate) fn digest_chain(previous: &[u8; 32], record_bytes: &[u8]) -> [u8; 32] {
     digest_chain_pieces(previous, [record_bytes])
 }
 
 /// Chains one encoded record, given as consecutive pieces (its head, then its VM records
 /// as they were encoded in parallel), into the digest: the same as [`digest_chain`] over
 /// the pieces concatenated, without concatenating them.
-pub fn digest_chain_pieces<'a>(previous: &[u8; 32], pieces: impl IntoIterator<Item = &'a [u8]>) -> [u8; 32] {
+pub(crate) fn digest_chain_pieces<'a>(previous: &[u8; 32], pieces: impl IntoIterator<Item = &'a [u8]>) -> [u8; 32] {
     let mut h = blake3::Hasher::new();
     h.update(previous);
     for piece in pieces {

@@ -44,7 +44,7 @@ pub struct Resources {
 
 impl Resources {
     /// Nothing of anything.
-    pub const ZERO: Resources = Resources { atp: 0, ribosomes: 0, rnap: 0 };
+    pub(crate) const ZERO: Resources = Resources { atp: 0, ribosomes: 0, rnap: 0 };
 
     /// Builds a vector from its parts.
     pub const fn new(atp: u64, ribosomes: u64, rnap: u64) -> Resources {
@@ -84,7 +84,7 @@ impl Resources {
     }
 
     /// True when every component is ≤ the other's.
-    pub fn fits_within(&self, other: &Resources) -> bool {
+    pub(crate) fn fits_within(&self, other: &Resources) -> bool {
         self.atp <= other.atp && self.ribosomes <= other.ribosomes && self.rnap <= other.rnap
     }
 

@@ -60,7 +60,7 @@ impl StreamState {
 }
 
 /// Serde adapter: stores a [`Stream`] as its [`StreamState`].
-pub mod serde_stream {
+pub(crate) mod serde_stream {
     use super::{Stream, StreamState};
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 

@@ -171,7 +171,7 @@ pub fn transition_of(action: Action) -> Option<Transition> {
 }
 
 /// VM `vm`'s state once the pending events have applied to `state`, its state now.
-pub fn projected_lifecycle(pending: &[Event], vm: usize, mut state: Lifecycle) -> Lifecycle {
+pub(crate) fn projected_lifecycle(pending: &[Event], vm: usize, mut state: Lifecycle) -> Lifecycle {
     for e in pending.iter().filter(|e| e.vm as usize == vm) {
         if let Some(t) = transition_of(e.action) {
             state = state.after(t).unwrap_or(state);
@@ -181,7 +181,7 @@ pub fn projected_lifecycle(pending: &[Event], vm: usize, mut state: Lifecycle) -
 }
 
 /// Every VM's allocation once the pending `set` events have applied to `allocations`.
-pub fn projected_allocations(pending: &[Event], allocations: &[Allocation]) -> Vec<Allocation> {
+pub(crate) fn projected_allocations(pending: &[Event], allocations: &[Allocation]) -> Vec<Allocation> {
     let mut projected = allocations.to_vec();
     for e in pending {
         if let (Action::Set(c), Some(a)) = (e.action, projected.get_mut(e.vm as usize)) {

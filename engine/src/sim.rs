@@ -30,7 +30,7 @@ use std::sync::Arc;
 /// VMs per block of phase 3, each block one rayon task: below this, splitting costs more
 /// than it saves. A fixed number, so the blocks never depend on the thread count (the bytes
 /// would not anyway: blocks are hashed in VM order).
-pub const VMS_PER_BLOCK: usize = 64;
+pub(crate) const VMS_PER_BLOCK: usize = 64;
 
 /// The host's side of a run between ticks: everything that changes during a run except
 /// the cells. A value: what a checkpoint's header holds, what another runtime keeps.

@@ -106,7 +106,7 @@ pub trait Cells: Lifecycles {
 }
 
 /// Cells held here, with their programs: the engine's.
-pub struct LocalCells<'a> {
+pub(crate) struct LocalCells<'a> {
     /// The cells, in VM order.
     pub vms: &'a mut [Vm],
     /// Each cell's program.
@@ -284,7 +284,7 @@ impl Block {
 /// Phase 3 for a block of VMs, `first` being the index of `vms[0]`: every VM with a grant
 /// advances ([`advance`]); every VM is recorded into `out` (cleared first), an idle one
 /// with its unchanged cell and no demand or grant.
-pub fn advance_block(
+pub(crate) fn advance_block(
     first: usize,
     vms: &mut [Vm],
     programs: &[Arc<Program>],

@@ -24,12 +24,12 @@ pub struct TraceHeader {
     /// Version of the engine that wrote it.
     pub engine_version: String,
     /// The digest before the first tick: a check that the scenario is the one run.
-    pub digest_start: [u8; 32],
+    pub(crate) digest_start: [u8; 32],
 }
 
 /// A frame after the scenario.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub enum TraceFrame {
+pub(crate) enum TraceFrame {
     /// One tick.
     Tick(TickRecord),
     /// The last frame: the run's length and digest.

@@ -121,7 +121,7 @@ impl Vm {
 
     /// Switches transcription of `unit` on or off (a unit the program does not have is the
     /// gate's to refuse; here it is simply never picked).
-    pub fn switch_transcription(&mut self, unit: u32, on: bool) {
+    pub(crate) fn switch_transcription(&mut self, unit: u32, on: bool) {
         match (self.units_off.binary_search(&unit), on) {
             (Ok(i), true) => {
                 self.units_off.remove(i);
@@ -148,7 +148,7 @@ impl Vm {
     }
 
     /// Sets `inducer` to `micromolar` µM in the cell's medium (0 removes it).
-    pub fn set_inducer(&mut self, inducer: Inducer, micromolar: f64) {
+    pub(crate) fn set_inducer(&mut self, inducer: Inducer, micromolar: f64) {
         let at = self.inducers.binary_search_by(|(i, _)| i.cmp(&inducer));
         match (at, micromolar > 0.0) {
             (Ok(k), true) => self.inducers[k].1 = micromolar,
@@ -166,7 +166,7 @@ impl Vm {
     }
 
     /// Whether `unit` is transcribed.
-    pub fn transcribes(&self, unit: u32) -> bool {
+    pub(crate) fn transcribes(&self, unit: u32) -> bool {
         self.units_off.binary_search(&unit).is_err()
     }
 
@@ -192,7 +192,7 @@ impl Vm {
 
     /// Recomputes [`Vm::next_demand`]; the simulation calls it after creating, restoring or
     /// advancing the VM.
-    pub fn refresh_demand(&mut self, program: &Program, tick_seconds: f64) {
+    pub(crate) fn refresh_demand(&mut self, program: &Program, tick_seconds: f64) {
         self.next_demand = self.demand(program, tick_seconds);
     }
 
@@ -219,7 +219,7 @@ impl Vm {
     /// The VM of a cell (from a checkpoint, a snapshot or another process), checked
     /// against its program and the run's `tick` first ([`Vm::restore`]), with its next
     /// demand worked out.
-    pub fn from_cell(cell: Cell, program: &Program, tick: u64, tick_seconds: f64) -> Result<Vm, VmStateError> {
+    pub(crate) fn from_cell(cell: Cell, program: &Program, tick: u64, tick_seconds: f64) -> Result<Vm, VmStateError> {
         let mut vm = Vm {
             lifecycle: cell.lifecycle,
             mrna: Fenwick::from_counts(&cell.mrna),

@@ -18,7 +18,7 @@ mod lottery;
 mod priority;
 mod round_robin;
 mod stride;
-pub mod waterfill;
+pub(crate) mod waterfill;
 
 pub use credit::Credit;
 pub use drf::DominantResourceFairness;

@@ -7,7 +7,7 @@
 /// Exact in integers: units left by rounding go one each to the unsatisfied claimants with
 /// the largest remainders (Hamilton's method; ties by index), so the result is work-conserving (`Σ grants = min(pool, Σ demands)`) and
 /// depends on nothing but its inputs.
-pub fn waterfill(pool: u64, demands: &[u64], weights: &[u64]) -> Vec<u64> {
+pub(crate) fn waterfill(pool: u64, demands: &[u64], weights: &[u64]) -> Vec<u64> {
     debug_assert_eq!(demands.len(), weights.len());
     let n = demands.len();
     // Enough for everyone: the common, uncontended case, in O(n).

@@ -38,7 +38,7 @@ pub trait GenomeFiles {
     fn expression(&mut self, path: &str) -> Result<String, GenomeFileError>;
 
     /// The package called `name`, or why there is none. By default the packages shipped
-    /// with BioXen ([`crate::package::catalogue`]); a caller may look elsewhere first.
+    /// with BioXen ([`crate::package::shipped`]); a caller may look elsewhere first.
     fn package(&mut self, name: &str) -> Result<Package, String> {
         crate::package::shipped(name).ok_or_else(|| unknown_package(name))
     }
