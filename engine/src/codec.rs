@@ -15,9 +15,9 @@ use serde::de::DeserializeOwned;
 use std::io::{self, Read, Write};
 
 /// Largest frame accepted: one tick of the most VMs allowed is at most ~60 MB
-/// ([`crate::record::TICK_RECORD_BYTES_MAX`]), a genome at most ~52 MB (genes and names
+/// (`crate::record::TICK_RECORD_BYTES_MAX`), a genome at most ~52 MB (genes and names
 /// bounded by [`crate::scenario::limits`]).
-pub(crate) const FRAME_BYTES_MAX: usize = 64 * 1024 * 1024;
+pub const FRAME_BYTES_MAX: usize = 64 * 1024 * 1024;
 
 type Config = bincode::config::Configuration<
     bincode::config::LittleEndian,
@@ -272,7 +272,7 @@ impl<R: Read> FrameReader<R> {
     }
 
     /// Decodes a payload read from this file.
-    pub fn decode<T: DeserializeOwned>(&self, payload: &[u8], expecting: &str) -> Result<T, FormatError> {
+    pub(crate) fn decode<T: DeserializeOwned>(&self, payload: &[u8], expecting: &str) -> Result<T, FormatError> {
         decode(payload).map_err(|e| {
             self.corrupt(format!("frame {} is not a valid {expecting}: {e}", self.frames.saturating_sub(1)))
         })
@@ -284,17 +284,17 @@ impl<R: Read> FrameReader<R> {
     }
 
     /// An error for this file: the bytes are wrong.
-    pub fn corrupt(&self, detail: String) -> FormatError {
+    pub(crate) fn corrupt(&self, detail: String) -> FormatError {
         FormatError::Corrupt { what: self.what.clone(), kind: self.kind, detail }
     }
 
     /// An error for this file: it ends too soon.
-    pub fn truncated(&self, detail: String) -> FormatError {
+    pub(crate) fn truncated(&self, detail: String) -> FormatError {
         FormatError::Truncated { what: self.what.clone(), kind: self.kind, detail }
     }
 
     /// An error for this file: its scenario does not pass the gate.
-    pub fn invalid(&self, error: crate::diagnostic::CheckError) -> FormatError {
+    pub(crate) fn invalid(&self, error: crate::diagnostic::CheckError) -> FormatError {
         FormatError::Invalid { what: self.what.clone(), kind: self.kind, error }
     }
 

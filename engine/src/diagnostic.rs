@@ -10,9 +10,9 @@ use std::ops::Range;
 #[error("{field}: {message}")]
 pub struct CheckError {
     /// The field.
-    pub field: String,
+    pub(crate) field: String,
     /// What is wrong, and what is allowed.
-    pub message: String,
+    pub(crate) message: String,
 }
 
 /// A scenario that cannot be used, and where.
@@ -25,14 +25,6 @@ pub struct ScenarioError {
     pub where_: String,
     /// What is wrong.
     pub message: String,
-}
-
-impl ScenarioError {
-    /// A gate error about the scenario of `file` (one decoded from a trace or checkpoint,
-    /// where there is no line to point at).
-    pub fn of(file: &str, e: CheckError) -> ScenarioError {
-        ScenarioError { file: file.to_string(), where_: e.field, message: e.message }
-    }
 }
 
 /// The error `message` at byte offset `span.start` of `text`, as `file:line:column`.

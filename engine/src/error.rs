@@ -11,7 +11,7 @@ use crate::vm::VmStateError;
 /// A simulation that cannot start or go on.
 #[derive(Debug, thiserror::Error)]
 pub enum SimError {
-    /// The scenario does not pass the gate ([`Scenario::check`]).
+    /// The scenario does not pass the gate ([`Scenario::check`](crate::scenario::Scenario::check)).
     #[error("the scenario is not usable: {0}")]
     Invalid(#[from] CheckError),
     /// A lifecycle event was impossible.

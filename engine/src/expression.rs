@@ -62,7 +62,7 @@ pub struct Applied {
     /// Protein genes without one: they keep the default weight (the measured mean).
     pub unmeasured: usize,
     /// Rows naming no gene of the genome.
-    pub unknown: usize,
+    pub(crate) unknown: usize,
 }
 
 /// Gives `genome` the measured `counts`, by gene id (locus tag).

@@ -2,7 +2,7 @@
 //!
 //! Genes are the CDS, rRNA, tRNA, tmRNA and ncRNA features (the `gene` features duplicate
 //! them). GenBank says nothing of essentiality, so a gene is essential only where a
-//! published screen says so ([`crate::essentiality`]: Breuer et al. 2019 for syn3A's
+//! published screen says so (`crate::essentiality`: Breuer et al. 2019 for syn3A's
 //! locus tags) and non-essential otherwise; it says nothing of operons either, so each
 //! gene is its own transcription unit.
 

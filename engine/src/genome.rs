@@ -73,7 +73,7 @@ const BUILTIN_PREFIX: &str = "builtin:";
 
 impl GenomeOrigin {
     /// An annotation read from `genome_file`, without measured expression.
-    pub fn annotation(genome_file: &str) -> GenomeOrigin {
+    pub(crate) fn annotation(genome_file: &str) -> GenomeOrigin {
         GenomeOrigin::Annotation { genome_file: genome_file.to_string(), expression_file: None }
     }
 
@@ -156,7 +156,7 @@ pub struct Genome {
     pub genes: Vec<Gene>,
     /// Operons repressed in a newborn cell (no transcripts, not transcribed until switched
     /// on). Empty for annotations: GenBank carries no regulation.
-    pub repressed: Vec<String>,
+    pub(crate) repressed: Vec<String>,
     /// Measured mean mRNA count per gene (`None` where unmeasured), from a scenario's
     /// `expression_file` ([`crate::expression`]); `None` for uniform expression.
     pub expression: Option<Vec<Option<f64>>>,
@@ -188,7 +188,7 @@ impl Genome {
 
     /// Up to `n` names of genes (names or ids) closest to `name`: same ignoring case, or
     /// within an edit distance of a third of its length, nearest first.
-    /// Names longer than [`CLOSE_MATCH_BYTES_MAX`] get none (the search is quadratic in
+    /// Names longer than `CLOSE_MATCH_BYTES_MAX` get none (the search is quadratic in
     /// the name's length, and gene names are short).
     pub fn close_matches(&self, name: &str, n: usize) -> Vec<String> {
         if name.len() > CLOSE_MATCH_BYTES_MAX {

@@ -14,12 +14,12 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Hypervisor {
     /// ATP the chassis store carried over from the last tick (at most its `atp_store_max`).
-    pub atp_store: u64,
+    pub(crate) atp_store: u64,
     /// The policy and its state.
     pub policy: AnyPolicy,
     /// The scheduler's stream.
     #[serde(with = "serde_stream")]
-    pub rng: Stream,
+    pub(crate) rng: Stream,
     /// Pools offered to the guests, summed over the ticks run (for utilisation metrics;
     /// part of the state, not of any record).
     pub offered: Resources,
@@ -27,7 +27,7 @@ pub struct Hypervisor {
 
 impl Hypervisor {
     /// The hypervisor at tick 0: a full ATP store, a fresh policy, the seed's stream.
-    pub fn new(scenario: &Scenario) -> Hypervisor {
+    pub(crate) fn new(scenario: &Scenario) -> Hypervisor {
         Hypervisor {
             atp_store: scenario.chassis.atp_store_max,
             policy: AnyPolicy::new(scenario.policy, scenario.policy_params),
@@ -61,7 +61,7 @@ impl Hypervisor {
     /// Returns a grant for each running VM (same indexing); the ATP offered and not granted
     /// carries over in the store, up to what the cell can hold (`store_max`). Requests are
     /// built and rationed in VM order, whatever order the demands arrived in.
-    pub fn ration(
+    pub(crate) fn ration(
         &mut self,
         tick: u64,
         pool: Resources,

@@ -6,7 +6,7 @@
 //! A [`scenario::Scenario`] names a host cell, the [`chassis::Chassis`], and guest VMs,
 //! each a genome ([`genome::Genome`]) of an organism ([`biology::Organism`]) whose published
 //! kinetics drive it. Every tick each running [`vm::Vm`] states a demand for ATP, ribosomes
-//! and RNA polymerase; the [`scheduler`] applies caps and reservations and lets a
+//! and RNA polymerase; the `scheduler` applies caps and reservations and lets a
 //! [`policy::Policy`] split the rest; each VM then runs transcription, mRNA decay,
 //! translation and division with what it got. [`sim::Simulation`] drives the ticks, emits a
 //! [`record::TickRecord`] per tick and chains them into a digest.
@@ -32,12 +32,12 @@
 //!
 //! - [`biology`]: organism profiles and the constants of the model, each with its source.
 //! - [`genome`], [`genbank`], [`program`]: genes, loading annotations, compiled expression;
-//!   [`essentiality`] and [`expression`]: the published essentiality and measured
+//!   `essentiality` and [`expression`]: the published essentiality and measured
 //!   expression annotations lack.
 //! - [`chassis`], [`resources`]: host pools and the three-resource vector.
 //! - [`lifecycle`], [`vm`], [`cell`]: a VM's states, its per-tick biology, and its state as
 //!   a value (what checkpoints and snapshots hold).
-//! - [`policy`], [`scheduler`], [`hypervisor`]: the eight policies, the rationing around
+//! - [`policy`], `scheduler`, [`hypervisor`]: the eight policies, the rationing around
 //!   them, and the scheduler's state (ATP store, policy, stream) that every runtime shares.
 //! - [`scenario`]: the TOML format, resolved and validated.
 //! - [`tick`]: the four phases of a tick, which every runtime calls.

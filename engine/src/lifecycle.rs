@@ -59,7 +59,7 @@ impl Lifecycle {
     }
 
     /// Compact code used in trace records.
-    pub fn code(self) -> u8 {
+    pub(crate) fn code(self) -> u8 {
         self as u8
     }
 
@@ -86,7 +86,7 @@ impl Lifecycle {
 
 impl Transition {
     /// Lower-case name, as in scenario files.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Transition::Start => "start",
             Transition::Pause => "pause",
@@ -107,11 +107,11 @@ impl Transition {
 })]
 pub struct LifecycleError {
     /// The VM (its id, or `#index` when there is no VM at that index).
-    pub vm: String,
+    pub(crate) vm: String,
     /// Its state when the transition was asked for; `None` when there is no such VM.
-    pub state: Option<Lifecycle>,
+    pub(crate) state: Option<Lifecycle>,
     /// What was asked.
-    pub transition: Transition,
+    pub(crate) transition: Transition,
 }
 
 #[cfg(test)]

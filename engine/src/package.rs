@@ -79,7 +79,7 @@ pub enum Inducer {
 
 impl Inducer {
     /// Every inducer, in the order of their codes.
-    pub const ALL: [Inducer; 2] = [Inducer::Iptg, Inducer::Atc];
+    pub(crate) const ALL: [Inducer; 2] = [Inducer::Iptg, Inducer::Atc];
 
     /// The name scenarios, packages and scripts use.
     pub fn name(self) -> &'static str {
@@ -102,13 +102,13 @@ impl Inducer {
 
 /// How an inducer binds a protein: `P / (1 + (I/k_um)^n)` of its molecules stay active.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct InducerBinding {
+pub(crate) struct InducerBinding {
     /// The inducer.
-    pub inducer: Inducer,
+    pub(crate) inducer: Inducer,
     /// Concentration at which half the protein is bound, µM.
     pub(crate) k_um: f64,
     /// Hill coefficient of the binding.
-    pub n: f64,
+    pub(crate) n: f64,
 }
 
 /// One gene of a package.
@@ -122,7 +122,7 @@ pub struct PackageGene {
     /// tag); `None`: stable, removed only by dilution.
     pub(crate) half_life_min: Option<f64>,
     /// The inducer that binds this protein, if any.
-    pub inducer: Option<InducerBinding>,
+    pub(crate) inducer: Option<InducerBinding>,
 }
 
 impl PackageGene {
@@ -147,11 +147,11 @@ pub(crate) struct Regulation {
     /// The regulator: an index into [`Package::genes`].
     pub(crate) regulator: u32,
     /// Repression or activation.
-    pub mode: Mode,
+    pub(crate) mode: Mode,
     /// Molecules per cell at half effect.
-    pub k: f64,
+    pub(crate) k: f64,
     /// Hill coefficient (cooperativity).
-    pub n: f64,
+    pub(crate) n: f64,
     /// Fraction of the full rate left when the promoter is fully off.
     pub(crate) leak: f64,
 }
@@ -160,11 +160,11 @@ pub(crate) struct Regulation {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Promoter {
     /// Its name, for status and errors.
-    pub name: String,
+    pub(crate) name: String,
     /// The genes it transcribes, in order: indices into [`Package::genes`].
     pub genes: Vec<u32>,
     /// Transcripts per second per plasmid copy when fully on.
-    pub per_copy_per_s: f64,
+    pub(crate) per_copy_per_s: f64,
     /// Its regulation, if any (constitutive otherwise).
     pub(crate) regulation: Option<Regulation>,
 }
@@ -197,7 +197,7 @@ impl Package {
     }
 
     /// BLAKE3 of the package's content: what an `install` event carries into the digest.
-    pub(crate) fn content_hash(&self) -> [u8; 32] {
+    pub fn content_hash(&self) -> [u8; 32] {
         blake3::derive_key("bioxen.package.v1", &crate::codec::encode(self))
     }
 
@@ -207,13 +207,13 @@ impl Package {
     }
 
     /// Whether the package's replicon works in `organism`.
-    pub fn supports(&self, organism: Organism) -> bool {
+    pub(crate) fn supports(&self, organism: Organism) -> bool {
         self.organisms.contains(&organism)
     }
 
     /// Checks everything the engine relies on (the gate's rules for a package, for
     /// packages decoded from untrusted bytes as for parsed ones).
-    pub fn check(&self) -> Result<(), String> {
+    pub(crate) fn check(&self) -> Result<(), String> {
         name(&self.name).map_err(|m| format!("name: {m}"))?;
         if self.version.is_empty() || self.version.len() > NAME_BYTES_MAX {
             return Err(format!("version: must be 1 to {NAME_BYTES_MAX} bytes"));
@@ -323,7 +323,12 @@ fn in_range(v: f64, low: f64, high: f64) -> Result<(), String> {
 /// The factor a regulated promoter's full rate is multiplied by, with `regulator` molecules
 /// of its regulator and `inducer_um` µM of the inducer that binds it (if one does): see the
 /// module's documentation. Every float function is `libm`'s.
-pub(crate) fn promoter_activity(r: &Regulation, regulator: u32, binding: Option<&InducerBinding>, inducer_um: f64) -> f64 {
+pub(crate) fn promoter_activity(
+    r: &Regulation,
+    regulator: u32,
+    binding: Option<&InducerBinding>,
+    inducer_um: f64,
+) -> f64 {
     let mut active = f64::from(regulator);
     if let Some(b) = binding
         && inducer_um > 0.0

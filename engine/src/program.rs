@@ -18,9 +18,9 @@ pub const NO_UNIT: u32 = u32::MAX;
 #[derive(Clone, Debug, PartialEq)]
 pub struct Program {
     /// The organism whose kinetics drive this genome.
-    pub organism: Organism,
+    pub(crate) organism: Organism,
     /// That organism's profile (copied so checkpoints are self-contained).
-    pub profile: OrganismProfile,
+    pub(crate) profile: OrganismProfile,
     /// Protein length per gene in amino acids; 0 for RNA genes.
     pub(crate) protein_aa: Vec<u32>,
     /// The longest protein, in amino acids: the most translation a cell can have in hand.
@@ -39,7 +39,7 @@ pub struct Program {
     /// Protein mass of a newborn cell in amino acids: the reference for scaling demand.
     pub(crate) reference_mass_aa: u64,
     /// The tick length this program was compiled for.
-    pub tick_seconds: f64,
+    pub(crate) tick_seconds: f64,
     /// The transcription unit of each gene; [`NO_UNIT`] for stable RNAs, which the model
     /// does not transcribe one by one.
     pub gene_unit: Vec<u32>,
@@ -63,10 +63,10 @@ pub struct Program {
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct ProteinDecay {
     /// The gene.
-    pub gene: u32,
+    pub(crate) gene: u32,
     /// The draws for the molecules there at the start of the tick: each survives with
     /// probability 2^(−tick/half-life), so the number lost is binomial.
-    pub draws: Binomial,
+    pub(crate) draws: Binomial,
     /// The chance that a molecule completed during the tick survives to its end
     /// ([`born_surviving`]).
     pub(crate) born_surviving: f64,
@@ -139,7 +139,7 @@ impl Program {
 
     /// `genome` compiled for `organism` with `packages` installed, in that order: what a VM
     /// that installed them runs ([`Program::install`] on [`Program::compile`]).
-    pub fn compile_with(
+    pub(crate) fn compile_with(
         genome: &Genome,
         organism: Organism,
         source: GenomeSource,
@@ -223,7 +223,7 @@ impl Program {
     }
 
     /// Number of genes.
-    pub fn genes(&self) -> usize {
+    pub(crate) fn genes(&self) -> usize {
         self.protein_aa.len()
     }
 }

@@ -8,7 +8,7 @@
 //! checkpoint continues the same chain.
 //!
 //! **What the digest covers: what determines the simulation, and nothing else.** `initial`
-//! is the canonical encoding of the configuration at tick 0 ([`digest_start`]): the seed,
+//! is the canonical encoding of the configuration at tick 0 (`digest_start`): the seed,
 //! the tick length, the policy's initial state (which holds the parameters that policy
 //! uses, and only those), the chassis, and each VM present at tick 0 — id (its stream
 //! derives from it), organism, genome (by content, never by path), DNA space, state and
@@ -248,7 +248,7 @@ fn initial_vm<'a>(scenario: &'a Scenario, vm: &'a VmSpec, state: Lifecycle) -> I
 }
 
 /// The hash a `create` event carries ([`Action::Create`]): BLAKE3 of the VM's canonical
-/// configuration as it comes into existence — what [`digest_start`] covers of a VM present
+/// configuration as it comes into existence — what `digest_start` covers of a VM present
 /// at tick 0.
 pub(crate) fn vm_hash(scenario: &Scenario, vm: &VmSpec) -> [u8; 32] {
     blake3::derive_key("bioxen.vm.v1", &crate::codec::encode(&initial_vm(scenario, vm, Lifecycle::Created)))

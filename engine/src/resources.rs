@@ -8,7 +8,7 @@ use std::ops::{Add, AddAssign, Sub};
 
 /// Which pool a quantity is drawn from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum Resource {
+pub(crate) enum Resource {
     /// ATP molecules.
     Atp,
     /// Ribosomes (count engaged for one tick).
@@ -19,10 +19,11 @@ pub enum Resource {
 
 impl Resource {
     /// All resources in canonical order.
-    pub const ALL: [Resource; 3] = [Resource::Atp, Resource::Ribosomes, Resource::Rnap];
+    pub(crate) const ALL: [Resource; 3] = [Resource::Atp, Resource::Ribosomes, Resource::Rnap];
 
-    /// Field name used in traces and error messages.
-    pub fn name(self) -> &'static str {
+    /// Its name, for the policies' test messages.
+    #[cfg(test)]
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Resource::Atp => "atp",
             Resource::Ribosomes => "ribosomes",
@@ -52,7 +53,7 @@ impl Resources {
     }
 
     /// The amount of one resource.
-    pub fn get(&self, r: Resource) -> u64 {
+    pub(crate) fn get(&self, r: Resource) -> u64 {
         match r {
             Resource::Atp => self.atp,
             Resource::Ribosomes => self.ribosomes,
@@ -61,7 +62,7 @@ impl Resources {
     }
 
     /// A mutable reference to one resource.
-    pub fn get_mut(&mut self, r: Resource) -> &mut u64 {
+    pub(crate) fn get_mut(&mut self, r: Resource) -> &mut u64 {
         match r {
             Resource::Atp => &mut self.atp,
             Resource::Ribosomes => &mut self.ribosomes,
@@ -70,12 +71,12 @@ impl Resources {
     }
 
     /// Element-wise minimum.
-    pub fn min(self, other: Resources) -> Resources {
+    pub(crate) fn min(self, other: Resources) -> Resources {
         Resources::new(self.atp.min(other.atp), self.ribosomes.min(other.ribosomes), self.rnap.min(other.rnap))
     }
 
     /// Element-wise saturating subtraction.
-    pub fn saturating_sub(self, other: Resources) -> Resources {
+    pub(crate) fn saturating_sub(self, other: Resources) -> Resources {
         Resources::new(
             self.atp.saturating_sub(other.atp),
             self.ribosomes.saturating_sub(other.ribosomes),

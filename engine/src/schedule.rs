@@ -6,7 +6,7 @@
 //! events already scheduled have applied: the same rules as the gate's timeline, for one
 //! event, so that a session never schedules what the gate would refuse of its saved
 //! scenario. Both runtimes (the engine's [`crate::sim::Simulation::schedule`], the actors'
-//! coordinator) call [`check`].
+//! coordinator) call `check`.
 
 use crate::error::SimError;
 use crate::lifecycle::{Lifecycle, LifecycleError, Transition};
@@ -16,7 +16,7 @@ use crate::scenario::{Action, Allocation, AllocationChange, Event, Scenario, che
 
 /// The events of `scenario` not yet applied when `next_event` is the next to apply, up to
 /// and including those at `tick` (the ones an event added at `tick` comes after).
-pub fn pending(scenario: &Scenario, next_event: usize, tick: u64) -> &[Event] {
+pub(crate) fn pending(scenario: &Scenario, next_event: usize, tick: u64) -> &[Event] {
     let end = scenario.events.partition_point(|e| e.tick <= tick);
     &scenario.events[next_event.min(end)..end]
 }
@@ -49,7 +49,7 @@ pub struct RunState<'a, L: Fn(usize) -> Option<Lifecycle>> {
 }
 
 /// Adds `items` to `scenario`'s timeline at the next tick, together or not at all: each is
-/// checked where it lands, after the items before it ([`check`]), and inserted after the
+/// checked where it lands, after the items before it (`check`), and inserted after the
 /// events already at that tick; if any is refused, the scenario is left as it was. Where
 /// the timeline holds later events (a scenario's own), the whole timeline passes the gate
 /// again, so no later event is made impossible. Returns the actions added, in order.
@@ -197,7 +197,7 @@ pub(crate) fn projected_allocations(pending: &[Event], allocations: &[Allocation
 /// program now and `installed` the packages it has installed. Creation is not an event one
 /// schedules ([`crate::sim::Simulation::create`]).
 #[allow(clippy::too_many_arguments)] // the run's state, spelled out: each runtime keeps it its own way
-pub fn check(
+pub(crate) fn check(
     scenario: &Scenario,
     tick: u64,
     next_event: usize,

@@ -2,7 +2,7 @@
 //!
 //! A tick is the four phases of [`crate::tick`], called in order on this machine: the
 //! timeline's events, rationing, advancing the VMs (phase 3, in parallel over fixed blocks
-//! of [`VMS_PER_BLOCK`] VMs), and the digest. Only phase 3 runs on several threads, and it
+//! of `VMS_PER_BLOCK` VMs), and the digest. Only phase 3 runs on several threads, and it
 //! touches disjoint VMs with per-VM streams; blocks are fixed, never derived from the
 //! thread count, and hashed in VM order, so the result is the same for any thread count.
 
@@ -273,7 +273,7 @@ impl Simulation {
     /// Adds `action` for VM `vm` to the timeline at the next tick, after whatever is already
     /// scheduled there: the run becomes the run of the scenario with that event, which is
     /// how an API session stays a scenario. The event must be valid where it lands
-    /// ([`schedule::check`]), or nothing changes. VMs are added with [`Simulation::create`].
+    /// (`schedule::check`), or nothing changes. VMs are added with [`Simulation::create`].
     pub fn schedule(&mut self, vm: usize, action: Action) -> Result<(), SimError> {
         self.schedule_all(vec![(vm, Scheduled::Action(action))]).map(|_| ())
     }

@@ -11,7 +11,7 @@
 //! 2. [`ration`]: the guests' pools offered (the ATP made this tick plus the store), and
 //!    every running VM's demand rationed in VM order under the policy: the tick's
 //!    [`TickHead`] and a grant per running VM.
-//! 3. [`advance_block`] (or, one VM at a time, [`advance`] then [`Block::push`]): each
+//! 3. `advance_block` (or, one VM at a time, [`advance`] then [`Block::push`]): each
 //!    running VM advances with its grant, drawing only from its own stream, and works out
 //!    its next demand; every VM that exists (neither absent nor destroyed) is recorded and encoded, in VM order,
 //!    into its block.
@@ -98,7 +98,7 @@ pub fn change_cell(vm: &mut Vm, program: &mut Arc<Program>, change: &CellChange)
 
 /// Whatever holds the VMs' cells as phase 1 changes them: their lifecycles and the other
 /// changes events make ([`CellChange`]). The engine changes its own cells
-/// ([`LocalCells`]); a runtime that keeps cells elsewhere (the actors) forwards the change to
+/// (`LocalCells`); a runtime that keeps cells elsewhere (the actors) forwards the change to
 /// where the cell is, to apply before the VM's next advance.
 pub trait Cells: Lifecycles {
     /// Makes `change` to VM `vm`'s cell; false if there is no such VM.
@@ -108,9 +108,9 @@ pub trait Cells: Lifecycles {
 /// Cells held here, with their programs: the engine's.
 pub(crate) struct LocalCells<'a> {
     /// The cells, in VM order.
-    pub vms: &'a mut [Vm],
+    pub(crate) vms: &'a mut [Vm],
     /// Each cell's program.
-    pub programs: &'a mut [Arc<Program>],
+    pub(crate) programs: &'a mut [Arc<Program>],
 }
 
 impl Lifecycles for LocalCells<'_> {
@@ -259,9 +259,9 @@ pub fn advance(
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Block {
     /// The VM records, in VM order.
-    pub records: Vec<VmRecord>,
+    pub(crate) records: Vec<VmRecord>,
     /// Their encodings, concatenated.
-    pub bytes: Vec<u8>,
+    pub(crate) bytes: Vec<u8>,
 }
 
 impl Block {

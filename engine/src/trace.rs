@@ -24,7 +24,7 @@ pub struct TraceHeader {
     /// Version of the engine that wrote it.
     pub engine_version: String,
     /// The digest before the first tick: a check that the scenario is the one run.
-    pub(crate) digest_start: [u8; 32],
+    pub digest_start: [u8; 32],
 }
 
 /// A frame after the scenario.

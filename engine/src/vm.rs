@@ -1,7 +1,7 @@
 //! One guest cell's state and its biology per tick.
 //!
-//! A tick for a running VM has two halves: [`Vm::demand`] states what the cell would use
-//! given its present size, and [`Vm::advance`] runs transcription, mRNA decay, translation
+//! A tick for a running VM has two halves: `Vm::demand` states what the cell would use
+//! given its present size, and `Vm::advance` runs transcription, mRNA decay, translation
 //! and division with what the scheduler granted. Every draw comes from the VM's own stream.
 //!
 //! The sampling is event-driven: instead of testing each gene each tick, the VM draws how
@@ -91,7 +91,7 @@ impl Vm {
     /// syn3A whole-cell model initialises them; Thornburg et al. 2022), proteins at their
     /// mean counts. Units repressed at birth start with no transcripts (the draws are
     /// made all the same, so no other gene's count depends on regulation).
-    pub fn new(program: &Program, mut rng: Stream) -> Vm {
+    pub(crate) fn new(program: &Program, mut rng: Stream) -> Vm {
         let mut mrna_counts: Vec<u32> = program.mrna_mean.iter().map(|&m| poisson(&mut rng, m) as u32).collect();
         for &unit in &program.units_off_at_birth {
             for &g in program.unit(unit as usize) {
@@ -134,7 +134,7 @@ impl Vm {
     /// Installs package `package` (its index in the scenario), `program` being this cell's
     /// program with it installed: the plasmid's genes join the cell with no transcripts or
     /// proteins, and their units are on.
-    pub fn install(&mut self, package: u32, program: &Program) {
+    pub(crate) fn install(&mut self, package: u32, program: &Program) {
         let mut counts = self.mrna.counts();
         counts.resize(program.genes(), 0);
         self.mrna = Fenwick::from_counts(&counts);
@@ -161,7 +161,7 @@ impl Vm {
     }
 
     /// The concentration of `inducer` in the cell's medium, µM.
-    pub fn inducer(&self, inducer: Inducer) -> f64 {
+    pub(crate) fn inducer(&self, inducer: Inducer) -> f64 {
         self.inducers.iter().find(|(i, _)| *i == inducer).map_or(0.0, |&(_, c)| c)
     }
 
@@ -185,7 +185,7 @@ impl Vm {
         self.proteins.get(gene).copied().unwrap_or(0)
     }
 
-    /// What this cell asks for in its next running tick (see [`Vm::demand`]).
+    /// What this cell asks for in its next running tick (see `Vm::demand`).
     pub fn next_demand(&self) -> Resources {
         self.next_demand
     }
@@ -217,9 +217,9 @@ impl Vm {
     }
 
     /// The VM of a cell (from a checkpoint, a snapshot or another process), checked
-    /// against its program and the run's `tick` first ([`Vm::restore`]), with its next
+    /// against its program and the run's `tick` first (`Vm::restore`), with its next
     /// demand worked out.
-    pub(crate) fn from_cell(cell: Cell, program: &Program, tick: u64, tick_seconds: f64) -> Result<Vm, VmStateError> {
+    pub fn from_cell(cell: Cell, program: &Program, tick: u64, tick_seconds: f64) -> Result<Vm, VmStateError> {
         let mut vm = Vm {
             lifecycle: cell.lifecycle,
             mrna: Fenwick::from_counts(&cell.mrna),
@@ -295,7 +295,7 @@ impl Vm {
     }
 
     /// The state summary recorded in traces.
-    pub fn summary(&self) -> VmSummary {
+    pub(crate) fn summary(&self) -> VmSummary {
         VmSummary { mrna: self.mrna.total() as u32, proteins: self.proteins_total, mass_aa: self.mass_aa }
     }
 
@@ -303,7 +303,7 @@ impl Vm {
     /// protein mass relative to a newborn cell (machinery grows with the cell), ribosomes
     /// are limited by the mRNA there is to translate, and ATP pays for the translation
     /// those ribosomes can do (see [`ATP_PER_AMINO_ACID_ALL_IN`]).
-    pub fn demand(&self, program: &Program, tick_seconds: f64) -> Resources {
+    pub(crate) fn demand(&self, program: &Program, tick_seconds: f64) -> Resources {
         let profile = &program.profile;
         let scale = self.mass_aa as f64 / program.reference_mass_aa.max(1) as f64;
         let ribosomes =
@@ -316,7 +316,7 @@ impl Vm {
 
     /// Runs one tick of biology with `grant` (which the scheduler guarantees is within
     /// `demand`).
-    pub fn advance(&mut self, program: &Program, demand: Resources, grant: Resources, tick_seconds: f64) {
+    pub(crate) fn advance(&mut self, program: &Program, demand: Resources, grant: Resources, tick_seconds: f64) {
         debug_assert!(grant.fits_within(&demand));
         self.account(demand, grant);
         self.decay(program, tick_seconds);

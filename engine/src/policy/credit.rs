@@ -23,7 +23,7 @@ pub struct Credit {
 
 impl Credit {
     /// A credit scheduler with accounting periods of `period_ticks`.
-    pub fn new(period_ticks: u32) -> Credit {
+    pub(crate) fn new(period_ticks: u32) -> Credit {
         Credit { period_ticks: period_ticks.max(1), credits: Vec::new() }
     }
 

@@ -18,7 +18,7 @@ pub struct Lottery {
 
 impl Lottery {
     /// A lottery cutting each pool into `quanta_per_vm` quanta per claimant.
-    pub fn new(quanta_per_vm: u32) -> Lottery {
+    pub(crate) fn new(quanta_per_vm: u32) -> Lottery {
         Lottery { quanta_per_vm: quanta_per_vm.max(1) }
     }
 

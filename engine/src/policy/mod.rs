@@ -2,14 +2,14 @@
 //!
 //! Every policy implements [`Policy`]: given the pools left after reservations and the
 //! claims (residual demand, weight, priority) of the running VMs in VM order, it returns a
-//! grant per claim. The scheduler ([`crate::scheduler`]) applies caps and reservations
+//! grant per claim. The scheduler (`crate::scheduler`) applies caps and reservations
 //! around it, so policies only ever see claims that are already capped.
 //!
 //! Grants are integers, and every policy but DRF computes them in integers; DRF finds its
 //! fill level by bisection in f64 (IEEE arithmetic only, summed in VM order, so the same
 //! on every machine) and rounds down. Policies may keep state between ticks (stride's
 //! passes, credit's balances); that state is part of a checkpoint and is checked against
-//! the scenario when restored ([`AnyPolicy::check`]). The only randomness a policy may use
+//! the scenario when restored (`AnyPolicy::check`). The only randomness a policy may use
 //! is the scheduler's stream it is handed.
 
 mod credit;
@@ -197,7 +197,7 @@ impl AnyPolicy {
 
     /// Checks state restored from untrusted bytes against the scenario: the same policy,
     /// with the scenario's parameters, holding state for at most `vms` VMs.
-    pub fn check(&self, kind: PolicyKind, params: &PolicyParams, vms: usize) -> Result<(), String> {
+    pub(crate) fn check(&self, kind: PolicyKind, params: &PolicyParams, vms: usize) -> Result<(), String> {
         if self.kind() != kind {
             return Err(format!(
                 "the policy state is {}'s, the scenario's policy is {}",
@@ -215,7 +215,7 @@ impl AnyPolicy {
     }
 
     /// Which policy this is.
-    pub fn kind(&self) -> PolicyKind {
+    pub(crate) fn kind(&self) -> PolicyKind {
         match self {
             AnyPolicy::Fair => PolicyKind::Fair,
             AnyPolicy::Proportional => PolicyKind::Proportional,

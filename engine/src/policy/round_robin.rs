@@ -16,7 +16,7 @@ pub struct RoundRobin {
 
 impl RoundRobin {
     /// A round robin that moves to the next VM every `quantum_ticks` ticks.
-    pub fn new(quantum_ticks: u32) -> RoundRobin {
+    pub(crate) fn new(quantum_ticks: u32) -> RoundRobin {
         RoundRobin { quantum_ticks: quantum_ticks.max(1) }
     }
 

@@ -25,7 +25,7 @@ pub struct Stride {
 
 impl Stride {
     /// A stride scheduler cutting each pool into `quanta_per_vm` quanta per claimant.
-    pub fn new(quanta_per_vm: u32) -> Stride {
+    pub(crate) fn new(quanta_per_vm: u32) -> Stride {
         Stride { quanta_per_vm: quanta_per_vm.max(1), passes: Vec::new(), global_pass: [0; 3] }
     }
 

@@ -22,7 +22,7 @@ pub const POOL_MAX: u64 = 100_000_000_000;
 pub const DNA_SPACE_KB_MAX: u64 = 1_000_000_000;
 
 /// Most VMs in one scenario, 2¹⁹. Also what keeps one tick's record within a trace frame:
-/// at most [`crate::record::VM_RECORD_BYTES_MAX`] bytes per VM.
+/// at most `crate::record::VM_RECORD_BYTES_MAX` bytes per VM.
 pub const VMS_MAX: u32 = 1 << 19;
 
 /// Most timeline events, 2¹⁶: hand-written timelines hold tens.

@@ -188,7 +188,7 @@ pub enum Action {
     /// An allocation change.
     Set(AllocationChange),
     /// The VM comes into existence (absent → created), configured as its [`VmSpec`] says;
-    /// the hash of that configuration ([`crate::record::vm_hash`]) is carried so that the
+    /// the hash of that configuration (`crate::record::vm_hash`) is carried so that the
     /// digest covers it from this tick, as it covers a VM present at tick 0 from the start.
     Create([u8; 32]),
     /// Switches transcription of one transcription unit (an operon, or a lone gene) of the
@@ -266,7 +266,7 @@ impl Scenario {
     }
 
     /// The annotated genome `source` names, if it names one that exists.
-    pub fn annotation(&self, source: GenomeSource) -> Option<&Genome> {
+    pub(crate) fn annotation(&self, source: GenomeSource) -> Option<&Genome> {
         match source {
             GenomeSource::Builtin => None,
             GenomeSource::Annotation(i) => self.genomes.get(i as usize),
@@ -306,7 +306,7 @@ impl Scenario {
     }
 
     /// The DNA space VM `vm`'s genome occupies, in kb.
-    pub fn genome_kb(&self, vm: &VmSpec) -> u64 {
+    pub(crate) fn genome_kb(&self, vm: &VmSpec) -> u64 {
         self.annotation(vm.genome).map_or_else(|| vm.organism.profile().genome_kb(), Genome::length_kb)
     }
 }
