@@ -7,11 +7,14 @@
 //! so that its encoding — the checkpoint format's per-VM frame — does not move when the
 //! in-memory layout does. A cell from untrusted bytes becomes a VM only through
 //! [`Vm::from_cell`](crate::vm::Vm::from_cell), which checks it against its program.
+//!
+//! A cell's counters ([`VmStats`]) and the summary a trace records of it ([`VmSummary`])
+//! are values of the same kind, and live here too.
 
 use crate::lifecycle::Lifecycle;
 use crate::package::Inducer;
+use crate::resources::Resources;
 use crate::rng::StreamState;
-use crate::vm::{VmStats, VmSummary};
 use serde::{Deserialize, Serialize};
 
 /// One cell's state between ticks, as a value. Its fields are encoded in this order; the
@@ -94,4 +97,34 @@ impl Cell {
             mass_aa: self.mass_aa,
         }
     }
+}
+
+/// Cumulative counters of a VM over a run.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VmStats {
+    /// Proteins completed.
+    pub proteins_made: u64,
+    /// Resources asked for, summed over running ticks.
+    pub demanded: Resources,
+    /// Resources granted, summed over running ticks (`granted.ribosomes` is ribosome-ticks).
+    pub granted: Resources,
+    /// Divisions.
+    pub divisions: u32,
+    /// Running ticks with less than half the ATP, ribosomes or RNAP asked for.
+    pub starved_ticks: u64,
+    /// Ticks spent running.
+    pub running_ticks: u64,
+    /// Sum of the lengths of completed cell cycles, in ticks (for the mean doubling time).
+    pub cycle_ticks_total: u64,
+}
+
+/// A summary of a VM's state, as recorded every tick.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct VmSummary {
+    /// mRNA molecules.
+    pub mrna: u32,
+    /// Protein molecules.
+    pub proteins: u64,
+    /// Protein mass in amino acids.
+    pub mass_aa: u64,
 }

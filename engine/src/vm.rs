@@ -11,6 +11,7 @@
 
 use crate::biology::{ATP_PER_AMINO_ACID_ALL_IN, RIBOSOMES_PER_MRNA_MAX, STARVED_FRACTION};
 use crate::cell::Cell;
+pub use crate::cell::{VmStats, VmSummary};
 use crate::fenwick::Fenwick;
 use crate::lifecycle::Lifecycle;
 use crate::package::{INDUCER_UM_MAX, Inducer, promoter_activity};
@@ -18,26 +19,6 @@ use crate::program::Program;
 use crate::resources::Resources;
 use crate::rng::{Stream, StreamState};
 use crate::sample::{below, binomial, poisson, unit};
-use serde::{Deserialize, Serialize};
-
-/// Cumulative counters of a VM over a run.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct VmStats {
-    /// Proteins completed.
-    pub proteins_made: u64,
-    /// Resources asked for, summed over running ticks.
-    pub demanded: Resources,
-    /// Resources granted, summed over running ticks (`granted.ribosomes` is ribosome-ticks).
-    pub granted: Resources,
-    /// Divisions.
-    pub divisions: u32,
-    /// Running ticks with less than half the ATP, ribosomes or RNAP asked for.
-    pub starved_ticks: u64,
-    /// Ticks spent running.
-    pub running_ticks: u64,
-    /// Sum of the lengths of completed cell cycles, in ticks (for the mean doubling time).
-    pub cycle_ticks_total: u64,
-}
 
 /// The mutable state of one VM, laid out for the tick loop. It crosses no boundary as it
 /// lies in memory: checkpoints, snapshots and other processes get its value, a [`Cell`].
@@ -73,17 +54,6 @@ pub struct Vm {
     /// Counters over the run.
     pub stats: VmStats,
     rng: Stream,
-}
-
-/// A summary of a VM's state, as recorded every tick.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct VmSummary {
-    /// mRNA molecules.
-    pub mrna: u32,
-    /// Protein molecules.
-    pub proteins: u64,
-    /// Protein mass in amino acids.
-    pub mass_aa: u64,
 }
 
 impl Vm {
