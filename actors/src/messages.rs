@@ -49,9 +49,10 @@ pub struct GrantBatch {
     pub tick: u64,
     /// `(VM index, grant)` pairs.
     pub grants: Vec<(u32, Grant)>,
-    /// Every VM's lifecycle this tick: the coordinator's authoritative mirror (VM actors
-    /// are never told of transitions, they only advance when granted).
-    pub lifecycles: Arc<Vec<Lifecycle>>,
+    /// The lifecycle this tick of each of the relay's VMs, its first VM first: the
+    /// coordinator's authoritative mirror (VM actors are never told of transitions, they
+    /// only advance when granted).
+    pub lifecycles: Vec<Lifecycle>,
     /// This tick's cell changes for the relay's VMs, in the order they applied:
     /// each goes to its VM before any grant.
     pub changes: Vec<VmChange>,

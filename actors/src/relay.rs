@@ -46,8 +46,8 @@ pub struct Relay {
     /// Each VM's latest record: what a VM that does not run this tick reports (its cell
     /// cannot change while it does not run).
     latest: Vec<VmRecord>,
-    /// The lifecycles of the tick in progress.
-    lifecycles: Arc<Vec<Lifecycle>>,
+    /// The lifecycles of this relay's VMs in the tick in progress.
+    lifecycles: Vec<Lifecycle>,
     /// Buffers of the tick in progress, and the reports list between ticks, reused.
     block: Block,
     demands: Vec<(u32, Resources)>,
@@ -65,7 +65,7 @@ impl Relay {
             first: 0,
             vms: Vec::new(),
             latest: Vec::new(),
-            lifecycles: Arc::default(),
+            lifecycles: Vec::new(),
             block: Block::default(),
             demands: Vec::new(),
             grants: Vec::new(),
@@ -109,7 +109,7 @@ impl Relay {
         let (block, demands) = (&mut self.block, &mut self.demands);
         for (k, latest) in self.latest.iter_mut().enumerate() {
             let vm = self.first + k as u32;
-            let state = self.lifecycles.get(vm as usize).copied().unwrap_or(Lifecycle::Destroyed);
+            let state = self.lifecycles.get(k).copied().unwrap_or(Lifecycle::Destroyed);
             if state == Lifecycle::Running {
                 let Some(report) = reports.next_if(|a| a.record.vm == vm) else {
                     return Some(Fault::Silent { tick, vm });

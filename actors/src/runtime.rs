@@ -476,7 +476,8 @@ fn build(
         }
         // Sent before any tick can start (the coordinator starts ticks only when asked by
         // the handle, which waits for this function to return).
-        scheduler.do_send(SetRelays { relays: relays.clone(), relay_of });
+        let recipients = relays.iter().map(|r| r.clone().recipient()).collect();
+        scheduler.do_send(SetRelays { relays: recipients, relay_of });
         let mut c = Coordinator::new(scenario.clone(), clock, units, installed, alarm);
         c.set_scheduler(scheduler.clone());
         started = Some((scheduler, relays, vms));

@@ -9,8 +9,7 @@
 
 use crate::guard::{self, Alarm, Failure, Sabotage, Tripwire};
 use crate::messages::{Block, Failed, Fault, Grant, GrantBatch, ReportBatch, Site, StartTick, TickDone};
-use crate::relay::Relay;
-use actix::{Actor, Addr, Context, Handler, Recipient};
+use actix::{Actor, Context, Handler, Recipient};
 use bioxen_engine::hypervisor::Hypervisor;
 use bioxen_engine::resources::Resources;
 use bioxen_engine::scenario::Scenario;
@@ -38,9 +37,12 @@ pub struct SchedulerActor {
     hypervisor: Hypervisor,
     /// Each VM's demand for its next running tick (from its last report or its creation).
     demands: Vec<Resources>,
-    /// The relay of each arbiter, and which relay serves each VM.
-    relays: Vec<Addr<Relay>>,
+    /// The relays, each behind a recipient (a local relay, or a proxy for a remote
+    /// one: the scheduler cannot tell), which relay serves each VM, and each relay's
+    /// contiguous block of VMs.
+    relays: Vec<Recipient<GrantBatch>>,
     relay_of: Vec<usize>,
+    blocks: Vec<std::ops::Range<usize>>,
     coordinator: Recipient<TickDone>,
     pending: Option<Pending>,
     /// Ticks the coordinator sent ahead, started the moment the one in progress is done,
@@ -70,6 +72,7 @@ impl SchedulerActor {
             demands,
             relays: Vec::new(),
             relay_of: Vec::new(),
+            blocks: Vec::new(),
             coordinator,
             pending: None,
             queued: VecDeque::new(),
@@ -142,6 +145,9 @@ impl SchedulerActor {
         let mut spare = m.spare;
         for (r, ((relay, grants), demands)) in self.relays.iter().zip(batches).zip(&mut self.spare_demands).enumerate()
         {
+            // Each relay learns its own VMs' lifecycles only: what crosses to a remote
+            // relay grows with its VMs, not with the run's.
+            let lifecycles = self.blocks.get(r).and_then(|b| m.lifecycles.get(b.clone())).unwrap_or_default().to_vec();
             // Switches are rare: a relay's are picked out only when there are any (an empty
             // collect allocates nothing).
             let relay_of = &self.relay_of;
@@ -149,7 +155,7 @@ impl SchedulerActor {
             relay.do_send(GrantBatch {
                 tick: m.tick,
                 grants,
-                lifecycles: m.lifecycles.clone(),
+                lifecycles,
                 changes,
                 spare_block: spare.pop().unwrap_or_default(),
                 spare_demands: std::mem::take(demands),
@@ -201,13 +207,15 @@ impl Handler<ReportBatch> for SchedulerActor {
     }
 }
 
-/// Builder → scheduler: the relays, one per arbiter, and which serves each VM.
+/// Builder → scheduler: the relays, and which serves each VM.
 #[derive(actix::Message)]
 #[rtype(result = "()")]
 pub struct SetRelays {
-    /// The relays, in arbiter order (their blocks are in VM order).
-    pub relays: Vec<Addr<Relay>>,
-    /// The relay of each VM.
+    /// The relays, in block order (their blocks are in VM order): local relays, or proxies
+    /// of remote ones.
+    pub relays: Vec<Recipient<GrantBatch>>,
+    /// The relay of each VM: non-decreasing, so that each relay serves a contiguous
+    /// block.
     pub relay_of: Vec<usize>,
 }
 
@@ -215,6 +223,9 @@ impl Handler<SetRelays> for SchedulerActor {
     type Result = ();
 
     fn handle(&mut self, m: SetRelays, _: &mut Context<Self>) {
+        let of = &m.relay_of;
+        self.blocks =
+            (0..m.relays.len()).map(|r| of.partition_point(|&x| x < r)..of.partition_point(|&x| x <= r)).collect();
         (self.relays, self.relay_of) = (m.relays, m.relay_of);
     }
 }

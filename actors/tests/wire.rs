@@ -57,7 +57,7 @@ fn every_tick_message_survives_the_codec_and_truncation_is_an_error() {
     round_trip(&GrantBatch {
         tick: 7,
         grants: vec![(4, grant)],
-        lifecycles: Arc::new(vec![Lifecycle::Created, Lifecycle::Running, Lifecycle::Destroyed, Lifecycle::Absent]),
+        lifecycles: vec![Lifecycle::Created, Lifecycle::Running, Lifecycle::Destroyed, Lifecycle::Absent],
         changes: vec![VmChange { vm: 1, change: CellChange::Transcription { unit: 0, on: true } }],
         spare_block: Block::default(),
         spare_demands: Vec::new(),
