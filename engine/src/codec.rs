@@ -186,6 +186,11 @@ impl<W: Write> FrameWriter<W> {
         &self.inner
     }
 
+    /// Flushes the writer underneath (a stream whose reader waits for each frame).
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+
     /// Flushes and hands back the writer (for the caller to sync, rename…).
     pub fn finish(mut self) -> io::Result<W> {
         self.inner.flush()?;

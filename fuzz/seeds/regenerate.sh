@@ -35,3 +35,6 @@ checkpoint lac-feedback-400 examples/timeline/lac-feedback.toml 400
 checkpoint late-arrivals-35 scenarios/late-arrivals.toml 35
 checkpoint orthogonal-lottery-3 scenarios/chassis-orthogonal.toml 3 --policy lottery
 checkpoint quickstart-stride-5 scenarios/quickstart.toml 5 --policy stride
+
+# The wire target's seed: a valid stream (preamble, hello, one value) of this build.
+cargo test --quiet -p bioxen-remote --test handshake -- --ignored write_the_fuzz_seed >/dev/null

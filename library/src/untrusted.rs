@@ -108,6 +108,26 @@ fn framed(payload: &[u8]) -> Vec<u8> {
     w.finish().expect("writing to memory").split_off(12)
 }
 
+/// A peer's wire stream, as it is and with valid checksums: its preamble and hello read
+/// and checked against this build's, as a coordinator or a worker does before any work
+/// ([`bioxen_remote::handshake`]). Refusals are the expected outcome; a panic is a bug.
+pub fn wire_stream(bytes: &[u8]) {
+    use bioxen_remote::handshake::Hello;
+    use bioxen_remote::wire::WireReader;
+    static OURS: std::sync::OnceLock<Hello> = std::sync::OnceLock::new();
+    let ours = OURS.get_or_init(Hello::ours);
+    let read = |bytes: &[u8]| {
+        let Ok(mut r) = WireReader::open(bytes, "the peer") else { return };
+        if let Ok(theirs) = r.receive::<Hello>("its hello") {
+            let _ = ours.check(&theirs, "the peer");
+        }
+    };
+    read(bytes);
+    if let Some(fixed) = with_valid_checksums(bytes, false) {
+        read(&fixed);
+    }
+}
+
 /// Trace bytes, as they are and with valid checksums → [`trace_file`].
 pub fn trace_bytes(bytes: &[u8]) {
     trace_file(bytes);

@@ -1,0 +1,15 @@
+//! Remote hosts: what a coordinator and a `bioxen worker` on another machine say to each
+//! other. The engine knows nothing of hosts or sockets; this crate carries the run's
+//! messages over any byte stream (an SSH channel's, a pipe's) in the engine's one codec,
+//! so that where a VM runs can never reach a digest.
+//!
+//! - [`wire`]: the stream's framing — a preamble naming the protocol and its version,
+//!   then checksummed, length-prefixed frames of bounded size, each one value.
+//! - [`handshake`]: what each side says first (its versions and the digest of a fixed
+//!   canary run), and the refusal, naming the mismatch, of a peer that would compute
+//!   differently.
+
+#![warn(missing_docs)]
+
+pub mod handshake;
+pub mod wire;
