@@ -28,7 +28,7 @@ pub struct ScenarioError {
 }
 
 /// The error `message` at byte offset `span.start` of `text`, as `file:line:column`.
-pub(crate) fn locate(text: &str, file: &str, span: &Range<usize>, message: impl Into<String>) -> ScenarioError {
+pub fn locate(text: &str, file: &str, span: &Range<usize>, message: impl Into<String>) -> ScenarioError {
     let mut start = span.start.min(text.len());
     while !text.is_char_boundary(start) {
         start -= 1;

@@ -5,6 +5,8 @@
 //!
 //! - [`wire`]: the stream's framing — a preamble naming the protocol and its version,
 //!   then checksummed, length-prefixed frames of bounded size, each one value.
+//! - [`hosts`]: the hosts file — where each host is, how to log in, how its host key is
+//!   checked (verified by default).
 //! - [`handshake`]: what each side says first (its versions and the digest of a fixed
 //!   canary run), and the refusal, naming the mismatch, of a peer that would compute
 //!   differently.
@@ -12,4 +14,5 @@
 #![warn(missing_docs)]
 
 pub mod handshake;
+pub mod hosts;
 pub mod wire;

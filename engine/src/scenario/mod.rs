@@ -19,7 +19,7 @@ pub mod limits;
 mod parse;
 
 pub use check::CheckError;
-pub use parse::{GenomeFileError, GenomeFiles, NoGenomeFiles, ScenarioError, parse, unknown_package};
+pub use parse::{GenomeFileError, GenomeFiles, NoGenomeFiles, ScenarioError, locate, parse, unknown_package};
 
 use crate::biology::Organism;
 use crate::chassis::Chassis;

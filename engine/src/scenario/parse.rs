@@ -13,8 +13,7 @@ use super::{
 };
 use crate::biology::Organism;
 use crate::chassis::{Chassis, ChassisKind};
-pub use crate::diagnostic::ScenarioError;
-pub(crate) use crate::diagnostic::locate;
+pub use crate::diagnostic::{ScenarioError, locate};
 use crate::genome::{Genome, GenomeOrigin};
 use crate::lifecycle::Transition;
 use crate::package::{Inducer, Package};
