@@ -108,6 +108,13 @@ fn framed(payload: &[u8]) -> Vec<u8> {
     w.finish().expect("writing to memory").split_off(12)
 }
 
+/// Hosts file text → its hosts ([`bioxen_remote::hosts::parse`]).
+pub fn hosts_text(bytes: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        let _ = bioxen_remote::hosts::parse(text, "hosts.toml");
+    }
+}
+
 /// A peer's wire stream, as it is and with valid checksums: its preamble and hello read
 /// and checked against this build's, as a coordinator or a worker does before any work
 /// ([`bioxen_remote::handshake`]). Refusals are the expected outcome; a panic is a bug.
