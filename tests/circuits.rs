@@ -22,7 +22,7 @@ fn samples(sim: &mut Simulation, vm: usize, genes: usize, every: u64) -> Vec<Vec
     sim.run(|sim, _| {
         if sim.tick() % every == 0 {
             let cell = &sim.vms()[vm];
-            let n = cell.protein_count();
+            let n = cell.genes();
             out.push((n - genes..n).map(|g| cell.proteins_of(g)).collect());
         }
     })

@@ -146,7 +146,7 @@ impl Vm {
     }
 
     /// Genes the cell has (its genome's and its packages').
-    pub fn protein_count(&self) -> usize {
+    pub fn genes(&self) -> usize {
         self.proteins.len()
     }
 
