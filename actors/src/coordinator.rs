@@ -286,6 +286,7 @@ impl Coordinator {
                     message: f.message,
                 },
             },
+            Fault::Lost { tick, host, message, .. } => ActorError::HostLost { host, tick, message },
             Fault::Silent { tick, vm } => {
                 ActorError::Protocol(format!("tick {tick}: no report from VM `{}`", self.vm_name(vm)))
             }

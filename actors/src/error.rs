@@ -31,6 +31,16 @@ pub enum ActorError {
         /// Which actor.
         actor: String,
     },
+    /// A remote host was lost mid-run and could not be reached again.
+    #[error("host `{host}` was lost at tick {tick} and could not be reached again: {message}")]
+    HostLost {
+        /// The host's name.
+        host: String,
+        /// The tick that could not complete.
+        tick: u64,
+        /// What failed last.
+        message: String,
+    },
     /// The run itself failed (an impossible timeline event).
     #[error(transparent)]
     Simulation(#[from] bioxen_engine::sim::SimError),

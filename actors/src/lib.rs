@@ -45,8 +45,10 @@
 mod coordinator;
 mod error;
 mod guard;
+pub mod hosted;
 mod inbox;
 pub mod messages;
+pub mod placement;
 mod relay;
 mod runtime;
 mod scheduler_actor;

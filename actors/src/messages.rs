@@ -165,6 +165,18 @@ pub struct Failed {
 pub enum Fault {
     /// An actor's work panicked (a VM's biology, rationing, encoding).
     Panicked(Failed),
+    /// A remote host's relay was lost for good: its link failed and reconnecting to it
+    /// ran out of retries.
+    Lost {
+        /// The tick.
+        tick: u64,
+        /// Which relay.
+        relay: u32,
+        /// The host's name.
+        host: String,
+        /// What failed last.
+        message: String,
+    },
     /// A running VM was granted but never reported (a broken protocol, not biology).
     Silent {
         /// The tick.
@@ -180,6 +192,7 @@ impl Fault {
         match self {
             Fault::Panicked(f) => f.site,
             Fault::Silent { vm, .. } => Site::Vm(*vm),
+            Fault::Lost { relay, .. } => Site::Relay(*relay),
         }
     }
 

@@ -5,11 +5,12 @@ use crate::coordinator::{Clock, Command, Coordinator, Run, Schedule, TakeClock};
 use crate::error::actor_name;
 use crate::guard::Alarm;
 use crate::messages::Site;
+use crate::placement::{BlockSetup, Placement, Slot, TakeCells, layout};
 use crate::relay::{Relay, SetVms};
 use crate::scheduler_actor::{SchedulerActor, SetRelays, TakeHypervisor};
 use crate::vm_actor::{TakeVm, VmActor};
 use actix::dev::channel;
-use actix::{Actor, Addr, Arbiter, AsyncContext, Context, System};
+use actix::{Actor, Addr, Arbiter, ArbiterHandle, AsyncContext, Context, Recipient, System};
 use bioxen_engine::cell::Cell;
 use bioxen_engine::lifecycle::{Lifecycle, Transition};
 use bioxen_engine::program::Program;
@@ -19,6 +20,7 @@ use bioxen_engine::schedule::Scheduled;
 use bioxen_engine::sim::{HostState, SavedRun, Simulation};
 use bioxen_engine::vm::Vm;
 use crossbeam_channel::{Receiver, bounded, select};
+use std::ops::Range;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
@@ -47,7 +49,10 @@ pub struct ActorRuntime {
     /// Only fault injection talks to relays directly.
     #[cfg(feature = "fault-injection")]
     relays: Vec<Addr<Relay>>,
-    vms: Vec<Addr<VmActor>>,
+    /// Each VM's actor, where it runs here.
+    vms: Vec<Option<Addr<VmActor>>>,
+    /// The blocks served elsewhere, and where to ask for their cells.
+    remote: Vec<(Range<usize>, Recipient<TakeCells>)>,
     system: System,
     thread: Option<JoinHandle<()>>,
     tick: u64,
@@ -67,13 +72,25 @@ struct Started {
     scheduler: Addr<SchedulerActor>,
     #[cfg_attr(not(feature = "fault-injection"), allow(dead_code))]
     relays: Vec<Addr<Relay>>,
-    vms: Vec<Addr<VmActor>>,
+    vms: Vec<Option<Addr<VmActor>>>,
+    remote: Vec<(Range<usize>, Recipient<TakeCells>)>,
     system: System,
 }
 
 impl ActorRuntime {
     /// Starts the actors from `sim`'s current state (tick 0 or a restored checkpoint).
     pub fn start(sim: Simulation, config: ActorConfig) -> Result<ActorRuntime, ActorError> {
+        ActorRuntime::start_placed(sim, config, Placement::default())
+    }
+
+    /// Starts the actors from `sim`'s current state with the blocks of `placement` served
+    /// elsewhere (remote hosts) and every other VM here.
+    pub fn start_placed(
+        sim: Simulation,
+        config: ActorConfig,
+        placement: Placement,
+    ) -> Result<ActorRuntime, ActorError> {
+        let slots = layout(sim.vms().len(), config.arbiters.max(1), placement).map_err(ActorError::Protocol)?;
         let (scenario, programs, host, cells) = sim.into_parts();
         let scenario = Arc::new(scenario);
         let (tick, digest, origin) = (host.tick, host.digest, host.origin);
@@ -87,7 +104,8 @@ impl ActorRuntime {
             .spawn(move || {
                 let system = System::new();
                 let workers: Vec<Arbiter> = system.block_on(async { (0..arbiters).map(|_| Arbiter::new()).collect() });
-                let started = system.block_on(async { build(scenario2, programs, host, cells, &workers, &alarm2) });
+                let started =
+                    system.block_on(async { build(scenario2, programs, host, cells, &workers, slots, &alarm2) });
                 if started_tx.send(started).is_ok() {
                     let _ = system.run();
                 }
@@ -107,6 +125,7 @@ impl ActorRuntime {
             #[cfg(feature = "fault-injection")]
             relays: s.relays,
             vms: s.vms,
+            remote: s.remote,
             system: s.system,
             thread: Some(thread),
             tick,
@@ -285,13 +304,42 @@ impl ActorRuntime {
 
     /// A copy of VM `vm`'s cell now (between runs), with its lifecycle.
     pub fn vm(&mut self, vm: usize) -> Result<Cell, ActorError> {
-        let actor = self.vms.get(vm).ok_or_else(|| ActorError::Protocol(format!("no VM #{vm}")))?.clone();
+        if vm >= self.vms.len() {
+            return Err(ActorError::Protocol(format!("no VM #{vm}")));
+        }
         let lifecycle = self.clock()?.lifecycles.get(vm).copied();
-        let (tx, rx) = bounded(1);
-        actor.do_send(TakeVm { reply: tx });
-        let (_, mut cell) = self.wait(&rx)?;
+        let mut cell = match self.vms[vm].clone() {
+            Some(actor) => {
+                let (tx, rx) = bounded(1);
+                actor.do_send(TakeVm { reply: tx });
+                self.wait(&rx)?.1
+            }
+            None => {
+                let k = self.remote.iter().position(|(vms, _)| vms.contains(&vm));
+                let k = k.ok_or_else(|| ActorError::Protocol(format!("VM #{vm} is nowhere")))?;
+                let first = self.remote[k].0.start;
+                self.remote_cells(k)?.into_iter().nth(vm - first).ok_or_else(|| self.lost_cells(k))?
+            }
+        };
         cell.lifecycle = lifecycle.unwrap_or(cell.lifecycle);
         Ok(cell)
+    }
+
+    /// The cells of remote block `k`, in VM order.
+    fn remote_cells(&mut self, k: usize) -> Result<Vec<Cell>, ActorError> {
+        let (tx, rx) = bounded(1);
+        let (vms, proxy) = &self.remote[k];
+        let expected = vms.len();
+        proxy.do_send(TakeCells { reply: tx });
+        let cells = self.wait(&rx)?.map_err(ActorError::Protocol)?;
+        if cells.len() != expected {
+            return Err(self.lost_cells(k));
+        }
+        Ok(cells)
+    }
+
+    fn lost_cells(&self, k: usize) -> ActorError {
+        ActorError::Protocol(format!("remote block {:?} did not hand over its cells", self.remote[k].0))
     }
 
     /// An error if an actor has died.
@@ -357,14 +405,22 @@ impl ActorRuntime {
         self.scheduler.do_send(TakeHypervisor { reply: tx });
         let hypervisor = self.wait(&rx)?;
         let (tx, rx) = bounded(self.vms.len().max(1));
-        for vm in &self.vms {
+        let mut asked = 0;
+        for vm in self.vms.iter().flatten() {
             vm.do_send(TakeVm { reply: tx.clone() });
+            asked += 1;
         }
         drop(tx);
         let mut cells: Vec<Option<Cell>> = vec![None; self.vms.len()];
-        for _ in 0..self.vms.len() {
+        for _ in 0..asked {
             let (i, vm) = self.wait(&rx)?;
             cells[i as usize] = Some(vm);
+        }
+        for k in 0..self.remote.len() {
+            let first = self.remote[k].0.start;
+            for (i, cell) in self.remote_cells(k)?.into_iter().enumerate() {
+                cells[first + i] = Some(cell);
+            }
         }
         let cells = cells
             .into_iter()
@@ -396,7 +452,7 @@ impl ActorRuntime {
     pub fn inject(&self, site: Site, failure: crate::guard::Failure) {
         let m = crate::guard::Inject(failure);
         match site {
-            Site::Vm(vm) => self.vms.get(vm as usize).into_iter().for_each(|a| a.do_send(m)),
+            Site::Vm(vm) => self.vms.get(vm as usize).into_iter().flatten().for_each(|a| a.do_send(m)),
             Site::Relay(r) => self.relays.get(r as usize).into_iter().for_each(|a| a.do_send(m)),
             Site::Scheduler => self.scheduler.do_send(m),
             Site::Coordinator => self.coordinator.do_send(m),
@@ -428,14 +484,25 @@ impl Drop for ActorRuntime {
 /// messages use `do_send`, and a VM has at most one grant queued at a time.
 const MAILBOX_CAPACITY: usize = 16;
 
-/// Creates the actors: the coordinator and the scheduler on the system thread, and the VM
-/// actors in contiguous blocks over the worker arbiters, each block with its relay.
+/// `count` VMs cut into `parts` contiguous blocks in VM order: each VM's block, and each
+/// block's range (some empty when there are fewer VMs than parts).
+pub(crate) fn block_ranges(count: usize, parts: usize) -> (Vec<usize>, Vec<Range<usize>>) {
+    let relay_of: Vec<usize> = (0..count).map(|i| i * parts / count.max(1)).collect();
+    let blocks =
+        (0..parts).map(|r| relay_of.partition_point(|&x| x < r)..relay_of.partition_point(|&x| x <= r)).collect();
+    (relay_of, blocks)
+}
+
+/// Creates the actors: the coordinator and the scheduler on the system thread, the VM
+/// actors in contiguous blocks over the worker arbiters, each block with its relay, and
+/// the remote blocks' proxies.
 fn build(
     scenario: Arc<Scenario>,
     programs: Vec<Arc<Program>>,
     host: HostState,
     cells: Vec<Vm>,
     workers: &[Arbiter],
+    slots: Vec<Slot>,
     alarm: &Arc<Alarm>,
 ) -> Started {
     let latest: Vec<VmRecord> = cells.iter().enumerate().map(|(i, vm)| VmRecord::of(i, vm, None, None)).collect();
@@ -448,12 +515,8 @@ fn build(
         digest: host.digest,
         commands: host.commands,
     };
-    let count = cells.len();
-    // Contiguous blocks of VMs, one per arbiter, in VM order.
-    let relay_of: Vec<usize> = (0..count).map(|i| i * workers.len() / count.max(1)).collect();
-    let blocks: Vec<std::ops::Range<usize>> = (0..workers.len())
-        .map(|r| relay_of.partition_point(|&x| x < r)..relay_of.partition_point(|&x| x <= r))
-        .collect();
+    let (tick, count) = (host.tick, cells.len());
+    let relay_of: Vec<usize> = slots.iter().enumerate().flat_map(|(r, slot)| slot.vms().map(move |_| r)).collect();
     let hypervisor = host.hypervisor;
     let units: Vec<usize> = programs.iter().map(|p| p.units()).collect();
     let installed: Vec<Vec<u32>> = cells.iter().map(|v| v.installed().to_vec()).collect();
@@ -461,65 +524,92 @@ fn build(
     let coordinator = Coordinator::create(|cctx| {
         let to_coordinator = cctx.address().recipient();
         let scheduler = SchedulerActor::new(scenario.clone(), hypervisor, demands, to_coordinator, alarm).start();
-        let relays: Vec<Addr<Relay>> = workers
-            .iter()
-            .enumerate()
-            .map(|(r, w)| {
-                let to_scheduler = scheduler.clone().recipient();
-                let alarm = alarm.clone();
-                Relay::start_in_arbiter(&w.handle(), move |_| Relay::new(r as u32, to_scheduler, &alarm))
-            })
-            .collect();
-        let vms = start_vm_actors(&scenario, cells, programs, workers, &relays, &blocks, alarm);
-        for ((relay, block), latest) in relays.iter().zip(&blocks).zip(split_by(latest, &blocks)) {
-            relay.do_send(SetVms { first: block.start as u32, vms: vms[block.clone()].to_vec(), latest });
+        let mut members: Vec<Option<(Vm, Arc<Program>)>> = cells.into_iter().zip(programs).map(Some).collect();
+        let mut latest: Vec<Option<VmRecord>> = latest.into_iter().map(Some).collect();
+        let (mut recipients, mut relays, mut remote, mut local) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for (r, slot) in slots.into_iter().enumerate() {
+            let to_scheduler = scheduler.clone().recipient();
+            match slot {
+                Slot::Local { arbiter, vms } => {
+                    let alarm = alarm.clone();
+                    let worker = workers[arbiter].handle();
+                    let relay = Relay::start_in_arbiter(&worker, move |_| Relay::new(r as u32, to_scheduler, &alarm));
+                    let block: Vec<(Vm, Arc<Program>)> =
+                        members[vms.clone()].iter_mut().flat_map(Option::take).collect();
+                    let block_latest = latest[vms.clone()].iter_mut().flat_map(Option::take).collect();
+                    recipients.push(relay.clone().recipient());
+                    local.push((worker, relay.clone(), vms.start, block, block_latest));
+                    relays.push(relay);
+                }
+                Slot::Remote { vms, block } => {
+                    let cells =
+                        members[vms.clone()].iter_mut().flat_map(Option::take).map(|(vm, _)| vm.cell()).collect();
+                    let setup = BlockSetup {
+                        relay: r as u32,
+                        vms: vms.start as u32..vms.end as u32,
+                        tick,
+                        scenario: scenario.clone(),
+                        cells,
+                        reports: to_scheduler,
+                    };
+                    let proxy = block.serve(setup);
+                    recipients.push(proxy.grants);
+                    remote.push((vms, proxy.cells));
+                }
+            }
+        }
+        let mut vms: Vec<Option<Addr<VmActor>>> = vec![None; count];
+        for (vm, addr) in start_vm_actors(scenario.tick_seconds, local, alarm) {
+            vms[vm] = Some(addr);
         }
         // Sent before any tick can start (the coordinator starts ticks only when asked by
         // the handle, which waits for this function to return).
-        let recipients = relays.iter().map(|r| r.clone().recipient()).collect();
         scheduler.do_send(SetRelays { relays: recipients, relay_of });
         let mut c = Coordinator::new(scenario.clone(), clock, units, installed, alarm);
         c.set_scheduler(scheduler.clone());
-        started = Some((scheduler, relays, vms));
+        started = Some((scheduler, relays, vms, remote));
         c
     });
-    let (scheduler, relays, vms) = started.expect("created above");
-    Started { coordinator, scheduler, relays, vms, system: System::current() }
+    let (scheduler, relays, vms, remote) = started.expect("created above");
+    Started { coordinator, scheduler, relays, vms, remote, system: System::current() }
 }
 
 /// `items` cut into the contiguous `blocks`, in order.
-fn split_by<T>(mut items: Vec<T>, blocks: &[std::ops::Range<usize>]) -> Vec<Vec<T>> {
+pub(crate) fn split_by<T>(mut items: Vec<T>, blocks: &[Range<usize>]) -> Vec<Vec<T>> {
     let mut out: Vec<Vec<T>> = blocks.iter().rev().map(|b| items.split_off(b.start)).collect();
     out.reverse();
     out
 }
 
-/// Starts every VM's actor on its block's arbiter, reporting to that arbiter's relay. The
-/// per-VM allocations are made in VM order — the mailboxes here, then each arbiter's
-/// actors in one go on its own thread — so that they lie in memory in the order the
-/// arbiter serves the VMs (see `VmActor`).
-fn start_vm_actors(
-    scenario: &Scenario,
-    cells: Vec<Vm>,
-    programs: Vec<Arc<Program>>,
-    workers: &[Arbiter],
-    relays: &[Addr<Relay>],
-    blocks: &[std::ops::Range<usize>],
+/// A local relay's block: its arbiter, its relay, its first VM's index, its VMs with their
+/// programs and their latest records.
+pub(crate) type LocalBlock = (ArbiterHandle, Addr<Relay>, usize, Vec<(Vm, Arc<Program>)>, Vec<VmRecord>);
+
+/// Starts every VM's actor on its block's arbiter, reporting to that block's relay, and
+/// tells each relay its VMs; returns each VM's index and address. The per-VM allocations
+/// are made in VM order — the mailboxes here, then each arbiter's actors in one go on its
+/// own thread — so that they lie in memory in the order the arbiter serves the VMs (see
+/// `VmActor`).
+pub(crate) fn start_vm_actors(
+    tick_seconds: f64,
+    blocks: Vec<LocalBlock>,
     alarm: &Arc<Alarm>,
-) -> Vec<Addr<VmActor>> {
-    let (senders, receivers): (Vec<_>, Vec<_>) =
-        (0..cells.len()).map(|_| channel::channel::<VmActor>(MAILBOX_CAPACITY)).unzip();
-    let members: Vec<_> = cells.into_iter().zip(programs).zip(receivers).collect();
-    for (((worker, relay), block), members) in workers.iter().zip(relays).zip(blocks).zip(split_by(members, blocks)) {
-        let (first, collect, tick_seconds, alarm) =
-            (block.start, relay.clone().recipient(), scenario.tick_seconds, alarm.clone());
+) -> Vec<(usize, Addr<VmActor>)> {
+    let mut addresses = Vec::new();
+    for (worker, relay, first, members, latest) in blocks {
+        let (senders, receivers): (Vec<_>, Vec<_>) =
+            (0..members.len()).map(|_| channel::channel::<VmActor>(MAILBOX_CAPACITY)).unzip();
+        let (collect, alarm) = (relay.clone().recipient(), alarm.clone());
         worker.spawn_fn(move || {
-            for (k, ((vm, program), mailbox)) in members.into_iter().enumerate() {
+            for (k, ((vm, program), mailbox)) in members.into_iter().zip(receivers).enumerate() {
                 // The cell is copied here, on the arbiter's thread: see `VmActor`.
                 let actor = VmActor::new((first + k) as u32, &vm, program, tick_seconds, collect.clone(), &alarm);
                 Context::with_receiver(mailbox).run(actor);
             }
         });
+        let vms: Vec<Addr<VmActor>> = senders.into_iter().map(Addr::new).collect();
+        relay.do_send(SetVms { first: first as u32, vms: vms.clone(), latest });
+        addresses.extend(vms.into_iter().enumerate().map(|(k, a)| (first + k, a)));
     }
-    senders.into_iter().map(Addr::new).collect()
+    addresses
 }

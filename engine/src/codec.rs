@@ -289,7 +289,7 @@ impl<R: Read> FrameReader<R> {
     }
 
     /// An error for this file: the bytes are wrong.
-    pub(crate) fn corrupt(&self, detail: String) -> FormatError {
+    pub fn corrupt(&self, detail: String) -> FormatError {
         FormatError::Corrupt { what: self.what.clone(), kind: self.kind, detail }
     }
 

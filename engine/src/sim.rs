@@ -122,29 +122,43 @@ impl SavedRun {
         // Each cell's packages: ones the scenario has, each once (its program is compiled
         // from them before the cell itself is checked).
         for (cell, spec) in self.cells.iter().zip(&scenario.vms) {
-            let installed = cell.installed();
-            let fits = installed
-                .iter()
-                .enumerate()
-                .all(|(k, &p)| (p as usize) < scenario.packages.len() && !installed[..k].contains(&p));
-            if !fits {
-                return Err(StateError::Vm { vm: spec.id.clone(), source: VmStateError::Packages });
-            }
+            check_packages(cell, spec, scenario)?;
         }
         Ok(())
     }
 }
 
+/// Refuses a cell whose packages are not ones the scenario has, each once.
+fn check_packages(cell: &Cell, spec: &VmSpec, scenario: &Scenario) -> Result<(), StateError> {
+    let installed = cell.installed();
+    let fits = installed
+        .iter()
+        .enumerate()
+        .all(|(k, &p)| (p as usize) < scenario.packages.len() && !installed[..k].contains(&p));
+    if !fits {
+        return Err(StateError::Vm { vm: spec.id.clone(), source: VmStateError::Packages });
+    }
+    Ok(())
+}
+
 /// Each VM's program, compiled once per (genome, organism, packages installed) and shared;
 /// `installed(i)` lists VM `i`'s packages (none in a fresh run; a restored cell's).
 fn compile_programs(scenario: &Scenario, installed: impl Fn(usize) -> Vec<u32>) -> Vec<Arc<Program>> {
+    compile_part(scenario, 0..scenario.vms.len(), installed)
+}
+
+/// [`compile_programs`] for the VMs in `vms` only.
+fn compile_part(
+    scenario: &Scenario,
+    vms: std::ops::Range<usize>,
+    installed: impl Fn(usize) -> Vec<u32>,
+) -> Vec<Arc<Program>> {
     type Key = (GenomeSource, crate::biology::Organism, Vec<u32>);
     let mut cache: BTreeMap<Key, Arc<Program>> = BTreeMap::new();
-    scenario
-        .vms
+    scenario.vms[vms.clone()]
         .iter()
-        .enumerate()
-        .map(|(i, v)| {
+        .zip(vms)
+        .map(|(v, i)| {
             cache
                 .entry((v.genome, v.organism, installed(i)))
                 .or_insert_with_key(|(_, _, packages)| {
@@ -155,6 +169,45 @@ fn compile_programs(scenario: &Scenario, installed: impl Fn(usize) -> Vec<u32>) 
                 .clone()
         })
         .collect()
+}
+
+/// A contiguous part of a run's VMs, restored where they advance (a remote worker's): the
+/// VMs `first..first + vms.len()` and their compiled programs.
+pub struct Part {
+    /// The index of the first VM.
+    pub first: usize,
+    /// Each VM's compiled program.
+    pub programs: Vec<Arc<Program>>,
+    /// The VMs.
+    pub vms: Vec<Vm>,
+}
+
+impl Part {
+    /// Restores VMs `first..first + cells.len()` of `scenario` at `tick` from their cells,
+    /// through the gate [`Simulation::restore`] uses (the scenario, then each cell's
+    /// packages and the cell itself), so that cells from untrusted bytes run like any
+    /// other.
+    pub fn restore(scenario: &Scenario, first: usize, cells: Vec<Cell>, tick: u64) -> Result<Part, SimError> {
+        scenario.check()?;
+        let vms = first..first.saturating_add(cells.len());
+        let Some(specs) = scenario.vms.get(vms.clone()) else {
+            return Err(StateError::VmCount { states: vms.end, allocations: vms.end, vms: scenario.vms.len() }.into());
+        };
+        for (cell, spec) in cells.iter().zip(specs) {
+            check_packages(cell, spec, scenario)?;
+        }
+        let programs = compile_part(scenario, vms, |i| cells[i - first].installed().to_vec());
+        let vms = cells
+            .into_iter()
+            .zip(&programs)
+            .zip(specs)
+            .map(|((cell, program), spec)| {
+                Vm::from_cell(cell, program, tick, scenario.tick_seconds)
+                    .map_err(|source| StateError::Vm { vm: spec.id.clone(), source })
+            })
+            .collect::<Result<Vec<Vm>, StateError>>()?;
+        Ok(Part { first, programs, vms })
+    }
 }
 
 impl Simulation {

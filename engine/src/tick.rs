@@ -274,6 +274,17 @@ impl Block {
         }
     }
 
+    /// The block's records, in VM order.
+    pub fn records(&self) -> &[VmRecord] {
+        &self.records
+    }
+
+    /// Appends `other`, the next contiguous block, to this one.
+    pub fn append(&mut self, other: &Block) {
+        self.records.extend_from_slice(&other.records);
+        self.bytes.extend_from_slice(&other.bytes);
+    }
+
     /// Empties the block, keeping its allocations for the next tick.
     pub fn clear(&mut self) {
         self.records.clear();

@@ -24,6 +24,7 @@ pub mod metrics;
 pub(crate) mod mirror;
 #[cfg(feature = "charts")]
 pub mod plot;
+pub mod remote;
 pub mod replay;
 pub mod report;
 pub mod script;

@@ -15,4 +15,8 @@
 
 pub mod handshake;
 pub mod hosts;
+pub mod link;
+pub mod protocol;
+pub mod proxy;
 pub mod wire;
+pub mod worker;

@@ -31,6 +31,11 @@ impl<W: Write> WireWriter<W> {
         self.frames.value(value)?;
         self.frames.flush()
     }
+
+    /// The frames underneath, for values written as several frames (a scenario).
+    pub fn frames(&mut self) -> &mut FrameWriter<W> {
+        &mut self.frames
+    }
 }
 
 /// The receiving half of a wire.
@@ -48,5 +53,10 @@ impl<R: Read> WireReader<R> {
     /// error too: the peer always says what comes next, so an end is a lost peer.
     pub fn receive<T: DeserializeOwned>(&mut self, expecting: &str) -> Result<T, FormatError> {
         self.frames.next(expecting)
+    }
+
+    /// The frames underneath, for values read as several frames (a scenario).
+    pub fn frames(&mut self) -> &mut FrameReader<R> {
+        &mut self.frames
     }
 }

@@ -76,6 +76,19 @@ enum Command {
     Compare(CompareArgs),
     /// Chart a trace: ribosomes, ATP and proteins per VM over time, events marked.
     Plot(PlotArgs),
+    /// Serve a coordinator as a remote host's worker, on standard input and output (what
+    /// `--hosts` starts over SSH; not for people).
+    Worker(WorkerArgs),
+}
+
+#[derive(Args, Debug)]
+struct WorkerArgs {
+    /// Speak the wire protocol on standard input and output (the only transport).
+    #[arg(long, required = true)]
+    stdio: bool,
+    /// Threads hosting the VMs, 1 to 256 [default: all cores].
+    #[arg(long, value_parser = thread_count)]
+    arbiters: Option<usize>,
 }
 
 #[derive(Args, Debug)]
@@ -334,6 +347,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::SweepMerge(a) => sweep::merge(a),
         Command::Compare(a) => compare::compare(a),
         Command::Plot(a) => compare::plot(a),
+        Command::Worker(a) => {
+            let arbiters = a.arbiters.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+            bioxen::remote::serve_worker(arbiters).map(|()| ExitCode::SUCCESS)
+        }
     }
 }
 

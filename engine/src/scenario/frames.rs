@@ -74,7 +74,7 @@ pub fn write<W: Write>(out: &mut FrameWriter<W>, s: &Scenario) -> io::Result<()>
 
 /// Reads a scenario written by [`write()`], each count bounded before anything is
 /// allocated for it, and passes it through the gate ([`Scenario::check`]).
-pub(crate) fn read<R: Read>(frames: &mut FrameReader<R>) -> Result<Scenario, FormatError> {
+pub fn read<R: Read>(frames: &mut FrameReader<R>) -> Result<Scenario, FormatError> {
     let head: Head = frames.next("the scenario")?;
     if head.vms > VMS_MAX
         || head.genomes > VMS_MAX

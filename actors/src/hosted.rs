@@ -1,0 +1,236 @@
+//! A block of a run's VMs hosted for a coordinator elsewhere (a `bioxen worker`): the VM
+//! actors and relays a local run has, on this machine's arbiters, behind one actor that
+//! stands where the scheduler would — it splits each grant batch of the block over its
+//! relays and merges their reports into one, in VM order.
+//!
+//! ```text
+//!  grant batch ──▶ Fanout ──GrantBatch──▶ Relay × arbiters ──Grant──▶ VmActor × N
+//!  report ◀─────── (merge in ◀─ReportBatch──┘
+//!                   relay order)
+//! ```
+
+use crate::ActorError;
+use crate::guard::Alarm;
+use crate::messages::{Block, Fault, GrantBatch, ReportBatch, Site};
+use crate::relay::Relay;
+use crate::runtime::{LocalBlock, block_ranges, split_by, start_vm_actors};
+use crate::vm_actor::{TakeVm, VmActor};
+use actix::{Actor, Addr, Arbiter, Context, Handler, System};
+use bioxen_engine::cell::Cell;
+use bioxen_engine::record::VmRecord;
+use bioxen_engine::resources::Resources;
+use bioxen_engine::sim::Part;
+use crossbeam_channel::{Receiver, Sender, bounded, select, unbounded};
+use std::ops::Range;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+/// A hosted block: start it with [`HostedBlock::start`], hand it each tick's grant batch,
+/// take its report.
+pub struct HostedBlock {
+    fanout: Addr<Fanout>,
+    vms: Vec<Addr<VmActor>>,
+    first: u32,
+    reports: Receiver<ReportBatch>,
+    system: System,
+    thread: Option<JoinHandle<()>>,
+    alarm: Arc<Alarm>,
+    rings: Receiver<Site>,
+}
+
+impl HostedBlock {
+    /// Hosts `part`'s VMs as relay `relay` of the coordinator's run, over `arbiters`
+    /// threads.
+    pub fn start(part: Part, relay: u32, tick_seconds: f64, arbiters: usize) -> Result<HostedBlock, ActorError> {
+        let first = part.first as u32;
+        let arbiters = arbiters.clamp(1, part.vms.len().max(1));
+        let (alarm, rings) = Alarm::new();
+        let (reports_tx, reports) = unbounded();
+        let (started_tx, started_rx) = bounded(1);
+        let alarm2 = alarm.clone();
+        let thread = std::thread::Builder::new()
+            .name("bioxen-hosted".into())
+            .spawn(move || {
+                let system = System::new();
+                let workers: Vec<Arbiter> = system.block_on(async { (0..arbiters).map(|_| Arbiter::new()).collect() });
+                let started =
+                    system.block_on(async { build(part, relay, tick_seconds, &workers, reports_tx, &alarm2) });
+                if started_tx.send((started, System::current())).is_ok() {
+                    let _ = system.run();
+                }
+                for w in &workers {
+                    w.stop();
+                }
+                for w in workers {
+                    let _ = w.join();
+                }
+            })
+            .map_err(|e| ActorError::Protocol(format!("cannot start the actor thread: {e}")))?;
+        let ((fanout, vms), system) =
+            started_rx.recv().map_err(|_| ActorError::Protocol("the actor system failed to start".into()))?;
+        Ok(HostedBlock { fanout, vms, first, reports, system, thread: Some(thread), alarm, rings })
+    }
+
+    /// The VMs hosted.
+    pub fn vms(&self) -> Range<u32> {
+        self.first..self.first + self.vms.len() as u32
+    }
+
+    /// Runs a tick: `batch` (this block's grants, lifecycles and changes) in, the block's
+    /// report out, or the error of an actor's death.
+    pub fn tick(&mut self, batch: GrantBatch) -> Result<ReportBatch, ActorError> {
+        self.fanout.do_send(batch);
+        self.wait(&self.reports.clone())
+    }
+
+    /// A copy of every hosted VM's cell, in VM order (taken between ticks).
+    pub fn cells(&mut self) -> Result<Vec<Cell>, ActorError> {
+        let (tx, rx) = bounded(self.vms.len().max(1));
+        for vm in &self.vms {
+            vm.do_send(TakeVm { reply: tx.clone() });
+        }
+        drop(tx);
+        let mut cells: Vec<Option<Cell>> = vec![None; self.vms.len()];
+        for _ in 0..self.vms.len() {
+            let (i, cell) = self.wait(&rx)?;
+            if let Some(slot) = cells.get_mut(i.wrapping_sub(self.first) as usize) {
+                *slot = Some(cell);
+            }
+        }
+        cells
+            .into_iter()
+            .collect::<Option<Vec<Cell>>>()
+            .ok_or_else(|| ActorError::Protocol("a VM did not report".into()))
+    }
+
+    fn wait<T>(&mut self, rx: &Receiver<T>) -> Result<T, ActorError> {
+        select! {
+            recv(rx) -> m => m.map_err(|_| ActorError::Protocol("the hosted actors stopped".into())),
+            recv(self.rings) -> site => {
+                let site = site.unwrap_or(Site::Coordinator);
+                Err(ActorError::Stopped { actor: crate::error::actor_name(site, |vm| format!("#{vm}")) })
+            }
+        }
+    }
+
+    /// Stops every actor and joins every thread.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        self.alarm.disarm();
+        self.system.stop();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for HostedBlock {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// Starts the relays (one per arbiter, over contiguous sub-blocks) and the VM actors.
+fn build(
+    part: Part,
+    relay: u32,
+    tick_seconds: f64,
+    workers: &[Arbiter],
+    out: Sender<ReportBatch>,
+    alarm: &Arc<Alarm>,
+) -> (Addr<Fanout>, Vec<Addr<VmActor>>) {
+    let Part { first, programs, vms: cells } = part;
+    let latest: Vec<VmRecord> =
+        cells.iter().enumerate().map(|(k, vm)| VmRecord::of(first + k, vm, None, None)).collect();
+    let (_, blocks) = block_ranges(cells.len(), workers.len());
+    let members = split_by(cells.into_iter().zip(programs).collect(), &blocks);
+    let mut addresses = None;
+    let fanout = Fanout::create(|ctx| {
+        let mut relays = Vec::new();
+        let mut local: Vec<LocalBlock> = Vec::new();
+        let parts = workers.iter().zip(&blocks).zip(members).zip(split_by(latest, &blocks));
+        for (r, (((w, block), members), latest)) in parts.enumerate() {
+            let to_fanout = actix::AsyncContext::address(ctx).recipient();
+            let alarm = alarm.clone();
+            let relay = Relay::start_in_arbiter(&w.handle(), move |_| Relay::new(r as u32, to_fanout, &alarm));
+            local.push((w.handle(), relay.clone(), first + block.start, members, latest));
+            relays.push(relay);
+        }
+        addresses = Some(start_vm_actors(tick_seconds, local, alarm).into_iter().map(|(_, a)| a).collect());
+        Fanout { relay, first: first as u32, relays, blocks: blocks.clone(), out, pending: None }
+    });
+    (fanout, addresses.expect("created above"))
+}
+
+/// Stands where the scheduler would for the hosted relays.
+struct Fanout {
+    /// The coordinator's number for this block.
+    relay: u32,
+    first: u32,
+    relays: Vec<Addr<Relay>>,
+    /// Each relay's sub-block, as offsets from `first`.
+    blocks: Vec<Range<usize>>,
+    out: Sender<ReportBatch>,
+    pending: Option<Merge>,
+}
+
+/// A tick's reports being merged.
+struct Merge {
+    tick: u64,
+    left: usize,
+    blocks: Vec<Option<(Block, Vec<(u32, Resources)>)>>,
+    fault: Option<Fault>,
+}
+
+impl Actor for Fanout {
+    type Context = Context<Self>;
+}
+
+impl Handler<GrantBatch> for Fanout {
+    type Result = ();
+
+    fn handle(&mut self, m: GrantBatch, _: &mut Context<Self>) {
+        let n = self.relays.len();
+        self.pending = Some(Merge { tick: m.tick, left: n, blocks: vec![None; n], fault: None });
+        for (relay, block) in self.relays.iter().zip(&self.blocks) {
+            let vms = (self.first + block.start as u32)..(self.first + block.end as u32);
+            relay.do_send(GrantBatch {
+                tick: m.tick,
+                grants: m.grants.iter().filter(|(vm, _)| vms.contains(vm)).copied().collect(),
+                lifecycles: m.lifecycles.get(block.clone()).unwrap_or_default().to_vec(),
+                changes: m.changes.iter().filter(|c| vms.contains(&c.vm)).cloned().collect(),
+                spare_block: Block::default(),
+                spare_demands: Vec::new(),
+            });
+        }
+    }
+}
+
+impl Handler<ReportBatch> for Fanout {
+    type Result = ();
+
+    fn handle(&mut self, m: ReportBatch, _: &mut Context<Self>) {
+        let Some(p) = self.pending.as_mut().filter(|p| p.tick == m.tick) else { return };
+        let Some(slot @ None) = p.blocks.get_mut(m.relay as usize) else { return };
+        *slot = Some((m.block, m.demands));
+        if let Some(f) = m.fault {
+            Fault::keep_lowest(&mut p.fault, f);
+        }
+        p.left -= 1;
+        if p.left > 0 {
+            return;
+        }
+        let p = self.pending.take().expect("checked above");
+        let (mut block, mut demands) = (Block::default(), Vec::new());
+        for (b, d) in p.blocks.into_iter().flatten() {
+            block.append(&b);
+            demands.extend(d);
+        }
+        let report =
+            ReportBatch { tick: p.tick, relay: self.relay, block, demands, fault: p.fault, spent_grants: Vec::new() };
+        let _ = self.out.send(report);
+    }
+}

@@ -1,0 +1,75 @@
+//! A link: a byte stream to one worker (its input and output), however it was reached —
+//! an SSH exec channel ([`crate::ssh`]) or a local child process ([`ProcessConnector`]) —
+//! and how to cut it.
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// An open link to a worker.
+pub struct Link {
+    /// The worker's output.
+    pub reader: Box<dyn Read + Send>,
+    /// The worker's input.
+    pub writer: Box<dyn Write + Send>,
+    /// Cuts the link for good (kills the process, closes the channel), so that a read
+    /// blocked on it returns and nothing is left running.
+    pub cut: Box<dyn FnMut() + Send>,
+}
+
+/// How to reach a host's worker.
+pub trait Connector: Send + Sync + 'static {
+    /// The host's name, for errors and logs.
+    fn host(&self) -> &str;
+
+    /// Opens a new link, starting a new worker there, within `timeout`. An error is a
+    /// sentence naming the host.
+    fn connect(&self, timeout: Duration) -> Result<Link, String>;
+}
+
+/// A worker started as a child process of this one: `program args…`, speaking on its
+/// standard input and output. What the tests of the protocol use, and the shape of what
+/// runs on a remote host at the end of an SSH channel.
+pub struct ProcessConnector {
+    name: String,
+    program: PathBuf,
+    args: Vec<String>,
+}
+
+impl ProcessConnector {
+    /// A connector that starts `program args…` and names the host `name`.
+    pub fn new(name: &str, program: PathBuf, args: Vec<String>) -> ProcessConnector {
+        ProcessConnector { name: name.to_string(), program, args }
+    }
+}
+
+impl Connector for ProcessConnector {
+    fn host(&self) -> &str {
+        &self.name
+    }
+
+    fn connect(&self, _timeout: Duration) -> Result<Link, String> {
+        let mut child = Command::new(&self.program)
+            .args(&self.args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("host `{}`: cannot start {}: {e}", self.name, self.program.display()))?;
+        let (Some(writer), Some(reader)) = (child.stdin.take(), child.stdout.take()) else {
+            return Err(format!("host `{}`: the worker has no standard streams", self.name));
+        };
+        let child = Arc::new(Mutex::new(child));
+        Ok(Link { reader: Box::new(reader), writer: Box::new(writer), cut: Box::new(move || end(&child)) })
+    }
+}
+
+/// Kills and reaps a child process.
+fn end(child: &Mutex<Child>) {
+    if let Ok(mut c) = child.lock() {
+        let _ = c.kill();
+        let _ = c.wait();
+    }
+}

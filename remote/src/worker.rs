@@ -1,0 +1,166 @@
+//! The worker's side (`bioxen worker --stdio`): after the handshake, host the block the
+//! coordinator sends in VM actors ([`bioxen_actors::hosted`]) and answer each tick. It
+//! reads nothing but its input and writes nothing but its output: no shell, no files.
+
+use crate::handshake::{HandshakeError, Hello, handshake};
+use crate::protocol::{CELLS_PER_FRAME, FromWorker, Report, Setup, TickOrder, ToWorker};
+use crate::wire::{WireReader, WireWriter};
+use bioxen_actors::hosted::HostedBlock;
+use bioxen_actors::messages::{Block, GrantBatch};
+use bioxen_engine::cell::Cell;
+use bioxen_engine::codec::FormatError;
+use bioxen_engine::scenario::frames;
+use bioxen_engine::sim::Part;
+use std::io::{self, Read, Write};
+
+/// Why a worker stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkerError {
+    /// The handshake failed (the coordinator was refused, or refused us).
+    #[error(transparent)]
+    Handshake(#[from] HandshakeError),
+    /// The coordinator's stream broke or was not ours.
+    #[error(transparent)]
+    Wire(#[from] FormatError),
+    /// Writing to the coordinator failed.
+    #[error("cannot write to the coordinator: {0}")]
+    Send(#[from] io::Error),
+    /// The coordinator broke the protocol, or the hosted actors stopped.
+    #[error("{0}")]
+    Protocol(String),
+}
+
+/// Serves one coordinator on `input` and `output` until it says goodbye, with the hosted
+/// VMs spread over `arbiters` threads.
+pub fn serve<R: Read, W: Write>(input: R, output: W, arbiters: usize) -> Result<(), WorkerError> {
+    let (mut rx, mut tx) = handshake(input, output, &Hello::ours(), "the coordinator")?;
+    let mut block: Option<HostedBlock> = None;
+    loop {
+        match rx.receive::<ToWorker>("a request")? {
+            ToWorker::Setup(setup) => {
+                if let Some(old) = block.take() {
+                    old.stop();
+                }
+                match host(&mut rx, &setup, arbiters) {
+                    Ok(hosted) => {
+                        block = Some(hosted);
+                        tx.send(&FromWorker::Ready)?;
+                    }
+                    Err(SetupError::Refused(why)) => tx.send(&FromWorker::Refused(why))?,
+                    Err(SetupError::Wire(e)) => return Err(e.into()),
+                }
+            }
+            ToWorker::Tick(order) => {
+                let hosted = block.as_mut().ok_or_else(|| protocol("a tick before any setup"))?;
+                let report = tick(hosted, order)?;
+                tx.send(&FromWorker::Report(report))?;
+            }
+            ToWorker::TakeCells => {
+                let hosted = block.as_mut().ok_or_else(|| protocol("cells asked before any setup"))?;
+                let cells = hosted.cells().map_err(|e| WorkerError::Protocol(e.to_string()))?;
+                send_cells(&mut tx, &cells)?;
+            }
+            ToWorker::Cells(_) => return Err(protocol("cells outside a setup")),
+            ToWorker::Bye => {
+                if let Some(b) = block.take() {
+                    b.stop();
+                }
+                return Ok(());
+            }
+        }
+    }
+}
+
+fn protocol(what: &str) -> WorkerError {
+    WorkerError::Protocol(format!("the coordinator broke the protocol: {what}"))
+}
+
+enum SetupError {
+    /// The block cannot be hosted (it fails the gate): said to the coordinator.
+    Refused(String),
+    /// The stream broke.
+    Wire(FormatError),
+}
+
+/// Reads the block's scenario and cells and starts its actors. The scenario passes the
+/// gate as it is read, and the cells as they are restored.
+fn host<R: Read>(rx: &mut WireReader<R>, setup: &Setup, arbiters: usize) -> Result<HostedBlock, SetupError> {
+    let scenario = frames::read(rx.frames()).map_err(SetupError::Wire)?;
+    let count = setup.count as usize;
+    if setup.first as usize + count > scenario.vms.len() {
+        return Err(SetupError::Refused(format!(
+            "a block of {count} VMs from #{} in a scenario of {}",
+            setup.first,
+            scenario.vms.len()
+        )));
+    }
+    let cells = receive_cells::<_, ToWorker>(rx, count).map_err(SetupError::Wire)?;
+    let part = Part::restore(&scenario, setup.first as usize, cells, setup.tick)
+        .map_err(|e| SetupError::Refused(e.to_string()))?;
+    HostedBlock::start(part, setup.relay, scenario.tick_seconds, arbiters)
+        .map_err(|e| SetupError::Refused(e.to_string()))
+}
+
+/// Reads `count` cells sent in frames of at most [`CELLS_PER_FRAME`]: a peer that sends
+/// more in a frame, or frames of anything else, is refused.
+pub(crate) fn receive_cells<R: Read, M>(rx: &mut WireReader<R>, count: usize) -> Result<Vec<Cell>, FormatError>
+where
+    M: serde::de::DeserializeOwned + IntoCells,
+{
+    let mut cells = Vec::with_capacity(count.min(CELLS_PER_FRAME));
+    while cells.len() < count {
+        let chunk = rx.receive::<M>("a frame of cells")?.into_cells();
+        let fits = chunk.as_ref().is_some_and(|c| !c.is_empty() && c.len() <= CELLS_PER_FRAME.min(count - cells.len()));
+        match chunk {
+            Some(chunk) if fits => cells.extend(chunk),
+            _ => return Err(rx.frames().corrupt("a frame of cells of the wrong size or kind".into())),
+        }
+    }
+    Ok(cells)
+}
+
+/// A message that may be a frame of cells.
+pub(crate) trait IntoCells {
+    /// Its cells, if it is one.
+    fn into_cells(self) -> Option<Vec<Cell>>;
+}
+
+impl IntoCells for ToWorker {
+    fn into_cells(self) -> Option<Vec<Cell>> {
+        match self {
+            ToWorker::Cells(c) => Some(c),
+            _ => None,
+        }
+    }
+}
+
+impl IntoCells for FromWorker {
+    fn into_cells(self) -> Option<Vec<Cell>> {
+        match self {
+            FromWorker::Cells(c) => Some(c),
+            _ => None,
+        }
+    }
+}
+
+/// Sends `cells` in frames of at most [`CELLS_PER_FRAME`].
+pub(crate) fn send_cells<W: Write>(tx: &mut WireWriter<W>, cells: &[Cell]) -> io::Result<()> {
+    for chunk in cells.chunks(CELLS_PER_FRAME) {
+        tx.send(&FromWorker::Cells(chunk.to_vec()))?;
+    }
+    Ok(())
+}
+
+/// Runs one tick of the hosted block.
+fn tick(hosted: &mut HostedBlock, order: TickOrder) -> Result<Report, WorkerError> {
+    let TickOrder { tick, grants, lifecycles, changes } = order;
+    let vms = hosted.vms();
+    let inside = grants.iter().all(|(vm, _)| vms.contains(vm)) && changes.iter().all(|c| vms.contains(&c.vm));
+    if !inside || lifecycles.len() != vms.len() {
+        return Err(protocol("a tick for VMs this worker does not host"));
+    }
+    let batch =
+        GrantBatch { tick, grants, lifecycles, changes, spare_block: Block::default(), spare_demands: Vec::new() };
+    let report = hosted.tick(batch).map_err(|e| WorkerError::Protocol(e.to_string()))?;
+    Ok(Report { tick, records: report.block.records().to_vec(), demands: report.demands, fault: report.fault })
+}

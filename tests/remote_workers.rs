@@ -1,0 +1,125 @@
+//! Remote blocks served by real `bioxen worker --stdio` processes (the protocol without
+//! SSH): the engine's digest wherever the VMs run, through a worker killed mid-run, and
+//! refusals that name the host and leave nothing running.
+
+mod common;
+use bioxen::engine::record::hex;
+use bioxen::engine::scenario::Scenario;
+use bioxen::engine::sim::Simulation;
+use bioxen_actors::placement::{Placement, RemoteBlock};
+use bioxen_actors::{ActorConfig, ActorRuntime};
+use bioxen_remote::link::{Connector, Link, ProcessConnector};
+use bioxen_remote::proxy::{ProxyOptions, RemoteProxy};
+use common::*;
+use std::ops::Range;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+fn worker(name: &str) -> Arc<dyn Connector> {
+    let exe = PathBuf::from(env!("CARGO_BIN_EXE_bioxen"));
+    Arc::new(ProcessConnector::new(name, exe, vec!["worker".into(), "--stdio".into(), "--arbiters".into(), "2".into()]))
+}
+
+fn fast() -> ProxyOptions {
+    ProxyOptions { backoff: Duration::from_millis(20), checkpoint_every: 7, ..ProxyOptions::default() }
+}
+
+fn placed(s: &Scenario, remote: Vec<(Range<usize>, Arc<dyn Connector>)>, options: ProxyOptions) -> [u8; 32] {
+    let remote = remote
+        .into_iter()
+        .map(|(vms, c)| (vms, Box::new(RemoteProxy::new(c, options)) as Box<dyn RemoteBlock>))
+        .collect();
+    let sim = Simulation::new(s.clone()).unwrap();
+    let mut rt = ActorRuntime::start_placed(sim, ActorConfig { arbiters: 2 }, Placement { remote }).unwrap();
+    rt.run_ticks(u64::MAX, |_| {}).unwrap();
+    rt.digest()
+}
+
+/// Every shipped scenario with events, installs and pauses: its blocks split between this
+/// process and two workers give the engine's digest.
+#[test]
+fn blocks_on_workers_give_the_engine_digest() {
+    for name in ["quickstart", "contention", "late-arrivals", "circuits"] {
+        let mut s = load(&format!("{name}.toml"));
+        s.ticks = s.ticks.min(300);
+        let n = s.vms.len();
+        let expected = hex(&digest(&s, 1));
+        let split = vec![(n / 3..2 * n / 3, worker("w1")), (2 * n / 3..n, worker("w2"))];
+        assert_eq!(hex(&placed(&s, split, fast())), expected, "{name}: local + two workers");
+        assert_eq!(hex(&placed(&s, vec![(0..n, worker("w1"))], fast())), expected, "{name}: all on one worker");
+    }
+}
+
+/// A connector whose links are cut after a number of ticks' worth of bytes: each new link
+/// is a new worker process, killed `after` reads into its life (the first `kills` times).
+struct Killer {
+    inner: Arc<dyn Connector>,
+    kills: AtomicUsize,
+}
+
+impl Connector for Killer {
+    fn host(&self) -> &str {
+        self.inner.host()
+    }
+    fn connect(&self, timeout: Duration) -> Result<Link, String> {
+        let link = self.inner.connect(timeout)?;
+        if self.kills.fetch_sub(1, Ordering::AcqRel) == 0 {
+            self.kills.store(0, Ordering::Release);
+            return Ok(link);
+        }
+        // Kill the worker after it has answered some frames: the next tick finds it dead.
+        let Link { reader, writer, cut } = link;
+        let cut = Arc::new(std::sync::Mutex::new(cut));
+        let killer = cut.clone();
+        let reader =
+            CountingReader { inner: reader, left: 40_000, on_zero: Some(Box::new(move || (killer.lock().unwrap())())) };
+        Ok(Link { reader: Box::new(reader), writer, cut: Box::new(move || (cut.lock().unwrap())()) })
+    }
+}
+
+struct CountingReader {
+    inner: Box<dyn std::io::Read + Send>,
+    left: usize,
+    on_zero: Option<Box<dyn FnOnce() + Send>>,
+}
+
+impl std::io::Read for CountingReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.left = self.left.saturating_sub(n);
+        if self.left == 0
+            && let Some(kill) = self.on_zero.take()
+        {
+            kill();
+        }
+        Ok(n)
+    }
+}
+
+#[test]
+fn a_worker_killed_mid_run_is_replaced_and_the_digest_holds() {
+    let mut s = load("contention.toml");
+    s.ticks = 400;
+    let n = s.vms.len();
+    let killer = Arc::new(Killer { inner: worker("w1"), kills: AtomicUsize::new(3) });
+    assert_eq!(hex(&placed(&s, vec![(n / 2..n, killer.clone())], fast())), hex(&digest(&s, 1)));
+    assert_eq!(killer.kills.load(Ordering::Acquire), 0, "three workers were killed and a fourth finished");
+}
+
+#[test]
+fn a_host_that_cannot_start_its_worker_is_lost_with_its_name() {
+    let s = load("quickstart.toml");
+    let n = s.vms.len();
+    let missing: Arc<dyn Connector> = Arc::new(ProcessConnector::new("ghost", "/nonexistent/bioxen".into(), vec![]));
+    let remote = vec![(
+        0..n,
+        Box::new(RemoteProxy::new(missing, ProxyOptions { retries: 2, ..fast() })) as Box<dyn RemoteBlock>,
+    )];
+    let mut rt =
+        ActorRuntime::start_placed(Simulation::new(s).unwrap(), ActorConfig { arbiters: 1 }, Placement { remote })
+            .unwrap();
+    let e = rt.run_ticks(u64::MAX, |_| {}).unwrap_err().to_string();
+    assert!(e.contains("host `ghost` was lost at tick 0") && e.contains("after 3 attempts"), "{e}");
+}
