@@ -8,7 +8,7 @@ use bioxen::engine::scenario::Scenario;
 use bioxen::engine::sim::Simulation;
 use bioxen_actors::placement::{Placement, RemoteBlock};
 use bioxen_actors::{ActorConfig, ActorRuntime};
-use bioxen_remote::link::{Connector, Link, ProcessConnector};
+use bioxen_remote::link::{ConnectError, Connector, Link, ProcessConnector};
 use bioxen_remote::proxy::{ProxyOptions, RemoteProxy};
 use common::*;
 use std::ops::Range;
@@ -63,7 +63,7 @@ impl Connector for Killer {
     fn host(&self) -> &str {
         self.inner.host()
     }
-    fn connect(&self, timeout: Duration) -> Result<Link, String> {
+    fn connect(&self, timeout: Duration) -> Result<Link, ConnectError> {
         let link = self.inner.connect(timeout)?;
         if self.kills.fetch_sub(1, Ordering::AcqRel) == 0 {
             self.kills.store(0, Ordering::Release);

@@ -11,7 +11,7 @@
 //! user = "bioxen"
 //! key = "/home/me/.ssh/id_ed25519"
 //! # Host keys are checked against ~/.ssh/known_hosts unless pinned:
-//! # host_key_sha256 = "SHA256:…"  (what `ssh-keygen -lf` prints)
+//! # host_key = "ssh-ed25519 AAAA…"  (its public key, as `ssh-keyscan` prints it)
 //! ```
 //!
 //! Host keys are verified by default; accepting any key takes the explicit
@@ -72,7 +72,7 @@ pub enum Auth {
 pub enum HostKeyCheck {
     /// Against a known_hosts file (the default: `~/.ssh/known_hosts`).
     KnownHosts(Option<String>),
-    /// Against this fingerprint (`SHA256:` and the base64 of the key's SHA-256).
+    /// Against this public key (its base64, without the type or a comment).
     Pinned(String),
     /// Not at all: any key is accepted. Only by an explicit setting, said aloud.
     InsecureAcceptAny,
@@ -98,7 +98,7 @@ struct HostRepr {
     password_env: Option<Spanned<String>>,
     password_file: Option<Spanned<String>>,
     known_hosts: Option<Spanned<String>>,
-    host_key_sha256: Option<Spanned<String>>,
+    host_key: Option<Spanned<String>>,
     insecure_accept_any_host_key: Option<Spanned<bool>>,
     worker_binary: Option<Spanned<String>>,
 }
@@ -165,7 +165,7 @@ fn host(
         password_file: h.password_file,
     };
     let auth = auth(&name, logins, table, at, &opt)?;
-    let host_key = host_key(&name, h.known_hosts, h.host_key_sha256, h.insecure_accept_any_host_key, at, &opt)?;
+    let host_key = host_key(&name, h.known_hosts, h.host_key, h.insecure_accept_any_host_key, at, &opt)?;
     Ok(Host {
         address: text(h.address, "an address", FIELD_BYTES_MAX)?,
         user: text(h.user, "a user", FIELD_BYTES_MAX)?,
@@ -235,22 +235,24 @@ fn host_key(
         let span = any_span.or(pinned.as_ref().map(|p| p.span())).unwrap_or(0..0);
         return Err(at(span, format!("host `{name}`: more than one way to check its host key; give one")));
     }
-    if let Some(p) = &pinned {
-        let fingerprint = p.get_ref();
-        let ok = fingerprint
-            .strip_prefix("SHA256:")
-            .is_some_and(|b| b.len() == 43 && b.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'+' || c == b'/'));
-        if !ok {
-            return Err(at(
-                p.span(),
-                format!(
-                    "host `{name}`: host_key_sha256 must be `SHA256:` and 43 base64 characters, as `ssh-keygen -lf` prints"
-                ),
-            ));
+    let pinned = match pinned {
+        None => None,
+        Some(p) => {
+            // `type base64 [comment]`, as ssh-keyscan and `.pub` files have it.
+            let base64 = p.get_ref().split_whitespace().nth(1).unwrap_or_default().to_string();
+            if russh::keys::parse_public_key_base64(&base64).is_err() {
+                return Err(at(
+                    p.span(),
+                    format!(
+                        "host `{name}`: host_key must be a public key as ssh-keyscan prints it (`ssh-ed25519 AAAA…`)"
+                    ),
+                ));
+            }
+            Some(base64)
         }
-    }
+    };
     Ok(match (known_hosts, pinned, any_span) {
-        (_, Some(p), _) => HostKeyCheck::Pinned(p.into_inner()),
+        (_, Some(p), _) => HostKeyCheck::Pinned(p),
         (_, _, Some(_)) => HostKeyCheck::InsecureAcceptAny,
         (k, None, None) => HostKeyCheck::KnownHosts(opt(k, "known_hosts")?),
     })

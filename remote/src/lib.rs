@@ -18,5 +18,6 @@ pub mod hosts;
 pub mod link;
 pub mod protocol;
 pub mod proxy;
+pub mod ssh;
 pub mod wire;
 pub mod worker;

@@ -24,9 +24,30 @@ pub trait Connector: Send + Sync + 'static {
     /// The host's name, for errors and logs.
     fn host(&self) -> &str;
 
-    /// Opens a new link, starting a new worker there, within `timeout`. An error is a
-    /// sentence naming the host.
-    fn connect(&self, timeout: Duration) -> Result<Link, String>;
+    /// Opens a new link, starting a new worker there, within `timeout`.
+    fn connect(&self, timeout: Duration) -> Result<Link, ConnectError>;
+}
+
+/// Why a link could not be opened: a sentence naming the host, and whether trying again
+/// may help (a host down may come back; a host key that does not match will not).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConnectError {
+    /// What failed.
+    pub message: String,
+    /// Trying again cannot help.
+    pub permanent: bool,
+}
+
+impl ConnectError {
+    /// A failure that may pass.
+    pub fn transient(message: impl Into<String>) -> ConnectError {
+        ConnectError { message: message.into(), permanent: false }
+    }
+
+    /// A failure that will not pass by trying again.
+    pub fn permanent(message: impl Into<String>) -> ConnectError {
+        ConnectError { message: message.into(), permanent: true }
+    }
 }
 
 /// A worker started as a child process of this one: `program args…`, speaking on its
@@ -50,16 +71,16 @@ impl Connector for ProcessConnector {
         &self.name
     }
 
-    fn connect(&self, _timeout: Duration) -> Result<Link, String> {
+    fn connect(&self, _timeout: Duration) -> Result<Link, ConnectError> {
         let mut child = Command::new(&self.program)
             .args(&self.args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-            .map_err(|e| format!("host `{}`: cannot start {}: {e}", self.name, self.program.display()))?;
+            .map_err(|e| ConnectError::transient(format!("cannot start {}: {e}", self.program.display())))?;
         let (Some(writer), Some(reader)) = (child.stdin.take(), child.stdout.take()) else {
-            return Err(format!("host `{}`: the worker has no standard streams", self.name));
+            return Err(ConnectError::permanent("the worker has no standard streams"));
         };
         let child = Arc::new(Mutex::new(child));
         Ok(Link { reader: Box::new(reader), writer: Box::new(writer), cut: Box::new(move || end(&child)) })

@@ -335,7 +335,10 @@ impl Controller {
     /// orders since.
     fn open(&self) -> Result<Session, Failure> {
         let options = &self.options;
-        let Link { reader, writer, cut } = self.connector.connect(options.connect_timeout).map_err(Failure::retry)?;
+        let Link { reader, writer, cut } = self
+            .connector
+            .connect(options.connect_timeout)
+            .map_err(|e| Failure { message: e.message, retry: !e.permanent })?;
         let ours = Hello::ours();
         let (incoming, rx) = bounded(4);
         let peer = format!("the worker on host `{}`", self.connector.host());

@@ -17,7 +17,7 @@ address = "lab2.example.org"
 port = 2222
 user = "sim"
 password_env = "LAB2_PASSWORD"
-host_key_sha256 = "SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU"
+host_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOKOfuoDfX5qWYrTdDWE5VWfV5HXpkY2CMKBf6eHhl4u test"
 worker_binary = "/opt/bioxen/bin/bioxen"
 "#;
 
@@ -41,7 +41,7 @@ fn a_hosts_file_parses_with_safe_defaults() {
     assert_eq!(hosts[1].auth, Auth::PasswordEnv("LAB2_PASSWORD".into()));
     assert!(matches!(hosts[1].host_key, HostKeyCheck::Pinned(_)));
     let insecure = GOOD.replace(
-        "host_key_sha256 = \"SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU\"",
+        "host_key = \"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOKOfuoDfX5qWYrTdDWE5VWfV5HXpkY2CMKBf6eHhl4u test\"",
         "insecure_accept_any_host_key = true",
     );
     assert_eq!(parse(&insecure, "hosts.toml").unwrap()[1].host_key, HostKeyCheck::InsecureAcceptAny);
@@ -71,14 +71,14 @@ fn bad_hosts_files_are_refused_where_they_are_wrong() {
         ("port 0", host("key = \"k\"\nport = 0\n"), "hosts.toml:7:8: port must be 1 to 65535, not 0"),
         ("port 70000", host("key = \"k\"\nport = 70000\n"), "port must be 1 to 65535, not 70000"),
         (
-            "a bad fingerprint",
-            host("key = \"k\"\nhost_key_sha256 = \"MD5:aa\"\n"),
-            "hosts.toml:7:19: host `h`: host_key_sha256 must be",
+            "a host key that is not one",
+            host("key = \"k\"\nhost_key = \"MD5:aa\"\n"),
+            "hosts.toml:7:12: host `h`: host_key must be a public key",
         ),
         (
             "pinned and any",
             host(
-                "key = \"k\"\nhost_key_sha256 = \"SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU\"\ninsecure_accept_any_host_key = true\n",
+                "key = \"k\"\nhost_key = \"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOKOfuoDfX5qWYrTdDWE5VWfV5HXpkY2CMKBf6eHhl4u test\"\ninsecure_accept_any_host_key = true\n",
             ),
             "more than one way to check its host key",
         ),

@@ -239,6 +239,13 @@ struct ExecArgs {
     /// Print one JSON object instead of the table.
     #[arg(long)]
     json: bool,
+    /// Run blocks of the VMs on the SSH hosts this file names (see README: running on SSH
+    /// hosts); implies the actor runtime. The digest does not depend on it.
+    #[arg(long, value_name = "FILE")]
+    hosts: Option<PathBuf>,
+    /// With --hosts: run every VM on the hosts, none here.
+    #[arg(long, requires = "hosts")]
+    remote_only: bool,
 }
 
 #[derive(Args, Debug)]

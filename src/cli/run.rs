@@ -46,12 +46,23 @@ fn execute(
     };
     let json = exec.json;
     let actors = exec.runtime.actors()?;
+    let hosts = match &exec.hosts {
+        None => None,
+        Some(path) => {
+            let mut hosts = bioxen::remote::RemoteHosts::load(path)?;
+            hosts.local = !exec.remote_only;
+            Some(hosts)
+        }
+    };
     let summary = with_threads(exec.threads, move || -> Result<report::RunSummary> {
         // The scenario passes the gate first, then every output is checked (and a
         // checkpoint directory made) before the first tick: bad input writes nothing.
         let sim = make()?;
         let prepared = outputs.prepare(inputs)?;
-        let mut runner = Runner::new(sim, actors)?;
+        let mut runner = match &hosts {
+            None => Runner::new(sim, actors)?,
+            Some(h) => Runner::on_hosts(sim, actors.unwrap_or_default(), h)?,
+        };
         let bar = progress_bar(runner.scenario().ticks, runner.tick(), json, "ticks");
         let done = driver::run(&mut runner, &prepared, |tick| bar.set_position(tick))?;
         bar.finish_and_clear();

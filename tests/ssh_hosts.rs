@@ -1,0 +1,379 @@
+//! Real SSH hosts: Debian's OpenSSH `sshd` in network namespaces joined to this one by
+//! veth pairs, on private addresses that exist only there. A run split over this machine
+//! and two hosts gives the engine's digest; so does one whose host is cut off mid-run
+//! (`ip link set … down`) and comes back; each refusal names its cause and leaves nothing
+//! running.
+//!
+//! Needs root, iproute2 and openssh-server (`.ci/run` installs it). Where sshd is absent
+//! the tests say so and pass, unless `BIOXEN_REQUIRE_SSHD` is set (CI sets it); where
+//! namespaces cannot be made, the hosts listen on 127.0.0.x instead, and the test that
+//! cuts a link says it cannot run.
+
+mod common;
+use bioxen::engine::record::hex;
+use bioxen::engine::scenario::Scenario;
+use bioxen::engine::sim::Simulation;
+use bioxen_actors::placement::{Placement, RemoteBlock};
+use bioxen_actors::{ActorConfig, ActorRuntime};
+use bioxen_remote::hosts::{self, Host};
+use bioxen_remote::link::{ConnectError, Connector, Link};
+use bioxen_remote::proxy::{ProxyOptions, RemoteProxy};
+use bioxen_remote::ssh::{SshConnector, WorkerBinary};
+use common::*;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::time::Duration;
+
+const SSHD: &str = "/usr/sbin/sshd";
+
+fn sh(args: &[&str]) -> bool {
+    Command::new(args[0])
+        .args(&args[1..])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// True if the tests can run; panics if they must (CI) but cannot.
+fn sshd_present() -> bool {
+    let present = Path::new(SSHD).exists();
+    if !present {
+        assert!(std::env::var_os("BIOXEN_REQUIRE_SSHD").is_none(), "BIOXEN_REQUIRE_SSHD is set but {SSHD} is absent");
+        eprintln!("SKIPPED: {SSHD} is absent (apt-get install openssh-server)");
+    }
+    present
+}
+
+/// A host: sshd in its own network namespace (or on a loopback address).
+struct TestHost {
+    /// Its address, reachable from here.
+    address: String,
+    /// This side of its veth pair, when it has one.
+    veth: Option<String>,
+    namespace: Option<String>,
+    sshd: Child,
+    dir: tempfile::TempDir,
+}
+
+static HOSTS: AtomicU32 = AtomicU32::new(1);
+
+impl TestHost {
+    /// A host whose sshd accepts `client_key`'s public half for root.
+    fn start(client_key: &Path) -> TestHost {
+        let n = HOSTS.fetch_add(1, Ordering::Relaxed);
+        let id = format!("bx{}{n}", std::process::id() % 100_000);
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        assert!(sh(&["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", d.join("host_key").to_str().unwrap()]));
+        std::fs::copy(client_key.with_extension("pub"), d.join("authorized_keys")).unwrap();
+        let subnet = 100 + (std::process::id() % 50) as u32;
+        let (namespace, veth, address) = if make_namespace(&id, subnet, n) {
+            (Some(id.clone()), Some(format!("{id}h")), format!("10.{subnet}.{n}.2"))
+        } else {
+            eprintln!("NOTE: network namespaces are unavailable; host {n} listens on 127.0.0.{}", n + 1);
+            (None, None, format!("127.0.0.{}", n + 1))
+        };
+        let config = format!(
+            "Port 22\nListenAddress {address}\nHostKey {d}/host_key\nPidFile {d}/sshd.pid\n\
+             AuthorizedKeysFile {d}/authorized_keys\nStrictModes no\nPasswordAuthentication no\n\
+             KbdInteractiveAuthentication no\nPubkeyAuthentication yes\nPermitRootLogin yes\nUsePAM no\n\
+             Subsystem sftp internal-sftp\nLogLevel ERROR\n",
+            d = d.display()
+        );
+        std::fs::write(d.join("sshd_config"), config).unwrap();
+        std::fs::create_dir_all("/run/sshd").unwrap();
+        let mut command = match &namespace {
+            Some(ns) => {
+                let mut c = Command::new("ip");
+                c.args(["netns", "exec", ns, SSHD]);
+                c
+            }
+            None => Command::new(SSHD),
+        };
+        let sshd = command
+            .args(["-D", "-e", "-f"])
+            .arg(d.join("sshd_config"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let host = TestHost { address, veth, namespace, sshd, dir };
+        host.wait_listening();
+        host
+    }
+
+    fn wait_listening(&self) {
+        for _ in 0..100 {
+            if std::net::TcpStream::connect_timeout(
+                &format!("{}:22", self.address).parse().unwrap(),
+                Duration::from_millis(200),
+            )
+            .is_ok()
+            {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("sshd on {} never listened", self.address);
+    }
+
+    /// Waits (up to 10 s) until this host's sshd serves no session: no worker, no login,
+    /// is left running there.
+    fn assert_idle(&self) {
+        let pid = self.sshd.id().to_string();
+        for _ in 0..100 {
+            if !sh(&["pgrep", "-P", &pid]) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("a session is still running on the host at {}", self.address);
+    }
+
+    /// A known_hosts file that knows this host's key.
+    fn known_hosts(&self) -> PathBuf {
+        let key = std::fs::read_to_string(self.dir.path().join("host_key.pub")).unwrap();
+        let path = self.dir.path().join("known_hosts");
+        std::fs::write(&path, format!("{} {key}", self.address)).unwrap();
+        path
+    }
+
+    /// Its hosts-file entry, `extra` lines added.
+    fn entry(&self, name: &str, key: &Path, extra: &str) -> String {
+        format!(
+            "[[host]]\nname = \"{name}\"\naddress = \"{}\"\nuser = \"root\"\nkey = \"{}\"\n{extra}",
+            self.address,
+            key.display()
+        )
+    }
+}
+
+impl Drop for TestHost {
+    fn drop(&mut self) {
+        let _ = self.sshd.kill();
+        let _ = self.sshd.wait();
+        if let Some(v) = &self.veth {
+            sh(&["ip", "link", "del", v]);
+        }
+        if let Some(ns) = &self.namespace {
+            sh(&["ip", "netns", "del", ns]);
+        }
+    }
+}
+
+/// Namespace `id` joined to this one by a veth pair on 10.`subnet`.`n`.0/24.
+fn make_namespace(id: &str, subnet: u32, n: u32) -> bool {
+    let (here, there) = (format!("{id}h"), format!("{id}t"));
+    let (a, b) = (format!("10.{subnet}.{n}.1/24"), format!("10.{subnet}.{n}.2/24"));
+    let steps: [&[&str]; 8] = [
+        &["ip", "netns", "add", id],
+        &["ip", "link", "add", &here, "type", "veth", "peer", "name", &there],
+        &["ip", "link", "set", &there, "netns", id],
+        &["ip", "addr", "add", &a, "dev", &here],
+        &["ip", "link", "set", &here, "up"],
+        &["ip", "netns", "exec", id, "ip", "addr", "add", &b, "dev", &there],
+        &["ip", "netns", "exec", id, "ip", "link", "set", &there, "up"],
+        &["ip", "netns", "exec", id, "ip", "link", "set", "lo", "up"],
+    ];
+    let ok = steps.iter().all(|s| sh(s));
+    if !ok {
+        sh(&["ip", "link", "del", &here]);
+        sh(&["ip", "netns", "del", id]);
+    }
+    ok
+}
+
+fn client_key(dir: &Path) -> PathBuf {
+    let key = dir.join("id_ed25519");
+    assert!(sh(&["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key.to_str().unwrap()]));
+    key
+}
+
+fn hosts_file(dir: &Path, entries: &[String]) -> PathBuf {
+    let path = dir.join("hosts.toml");
+    std::fs::write(&path, format!("format_version = 1\n{}", entries.join("\n"))).unwrap();
+    path
+}
+
+fn run_json(args: &[&str]) -> (bool, String, String) {
+    let o = bioxen(args);
+    (o.status.success(), stdout(&o), stderr(&o))
+}
+
+fn digest_of(json: &str) -> String {
+    let v: serde_json::Value = serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}: {json}"));
+    v["digest"].as_str().unwrap().to_string()
+}
+
+/// `bioxen run --hosts`: this machine and two hosts, each with its own block, give the
+/// local digest; the worker binary is uploaded over SFTP the first time.
+#[test]
+fn a_run_split_over_here_and_two_ssh_hosts_gives_the_local_digest() {
+    if !sshd_present() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let key = client_key(dir.path());
+    let (h1, h2) = (TestHost::start(&key), TestHost::start(&key));
+    let entries = [
+        h1.entry("lab1", &key, &format!("known_hosts = \"{}\"\n", h1.known_hosts().display())),
+        h2.entry("lab2", &key, &format!("known_hosts = \"{}\"\n", h2.known_hosts().display())),
+    ];
+    let hosts = hosts_file(dir.path(), &entries);
+    let base = ["run", "scenarios/contention.toml", "--ticks", "200", "--json"];
+    let (ok, local, err) = run_json(&base);
+    assert!(ok, "{err}");
+    let mut args = base.to_vec();
+    args.extend(["--hosts", hosts.to_str().unwrap()]);
+    let (ok, remote, err) = run_json(&args);
+    assert!(ok, "{err}");
+    assert_eq!(digest_of(&remote), digest_of(&local));
+    args.push("--remote-only");
+    let (ok, remote, err) = run_json(&args);
+    assert!(ok, "{err}");
+    assert_eq!(digest_of(&remote), digest_of(&local), "over the two hosts alone");
+    h1.assert_idle();
+    h2.assert_idle();
+}
+
+/// Each refusal: exit status 1, the host and the cause named, no worker left running.
+#[test]
+fn wrong_and_unknown_host_keys_and_a_wrong_user_key_are_refused_by_name() {
+    if !sshd_present() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let key = client_key(dir.path());
+    let h = TestHost::start(&key);
+    let other = dir.path().join("other");
+    std::fs::create_dir(&other).unwrap();
+    let stranger = client_key(&other);
+    let wrong_known = dir.path().join("wrong_known_hosts");
+    let impostor = std::fs::read_to_string(stranger.with_extension("pub")).unwrap();
+    std::fs::write(&wrong_known, format!("{} {impostor}", h.address)).unwrap();
+    let empty_known = dir.path().join("empty_known_hosts");
+    std::fs::write(&empty_known, "").unwrap();
+    let good_known = format!("known_hosts = \"{}\"\n", h.known_hosts().display());
+    let cases = [
+        (
+            "a wrong host key",
+            h.entry("lab", &key, &format!("known_hosts = \"{}\"\n", wrong_known.display())),
+            "host key",
+        ),
+        (
+            "an unknown host key",
+            h.entry("lab", &key, &format!("known_hosts = \"{}\"\n", empty_known.display())),
+            "host key",
+        ),
+        ("a wrong user key", h.entry("lab", &stranger, &good_known), "login refused"),
+    ];
+    for (what, entry, cause) in cases {
+        let hosts = hosts_file(dir.path(), &[entry]);
+        let o = bioxen(&["run", "scenarios/quickstart.toml", "--ticks", "20", "--hosts", hosts.to_str().unwrap()]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{what}: {err}");
+        assert!(err.contains("host `lab`") && err.contains(cause), "{what}: {err}");
+    }
+    h.assert_idle();
+}
+
+/// A connector that takes its host off the network (`ip link set … down`) once a number
+/// of bytes have come back over its first link, and brings it back three seconds later.
+struct Cutter {
+    inner: SshConnector,
+    veth: String,
+    cuts: AtomicUsize,
+}
+
+impl Connector for Cutter {
+    fn host(&self) -> &str {
+        self.inner.host()
+    }
+    fn connect(&self, timeout: Duration) -> Result<Link, ConnectError> {
+        let Link { reader, writer, cut } = self.inner.connect(timeout)?;
+        if self.cuts.fetch_add(1, Ordering::AcqRel) > 0 {
+            return Ok(Link { reader, writer, cut });
+        }
+        let veth = self.veth.clone();
+        let reader = Tripwire { inner: reader, left: 60_000, veth: Some(veth) };
+        Ok(Link { reader: Box::new(reader), writer, cut })
+    }
+}
+
+struct Tripwire {
+    inner: Box<dyn std::io::Read + Send>,
+    left: usize,
+    veth: Option<String>,
+}
+
+impl std::io::Read for Tripwire {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.left = self.left.saturating_sub(n);
+        if self.left == 0
+            && let Some(v) = self.veth.take()
+        {
+            assert!(sh(&["ip", "link", "set", &v, "down"]));
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_secs(3));
+                assert!(sh(&["ip", "link", "set", &v, "up"]));
+            });
+        }
+        Ok(n)
+    }
+}
+
+fn placed(s: &Scenario, remote: Vec<(Range<usize>, Box<dyn RemoteBlock>)>) -> Result<[u8; 32], String> {
+    let sim = Simulation::new(s.clone()).unwrap();
+    let mut rt = ActorRuntime::start_placed(sim, ActorConfig { arbiters: 2 }, Placement { remote }).unwrap();
+    rt.run_ticks(u64::MAX, |_| {}).map_err(|e| e.to_string())?;
+    Ok(rt.digest())
+}
+
+fn host_of(text: &str) -> Host {
+    hosts::parse(text, "hosts.toml").unwrap().remove(0)
+}
+
+/// A host cut off mid-run and back three seconds later: the proxy times the tick out,
+/// reconnects once the link is up, restores its block from its checkpoint, replays, and
+/// the digest is the engine's.
+#[test]
+fn a_host_cut_off_mid_run_comes_back_and_the_digest_holds() {
+    if !sshd_present() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let key = client_key(dir.path());
+    let h = TestHost::start(&key);
+    let Some(veth) = h.veth.clone() else {
+        eprintln!("SKIPPED: no network namespace, so no link to cut");
+        return;
+    };
+    let mut s = load("contention.toml");
+    s.ticks = 300;
+    let n = s.vms.len();
+    let host = host_of(&format!(
+        "format_version = 1\n{}",
+        h.entry("lab", &key, &format!("known_hosts = \"{}\"\n", h.known_hosts().display()))
+    ));
+    let worker = WorkerBinary::Upload(PathBuf::from(env!("CARGO_BIN_EXE_bioxen")));
+    let cutter = Cutter { inner: SshConnector::new(host, worker, Some(1)).unwrap(), veth, cuts: AtomicUsize::new(0) };
+    let cutter = Arc::new(cutter);
+    let options = ProxyOptions {
+        tick_timeout: Duration::from_secs(2),
+        // The first link uploads the worker binary.
+        connect_timeout: Duration::from_secs(30),
+        backoff: Duration::from_millis(250),
+        retries: 8,
+        checkpoint_every: 25,
+        ..ProxyOptions::default()
+    };
+    let block: Box<dyn RemoteBlock> = Box::new(RemoteProxy::new(cutter.clone(), options));
+    let d = placed(&s, vec![(n / 2..n, block)]).unwrap();
+    assert_eq!(hex(&d), hex(&digest(&s, 1)));
+    assert!(cutter.cuts.load(Ordering::Acquire) >= 2, "the link was cut and opened again");
+}
