@@ -123,3 +123,81 @@ fn a_host_that_cannot_start_its_worker_is_lost_with_its_name() {
     let e = rt.run_ticks(u64::MAX, |_| {}).unwrap_err().to_string();
     assert!(e.contains("host `ghost` was lost at tick 0") && e.contains("after 3 attempts"), "{e}");
 }
+
+/// A peer at the end of a socket pair, played by this process: it says `hello` (or, with
+/// `None`, the raw `bytes`) and then reads until the link is cut.
+struct FakeWorker {
+    hello: Option<bioxen_remote::handshake::Hello>,
+    bytes: Vec<u8>,
+    links: AtomicUsize,
+}
+
+impl Connector for FakeWorker {
+    fn host(&self) -> &str {
+        "fake"
+    }
+    fn connect(&self, _timeout: Duration) -> Result<Link, ConnectError> {
+        self.links.fetch_add(1, Ordering::AcqRel);
+        let (here, there) = std::os::unix::net::UnixStream::pair().unwrap();
+        let (hello, bytes) = (self.hello.clone(), self.bytes.clone());
+        let mut write = there.try_clone().unwrap();
+        std::thread::spawn(move || {
+            use std::io::{Read, Write};
+            match hello {
+                Some(h) => {
+                    let _ = bioxen_remote::wire::WireWriter::new(&mut write).and_then(|mut w| w.send(&h));
+                }
+                None => {
+                    let _ = write.write_all(&bytes);
+                }
+            }
+            let _ = (&there).read_to_end(&mut Vec::new());
+        });
+        let reader = here.try_clone().unwrap();
+        let cut_end = here.try_clone().unwrap();
+        Ok(Link {
+            reader: Box::new(reader),
+            writer: Box::new(here),
+            cut: Box::new(move || {
+                let _ = cut_end.shutdown(std::net::Shutdown::Both);
+            }),
+        })
+    }
+}
+
+fn refusal(fake: FakeWorker) -> (String, usize) {
+    let s = load("quickstart.toml");
+    let n = s.vms.len();
+    let fake = Arc::new(fake);
+    let options = ProxyOptions { retries: 2, setup_timeout: Duration::from_millis(500), ..fast() };
+    let remote = vec![(0..n, Box::new(RemoteProxy::new(fake.clone(), options)) as Box<dyn RemoteBlock>)];
+    let sim = Simulation::new(s).unwrap();
+    let mut rt = ActorRuntime::start_placed(sim, ActorConfig { arbiters: 1 }, Placement { remote }).unwrap();
+    let e = rt.run_ticks(u64::MAX, |_| {}).unwrap_err().to_string();
+    (e, fake.links.load(Ordering::Acquire))
+}
+
+/// A worker of another version, one whose canary differs, one that never answers and one
+/// that answers with garbage: each refused, naming the host and the cause; the first two
+/// at once (retrying cannot mend them), the others after their retries.
+#[test]
+fn workers_that_differ_or_misbehave_are_refused_by_name() {
+    use bioxen_remote::handshake::Hello;
+    let mut other_version = Hello::ours();
+    other_version.engine_version = "0.0.1".into();
+    let mut other_canary = Hello::ours();
+    other_canary.canary[7] ^= 0x10;
+    let fake =
+        |hello: Option<Hello>, bytes: &[u8]| FakeWorker { hello, bytes: bytes.to_vec(), links: AtomicUsize::new(0) };
+    let cases = [
+        ("another version", fake(Some(other_version), b""), "engine version: 0.0.1 there", 1),
+        ("another canary", fake(Some(other_canary), b""), "digest of the canary run", 1),
+        ("no answer", fake(None, b""), "no hello within", 3),
+        ("garbage", fake(None, b"SSH-2.0-not-a-worker\r\n garbage garbage garbage"), "not a BioXen wire stream", 3),
+    ];
+    for (what, worker, cause, links) in cases {
+        let (e, opened) = refusal(worker);
+        assert!(e.contains("host `fake` was lost at tick 0") && e.contains(cause), "{what}: {e}");
+        assert_eq!(opened, links, "{what}: links opened");
+    }
+}

@@ -12,8 +12,9 @@
 use crate::ActorError;
 use crate::guard::Alarm;
 use crate::messages::{Block, Fault, GrantBatch, ReportBatch, Site};
+use crate::placement::block_ranges;
 use crate::relay::Relay;
-use crate::runtime::{LocalBlock, block_ranges, split_by, start_vm_actors};
+use crate::runtime::{LocalBlock, split_by, start_vm_actors};
 use crate::vm_actor::{TakeVm, VmActor};
 use actix::{Actor, Addr, Arbiter, Context, Handler, System};
 use bioxen_engine::cell::Cell;
@@ -177,11 +178,14 @@ struct Fanout {
     pending: Option<Merge>,
 }
 
+/// A relay's block and its VMs' next demands.
+type Reported = (Block, Vec<(u32, Resources)>);
+
 /// A tick's reports being merged.
 struct Merge {
     tick: u64,
     left: usize,
-    blocks: Vec<Option<(Block, Vec<(u32, Resources)>)>>,
+    blocks: Vec<Option<Reported>>,
     fault: Option<Fault>,
 }
 

@@ -84,7 +84,7 @@ pub(crate) fn layout(count: usize, arbiters: usize, placement: Placement) -> Res
         if vms.is_empty() && !all_local {
             return;
         }
-        let (_, parts) = crate::runtime::block_ranges(vms.len(), arbiters);
+        let (_, parts) = block_ranges(vms.len(), arbiters);
         for (arbiter, part) in parts.into_iter().enumerate() {
             let vms = vms.start + part.start..vms.start + part.end;
             slots.push(Slot::Local { arbiter, vms });
@@ -100,4 +100,13 @@ pub(crate) fn layout(count: usize, arbiters: usize, placement: Placement) -> Res
     }
     local(&mut slots, next..count);
     Ok(slots)
+}
+
+/// `count` VMs cut into `parts` contiguous blocks in VM order: each VM's block, and each
+/// block's range (some empty when there are fewer VMs than parts).
+pub(crate) fn block_ranges(count: usize, parts: usize) -> (Vec<usize>, Vec<Range<usize>>) {
+    let relay_of: Vec<usize> = (0..count).map(|i| i * parts / count.max(1)).collect();
+    let blocks =
+        (0..parts).map(|r| relay_of.partition_point(|&x| x < r)..relay_of.partition_point(|&x| x <= r)).collect();
+    (relay_of, blocks)
 }

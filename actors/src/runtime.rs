@@ -4,7 +4,7 @@ use crate::ActorError;
 use crate::coordinator::{Clock, Command, Coordinator, Run, Schedule, TakeClock};
 use crate::error::actor_name;
 use crate::guard::Alarm;
-use crate::messages::Site;
+use crate::messages::{GrantBatch, Site};
 use crate::placement::{BlockSetup, Placement, Slot, TakeCells, layout};
 use crate::relay::{Relay, SetVms};
 use crate::scheduler_actor::{SchedulerActor, SetRelays, TakeHypervisor};
@@ -484,15 +484,6 @@ impl Drop for ActorRuntime {
 /// messages use `do_send`, and a VM has at most one grant queued at a time.
 const MAILBOX_CAPACITY: usize = 16;
 
-/// `count` VMs cut into `parts` contiguous blocks in VM order: each VM's block, and each
-/// block's range (some empty when there are fewer VMs than parts).
-pub(crate) fn block_ranges(count: usize, parts: usize) -> (Vec<usize>, Vec<Range<usize>>) {
-    let relay_of: Vec<usize> = (0..count).map(|i| i * parts / count.max(1)).collect();
-    let blocks =
-        (0..parts).map(|r| relay_of.partition_point(|&x| x < r)..relay_of.partition_point(|&x| x <= r)).collect();
-    (relay_of, blocks)
-}
-
 /// Creates the actors: the coordinator and the scheduler on the system thread, the VM
 /// actors in contiguous blocks over the worker arbiters, each block with its relay, and
 /// the remote blocks' proxies.
@@ -520,44 +511,13 @@ fn build(
     let hypervisor = host.hypervisor;
     let units: Vec<usize> = programs.iter().map(|p| p.units()).collect();
     let installed: Vec<Vec<u32>> = cells.iter().map(|v| v.installed().to_vec()).collect();
+    let members = cells.into_iter().zip(programs).zip(latest).map(|((vm, p), l)| (vm, p, l)).collect();
     let mut started = None;
     let coordinator = Coordinator::create(|cctx| {
         let to_coordinator = cctx.address().recipient();
         let scheduler = SchedulerActor::new(scenario.clone(), hypervisor, demands, to_coordinator, alarm).start();
-        let mut members: Vec<Option<(Vm, Arc<Program>)>> = cells.into_iter().zip(programs).map(Some).collect();
-        let mut latest: Vec<Option<VmRecord>> = latest.into_iter().map(Some).collect();
-        let (mut recipients, mut relays, mut remote, mut local) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for (r, slot) in slots.into_iter().enumerate() {
-            let to_scheduler = scheduler.clone().recipient();
-            match slot {
-                Slot::Local { arbiter, vms } => {
-                    let alarm = alarm.clone();
-                    let worker = workers[arbiter].handle();
-                    let relay = Relay::start_in_arbiter(&worker, move |_| Relay::new(r as u32, to_scheduler, &alarm));
-                    let block: Vec<(Vm, Arc<Program>)> =
-                        members[vms.clone()].iter_mut().flat_map(Option::take).collect();
-                    let block_latest = latest[vms.clone()].iter_mut().flat_map(Option::take).collect();
-                    recipients.push(relay.clone().recipient());
-                    local.push((worker, relay.clone(), vms.start, block, block_latest));
-                    relays.push(relay);
-                }
-                Slot::Remote { vms, block } => {
-                    let cells =
-                        members[vms.clone()].iter_mut().flat_map(Option::take).map(|(vm, _)| vm.cell()).collect();
-                    let setup = BlockSetup {
-                        relay: r as u32,
-                        vms: vms.start as u32..vms.end as u32,
-                        tick,
-                        scenario: scenario.clone(),
-                        cells,
-                        reports: to_scheduler,
-                    };
-                    let proxy = block.serve(setup);
-                    recipients.push(proxy.grants);
-                    remote.push((vms, proxy.cells));
-                }
-            }
-        }
+        let (recipients, relays, remote, local) =
+            start_relays(&scenario, tick, members, slots, workers, &scheduler, alarm);
         let mut vms: Vec<Option<Addr<VmActor>>> = vec![None; count];
         for (vm, addr) in start_vm_actors(scenario.tick_seconds, local, alarm) {
             vms[vm] = Some(addr);
@@ -573,6 +533,60 @@ fn build(
     let (scheduler, relays, vms, remote) = started.expect("created above");
     Started { coordinator, scheduler, relays, vms, remote, system: System::current() }
 }
+
+/// Each slot's relay: a local relay on its arbiter (its block of VMs and their latest
+/// records set aside for [`start_vm_actors`]), or a remote block's proxy, given its cells.
+/// Returns the relays' recipients in slot order, the local relays, the remote blocks and
+/// the local blocks.
+fn start_relays(
+    scenario: &Arc<Scenario>,
+    tick: u64,
+    members: Vec<(Vm, Arc<Program>, VmRecord)>,
+    slots: Vec<Slot>,
+    workers: &[Arbiter],
+    scheduler: &Addr<SchedulerActor>,
+    alarm: &Arc<Alarm>,
+) -> RelaysStarted {
+    let mut members: Vec<Option<(Vm, Arc<Program>, VmRecord)>> = members.into_iter().map(Some).collect();
+    let (mut recipients, mut relays, mut remote, mut local) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (r, slot) in slots.into_iter().enumerate() {
+        let to_scheduler = scheduler.clone().recipient();
+        match slot {
+            Slot::Local { arbiter, vms } => {
+                let alarm = alarm.clone();
+                let worker = workers[arbiter].handle();
+                let relay = Relay::start_in_arbiter(&worker, move |_| Relay::new(r as u32, to_scheduler, &alarm));
+                let (block, block_latest) = members[vms.clone()]
+                    .iter_mut()
+                    .flat_map(Option::take)
+                    .map(|(vm, program, latest)| ((vm, program), latest))
+                    .unzip();
+                recipients.push(relay.clone().recipient());
+                local.push((worker, relay.clone(), vms.start, block, block_latest));
+                relays.push(relay);
+            }
+            Slot::Remote { vms, block } => {
+                let cells = members[vms.clone()].iter_mut().flat_map(Option::take).map(|(vm, ..)| vm.cell()).collect();
+                let setup = BlockSetup {
+                    relay: r as u32,
+                    vms: vms.start as u32..vms.end as u32,
+                    tick,
+                    scenario: scenario.clone(),
+                    cells,
+                    reports: to_scheduler,
+                };
+                let proxy = block.serve(setup);
+                recipients.push(proxy.grants);
+                remote.push((vms, proxy.cells));
+            }
+        }
+    }
+    (recipients, relays, remote, local)
+}
+
+/// What [`start_relays`] returns.
+type RelaysStarted =
+    (Vec<Recipient<GrantBatch>>, Vec<Addr<Relay>>, Vec<(Range<usize>, Recipient<TakeCells>)>, Vec<LocalBlock>);
 
 /// `items` cut into the contiguous `blocks`, in order.
 pub(crate) fn split_by<T>(mut items: Vec<T>, blocks: &[Range<usize>]) -> Vec<Vec<T>> {

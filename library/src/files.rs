@@ -219,17 +219,27 @@ fn unreadable(what: &str, written: &str, e: std::io::Error) -> GenomeFileError {
     GenomeFileError { kind: Some(e.kind()), message: format!("cannot read {what} file `{written}`: {e}") }
 }
 
-/// Reads and parses a scenario file; its `genome_file`s are relative to it.
+/// Reads and parses a scenario file; its `genome_file`s are relative to it. A placement
+/// table is checked and left out (see [`load_scenario_placed`]).
 pub fn load_scenario(path: &Path) -> std::result::Result<Scenario, ScenarioError> {
+    load_scenario_placed(path).map(|(s, _)| s)
+}
+
+/// Reads and parses a scenario file, and its placement table if it has one
+/// ([`crate::placement`]), which the engine never sees.
+pub fn load_scenario_placed(
+    path: &Path,
+) -> std::result::Result<(Scenario, Option<crate::placement::PlacementTable>), ScenarioError> {
     let file = path.display().to_string();
     let fail = |message: String| ScenarioError { file: file.clone(), where_: "1:1".into(), message };
     let bytes = read_input(path, SCENARIO_BYTES_MAX).map_err(|e| fail(format!("cannot read scenario: {e}")))?;
     let text = String::from_utf8(bytes)
         .map_err(|e| fail(format!("not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to())))?;
     let base = path.parent().unwrap_or(Path::new("."));
+    let (text, placement) = crate::placement::strip(&text, &file)?;
     let s = scenario::parse(&text, &file, &mut GenomeDir::new(base))?;
     report_expression(&s);
-    Ok(s)
+    Ok((s, placement))
 }
 
 /// Says, for each genome given measured expression, how many of its protein genes the

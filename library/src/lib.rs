@@ -22,6 +22,7 @@ pub mod files;
 pub mod genes;
 pub mod metrics;
 pub(crate) mod mirror;
+pub mod placement;
 #[cfg(feature = "charts")]
 pub mod plot;
 pub mod remote;

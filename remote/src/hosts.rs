@@ -12,6 +12,7 @@
 //! key = "/home/me/.ssh/id_ed25519"
 //! # Host keys are checked against ~/.ssh/known_hosts unless pinned:
 //! # host_key = "ssh-ed25519 AAAA…"  (its public key, as `ssh-keyscan` prints it)
+//! # arbiters = 4                      (threads for the worker's VMs there; default all cores)
 //! ```
 //!
 //! Host keys are verified by default; accepting any key takes the explicit
@@ -48,6 +49,8 @@ pub struct Host {
     pub host_key: HostKeyCheck,
     /// The `bioxen` to run there (`None`: the coordinator's own, uploaded if absent).
     pub worker_binary: Option<String>,
+    /// Threads for the worker's VM actors there (`None`: all its cores).
+    pub arbiters: Option<usize>,
 }
 
 /// How to log in to a host. No secret is held: only where to find it.
@@ -101,6 +104,7 @@ struct HostRepr {
     host_key: Option<Spanned<String>>,
     insecure_accept_any_host_key: Option<Spanned<bool>>,
     worker_binary: Option<Spanned<String>>,
+    arbiters: Option<Spanned<u32>>,
 }
 
 /// Parses a hosts file's text; `file` names it in errors (`file:line:column: message`).
@@ -164,12 +168,18 @@ fn host(
         password_env: h.password_env,
         password_file: h.password_file,
     };
+    let arbiters = match h.arbiters {
+        None => None,
+        Some(a) if (1..=256).contains(a.get_ref()) => Some(*a.get_ref() as usize),
+        Some(a) => return Err(at(a.span(), format!("arbiters must be 1 to 256, not {}", a.get_ref()))),
+    };
     let auth = auth(&name, logins, table, at, &opt)?;
     let host_key = host_key(&name, h.known_hosts, h.host_key, h.insecure_accept_any_host_key, at, &opt)?;
     Ok(Host {
         address: text(h.address, "an address", FIELD_BYTES_MAX)?,
         user: text(h.user, "a user", FIELD_BYTES_MAX)?,
         worker_binary: opt(h.worker_binary, "worker_binary")?,
+        arbiters,
         name,
         port,
         auth,

@@ -87,9 +87,15 @@ impl Connector for ProcessConnector {
     }
 }
 
-/// Kills and reaps a child process.
+/// Gives a child told goodbye a moment to exit, then kills it; reaps it either way.
 fn end(child: &Mutex<Child>) {
     if let Ok(mut c) = child.lock() {
+        for _ in 0..50 {
+            if c.try_wait().is_ok_and(|status| status.is_some()) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
         let _ = c.kill();
         let _ = c.wait();
     }

@@ -347,6 +347,8 @@ impl Controller {
             .name("bioxen-link-reader".into())
             .spawn(move || read_link(reader, &hello, &peer, incoming))
             .map_err(|e| Failure::retry(format!("cannot start a reader thread: {e}")))?;
+        // Written a few bytes at a time too; each send flushes one whole message.
+        let writer: Box<dyn Write + Send> = Box::new(std::io::BufWriter::with_capacity(1 << 16, writer));
         let tx = WireWriter::new(writer).map_err(|e| Failure::retry(format!("cannot send to the worker: {e}")));
         let mut session = match tx {
             Ok(tx) => Session { tx, rx, cut },
@@ -397,7 +399,7 @@ impl Controller {
             order.lifecycles.iter().enumerate().filter(|(_, l)| l.exists()).map(|(k, _)| self.vms.start + k as u32);
         let fits = tick == order.tick
             && records.len() == existing.clone().count()
-            && records.iter().zip(existing).all(|(r, vm)| r.vm as u32 == vm && r.state.exists())
+            && records.iter().zip(existing).all(|(r, vm)| r.vm == vm && r.state.exists())
             && demands.iter().all(|(vm, _)| order.grants.iter().any(|(g, _)| g == vm));
         if !fits && fault.is_none() {
             return Err("the worker's report does not match its tick's order");
@@ -423,7 +425,9 @@ fn run_order(s: &mut Session, order: &TickOrder, timeout: Duration) -> Result<Re
 /// the link fails or nobody listens.
 fn read_link(reader: Box<dyn Read + Send>, ours: &Hello, peer: &str, out: Sender<Incoming>) {
     let refuse = |message: String, retry: bool| Err(Failure { message, retry });
-    let mut rx = match WireReader::open(reader, peer) {
+    // Frames are read a few bytes at a time (length, payload, checksum): buffered, so that
+    // each is not its own trip through the link.
+    let mut rx = match WireReader::open(std::io::BufReader::with_capacity(1 << 16, reader), peer) {
         Ok(rx) => rx,
         Err(e) => {
             let _ = out.send(refuse(e.to_string(), true));

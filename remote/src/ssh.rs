@@ -113,7 +113,11 @@ impl SshConnector {
 
     async fn open(&self) -> Result<Link, ConnectError> {
         let h = &self.host;
-        let client = Client::connect((h.address.as_str(), h.port), &h.user, self.auth()?, self.server_check())
+        // A tick is a small request and a small answer: Nagle's algorithm would hold each
+        // back waiting for an acknowledgement.
+        let config = russh::client::Config { nodelay: true, ..Default::default() };
+        let address = (h.address.as_str(), h.port);
+        let client = Client::connect_with_config(address, &h.user, self.auth()?, self.server_check(), config)
             .await
             .map_err(|e| describe(&e))?;
         let program = match &self.worker {
@@ -121,7 +125,7 @@ impl SshConnector {
             WorkerBinary::Upload(local) => upload(&client, local).await?,
         };
         let mut command = format!("exec {} worker --stdio", quote(&program));
-        if let Some(n) = self.arbiters {
+        if let Some(n) = h.arbiters.or(self.arbiters) {
             command.push_str(&format!(" --arbiters {n}"));
         }
         let channel = client.get_channel().await.map_err(|e| describe(&e))?;
@@ -131,8 +135,10 @@ impl SshConnector {
             .map_err(|e| ConnectError::transient(format!("cannot start the worker: {e}")))?;
         let (reader, writer) = tokio::io::split(channel.into_stream());
         let handle = self.runtime.handle().clone();
-        let reader = SyncIoBridge::new_with_handle(reader, handle.clone());
-        let writer = SyncIoBridge::new_with_handle(writer, handle.clone());
+        let reader =
+            InRuntime { inner: Some(SyncIoBridge::new_with_handle(reader, handle.clone())), handle: handle.clone() };
+        let writer =
+            InRuntime { inner: Some(SyncIoBridge::new_with_handle(writer, handle.clone())), handle: handle.clone() };
         let cut = move || {
             let client = client.clone();
             // Closing the connection ends the channel; sshd then ends the worker.
@@ -240,4 +246,34 @@ fn sha256_file(path: &Path) -> std::io::Result<String> {
         hasher.update(&buf[..n]);
     }
     Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// A channel half used from a plain thread, dropped inside the SSH runtime (russh's
+/// channel halves need its reactor when they close).
+struct InRuntime<T> {
+    inner: Option<T>,
+    handle: tokio::runtime::Handle,
+}
+
+impl<T: std::io::Read> std::io::Read for InRuntime<T> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.inner.as_mut().map_or(Ok(0), |r| r.read(buf))
+    }
+}
+
+impl<T: std::io::Write> std::io::Write for InRuntime<T> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.inner.as_mut().map_or(Ok(0), |w| w.write(buf))
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.as_mut().map_or(Ok(()), |w| w.flush())
+    }
+}
+
+impl<T> Drop for InRuntime<T> {
+    fn drop(&mut self) {
+        let _inside = self.handle.enter();
+        self.inner = None;
+    }
 }

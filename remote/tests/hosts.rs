@@ -35,6 +35,7 @@ fn a_hosts_file_parses_with_safe_defaults() {
             // Verified against known_hosts unless told otherwise.
             host_key: HostKeyCheck::KnownHosts(None),
             worker_binary: None,
+            arbiters: None,
         }
     );
     assert_eq!(hosts[1].port, 2222);

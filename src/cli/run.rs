@@ -2,8 +2,9 @@
 
 use super::{ExecArgs, ResumeArgs, RunArgs, parse_policy, print, with_threads};
 use bioxen::driver::{self, Outputs, Runner};
-use bioxen::error::Result;
+use bioxen::error::{Error, Result};
 use bioxen::files;
+use bioxen::placement::PlacementTable;
 use bioxen::report;
 use bioxen_engine::sim::Simulation;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -12,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 pub fn run(a: RunArgs) -> Result<ExitCode> {
-    let mut s = files::load_scenario(&a.scenario)?;
+    let (mut s, table) = files::load_scenario_placed(&a.scenario)?;
     if let Some(seed) = a.seed {
         s.seed = seed;
     }
@@ -23,19 +24,20 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
         s.policy = parse_policy(p)?;
     }
     tracing::info!(scenario = %a.scenario.display(), vms = s.vms.len(), ticks = s.ticks, "starting run");
-    execute(&a.exec, a.trace, &[&a.scenario], move || Ok(Simulation::new(s)?))
+    execute(&a.exec, a.trace, &[&a.scenario], table, move || Ok(Simulation::new(s)?))
 }
 
 pub fn resume(a: ResumeArgs) -> Result<ExitCode> {
     let sim = files::read_checkpoint(&a.checkpoint)?;
     tracing::info!(checkpoint = %a.checkpoint.display(), tick = sim.tick(), "resuming");
-    execute(&a.exec, None, &[&a.checkpoint], move || Ok(sim))
+    execute(&a.exec, None, &[&a.checkpoint], None, move || Ok(sim))
 }
 
 fn execute(
     exec: &ExecArgs,
     trace: Option<PathBuf>,
     inputs: &[&Path],
+    table: Option<PlacementTable>,
     make: impl FnOnce() -> Result<Simulation> + Send,
 ) -> Result<ExitCode> {
     let outputs = Outputs {
@@ -46,6 +48,9 @@ fn execute(
     };
     let json = exec.json;
     let actors = exec.runtime.actors()?;
+    if table.is_some() && exec.remote_only {
+        return Err(Error::BadInput("--remote-only: the scenario's placement table says where each VM runs".into()));
+    }
     let hosts = match &exec.hosts {
         None => None,
         Some(path) => {
@@ -61,7 +66,7 @@ fn execute(
         let prepared = outputs.prepare(inputs)?;
         let mut runner = match &hosts {
             None => Runner::new(sim, actors)?,
-            Some(h) => Runner::on_hosts(sim, actors.unwrap_or_default(), h)?,
+            Some(h) => Runner::on_hosts(sim, actors.unwrap_or_default(), h, table.as_ref())?,
         };
         let bar = progress_bar(runner.scenario().ticks, runner.tick(), json, "ticks");
         let done = driver::run(&mut runner, &prepared, |tick| bar.set_position(tick))?;
