@@ -4,7 +4,7 @@
 # machine's cores, so compare like with like. Runs 1,000 syn3A VMs (release build):
 # all here on 2 arbiters; here + one host; the two hosts alone. Prints ticks/s of each
 # and the bytes each host's link carried per VM-tick (SSH included, from the veth's
-# counters).
+# counters); then a 16-run sweep of a 20-VM scenario here and over the two hosts (runs/s).
 #   usage: [ARBITERS=N] benches/hosts.sh [TICKS]      (default 300; N: each worker's threads, default 1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -86,3 +86,20 @@ PY
 run "all here (2 arbiters)"
 run "here + h1" --hosts "$work/one.toml"
 run "h1 + h2 (remote only)" --hosts "$work/hosts.toml" --remote-only
+
+sweep_rate() {
+    local label="$1"; shift
+    rm -rf "$work/sweep"
+    local t0 t1; t0=$(date +%s.%N)
+    "$bin" sweep "$work/small.toml" --seeds 0..16 --policies fair --out "$work/sweep" "$@" > /dev/null 2>&1
+    t1=$(date +%s.%N)
+    printf '%-28s %8.2f runs/s\n' "$label" "$(echo "16 / ($t1 - $t0)" | bc -l)"
+}
+{
+    echo 'format_version = 1'; echo 'name = "sweep-bench"'
+    echo '[simulation]'; echo 'seed = 1'; echo "ticks = 500"; echo 'policy = "fair"'
+    echo '[chassis]'; echo 'kind = "ecoli"'
+    for i in $(seq 1 20); do printf '[[vm]]\nid = "v%02d"\norganism = "syn3a"\n' "$i"; done
+} > "$work/small.toml"
+sweep_rate "sweep, here (2 jobs)" --jobs 2
+sweep_rate "sweep, h1 + h2" --hosts "$work/hosts.toml"

@@ -377,3 +377,130 @@ fn a_host_cut_off_mid_run_comes_back_and_the_digest_holds() {
     assert_eq!(hex(&d), hex(&digest(&s, 1)));
     assert!(cutter.cuts.load(Ordering::Acquire) >= 2, "the link was cut and opened again");
 }
+
+/// One host, reached with an encrypted key whose passphrase comes from the environment:
+/// a run with a trace, checkpoints and a placement table gives the local digest; its
+/// checkpoint resumes on the host to the same digest; and the passphrase appears in no
+/// output — not standard output or error (at the most verbose logging), the trace, a
+/// checkpoint, nor a scenario saved from a session.
+#[test]
+fn placement_resume_and_no_secret_in_any_output() {
+    if !sshd_present() {
+        return;
+    }
+    const SECRET: &str = "pass-7f3a9c-NEVER-PRINTED";
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("id_locked");
+    assert!(sh(&["ssh-keygen", "-q", "-t", "ed25519", "-N", SECRET, "-f", key.to_str().unwrap()]));
+    let h = TestHost::start(&key);
+    let extra =
+        format!("known_hosts = \"{}\"\nkey_passphrase_env = \"BIOXEN_TEST_KEY_PASS\"\n", h.known_hosts().display());
+    let hosts = hosts_file(dir.path(), &[h.entry("lab", &key, &extra)]);
+    // The quickstart with a placement table: its second VM on the host, the others here.
+    let text = std::fs::read_to_string(root().join("scenarios/quickstart.toml")).unwrap();
+    let placed = dir.path().join("placed.toml");
+    std::fs::write(&placed, format!("{text}\n[placement]\n\"syn3a-2\" = \"lab\"\n")).unwrap();
+    let (trace, ckpt) = (dir.path().join("run.bxtr"), dir.path().join("ckpt"));
+    let run = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_bioxen"))
+            .args(args)
+            .current_dir(root())
+            .env("BIOXEN_TEST_KEY_PASS", SECRET)
+            .env("RUST_LOG", "trace")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        let (out, err) =
+            (String::from_utf8_lossy(&o.stdout).to_string(), String::from_utf8_lossy(&o.stderr).to_string());
+        assert!(!out.contains(SECRET) && !err.contains(SECRET), "the secret was printed");
+        out
+    };
+    let local = digest_of(&run(&["run", placed.to_str().unwrap(), "--ticks", "120", "--json"]));
+    let hosts_arg = hosts.to_str().unwrap();
+    let (t, c) = (trace.to_str().unwrap(), ckpt.to_str().unwrap());
+    let remote = run(&[
+        "run",
+        placed.to_str().unwrap(),
+        "--ticks",
+        "120",
+        "--json",
+        "--hosts",
+        hosts_arg,
+        "--trace",
+        t,
+        "--checkpoint-every",
+        "50",
+        "--checkpoint-dir",
+        c,
+    ]);
+    assert_eq!(digest_of(&remote), local, "with a placement table");
+    let checkpoint = std::fs::read_dir(&ckpt).unwrap().map(|e| e.unwrap().path()).min().unwrap();
+    let resumed = run(&["resume", checkpoint.to_str().unwrap(), "--json", "--hosts", hosts_arg]);
+    assert_eq!(digest_of(&resumed), local, "resumed on the host");
+    // A session saved as a scenario (through a script run, which records it).
+    let saved = dir.path().join("saved.toml");
+    let script = dir.path().join("noop.rhai");
+    std::fs::write(&script, "let x = 1;\nx").unwrap();
+    run(&["script", placed.to_str().unwrap(), script.to_str().unwrap(), "--save", saved.to_str().unwrap()]);
+    let mut files = vec![trace.clone(), saved.clone(), hosts.clone()];
+    files.extend(std::fs::read_dir(&ckpt).unwrap().map(|e| e.unwrap().path()));
+    for f in files {
+        let bytes = std::fs::read(&f).unwrap();
+        assert!(!bytes.windows(SECRET.len()).any(|w| w == SECRET.as_bytes()), "{} holds the secret", f.display());
+    }
+    let saved_text = std::fs::read_to_string(&saved).unwrap();
+    assert!(!saved_text.contains(&h.address) && !saved_text.contains("placement"), "a saved session names no host");
+    h.assert_idle();
+}
+
+/// The rows of a sweep's results.csv without the timing column.
+fn rows_without_timing(dir: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(dir.join("results.csv")).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let timing = header.iter().position(|h| *h == "elapsed_seconds").unwrap();
+    lines
+        .map(|l| l.split(',').enumerate().filter(|(i, _)| *i != timing).map(|(_, f)| f).collect::<Vec<_>>().join(","))
+        .collect()
+}
+
+/// `bioxen sweep --hosts` farms whole runs out: the rows are a local sweep's, also when
+/// one of the hosts is refused (its runs go to the other).
+#[test]
+fn a_sweep_over_two_hosts_gives_a_local_sweeps_rows() {
+    if !sshd_present() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let key = client_key(dir.path());
+    let (h1, h2) = (TestHost::start(&key), TestHost::start(&key));
+    let good =
+        |h: &TestHost, name: &str| h.entry(name, &key, &format!("known_hosts = \"{}\"\n", h.known_hosts().display()));
+    let empty = dir.path().join("empty_known_hosts");
+    std::fs::write(&empty, "").unwrap();
+    let refused = h2.entry("lab2", &key, &format!("known_hosts = \"{}\"\n", empty.display()));
+    let sweep = |out: &str, hosts: Option<&Path>| {
+        let out = dir.path().join(out);
+        let mut args =
+            vec!["sweep", "scenarios/contention.toml", "--seeds", "0..6", "--policies", "fair,lottery", "--out"];
+        args.push(out.to_str().unwrap());
+        let hosts_arg;
+        if let Some(h) = hosts {
+            hosts_arg = h.display().to_string();
+            args.extend(["--hosts", &hosts_arg]);
+        }
+        let o = bioxen(&args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        rows_without_timing(&out)
+    };
+    let local = sweep("local", None);
+    assert_eq!(local.len(), 12);
+    let both = hosts_file(dir.path(), &[good(&h1, "lab1"), good(&h2, "lab2")]);
+    assert_eq!(sweep("two", Some(&both)), local, "over two hosts");
+    let one_refused = dir.path().join("one_refused");
+    std::fs::create_dir(&one_refused).unwrap();
+    let hosts = hosts_file(&one_refused, &[good(&h1, "lab1"), refused]);
+    assert_eq!(sweep("requeued", Some(&hosts)), local, "with lab2 refused, its runs on lab1");
+    h1.assert_idle();
+    h2.assert_idle();
+}

@@ -36,19 +36,6 @@ impl Runner {
         })
     }
 
-    /// Puts `sim` on the actor runtime with blocks of its VMs on `hosts` (see
-    /// [`crate::remote::RemoteHosts::placement`]); the digest is the one any runtime gives.
-    pub fn on_hosts(
-        sim: Simulation,
-        config: ActorConfig,
-        hosts: &crate::remote::RemoteHosts,
-        table: Option<&crate::placement::PlacementTable>,
-    ) -> Result<Runner> {
-        script::check_timeline(sim.scenario())?;
-        let placement = hosts.placement(sim.scenario(), table)?;
-        Ok(Runner::Actors(Box::new(ActorRuntime::start_placed(sim, config, placement)?)))
-    }
-
     /// The scenario being run.
     pub fn scenario(&self) -> &Scenario {
         match self {

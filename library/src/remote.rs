@@ -2,11 +2,13 @@
 //! VMs on the hosts a hosts file names (`bioxen run --hosts FILE`), each host a block of
 //! VMs behind a proxy the scheduler cannot tell from a local relay (see `bioxen_remote`).
 
+use crate::driver::Runner;
 use crate::error::{Error, Result};
 use crate::files;
 use crate::placement::{LOCAL, PlacementTable};
 use bioxen_actors::placement::{Placement, RemoteBlock};
 use bioxen_engine::scenario::Scenario;
+use bioxen_remote::farm::RunLink;
 use bioxen_remote::hosts::{self, Host};
 use bioxen_remote::proxy::{ProxyOptions, RemoteProxy};
 use bioxen_remote::ssh::{SshConnector, WorkerBinary};
@@ -28,6 +30,19 @@ pub fn serve_worker(arbiters: usize) -> Result<()> {
         WorkerError::Handshake(e) => Error::BadInput(e.to_string()),
         e => Error::Failed(e.to_string()),
     })
+}
+
+/// Puts `sim` on the actor runtime with blocks of its VMs on `hosts` (see
+/// [`RemoteHosts::placement`]); the digest is the one any runtime gives.
+pub fn on_hosts(
+    sim: bioxen_engine::sim::Simulation,
+    config: bioxen_actors::ActorConfig,
+    hosts: &RemoteHosts,
+    table: Option<&PlacementTable>,
+) -> Result<Runner> {
+    crate::script::check_timeline(sim.scenario())?;
+    let placement = hosts.placement(sim.scenario(), table)?;
+    Ok(Runner::Actors(Box::new(bioxen_actors::ActorRuntime::start_placed(sim, config, placement)?)))
 }
 
 /// The library's host configuration: the hosts, and how a run uses them.
@@ -114,8 +129,136 @@ impl RemoteHosts {
 
     /// A block's proxy for `host`.
     fn block(&self, host: &Host) -> Result<Box<dyn RemoteBlock>> {
+        Ok(Box::new(RemoteProxy::new(self.connector(host)?, self.options)))
+    }
+
+    /// How to reach `host`'s worker.
+    fn connector(&self, host: &Host) -> Result<Arc<SshConnector>> {
         let worker = WorkerBinary::resolve(host, self.worker.as_deref()).map_err(Error::BadInput)?;
-        let connector = SshConnector::new(host.clone(), worker, self.arbiters).map_err(Error::Failed)?;
-        Ok(Box::new(RemoteProxy::new(Arc::new(connector), self.options)))
+        Ok(Arc::new(SshConnector::new(host.clone(), worker, self.arbiters).map_err(Error::Failed)?))
+    }
+}
+
+/// Whole runs farmed out to hosts (`sweep --hosts`, `compare --hosts`), each on one host,
+/// so its row is the row a local run gives. A run runs on the host's engine and comes back
+/// finished (`bioxen_remote::farm`), over links kept open between runs; a scenario with
+/// timeline scripts runs with its VMs there and its scheduler and scripts here instead
+/// (scripts run in this process). A host that is lost is set aside and its run goes to
+/// another; when every host is lost, the run fails naming the last loss.
+pub struct Farm {
+    hosts: RemoteHosts,
+    connectors: Vec<Arc<SshConnector>>,
+    /// Per host: runs it may take at once, its open links, and why it was set aside.
+    slots: std::sync::Mutex<Vec<Slot>>,
+    freed: std::sync::Condvar,
+}
+
+struct Slot {
+    free: usize,
+    idle: Vec<RunLink>,
+    lost: Option<String>,
+}
+
+impl Farm {
+    /// A farm over `hosts`, each taking `runs_per_host` runs at once.
+    pub fn new(hosts: RemoteHosts, runs_per_host: usize) -> Result<Farm> {
+        let connectors = hosts.hosts.iter().map(|h| hosts.connector(h)).collect::<Result<_>>()?;
+        let slots =
+            hosts.hosts.iter().map(|_| Slot { free: runs_per_host.max(1), idle: Vec::new(), lost: None }).collect();
+        Ok(Farm { hosts, connectors, slots: std::sync::Mutex::new(slots), freed: std::sync::Condvar::new() })
+    }
+
+    /// Runs at once over every host: the parallelism a sweep should use.
+    pub fn capacity(&self) -> usize {
+        self.lock().iter().map(|s| s.free).sum()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Slot>> {
+        self.slots.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `scenario` to its end on a host and returns the finished simulation.
+    pub fn run(&self, scenario: &Scenario) -> Result<bioxen_engine::sim::Simulation> {
+        loop {
+            let (h, link) = self.take()?;
+            let (outcome, link, lost) = if scenario.scripts.is_empty() {
+                self.run_whole(h, link, scenario)
+            } else {
+                let outcome = self.run_placed(h, scenario);
+                let lost = match &outcome {
+                    Err(Error::Actors(e @ bioxen_actors::ActorError::HostLost { .. })) => Some(e.to_string()),
+                    _ => None,
+                };
+                (outcome, link, lost)
+            };
+            self.give_back(h, link, lost.clone());
+            match lost {
+                Some(why) => {
+                    tracing::warn!(host = self.hosts.hosts[h].name, "set aside: {why}; its run goes elsewhere")
+                }
+                None => return outcome,
+            }
+        }
+    }
+
+    /// A whole run on host `h`'s engine, over `link` or a new one; the link is kept if it
+    /// still works.
+    fn run_whole(
+        &self,
+        h: usize,
+        link: Option<RunLink>,
+        scenario: &Scenario,
+    ) -> (Result<bioxen_engine::sim::Simulation>, Option<RunLink>, Option<String>) {
+        let link = match link {
+            Some(l) => Ok(l),
+            None => RunLink::open(&*self.connectors[h], &self.hosts.options),
+        };
+        let mut link = match link {
+            Ok(l) => l,
+            Err(e) => return (Err(Error::Failed(e.message.clone())), None, Some(e.message)),
+        };
+        match link.run(scenario) {
+            Ok(sim) => (Ok(sim), Some(link), None),
+            Err(e) if e.host_lost => (Err(Error::Failed(e.message.clone())), None, Some(e.message)),
+            Err(e) => (Err(Error::Failed(e.message)), Some(link), None),
+        }
+    }
+
+    /// A run with its VMs on host `h` and its scheduler and scripts here.
+    fn run_placed(&self, h: usize, scenario: &Scenario) -> Result<bioxen_engine::sim::Simulation> {
+        let one = RemoteHosts { hosts: vec![self.hosts.hosts[h].clone()], local: false, ..self.hosts.clone() };
+        let sim = bioxen_engine::sim::Simulation::new(scenario.clone())?;
+        let mut runner = on_hosts(sim, bioxen_actors::ActorConfig { arbiters: 1 }, &one, None)?;
+        runner.run_ticks(u64::MAX, |_| true).outcome?;
+        runner.into_simulation()
+    }
+
+    /// A host with a free slot (and an open link, if it has one), waiting for one; an
+    /// error once every host is lost.
+    fn take(&self) -> Result<(usize, Option<RunLink>)> {
+        let mut slots = self.lock();
+        loop {
+            if let Some(h) = slots.iter().position(|s| s.lost.is_none() && s.free > 0) {
+                slots[h].free -= 1;
+                let link = slots[h].idle.pop();
+                return Ok((h, link));
+            }
+            if slots.iter().all(|s| s.lost.is_some()) {
+                let why = slots.iter().filter_map(|s| s.lost.clone()).next_back().unwrap_or_default();
+                return Err(Error::Failed(format!("every host was lost; the last: {why}")));
+            }
+            slots = self.freed.wait(slots).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+
+    fn give_back(&self, h: usize, link: Option<RunLink>, lost: Option<String>) {
+        let mut slots = self.lock();
+        slots[h].free += 1;
+        slots[h].idle.extend(link);
+        if lost.is_some() {
+            slots[h].lost = lost;
+            slots[h].idle.clear();
+        }
+        self.freed.notify_all();
     }
 }

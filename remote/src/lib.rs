@@ -13,11 +13,13 @@
 
 #![warn(missing_docs)]
 
+pub mod farm;
 pub mod handshake;
 pub mod hosts;
 pub mod link;
 pub mod protocol;
 pub mod proxy;
+mod session;
 pub mod ssh;
 pub mod wire;
 pub mod worker;

@@ -9,6 +9,8 @@
 //!                                        ◀──     Report (records, next demands, fault)
 //!  TakeCells                             ──▶
 //!                                        ◀──     Cells × k
+//!  Run · scenario frames                 ──▶     (a whole run, on the engine)
+//!                                        ◀──     Finished (its checkpoint) | Refused
 //!  Bye                                   ──▶     (exits)
 //! ```
 //!
@@ -38,6 +40,9 @@ pub enum ToWorker {
     Tick(TickOrder),
     /// Send the block's cells (a checkpoint).
     TakeCells,
+    /// Run a whole run here, on the engine (the scenario's frames follow), and send it
+    /// back finished as a checkpoint: how sweeps farm runs out.
+    Run,
     /// The run is over: exit.
     Bye,
 }
@@ -80,6 +85,8 @@ pub enum FromWorker {
     Report(Report),
     /// Some of the block's cells, in VM order.
     Cells(Vec<Cell>),
+    /// A whole run, finished: its checkpoint's bytes.
+    Finished(Vec<u8>),
 }
 
 /// A tick's report: [`bioxen_actors::messages::ReportBatch`] with records in place of

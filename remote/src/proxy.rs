@@ -16,18 +16,16 @@
 //! After [`ProxyOptions::retries`] failures in a row the block is lost: the tick, and every
 //! later one, completes with [`Fault::Lost`] naming the host and what failed last.
 
-use crate::handshake::Hello;
-use crate::link::{Connector, Link};
+use crate::link::Connector;
 use crate::protocol::{CELLS_PER_FRAME, FromWorker, Report, Setup, TickOrder, ToWorker};
-use crate::wire::{WireReader, WireWriter};
+use crate::session::{Failure, Session};
 use actix::{Actor, Context, Handler, Recipient};
 use bioxen_actors::messages::{Block, Fault, GrantBatch, ReportBatch};
 use bioxen_actors::placement::{BlockSetup, Proxy, RemoteBlock, TakeCells};
 use bioxen_engine::cell::Cell;
 use bioxen_engine::scenario::{Scenario, frames};
 use bioxen_engine::tick::CellChange;
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, bounded, unbounded};
-use std::io::{Read, Write};
+use crossbeam_channel::{Receiver, Sender, unbounded};
 use std::ops::Range;
 use std::sync::Arc;
 use std::time::Duration;
@@ -130,70 +128,6 @@ impl Handler<TakeCells> for Forwarder {
 
     fn handle(&mut self, m: TakeCells, _: &mut Context<Self>) {
         let _ = self.requests.send(Request::Cells(m.reply));
-    }
-}
-
-/// Why a link failed; `retry` is false where trying again cannot help (a worker that
-/// computes differently, a block it refuses).
-struct Failure {
-    message: String,
-    retry: bool,
-}
-
-impl Failure {
-    fn retry(message: impl Into<String>) -> Failure {
-        Failure { message: message.into(), retry: true }
-    }
-}
-
-/// What the reader thread passes on: the handshake's outcome first, then each message.
-type Incoming = Result<Option<FromWorker>, Failure>;
-
-/// An open, set-up link.
-struct Session {
-    tx: WireWriter<Box<dyn Write + Send>>,
-    rx: Receiver<Incoming>,
-    cut: Box<dyn FnMut() + Send>,
-}
-
-impl Session {
-    fn send(&mut self, m: &ToWorker) -> Result<(), Failure> {
-        self.tx.send(m).map_err(|e| Failure::retry(format!("cannot send to the worker: {e}")))
-    }
-
-    /// The next message within `timeout`.
-    fn receive(&mut self, timeout: Duration, waiting_for: &str) -> Result<FromWorker, Failure> {
-        match self.rx.recv_timeout(timeout) {
-            Ok(Ok(Some(m))) => Ok(m),
-            Ok(Ok(None)) => Err(Failure::retry("the worker said hello twice")),
-            Ok(Err(f)) => Err(f),
-            Err(RecvTimeoutError::Timeout) => {
-                Err(Failure::retry(format!("no {waiting_for} within {} s", timeout.as_secs_f64())))
-            }
-            Err(RecvTimeoutError::Disconnected) => Err(Failure::retry("the link closed")),
-        }
-    }
-
-    /// Receives `count` cells in frames of at most [`CELLS_PER_FRAME`].
-    fn cells(&mut self, count: usize, timeout: Duration) -> Result<Vec<Cell>, Failure> {
-        let mut cells = Vec::with_capacity(count.min(CELLS_PER_FRAME));
-        while cells.len() < count {
-            match self.receive(timeout, "cells")? {
-                FromWorker::Cells(c) if !c.is_empty() && c.len() <= CELLS_PER_FRAME.min(count - cells.len()) => {
-                    cells.extend(c)
-                }
-                _ => return Err(Failure::retry("the worker answered with something other than its cells")),
-            }
-        }
-        Ok(cells)
-    }
-}
-
-impl Drop for Session {
-    fn drop(&mut self) {
-        // A worker that is told goodbye exits; one that cannot hear it is cut off.
-        let _ = self.tx.send(&ToWorker::Bye);
-        (self.cut)();
     }
 }
 
@@ -335,35 +269,7 @@ impl Controller {
     /// orders since.
     fn open(&self) -> Result<Session, Failure> {
         let options = &self.options;
-        let Link { reader, writer, cut } = self
-            .connector
-            .connect(options.connect_timeout)
-            .map_err(|e| Failure { message: e.message, retry: !e.permanent })?;
-        let ours = Hello::ours();
-        let (incoming, rx) = bounded(4);
-        let peer = format!("the worker on host `{}`", self.connector.host());
-        let hello = ours.clone();
-        std::thread::Builder::new()
-            .name("bioxen-link-reader".into())
-            .spawn(move || read_link(reader, &hello, &peer, incoming))
-            .map_err(|e| Failure::retry(format!("cannot start a reader thread: {e}")))?;
-        // Written a few bytes at a time too; each send flushes one whole message.
-        let writer: Box<dyn Write + Send> = Box::new(std::io::BufWriter::with_capacity(1 << 16, writer));
-        let tx = WireWriter::new(writer).map_err(|e| Failure::retry(format!("cannot send to the worker: {e}")));
-        let mut session = match tx {
-            Ok(tx) => Session { tx, rx, cut },
-            Err(f) => {
-                let mut cut = cut;
-                cut();
-                return Err(f);
-            }
-        };
-        session.tx.send(&ours).map_err(|e| Failure::retry(format!("cannot send to the worker: {e}")))?;
-        match session.rx.recv_timeout(options.setup_timeout) {
-            Ok(Ok(None)) => {}
-            Ok(Err(f)) => return Err(f),
-            _ => return Err(Failure::retry(format!("no hello within {} s", options.setup_timeout.as_secs()))),
-        }
+        let mut session = Session::open(&*self.connector, options.connect_timeout, options.setup_timeout)?;
         self.set_up(&mut session)?;
         for order in &self.log {
             run_order(&mut session, order, options.tick_timeout)?;
@@ -418,35 +324,5 @@ fn run_order(s: &mut Session, order: &TickOrder, timeout: Duration) -> Result<Re
     match s.receive(timeout, "report")? {
         FromWorker::Report(r) => Ok(r),
         _ => Err(Failure::retry("the worker answered a tick with something else")),
-    }
-}
-
-/// The link's reader thread: checks the worker's hello, then passes on each message until
-/// the link fails or nobody listens.
-fn read_link(reader: Box<dyn Read + Send>, ours: &Hello, peer: &str, out: Sender<Incoming>) {
-    let refuse = |message: String, retry: bool| Err(Failure { message, retry });
-    // Frames are read a few bytes at a time (length, payload, checksum): buffered, so that
-    // each is not its own trip through the link.
-    let mut rx = match WireReader::open(std::io::BufReader::with_capacity(1 << 16, reader), peer) {
-        Ok(rx) => rx,
-        Err(e) => {
-            let _ = out.send(refuse(e.to_string(), true));
-            return;
-        }
-    };
-    let hello = match rx.receive::<Hello>("its hello") {
-        Ok(theirs) => ours.check(&theirs, peer).map(|()| None).or_else(|e| refuse(e.to_string(), false)),
-        Err(e) => refuse(e.to_string(), true),
-    };
-    let failed = hello.is_err();
-    if out.send(hello).is_err() || failed {
-        return;
-    }
-    loop {
-        let m = rx.receive::<FromWorker>("a message").map(Some).or_else(|e| refuse(e.to_string(), true));
-        let failed = m.is_err();
-        if out.send(m).is_err() || failed {
-            return;
-        }
     }
 }

@@ -18,6 +18,8 @@ use tokio_util::io::SyncIoBridge;
 
 /// The longest password read from a file.
 const PASSWORD_BYTES_MAX: u64 = 4096;
+/// The longest an upload of the worker may take.
+const UPLOAD_TIMEOUT: Duration = Duration::from_secs(600);
 /// The largest worker binary uploaded.
 const WORKER_BYTES_MAX: u64 = 1 << 30;
 
@@ -63,6 +65,8 @@ pub struct SshConnector {
     /// Threads for the worker's actors there (`None`: all its cores).
     arbiters: Option<usize>,
     runtime: Arc<Runtime>,
+    /// Where the uploaded worker is there, once it is.
+    uploaded: tokio::sync::Mutex<Option<String>>,
 }
 
 impl SshConnector {
@@ -77,7 +81,7 @@ impl SshConnector {
             .enable_all()
             .build()
             .map_err(|e| format!("cannot start the SSH runtime: {e}"))?;
-        Ok(SshConnector { host, worker, arbiters, runtime: Arc::new(runtime) })
+        Ok(SshConnector { host, worker, arbiters, runtime: Arc::new(runtime), uploaded: tokio::sync::Mutex::new(None) })
     }
 
     /// How to log in: the secret read now, from where the hosts file says, never stored.
@@ -111,28 +115,60 @@ impl SshConnector {
         }
     }
 
-    async fn open(&self) -> Result<Link, ConnectError> {
+    async fn open(&self, timeout: Duration) -> Result<Link, ConnectError> {
         let h = &self.host;
         // A tick is a small request and a small answer: Nagle's algorithm would hold each
         // back waiting for an acknowledgement.
-        let config = russh::client::Config { nodelay: true, ..Default::default() };
+        // Keepalives find a link that died silently (a cable pulled, a host gone) while a
+        // long whole run waits for its answer.
+        let config = russh::client::Config {
+            nodelay: true,
+            keepalive_interval: Some(Duration::from_secs(15)),
+            keepalive_max: 4,
+            ..Default::default()
+        };
         let address = (h.address.as_str(), h.port);
-        let client = Client::connect_with_config(address, &h.user, self.auth()?, self.server_check(), config)
+        let connecting = Client::connect_with_config(address, &h.user, self.auth()?, self.server_check(), config);
+        let client = tokio::time::timeout(timeout, connecting)
             .await
+            .map_err(|_| {
+                ConnectError::transient(format!(
+                    "no SSH connection to {}:{} within {} s",
+                    h.address,
+                    h.port,
+                    timeout.as_secs()
+                ))
+            })?
             .map_err(|e| describe(&e))?;
         let program = match &self.worker {
             WorkerBinary::There(path) => path.clone(),
-            WorkerBinary::Upload(local) => upload(&client, local).await?,
+            WorkerBinary::Upload(local) => {
+                // One upload at a time per host, and once: links opened together wait for
+                // the first, later ones reuse its path.
+                let mut uploaded = self.uploaded.lock().await;
+                match &*uploaded {
+                    Some(path) => path.clone(),
+                    None => {
+                        let path = tokio::time::timeout(UPLOAD_TIMEOUT, upload(&client, local))
+                            .await
+                            .map_err(|_| ConnectError::transient("the worker's upload took over 10 minutes"))??;
+                        *uploaded = Some(path.clone());
+                        path
+                    }
+                }
+            }
         };
-        let mut command = format!("exec {} worker --stdio", quote(&program));
-        if let Some(n) = h.arbiters.or(self.arbiters) {
-            command.push_str(&format!(" --arbiters {n}"));
-        }
-        let channel = client.get_channel().await.map_err(|e| describe(&e))?;
-        channel
-            .exec(true, command)
-            .await
-            .map_err(|e| ConnectError::transient(format!("cannot start the worker: {e}")))?;
+        let starting = async {
+            let channel = client.get_channel().await.map_err(|e| describe(&e))?;
+            channel
+                .exec(true, command_for(&program, h.arbiters.or(self.arbiters)))
+                .await
+                .map_err(|e| ConnectError::transient(format!("cannot start the worker: {e}")))?;
+            Ok::<_, ConnectError>(channel)
+        };
+        let channel = tokio::time::timeout(timeout, starting).await.map_err(|_| {
+            ConnectError::transient(format!("the worker did not start within {} s", timeout.as_secs()))
+        })??;
         let (reader, writer) = tokio::io::split(channel.into_stream());
         let handle = self.runtime.handle().clone();
         let reader =
@@ -153,17 +189,10 @@ impl Connector for SshConnector {
         &self.host.name
     }
 
+    /// Each step is bounded by `timeout` (the connection, starting the worker), an
+    /// upload of the worker by 10 minutes.
     fn connect(&self, timeout: Duration) -> Result<Link, ConnectError> {
-        self.runtime.block_on(async {
-            tokio::time::timeout(timeout, self.open()).await.unwrap_or_else(|_| {
-                Err(ConnectError::transient(format!(
-                    "no SSH connection to {}:{} within {} s",
-                    self.host.address,
-                    self.host.port,
-                    timeout.as_secs()
-                )))
-            })
-        })
+        self.runtime.block_on(self.open(timeout))
     }
 }
 
@@ -179,6 +208,15 @@ fn describe(e: &async_ssh2_tokio::Error) -> ConnectError {
         E::KeyInvalid(_) => ConnectError::permanent(format!("the key cannot be used: {e}")),
         _ => ConnectError::transient(format!("SSH: {e}")),
     }
+}
+
+/// The command that starts the worker there.
+fn command_for(program: &str, arbiters: Option<usize>) -> String {
+    let mut command = format!("exec {} worker --stdio", quote(program));
+    if let Some(n) = arbiters {
+        command.push_str(&format!(" --arbiters {n}"));
+    }
+    command
 }
 
 /// A word for a POSIX shell: single-quoted.

@@ -61,6 +61,10 @@ pub fn serve<R: Read, W: Write>(input: R, output: W, arbiters: usize) -> Result<
                 send_cells(&mut tx, &cells)?;
             }
             ToWorker::Cells(_) => return Err(protocol("cells outside a setup")),
+            ToWorker::Run => {
+                let scenario = frames::read(rx.frames())?;
+                tx.send(&run_whole(scenario, arbiters))?;
+            }
             ToWorker::Bye => {
                 if let Some(b) = block.take() {
                     b.stop();
@@ -163,4 +167,22 @@ fn tick(hosted: &mut HostedBlock, order: TickOrder) -> Result<Report, WorkerErro
         GrantBatch { tick, grants, lifecycles, changes, spare_block: Block::default(), spare_demands: Vec::new() };
     let report = hosted.tick(batch).map_err(|e| WorkerError::Protocol(e.to_string()))?;
     Ok(Report { tick, records: report.block.records().to_vec(), demands: report.demands, fault: report.fault })
+}
+
+/// Runs a whole run on the engine with `threads` threads; its checkpoint, or why not.
+fn run_whole(scenario: bioxen_engine::scenario::Scenario, threads: usize) -> FromWorker {
+    let pool = match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
+        Ok(p) => p,
+        Err(e) => return FromWorker::Refused(format!("cannot start {threads} threads: {e}")),
+    };
+    let finished = pool.install(|| -> Result<Vec<u8>, String> {
+        let mut sim = bioxen_engine::sim::Simulation::new(scenario).map_err(|e| e.to_string())?;
+        sim.run(|_, _| {}).map_err(|e| e.to_string())?;
+        bioxen_engine::checkpoint::write(Vec::new(), &sim).map_err(|e| e.to_string())
+    });
+    match finished {
+        Ok(bytes) if bytes.len() < bioxen_engine::codec::FRAME_BYTES_MAX - 1024 => FromWorker::Finished(bytes),
+        Ok(bytes) => FromWorker::Refused(format!("the finished run ({} bytes) is larger than a frame", bytes.len())),
+        Err(e) => FromWorker::Refused(e),
+    }
 }

@@ -23,7 +23,10 @@ pub fn compare(a: CompareArgs) -> Result<ExitCode> {
     };
     let runs = plan::plan(&seeds, &policies, &sets)?;
     let progress = RunProgress::new("compare");
-    let rows = with_threads(a.jobs, || sweep::run_in_memory(&a.scenario, &sets, &runs, |d, t| progress.show(d, t)))??;
+    let (farm, jobs) = a.farm.farm(a.jobs)?;
+    let rows = with_threads(jobs, || {
+        sweep::run_in_memory(&a.scenario, &sets, &runs, farm.as_deref(), |d, t| progress.show(d, t))
+    })??;
     progress.finish();
     let summaries = compare::summarise(&rows);
     if a.json {

@@ -116,6 +116,8 @@ struct CompareArgs {
     /// Print JSON instead of the table.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    farm: FarmArgs,
 }
 
 #[derive(Args, Debug)]
@@ -162,6 +164,33 @@ struct SweepArgs {
     /// Finish an interrupted sweep in --out: keep its rows, run the rest.
     #[arg(long)]
     resume: bool,
+    #[command(flatten)]
+    farm: FarmArgs,
+}
+
+/// Whole runs on SSH hosts.
+#[derive(Args, Debug)]
+struct FarmArgs {
+    /// Run each whole run on one of the SSH hosts this file names (a lost host's runs go
+    /// to the others); the rows are the ones a local sweep gives.
+    #[arg(long, value_name = "FILE")]
+    hosts: Option<PathBuf>,
+    /// With --hosts: runs each host takes at once.
+    #[arg(long, value_name = "N", requires = "hosts", default_value_t = 2, value_parser = thread_count)]
+    runs_per_host: usize,
+}
+
+impl FarmArgs {
+    /// The farm, and the parallelism it wants (its capacity) unless `--jobs` says.
+    fn farm(&self, jobs: Option<usize>) -> Result<(Option<std::sync::Arc<bioxen::remote::Farm>>, Option<usize>)> {
+        let Some(path) = &self.hosts else { return Ok((None, jobs)) };
+        let mut hosts = bioxen::remote::RemoteHosts::load(path)?;
+        hosts.local = false;
+        hosts.arbiters = hosts.arbiters.or(Some(1));
+        let farm = bioxen::remote::Farm::new(hosts, self.runs_per_host)?;
+        let jobs = jobs.or(Some(farm.capacity()));
+        Ok((Some(std::sync::Arc::new(farm)), jobs))
+    }
 }
 
 #[derive(Args, Debug)]

@@ -66,7 +66,7 @@ fn execute(
         let prepared = outputs.prepare(inputs)?;
         let mut runner = match &hosts {
             None => Runner::new(sim, actors)?,
-            Some(h) => Runner::on_hosts(sim, actors.unwrap_or_default(), h, table.as_ref())?,
+            Some(h) => bioxen::remote::on_hosts(sim, actors.unwrap_or_default(), h, table.as_ref())?,
         };
         let bar = progress_bar(runner.scenario().ticks, runner.tick(), json, "ticks");
         let done = driver::run(&mut runner, &prepared, |tick| bar.set_position(tick))?;

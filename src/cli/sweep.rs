@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use std::sync::Mutex;
 
 pub fn sweep(a: SweepArgs) -> Result<ExitCode> {
+    let (farm, jobs) = a.farm.farm(a.jobs)?;
     let spec = Sweep {
         scenario: a.scenario.clone(),
         seeds: plan::parse_seeds(&a.seeds)?,
@@ -18,9 +19,10 @@ pub fn sweep(a: SweepArgs) -> Result<ExitCode> {
         out: a.out.clone(),
         resume: a.resume,
         command: std::env::args().collect(),
+        farm,
     };
     let progress = RunProgress::new("sweep");
-    let rows = with_threads(a.jobs, || sweep::run(&spec, |done, total| progress.show(done, total)))??;
+    let rows = with_threads(jobs, || sweep::run(&spec, |done, total| progress.show(done, total)))??;
     progress.finish();
     print(format_args!("{}: {} runs → {}\n", a.scenario.display(), rows.len(), a.out.join("results.csv").display()))?;
     Ok(ExitCode::SUCCESS)

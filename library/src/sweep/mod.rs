@@ -76,4 +76,6 @@ pub struct Sweep {
     pub resume: bool,
     /// The command line, for the manifest.
     pub command: Vec<String>,
+    /// Hosts to run on (`None`: this machine).
+    pub farm: Option<std::sync::Arc<crate::remote::Farm>>,
 }

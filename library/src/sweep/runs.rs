@@ -8,6 +8,7 @@ use crate::driver::Runner;
 use crate::error::{Error, Result};
 use crate::files;
 use crate::metrics;
+use crate::remote::Farm;
 use bioxen_engine::record::hex;
 use bioxen_engine::scenario::Scenario;
 use bioxen_engine::sim::Simulation;
@@ -47,7 +48,7 @@ pub fn run(sweep: &Sweep, progress: impl Fn(usize, usize) + Sync) -> Result<Vec<
     let new_rows: Vec<Row> = todo
         .par_iter()
         .map(|r| -> Result<Row> {
-            let row = run_one(&scenarios[&r.set], &sweep.sets, r)?;
+            let row = run_one(&scenarios[&r.set], &sweep.sets, r, sweep.farm.as_deref())?;
             let mut line = serde_json::to_string(&row)?;
             line.push('\n');
             // One write per row on an append-only file: a crash leaves whole rows and at
@@ -66,11 +67,13 @@ pub fn run(sweep: &Sweep, progress: impl Fn(usize, usize) + Sync) -> Result<Vec<
 }
 
 /// Runs `runs` of the scenario at `scenario` in parallel without writing anything (for
-/// `bioxen compare`), in run order. Every `--set` combination is checked first.
+/// `bioxen compare`), in run order, on `farm`'s hosts if given. Every `--set` combination
+/// is checked first.
 pub fn run_in_memory(
     scenario: &Path,
     sets: &[SetAxis],
     runs: &[RunSpec],
+    farm: Option<&Farm>,
     progress: impl Fn(usize, usize) + Sync,
 ) -> Result<Vec<Row>> {
     let text = read_scenario(scenario)?;
@@ -78,7 +81,7 @@ pub fn run_in_memory(
     let finished = AtomicUsize::new(0);
     runs.par_iter()
         .map(|r| {
-            let row = run_one(&scenarios[&r.set], sets, r);
+            let row = run_one(&scenarios[&r.set], sets, r, farm);
             progress(finished.fetch_add(1, Ordering::Relaxed) + 1, runs.len());
             row
         })
@@ -106,15 +109,20 @@ fn scenarios(path: &Path, text: &str, sets: &[SetAxis], runs: &[RunSpec]) -> Res
     Ok(out)
 }
 
-fn run_one(scenario: &Scenario, sets: &[SetAxis], r: &RunSpec) -> Result<Row> {
+fn run_one(scenario: &Scenario, sets: &[SetAxis], r: &RunSpec, farm: Option<&Farm>) -> Result<Row> {
     let started = Instant::now();
     let mut scenario = scenario.clone();
     (scenario.seed, scenario.policy) = (r.seed, r.policy);
     let in_run = |e: Error| Error::InRun { run: r.run, source: Box::new(e) };
-    // Through the runner, which runs the timeline's scripts.
-    let mut runner = Runner::Engine(Box::new(Simulation::new(scenario).map_err(|e| in_run(e.into()))?));
-    runner.run_ticks(u64::MAX, |_| true).outcome.map_err(in_run)?;
-    let sim = runner.into_simulation()?;
+    let sim = match farm {
+        Some(farm) => farm.run(&scenario).map_err(in_run)?,
+        None => {
+            // Through the runner, which runs the timeline's scripts.
+            let mut runner = Runner::Engine(Box::new(Simulation::new(scenario).map_err(|e| in_run(e.into()))?));
+            runner.run_ticks(u64::MAX, |_| true).outcome.map_err(in_run)?;
+            runner.into_simulation()?
+        }
+    };
     let digest = sim.digest();
     let (m, vms) = metrics::of(&sim);
     Ok(Row {
