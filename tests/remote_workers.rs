@@ -201,3 +201,74 @@ fn workers_that_differ_or_misbehave_are_refused_by_name() {
         assert_eq!(opened, links, "{what}: links opened");
     }
 }
+
+/// A connector that keeps a copy of every byte each way (the fuzz target's seeds).
+struct Recorder {
+    inner: Arc<dyn Connector>,
+    sent: Arc<std::sync::Mutex<Vec<u8>>>,
+    received: Arc<std::sync::Mutex<Vec<u8>>>,
+}
+
+struct Tee<T> {
+    inner: T,
+    copy: Arc<std::sync::Mutex<Vec<u8>>>,
+}
+
+impl<T: std::io::Read> std::io::Read for Tee<T> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.copy.lock().unwrap().extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
+}
+
+impl<T: std::io::Write> std::io::Write for Tee<T> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.copy.lock().unwrap().extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+impl Connector for Recorder {
+    fn host(&self) -> &str {
+        self.inner.host()
+    }
+    fn connect(&self, timeout: Duration) -> Result<Link, ConnectError> {
+        let Link { reader, writer, cut } = self.inner.connect(timeout)?;
+        let reader = Tee { inner: reader, copy: self.received.clone() };
+        let writer = Tee { inner: writer, copy: self.sent.clone() };
+        Ok(Link { reader: Box::new(reader), writer: Box::new(writer), cut })
+    }
+}
+
+/// Writes the wire fuzz target's seeds: what a coordinator sends a worker and what the
+/// worker answers, for a block over 30 ticks (with checkpoints) and for a whole run.
+#[test]
+#[ignore = "writes fuzz/seeds/wire; run by hand when the protocol changes"]
+fn write_the_fuzz_seeds() {
+    let dir = root().join("fuzz/seeds/wire");
+    let record = |name: &str, work: &dyn Fn(Arc<dyn Connector>)| {
+        let (sent, received) = (Arc::default(), Arc::default());
+        let recorder = Recorder { inner: worker("seed"), sent: Arc::clone(&sent), received: Arc::clone(&received) };
+        work(Arc::new(recorder));
+        std::fs::write(dir.join(format!("{name}-to-worker.bin")), &*sent.lock().unwrap()).unwrap();
+        std::fs::write(dir.join(format!("{name}-from-worker.bin")), &*received.lock().unwrap()).unwrap();
+    };
+    let mut s = load("circuits.toml");
+    s.ticks = 30;
+    let n = s.vms.len();
+    record("block", &|c| {
+        let options = ProxyOptions { checkpoint_every: 10, ..fast() };
+        placed(&s, vec![(0..n, c)], options);
+    });
+    let mut small = load("quickstart.toml");
+    small.ticks = 20;
+    record("whole-run", &|c| {
+        let mut link = bioxen_remote::farm::RunLink::open(&*c, &fast()).unwrap();
+        link.run(&small).unwrap();
+    });
+}

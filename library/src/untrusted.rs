@@ -130,8 +130,29 @@ pub fn wire_stream(bytes: &[u8]) {
         }
     };
     read(bytes);
+    worker_and_coordinator(bytes);
     if let Some(fixed) = with_valid_checksums(bytes, false) {
         read(&fixed);
+        worker_and_coordinator(&fixed);
+    }
+}
+
+/// The stream as a worker reads it (every request served: blocks hosted in actors, ticks
+/// run, cells sent, small whole runs run) and as a coordinator reads a worker's answers
+/// (a finished run read as the checkpoint it is).
+fn worker_and_coordinator(bytes: &[u8]) {
+    use bioxen_remote::handshake::Hello;
+    use bioxen_remote::protocol::FromWorker;
+    use bioxen_remote::wire::WireReader;
+    let _ = bioxen_remote::worker::serve_within(bytes, std::io::sink(), 1, 20_000);
+    let Ok(mut r) = WireReader::open(bytes, "the worker") else { return };
+    if r.receive::<Hello>("its hello").is_err() {
+        return;
+    }
+    while let Ok(m) = r.receive::<FromWorker>("a message") {
+        if let FromWorker::Finished(run) = m {
+            let _ = bioxen_engine::checkpoint::read(run.as_slice(), "a finished run");
+        }
     }
 }
 

@@ -33,6 +33,17 @@ pub enum WorkerError {
 /// Serves one coordinator on `input` and `output` until it says goodbye, with the hosted
 /// VMs spread over `arbiters` threads.
 pub fn serve<R: Read, W: Write>(input: R, output: W, arbiters: usize) -> Result<(), WorkerError> {
+    serve_within(input, output, arbiters, u64::MAX)
+}
+
+/// [`serve`], refusing whole runs of more than `run_vm_ticks` VM-ticks (the fuzz
+/// target's bound on its work).
+pub fn serve_within<R: Read, W: Write>(
+    input: R,
+    output: W,
+    arbiters: usize,
+    run_vm_ticks: u64,
+) -> Result<(), WorkerError> {
     let (mut rx, mut tx) = handshake(input, output, &Hello::ours(), "the coordinator")?;
     let mut block: Option<HostedBlock> = None;
     loop {
@@ -63,7 +74,13 @@ pub fn serve<R: Read, W: Write>(input: R, output: W, arbiters: usize) -> Result<
             ToWorker::Cells(_) => return Err(protocol("cells outside a setup")),
             ToWorker::Run => {
                 let scenario = frames::read(rx.frames())?;
-                tx.send(&run_whole(scenario, arbiters))?;
+                let work = (scenario.vms.len() as u64).saturating_mul(scenario.ticks);
+                let answer = if work > run_vm_ticks {
+                    FromWorker::Refused(format!("a run of {work} VM-ticks, more than the {run_vm_ticks} allowed"))
+                } else {
+                    run_whole(scenario, arbiters)
+                };
+                tx.send(&answer)?;
             }
             ToWorker::Bye => {
                 if let Some(b) = block.take() {
