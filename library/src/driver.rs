@@ -332,7 +332,8 @@ pub fn run(runner: &mut Runner, prepared: &Prepared, mut progress: impl FnMut(u6
                 progress(record.tick + 1);
                 true
             })
-            .outcome?;
+            .outcome
+            .map_err(|e| resumable(e, &report.checkpoints))?;
         if let Some(e) = trace_error {
             return Err(e);
         }
@@ -354,6 +355,18 @@ pub fn run(runner: &mut Runner, prepared: &Prepared, mut progress: impl FnMut(u6
         t.finish(runner.scenario(), runner.digest())?;
     }
     Ok(report)
+}
+
+/// A host lost mid-run ends the run; where checkpoints were written, the error says how
+/// to go on from the last one (locally, or on hosts again).
+fn resumable(e: Error, checkpoints: &[PathBuf]) -> Error {
+    match (&e, checkpoints.last()) {
+        (Error::Actors(ActorError::HostLost { .. }), Some(last)) => Error::Failed(format!(
+            "{e}; the run can go on from its last checkpoint: bioxen resume {} [--hosts FILE]",
+            last.display()
+        )),
+        _ => e,
+    }
 }
 
 /// A run's trace being written: straight through when the scenario is known from the

@@ -74,3 +74,30 @@ fn table_region(text: &str) -> Option<std::ops::Range<usize>> {
     }
     start.map(|s| s..text.len())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SCENARIO: &str = "format_version = 1\n[simulation]\nseed = 1\n[placement]\n\"a\" = \"lab1\" # here\n\"b\" = \"local\"\n[[vm]]\nid = \"a\"\n";
+
+    #[test]
+    fn the_table_is_cut_out_and_every_other_byte_keeps_its_place() {
+        let (rest, table) = strip(SCENARIO, "s.toml").unwrap();
+        assert_eq!(rest.len(), SCENARIO.len());
+        assert_eq!(rest.lines().count(), SCENARIO.lines().count());
+        assert!(!rest.contains("placement") && !rest.contains("lab1") && rest.contains("[[vm]]"));
+        let hosts = table.unwrap().hosts;
+        assert_eq!(hosts.get("a").map(String::as_str), Some("lab1"));
+        assert_eq!(hosts.get("b").map(String::as_str), Some(LOCAL));
+        assert_eq!(strip("x = 1\n", "s.toml").unwrap(), ("x = 1\n".to_string(), None));
+    }
+
+    #[test]
+    fn a_bad_table_is_refused_where_it_is_wrong() {
+        let e = strip(&SCENARIO.replace("\"lab1\"", "3"), "s.toml").unwrap_err().to_string();
+        assert!(e.starts_with("s.toml:5:7:") && e.contains("the placement table"), "{e}");
+        let e = strip(&SCENARIO.replace("lab1", ""), "s.toml").unwrap_err().to_string();
+        assert!(e.starts_with("s.toml:5:7:") && e.contains("1 to 64 bytes"), "{e}");
+    }
+}
