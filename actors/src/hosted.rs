@@ -15,8 +15,9 @@ use crate::messages::{Block, Fault, GrantBatch, ReportBatch, Site};
 use crate::placement::block_ranges;
 use crate::relay::Relay;
 use crate::runtime::{LocalBlock, split_by, start_vm_actors};
+use crate::system::SystemThread;
 use crate::vm_actor::{TakeVm, VmActor};
-use actix::{Actor, Addr, Arbiter, Context, Handler, System};
+use actix::{Actor, Addr, Arbiter, Context, Handler};
 use bioxen_engine::cell::Cell;
 use bioxen_engine::record::VmRecord;
 use bioxen_engine::resources::Resources;
@@ -24,7 +25,6 @@ use bioxen_engine::sim::Part;
 use crossbeam_channel::{Receiver, Sender, bounded, select, unbounded};
 use std::ops::Range;
 use std::sync::Arc;
-use std::thread::JoinHandle;
 
 /// A hosted block: start it with [`HostedBlock::start`], hand it each tick's grant batch,
 /// take its report.
@@ -33,9 +33,7 @@ pub struct HostedBlock {
     vms: Vec<Addr<VmActor>>,
     first: u32,
     reports: Receiver<ReportBatch>,
-    system: System,
-    thread: Option<JoinHandle<()>>,
-    alarm: Arc<Alarm>,
+    system: SystemThread,
     rings: Receiver<Site>,
 }
 
@@ -47,29 +45,11 @@ impl HostedBlock {
         let arbiters = arbiters.clamp(1, part.vms.len().max(1));
         let (alarm, rings) = Alarm::new();
         let (reports_tx, reports) = unbounded();
-        let (started_tx, started_rx) = bounded(1);
         let alarm2 = alarm.clone();
-        let thread = std::thread::Builder::new()
-            .name("bioxen-hosted".into())
-            .spawn(move || {
-                let system = System::new();
-                let workers: Vec<Arbiter> = system.block_on(async { (0..arbiters).map(|_| Arbiter::new()).collect() });
-                let started =
-                    system.block_on(async { build(part, relay, tick_seconds, &workers, reports_tx, &alarm2) });
-                if started_tx.send((started, System::current())).is_ok() {
-                    let _ = system.run();
-                }
-                for w in &workers {
-                    w.stop();
-                }
-                for w in workers {
-                    let _ = w.join();
-                }
-            })
-            .map_err(|e| ActorError::Protocol(format!("cannot start the actor thread: {e}")))?;
-        let ((fanout, vms), system) =
-            started_rx.recv().map_err(|_| ActorError::Protocol("the actor system failed to start".into()))?;
-        Ok(HostedBlock { fanout, vms, first, reports, system, thread: Some(thread), alarm, rings })
+        let (system, (fanout, vms)) = SystemThread::start("bioxen-hosted", arbiters, alarm, move |workers| {
+            build(part, relay, tick_seconds, workers, reports_tx, &alarm2)
+        })?;
+        Ok(HostedBlock { fanout, vms, first, reports, system, rings })
     }
 
     /// The VMs hosted.
@@ -116,21 +96,7 @@ impl HostedBlock {
 
     /// Stops every actor and joins every thread.
     pub fn stop(mut self) {
-        self.shutdown();
-    }
-
-    fn shutdown(&mut self) {
-        self.alarm.disarm();
-        self.system.stop();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-impl Drop for HostedBlock {
-    fn drop(&mut self) {
-        self.shutdown();
+        self.system.shutdown();
     }
 }
 

@@ -52,6 +52,7 @@ pub mod placement;
 mod relay;
 mod runtime;
 mod scheduler_actor;
+mod system;
 mod vm_actor;
 
 pub use error::ActorError;

@@ -8,9 +8,10 @@ use crate::messages::{GrantBatch, Site};
 use crate::placement::{BlockSetup, Placement, Slot, TakeCells, layout};
 use crate::relay::{Relay, SetVms};
 use crate::scheduler_actor::{SchedulerActor, SetRelays, TakeHypervisor};
+use crate::system::SystemThread;
 use crate::vm_actor::{TakeVm, VmActor};
 use actix::dev::channel;
-use actix::{Actor, Addr, Arbiter, ArbiterHandle, AsyncContext, Context, Recipient, System};
+use actix::{Actor, Addr, Arbiter, ArbiterHandle, AsyncContext, Context, Recipient};
 use bioxen_engine::cell::Cell;
 use bioxen_engine::lifecycle::{Lifecycle, Transition};
 use bioxen_engine::program::Program;
@@ -23,7 +24,6 @@ use crossbeam_channel::{Receiver, bounded, select};
 use std::ops::Range;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread::JoinHandle;
 
 /// How to lay the actors out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,14 +53,14 @@ pub struct ActorRuntime {
     vms: Vec<Option<Addr<VmActor>>>,
     /// The blocks served elsewhere, and where to ask for their cells.
     remote: Vec<(Range<usize>, Recipient<TakeCells>)>,
-    system: System,
-    thread: Option<JoinHandle<()>>,
+    /// The system's thread; stopped when the handle is.
+    system: SystemThread,
     tick: u64,
     digest: [u8; 32],
     /// The run's origin ([`bioxen_engine::sim::HostState::origin`]), handed back in snapshots.
     origin: [u8; 32],
-    /// Rung by any actor that dies (see [`crate::guard`]); waited on beside every reply.
-    alarm: Arc<Alarm>,
+    /// Where the alarm any actor that dies rings (see [`crate::guard`]); waited on beside
+    /// every reply.
     rings: Receiver<Site>,
     /// Set once an actor has died: every later call fails with it at once.
     dead: Option<Site>,
@@ -74,7 +74,6 @@ struct Started {
     relays: Vec<Addr<Relay>>,
     vms: Vec<Option<Addr<VmActor>>>,
     remote: Vec<(Range<usize>, Recipient<TakeCells>)>,
-    system: System,
 }
 
 impl ActorRuntime {
@@ -94,30 +93,12 @@ impl ActorRuntime {
         let (scenario, programs, host, cells) = sim.into_parts();
         let scenario = Arc::new(scenario);
         let (tick, digest, origin) = (host.tick, host.digest, host.origin);
-        let (started_tx, started_rx) = bounded(1);
         let scenario2 = scenario.clone();
-        let arbiters = config.arbiters.max(1);
         let (alarm, rings) = Alarm::new();
         let alarm2 = alarm.clone();
-        let thread = std::thread::Builder::new()
-            .name("bioxen-actors".into())
-            .spawn(move || {
-                let system = System::new();
-                let workers: Vec<Arbiter> = system.block_on(async { (0..arbiters).map(|_| Arbiter::new()).collect() });
-                let started =
-                    system.block_on(async { build(scenario2, programs, host, cells, &workers, slots, &alarm2) });
-                if started_tx.send(started).is_ok() {
-                    let _ = system.run();
-                }
-                for w in &workers {
-                    w.stop();
-                }
-                for w in workers {
-                    let _ = w.join();
-                }
-            })
-            .map_err(|e| ActorError::Protocol(format!("cannot start the actor thread: {e}")))?;
-        let s = started_rx.recv().map_err(|_| ActorError::Protocol("the actor system failed to start".into()))?;
+        let (system, s) = SystemThread::start("bioxen-actors", config.arbiters.max(1), alarm, move |workers| {
+            build(scenario2, programs, host, cells, workers, slots, &alarm2)
+        })?;
         Ok(ActorRuntime {
             scenario,
             coordinator: s.coordinator,
@@ -126,12 +107,10 @@ impl ActorRuntime {
             relays: s.relays,
             vms: s.vms,
             remote: s.remote,
-            system: s.system,
-            thread: Some(thread),
+            system,
             tick,
             digest,
             origin,
-            alarm,
             rings,
             dead: None,
         })
@@ -461,22 +440,7 @@ impl ActorRuntime {
 
     /// Stops every actor and joins every thread.
     pub fn stop(mut self) {
-        self.shutdown();
-    }
-
-    fn shutdown(&mut self) {
-        // Actors dropped from here on are being stopped, not dying.
-        self.alarm.disarm();
-        self.system.stop();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-impl Drop for ActorRuntime {
-    fn drop(&mut self) {
-        self.shutdown();
+        self.system.shutdown();
     }
 }
 
@@ -531,7 +495,7 @@ fn build(
         c
     });
     let (scheduler, relays, vms, remote) = started.expect("created above");
-    Started { coordinator, scheduler, relays, vms, remote, system: System::current() }
+    Started { coordinator, scheduler, relays, vms, remote }
 }
 
 /// Each slot's relay: a local relay on its arbiter (its block of VMs and their latest
