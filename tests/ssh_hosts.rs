@@ -38,12 +38,17 @@ fn sh(args: &[&str]) -> bool {
         .is_ok_and(|s| s.success())
 }
 
-/// True if the tests can run; panics if they must (CI) but cannot.
+/// True if the tests can run (sshd present, and root: sshd and network namespaces need
+/// it); panics if they must (CI) but cannot.
 fn sshd_present() -> bool {
-    let present = Path::new(SSHD).exists();
+    let root = unsafe { libc::geteuid() } == 0;
+    let present = Path::new(SSHD).exists() && root;
     if !present {
-        assert!(std::env::var_os("BIOXEN_REQUIRE_SSHD").is_none(), "BIOXEN_REQUIRE_SSHD is set but {SSHD} is absent");
-        eprintln!("SKIPPED: {SSHD} is absent (apt-get install openssh-server)");
+        assert!(
+            std::env::var_os("BIOXEN_REQUIRE_SSHD").is_none(),
+            "BIOXEN_REQUIRE_SSHD is set but {SSHD} is absent or this is not root"
+        );
+        eprintln!("SKIPPED: needs root and {SSHD} (apt-get install openssh-server)");
     }
     present
 }

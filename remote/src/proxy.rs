@@ -1,6 +1,6 @@
 //! The coordinator's side of a remote block: a proxy the scheduler addresses exactly as it
 //! does a local relay ([`bioxen_actors::placement`]), forwarding each tick's grant batch
-//! to a worker over a [`Link`] and the worker's report back.
+//! to a worker over a [`crate::link::Link`] and the worker's report back.
 //!
 //! The actor only forwards: the link's blocking work runs on the proxy's own thread (the
 //! *controller*, which writes) and the link's reader thread (which reads, so that a peer
