@@ -292,6 +292,9 @@ struct Cutter {
     inner: SshConnector,
     veth: String,
     cuts: AtomicUsize,
+    /// When the link was cut, and when a new one was open again.
+    cut_at: Arc<std::sync::Mutex<Option<std::time::Instant>>>,
+    back_at: std::sync::Mutex<Option<std::time::Instant>>,
 }
 
 impl Connector for Cutter {
@@ -301,10 +304,11 @@ impl Connector for Cutter {
     fn connect(&self, timeout: Duration) -> Result<Link, ConnectError> {
         let Link { reader, writer, cut } = self.inner.connect(timeout)?;
         if self.cuts.fetch_add(1, Ordering::AcqRel) > 0 {
+            self.back_at.lock().unwrap().get_or_insert_with(std::time::Instant::now);
             return Ok(Link { reader, writer, cut });
         }
         let veth = self.veth.clone();
-        let reader = Tripwire { inner: reader, left: 60_000, veth: Some(veth) };
+        let reader = Tripwire { inner: reader, left: 60_000, veth: Some(veth), cut_at: self.cut_at.clone() };
         Ok(Link { reader: Box::new(reader), writer, cut })
     }
 }
@@ -313,6 +317,7 @@ struct Tripwire {
     inner: Box<dyn std::io::Read + Send>,
     left: usize,
     veth: Option<String>,
+    cut_at: Arc<std::sync::Mutex<Option<std::time::Instant>>>,
 }
 
 impl std::io::Read for Tripwire {
@@ -323,6 +328,7 @@ impl std::io::Read for Tripwire {
             && let Some(v) = self.veth.take()
         {
             assert!(sh(&["ip", "link", "set", &v, "down"]));
+            *self.cut_at.lock().unwrap() = Some(std::time::Instant::now());
             std::thread::spawn(move || {
                 std::thread::sleep(Duration::from_secs(3));
                 assert!(sh(&["ip", "link", "set", &v, "up"]));
@@ -366,7 +372,8 @@ fn a_host_cut_off_mid_run_comes_back_and_the_digest_holds() {
         h.entry("lab", &key, &format!("known_hosts = \"{}\"\n", h.known_hosts().display()))
     ));
     let worker = WorkerBinary::Upload(PathBuf::from(env!("CARGO_BIN_EXE_bioxen")));
-    let cutter = Cutter { inner: SshConnector::new(host, worker, Some(1)).unwrap(), veth, cuts: AtomicUsize::new(0) };
+    let inner = SshConnector::new(host, worker, Some(1)).unwrap();
+    let cutter = Cutter { inner, veth, cuts: AtomicUsize::new(0), cut_at: Arc::default(), back_at: Default::default() };
     let cutter = Arc::new(cutter);
     let options = ProxyOptions {
         tick_timeout: Duration::from_secs(2),
@@ -381,6 +388,9 @@ fn a_host_cut_off_mid_run_comes_back_and_the_digest_holds() {
     let d = placed(&s, vec![(n / 2..n, block)]).unwrap();
     assert_eq!(hex(&d), hex(&digest(&s, 1)));
     assert!(cutter.cuts.load(Ordering::Acquire) >= 2, "the link was cut and opened again");
+    let (cut, back) = (cutter.cut_at.lock().unwrap().unwrap(), cutter.back_at.lock().unwrap().unwrap());
+    // A figure, not an assertion: the link is down 3 s, a tick waits 2 s for its report.
+    eprintln!("link cut for 3 s: a new link was open {:.2} s after the cut", (back - cut).as_secs_f64());
 }
 
 /// One host, reached with an encrypted key whose passphrase comes from the environment:
