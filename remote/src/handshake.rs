@@ -76,13 +76,16 @@ impl Formats {
 }
 
 impl Hello {
-    /// This build's hello (it runs the canary: a few milliseconds).
+    /// This build's hello. The canary runs once per process (it compiles an E. coli
+    /// genome: tens of milliseconds), and every later hello reuses its digest.
     pub fn ours() -> Hello {
-        Hello {
+        static OURS: std::sync::OnceLock<Hello> = std::sync::OnceLock::new();
+        OURS.get_or_init(|| Hello {
             engine_version: bioxen_engine::ENGINE_VERSION.to_string(),
             formats: Formats::ours(),
             canary: canary_digest(),
-        }
+        })
+        .clone()
     }
 
     /// Checks the peer's hello against this one; the error names the peer, what differs
