@@ -38,3 +38,5 @@ checkpoint quickstart-stride-5 scenarios/quickstart.toml 5 --policy stride
 
 # The wire target's seed: a valid stream (preamble, hello, one value) of this build.
 cargo test --quiet -p bioxen-remote --test handshake -- --ignored write_the_fuzz_seed >/dev/null
+# And what a real proxy and a whole run send a worker and get back (the protocol's seeds).
+cargo test --quiet --test remote_workers -- --ignored write_the_fuzz_seeds >/dev/null
