@@ -397,7 +397,7 @@ fn a_host_cut_off_mid_run_comes_back_and_the_digest_holds() {
 /// a run with a trace, checkpoints and a placement table gives the local digest; its
 /// checkpoint resumes on the host to the same digest; and the passphrase appears in no
 /// output — not standard output or error (at the most verbose logging), the trace, a
-/// checkpoint, nor a scenario saved from a session.
+/// checkpoint, a sweep's manifest and rows, nor a scenario saved from a session.
 #[test]
 fn placement_resume_and_no_secret_in_any_output() {
     if !sshd_present() {
@@ -457,7 +457,15 @@ fn placement_resume_and_no_secret_in_any_output() {
     let script = dir.path().join("noop.rhai");
     std::fs::write(&script, "let x = 1;\nx").unwrap();
     run(&["script", placed.to_str().unwrap(), script.to_str().unwrap(), "--save", saved.to_str().unwrap()]);
+    // A sweep on the host: its manifest and rows.
+    let sweep = dir.path().join("sweep");
+    let sw = sweep.to_str().unwrap();
+    run(&["sweep", placed.to_str().unwrap(), "--seeds", "0..2", "--policies", "fair"]
+        .into_iter()
+        .chain(["--hosts", hosts_arg, "--out", sw])
+        .collect::<Vec<_>>());
     let mut files = vec![trace.clone(), saved.clone(), hosts.clone()];
+    files.extend(std::fs::read_dir(&sweep).unwrap().map(|e| e.unwrap().path()));
     files.extend(std::fs::read_dir(&ckpt).unwrap().map(|e| e.unwrap().path()));
     for f in files {
         let bytes = std::fs::read(&f).unwrap();
@@ -518,4 +526,143 @@ fn a_sweep_over_two_hosts_gives_a_local_sweeps_rows() {
     assert_eq!(sweep("requeued", Some(&hosts)), local, "with lab2 refused, its runs on lab1");
     h1.assert_idle();
     h2.assert_idle();
+}
+
+/// Kills (SIGKILL) every worker serving a session of the sshd `sshd_pid`: its
+/// descendants whose command line runs `worker --stdio`.
+fn kill_workers(sshd_pid: u32) -> usize {
+    let parent_of = |pid: u32| -> Option<u32> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        stat.rsplit(')').next()?.split_whitespace().nth(1)?.parse().ok()
+    };
+    let mut killed = 0;
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        if !String::from_utf8_lossy(&cmdline).contains("worker\0--stdio") {
+            continue;
+        }
+        let mut p = pid;
+        while let Some(parent) = parent_of(p).filter(|&q| q > 1) {
+            if parent == sshd_pid {
+                killed += usize::from(sh(&["kill", "-KILL", &pid.to_string()]));
+                break;
+            }
+            p = parent;
+        }
+    }
+    killed
+}
+
+/// A worker on an SSH host killed mid-run (SIGKILL, by the test, once some ticks have
+/// come back): the proxy reconnects, restores, replays, and the digest is the engine's.
+#[test]
+fn a_worker_killed_on_its_host_is_replaced_and_the_digest_holds() {
+    if !sshd_present() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let key = client_key(dir.path());
+    let h = TestHost::start(&key);
+    let mut s = load("contention.toml");
+    s.ticks = 300;
+    let n = s.vms.len();
+    let entry = h.entry("lab", &key, &format!("known_hosts = \"{}\"\n", h.known_hosts().display()));
+    let host = host_of(&format!("format_version = 1\n{entry}"));
+    let worker = WorkerBinary::Upload(PathBuf::from(env!("CARGO_BIN_EXE_bioxen")));
+    let sshd = h.sshd.id();
+    let killer =
+        Arc::new(Killer { inner: SshConnector::new(host, worker, Some(1)).unwrap(), sshd, killed: Arc::default() });
+    let options = ProxyOptions { backoff: Duration::from_millis(100), checkpoint_every: 40, ..ProxyOptions::default() };
+    let block: Box<dyn RemoteBlock> = Box::new(RemoteProxy::new(killer.clone(), options));
+    assert_eq!(hex(&placed(&s, vec![(n / 2..n, block)]).unwrap()), hex(&digest(&s, 1)));
+    assert_eq!(killer.killed.load(Ordering::Acquire), 1, "one worker was killed");
+    h.assert_idle();
+}
+
+/// Kills its first link's worker on the host once 50,000 bytes have come back.
+struct Killer {
+    inner: SshConnector,
+    sshd: u32,
+    killed: Arc<AtomicUsize>,
+}
+
+impl Connector for Killer {
+    fn host(&self) -> &str {
+        self.inner.host()
+    }
+    fn connect(&self, timeout: Duration) -> Result<Link, ConnectError> {
+        let Link { reader, writer, cut } = self.inner.connect(timeout)?;
+        if self.killed.load(Ordering::Acquire) > 0 {
+            return Ok(Link { reader, writer, cut });
+        }
+        let (sshd, killed) = (self.sshd, self.killed.clone());
+        let reader = Watch {
+            inner: reader,
+            left: 50_000,
+            then: Some(Box::new(move || {
+                killed.fetch_add(kill_workers(sshd), Ordering::AcqRel);
+            })),
+        };
+        Ok(Link { reader: Box::new(reader), writer, cut })
+    }
+}
+
+/// Runs `then` once `left` bytes have been read through it.
+struct Watch {
+    inner: Box<dyn std::io::Read + Send>,
+    left: usize,
+    then: Option<Box<dyn FnOnce() + Send>>,
+}
+
+impl std::io::Read for Watch {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.left = self.left.saturating_sub(n);
+        if self.left == 0
+            && let Some(then) = self.then.take()
+        {
+            then();
+        }
+        Ok(n)
+    }
+}
+
+/// A host that never answers (its link down for good): each attempt times out, and after
+/// the retries the run ends naming the host, the tick and the timeout.
+#[test]
+fn a_host_that_never_answers_is_lost_by_name() {
+    if !sshd_present() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let key = client_key(dir.path());
+    let h = TestHost::start(&key);
+    let Some(veth) = h.veth.clone() else {
+        eprintln!("SKIPPED: no network namespace, so no link to take down");
+        return;
+    };
+    // Its address gone but the link up: nothing answers for it (not even a refusal).
+    let ns = h.namespace.clone().unwrap();
+    let there = format!("{}t", veth.strip_suffix('h').unwrap());
+    assert!(sh(&["ip", "netns", "exec", &ns, "ip", "addr", "flush", "dev", &there]));
+    let entry = h.entry("silent", &key, &format!("known_hosts = \"{}\"\n", h.known_hosts().display()));
+    let host = host_of(&format!("format_version = 1\n{entry}"));
+    let worker = WorkerBinary::Upload(PathBuf::from(env!("CARGO_BIN_EXE_bioxen")));
+    let connector = Arc::new(SshConnector::new(host, worker, Some(1)).unwrap());
+    let options = ProxyOptions {
+        connect_timeout: Duration::from_secs(1),
+        retries: 1,
+        backoff: Duration::from_millis(100),
+        ..ProxyOptions::default()
+    };
+    let s = load("quickstart.toml");
+    let n = s.vms.len();
+    let e =
+        placed(&s, vec![(0..n, Box::new(RemoteProxy::new(connector, options)) as Box<dyn RemoteBlock>)]).unwrap_err();
+    assert!(
+        e.contains("host `silent` was lost at tick 0") && e.contains("no SSH connection") && e.contains("within 1 s"),
+        "{e}"
+    );
+    assert!(sh(&["ip", "link", "set", &veth, "up"]));
 }

@@ -25,7 +25,7 @@ use std::time::Instant;
 pub fn run(sweep: &Sweep, progress: impl Fn(usize, usize) + Sync) -> Result<Vec<Row>> {
     let text = read_scenario(&sweep.scenario)?;
     let runs: Vec<RunSpec> = plan::plan(&sweep.seeds, &sweep.policies, &sweep.sets)?;
-    let scenarios = scenarios(&sweep.scenario, &text, &sweep.sets, &runs)?;
+    let scenarios = scenarios(&sweep.scenario, &without_placement(&sweep.scenario, &text)?, &sweep.sets, &runs)?;
     let manifest = Manifest {
         format_version: MANIFEST_VERSION,
         engine_version: bioxen_engine::ENGINE_VERSION.to_string(),
@@ -77,7 +77,7 @@ pub fn run_in_memory(
     progress: impl Fn(usize, usize) + Sync,
 ) -> Result<Vec<Row>> {
     let text = read_scenario(scenario)?;
-    let scenarios = scenarios(scenario, &text, sets, runs)?;
+    let scenarios = scenarios(scenario, &without_placement(scenario, &text)?, sets, runs)?;
     let finished = AtomicUsize::new(0);
     runs.par_iter()
         .map(|r| {
@@ -93,6 +93,12 @@ fn read_scenario(path: &Path) -> Result<String> {
     let bytes = files::read_input(path, files::SCENARIO_BYTES_MAX)
         .map_err(|e| Error::BadInput(format!("{}: cannot read scenario: {e}", path.display())))?;
     String::from_utf8(bytes).map_err(|_| Error::BadInput(format!("{}: the scenario is not UTF-8 text", path.display())))
+}
+
+/// The scenario's text with its placement table cut out (a whole run goes to one host;
+/// the table only places VMs within a run).
+fn without_placement(path: &Path, text: &str) -> Result<String> {
+    Ok(crate::placement::strip(text, &path.display().to_string())?.0)
 }
 
 /// Each `--set` combination's scenario, parsed and checked once, before any run: a bad
