@@ -666,3 +666,51 @@ fn a_host_that_never_answers_is_lost_by_name() {
     );
     assert!(sh(&["ip", "link", "set", &veth, "up"]));
 }
+
+/// A host lost for good mid-run (its sshd and worker killed after the first checkpoint):
+/// the run ends with status 1 naming the host and tick; the trace of the ticks that ran is
+/// kept and replays; the run goes on from its last checkpoint, here, to the digest an
+/// uninterrupted run gives.
+#[test]
+fn a_host_lost_for_good_leaves_a_trace_and_a_checkpoint_to_go_on_from() {
+    if !sshd_present() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let key = client_key(dir.path());
+    let h = TestHost::start(&key);
+    let hosts =
+        hosts_file(dir.path(), &[h.entry("lab", &key, &format!("known_hosts = \"{}\"\n", h.known_hosts().display()))]);
+    let (trace, ckpt) = (dir.path().join("run.bxtr"), dir.path().join("ckpt"));
+    let args = ["run", "scenarios/contention.toml", "--ticks", "3000", "--json"];
+    let (ok, whole, err) = run_json(&args);
+    assert!(ok, "{err}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bioxen"))
+        .args(args)
+        .args(["--hosts", hosts.to_str().unwrap(), "--trace", trace.to_str().unwrap()])
+        .args(["--checkpoint-every", "50", "--checkpoint-dir", ckpt.to_str().unwrap()])
+        .current_dir(root())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Once the first checkpoint is written, the host goes away for good.
+    while std::fs::read_dir(&ckpt).map_or(0, |d| d.count()) == 0 {
+        assert!(child.try_wait().unwrap().is_none(), "the run ended before its first checkpoint");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let sshd = h.sshd.id();
+    assert!(sh(&["kill", "-KILL", &sshd.to_string()]));
+    kill_workers(sshd);
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("host `lab` was lost at tick") && err.contains("ticks that ran is kept"), "{err}");
+    assert!(err.contains("bioxen resume"), "{err}");
+    let replay = bioxen(&["replay", trace.to_str().unwrap()]);
+    assert!(replay.status.success(), "the kept trace replays: {}", stderr(&replay));
+    let last = std::fs::read_dir(&ckpt).unwrap().map(|e| e.unwrap().path()).max().unwrap();
+    let (ok, resumed, err) = run_json(&["resume", last.to_str().unwrap(), "--json"]);
+    assert!(ok, "{err}");
+    assert_eq!(digest_of(&resumed), digest_of(&whole));
+}

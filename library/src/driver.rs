@@ -320,20 +320,20 @@ pub fn run(runner: &mut Runner, prepared: &Prepared, mut progress: impl FnMut(u6
         // Run to the next checkpoint (or the end) in one go: on actors, one pipelined run.
         let n = prepared.checkpoints.as_ref().map_or(u64::MAX, |(every, ..)| every - runner.tick() % every);
         let mut trace_error = None;
-        runner
-            .run_ticks(n, |record| {
-                report.vm_ticks += record.vms.iter().filter(|v| v.state == Lifecycle::Running).count() as u64;
-                if let Some(t) = trace.as_mut()
-                    && let Err(e) = t.write(record)
-                {
-                    trace_error = Some(e);
-                    return false;
-                }
-                progress(record.tick + 1);
-                true
-            })
-            .outcome
-            .map_err(|e| resumable(e, &report.checkpoints))?;
+        let ran = runner.run_ticks(n, |record| {
+            report.vm_ticks += record.vms.iter().filter(|v| v.state == Lifecycle::Running).count() as u64;
+            if let Some(t) = trace.as_mut()
+                && let Err(e) = t.write(record)
+            {
+                trace_error = Some(e);
+                return false;
+            }
+            progress(record.tick + 1);
+            true
+        });
+        if let Err(e) = ran.outcome {
+            return Err(host_lost(e, runner, trace.take(), &report.checkpoints));
+        }
         if let Some(e) = trace_error {
             return Err(e);
         }
@@ -357,16 +357,25 @@ pub fn run(runner: &mut Runner, prepared: &Prepared, mut progress: impl FnMut(u6
     Ok(report)
 }
 
-/// A host lost mid-run ends the run; where checkpoints were written, the error says how
-/// to go on from the last one (locally, or on hosts again).
-fn resumable(e: Error, checkpoints: &[PathBuf]) -> Error {
-    match (&e, checkpoints.last()) {
-        (Error::Actors(ActorError::HostLost { .. }), Some(last)) => Error::Failed(format!(
-            "{e}; the run can go on from its last checkpoint: bioxen resume {} [--hosts FILE]",
-            last.display()
-        )),
-        _ => e,
+/// A host lost mid-run ends the run, but what ran is not lost: the trace of the ticks that
+/// completed is finished and kept (a trace that ends early, as a stopped run's does), and
+/// where checkpoints were written the error says how to go on from the last one (locally,
+/// or on hosts again). Any other failure leaves no trace behind.
+fn host_lost(e: Error, runner: &Runner, trace: Option<TraceOut>, checkpoints: &[PathBuf]) -> Error {
+    if !matches!(e, Error::Actors(ActorError::HostLost { .. })) {
+        return e;
     }
+    let mut message = e.to_string();
+    if let Some(t) = trace {
+        match t.finish(runner.scenario(), runner.digest()) {
+            Ok(()) => message.push_str(&format!("; the trace of the {} ticks that ran is kept", runner.tick())),
+            Err(e) => message.push_str(&format!("; its trace could not be finished: {e}")),
+        }
+    }
+    if let Some(last) = checkpoints.last() {
+        message.push_str(&format!("; go on from the last checkpoint: bioxen resume {} [--hosts FILE]", last.display()));
+    }
+    Error::Failed(message)
 }
 
 /// A run's trace being written: straight through when the scenario is known from the
