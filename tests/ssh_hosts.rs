@@ -699,9 +699,11 @@ fn a_host_lost_for_good_leaves_a_trace_and_a_checkpoint_to_go_on_from() {
         assert!(child.try_wait().unwrap().is_none(), "the run ended before its first checkpoint");
         std::thread::sleep(Duration::from_millis(5));
     }
+    // The worker first, while it is still the listener's descendant (an orphan is not),
+    // then the listener, well before the proxy's first reconnect (0.5 s later).
     let sshd = h.sshd.id();
+    assert_eq!(kill_workers(sshd), 1, "the run's worker was found on the host");
     assert!(sh(&["kill", "-KILL", &sshd.to_string()]));
-    kill_workers(sshd);
     let out = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
