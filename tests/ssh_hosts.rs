@@ -307,34 +307,17 @@ impl Connector for Cutter {
             self.back_at.lock().unwrap().get_or_insert_with(std::time::Instant::now);
             return Ok(Link { reader, writer, cut });
         }
-        let veth = self.veth.clone();
-        let reader = Tripwire { inner: reader, left: 60_000, veth: Some(veth), cut_at: self.cut_at.clone() };
-        Ok(Link { reader: Box::new(reader), writer, cut })
-    }
-}
-
-struct Tripwire {
-    inner: Box<dyn std::io::Read + Send>,
-    left: usize,
-    veth: Option<String>,
-    cut_at: Arc<std::sync::Mutex<Option<std::time::Instant>>>,
-}
-
-impl std::io::Read for Tripwire {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.left = self.left.saturating_sub(n);
-        if self.left == 0
-            && let Some(v) = self.veth.take()
-        {
-            assert!(sh(&["ip", "link", "set", &v, "down"]));
-            *self.cut_at.lock().unwrap() = Some(std::time::Instant::now());
+        let (veth, cut_at) = (self.veth.clone(), self.cut_at.clone());
+        let cut_off = move || {
+            assert!(sh(&["ip", "link", "set", &veth, "down"]));
+            *cut_at.lock().unwrap() = Some(std::time::Instant::now());
             std::thread::spawn(move || {
                 std::thread::sleep(Duration::from_secs(3));
-                assert!(sh(&["ip", "link", "set", &v, "up"]));
+                assert!(sh(&["ip", "link", "set", &veth, "up"]));
             });
-        }
-        Ok(n)
+        };
+        let reader = Watch { inner: reader, left: 60_000, then: Some(Box::new(cut_off)) };
+        Ok(Link { reader: Box::new(reader), writer, cut })
     }
 }
 
@@ -349,6 +332,22 @@ fn host_of(text: &str) -> Host {
     hosts::parse(text, "hosts.toml").unwrap().remove(0)
 }
 
+/// The worker to upload: the `bioxen` under test.
+fn this_worker() -> WorkerBinary {
+    WorkerBinary::Upload(PathBuf::from(env!("CARGO_BIN_EXE_bioxen")))
+}
+
+/// One host and how to reach it (as `name`, its key in known_hosts): the test's
+/// directory, the client key, the host, and its hosts-file entry parsed.
+fn one_host(name: &str) -> (tempfile::TempDir, PathBuf, TestHost, Host) {
+    let dir = tempfile::tempdir().unwrap();
+    let key = client_key(dir.path());
+    let h = TestHost::start(&key);
+    let entry = h.entry(name, &key, &format!("known_hosts = \"{}\"\n", h.known_hosts().display()));
+    let host = host_of(&format!("format_version = 1\n{entry}"));
+    (dir, key, h, host)
+}
+
 /// A host cut off mid-run and back three seconds later: the proxy times the tick out,
 /// reconnects once the link is up, restores its block from its checkpoint, replays, and
 /// the digest is the engine's.
@@ -357,9 +356,7 @@ fn a_host_cut_off_mid_run_comes_back_and_the_digest_holds() {
     if !sshd_present() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let key = client_key(dir.path());
-    let h = TestHost::start(&key);
+    let (_dir, _key, h, host) = one_host("lab");
     let Some(veth) = h.veth.clone() else {
         eprintln!("SKIPPED: no network namespace, so no link to cut");
         return;
@@ -367,12 +364,7 @@ fn a_host_cut_off_mid_run_comes_back_and_the_digest_holds() {
     let mut s = load("contention.toml");
     s.ticks = 300;
     let n = s.vms.len();
-    let host = host_of(&format!(
-        "format_version = 1\n{}",
-        h.entry("lab", &key, &format!("known_hosts = \"{}\"\n", h.known_hosts().display()))
-    ));
-    let worker = WorkerBinary::Upload(PathBuf::from(env!("CARGO_BIN_EXE_bioxen")));
-    let inner = SshConnector::new(host, worker, Some(1)).unwrap();
+    let inner = SshConnector::new(host, this_worker(), Some(1)).unwrap();
     let cutter = Cutter { inner, veth, cuts: AtomicUsize::new(0), cut_at: Arc::default(), back_at: Default::default() };
     let cutter = Arc::new(cutter);
     let options = ProxyOptions {
@@ -561,15 +553,11 @@ fn a_worker_killed_on_its_host_is_replaced_and_the_digest_holds() {
     if !sshd_present() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let key = client_key(dir.path());
-    let h = TestHost::start(&key);
+    let (_dir, _key, h, host) = one_host("lab");
     let mut s = load("contention.toml");
     s.ticks = 300;
     let n = s.vms.len();
-    let entry = h.entry("lab", &key, &format!("known_hosts = \"{}\"\n", h.known_hosts().display()));
-    let host = host_of(&format!("format_version = 1\n{entry}"));
-    let worker = WorkerBinary::Upload(PathBuf::from(env!("CARGO_BIN_EXE_bioxen")));
+    let worker = this_worker();
     let sshd = h.sshd.id();
     let killer =
         Arc::new(Killer { inner: SshConnector::new(host, worker, Some(1)).unwrap(), sshd, killed: Arc::default() });
@@ -635,9 +623,7 @@ fn a_host_that_never_answers_is_lost_by_name() {
     if !sshd_present() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let key = client_key(dir.path());
-    let h = TestHost::start(&key);
+    let (_dir, _key, h, host) = one_host("silent");
     let Some(veth) = h.veth.clone() else {
         eprintln!("SKIPPED: no network namespace, so no link to take down");
         return;
@@ -646,10 +632,7 @@ fn a_host_that_never_answers_is_lost_by_name() {
     let ns = h.namespace.clone().unwrap();
     let there = format!("{}t", veth.strip_suffix('h').unwrap());
     assert!(sh(&["ip", "netns", "exec", &ns, "ip", "addr", "flush", "dev", &there]));
-    let entry = h.entry("silent", &key, &format!("known_hosts = \"{}\"\n", h.known_hosts().display()));
-    let host = host_of(&format!("format_version = 1\n{entry}"));
-    let worker = WorkerBinary::Upload(PathBuf::from(env!("CARGO_BIN_EXE_bioxen")));
-    let connector = Arc::new(SshConnector::new(host, worker, Some(1)).unwrap());
+    let connector = Arc::new(SshConnector::new(host, this_worker(), Some(1)).unwrap());
     let options = ProxyOptions {
         connect_timeout: Duration::from_secs(1),
         retries: 1,
