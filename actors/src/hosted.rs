@@ -16,13 +16,13 @@ use crate::placement::block_ranges;
 use crate::relay::Relay;
 use crate::runtime::{LocalBlock, split_by, start_vm_actors};
 use crate::system::SystemThread;
-use crate::vm_actor::{TakeVm, VmActor};
+use crate::vm_actor::{VmActor, ask_cells};
 use actix::{Actor, Addr, Arbiter, Context, Handler};
 use bioxen_engine::cell::Cell;
 use bioxen_engine::record::VmRecord;
 use bioxen_engine::resources::Resources;
 use bioxen_engine::sim::Part;
-use crossbeam_channel::{Receiver, Sender, bounded, select, unbounded};
+use crossbeam_channel::{Receiver, Sender, select, unbounded};
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -66,13 +66,9 @@ impl HostedBlock {
 
     /// A copy of every hosted VM's cell, in VM order (taken between ticks).
     pub fn cells(&mut self) -> Result<Vec<Cell>, ActorError> {
-        let (tx, rx) = bounded(self.vms.len().max(1));
-        for vm in &self.vms {
-            vm.do_send(TakeVm { reply: tx.clone() });
-        }
-        drop(tx);
+        let (rx, asked) = ask_cells(&self.vms);
         let mut cells: Vec<Option<Cell>> = vec![None; self.vms.len()];
-        for _ in 0..self.vms.len() {
+        for _ in 0..asked {
             let (i, cell) = self.wait(&rx)?;
             if let Some(slot) = cells.get_mut(i.wrapping_sub(self.first) as usize) {
                 *slot = Some(cell);
@@ -122,7 +118,7 @@ fn build(
         for (r, (((w, block), members), latest)) in parts.enumerate() {
             let to_fanout = actix::AsyncContext::address(ctx).recipient();
             let alarm = alarm.clone();
-            let relay = Relay::start_in_arbiter(&w.handle(), move |_| Relay::new(r as u32, to_fanout, &alarm));
+            let relay = Relay::start_in_arbiter(&w.handle(), move |_| Relay::new(r as u32, to_fanout, false, &alarm));
             local.push((w.handle(), relay.clone(), first + block.start, members, latest));
             relays.push(relay);
         }

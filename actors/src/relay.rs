@@ -53,12 +53,17 @@ pub struct Relay {
     demands: Vec<(u32, Resources)>,
     grants: Vec<(u32, Grant)>,
     reports: Vec<Advanced>,
+    /// Whether the block's records are encoded here (a local run's) or by the coordinator
+    /// they are sent to (a worker's, whose encoding would be thrown away).
+    encode: bool,
     sabotage: Sabotage,
 }
 
 impl Relay {
-    /// Relay number `index`, reporting to `scheduler`; its VMs come with [`SetVms`].
-    pub fn new(index: u32, scheduler: Recipient<ReportBatch>, alarm: &Arc<Alarm>) -> Relay {
+    /// Relay number `index`, reporting to `scheduler`; its VMs come with [`SetVms`]. With
+    /// `encode` false its blocks carry records only (a worker's, encoded by the
+    /// coordinator).
+    pub fn new(index: u32, scheduler: Recipient<ReportBatch>, encode: bool, alarm: &Arc<Alarm>) -> Relay {
         Relay {
             index,
             scheduler,
@@ -70,6 +75,7 @@ impl Relay {
             demands: Vec::new(),
             grants: Vec::new(),
             reports: Vec::new(),
+            encode,
             _tripwire: Tripwire::new(alarm, Site::Relay(index)),
             sabotage: Sabotage::default(),
         }
@@ -106,7 +112,7 @@ impl Relay {
         // Reports arrive in the order the arbiter ran the VMs; the record is in VM order.
         reports.sort_unstable_by_key(|a| a.record.vm);
         let mut reports = reports.iter().peekable();
-        let (block, demands) = (&mut self.block, &mut self.demands);
+        let (block, demands, encode) = (&mut self.block, &mut self.demands, self.encode);
         for (k, latest) in self.latest.iter_mut().enumerate() {
             let vm = self.first + k as u32;
             let state = self.lifecycles.get(k).copied().unwrap_or(Lifecycle::Destroyed);
@@ -119,7 +125,11 @@ impl Relay {
             } else {
                 *latest = latest.idle(state);
             }
-            block.push(*latest);
+            if encode {
+                block.push(*latest);
+            } else {
+                block.push_unencoded(*latest);
+            }
         }
         None
     }

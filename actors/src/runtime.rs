@@ -9,7 +9,7 @@ use crate::placement::{BlockSetup, Placement, Slot, TakeCells, layout};
 use crate::relay::{Relay, SetVms};
 use crate::scheduler_actor::{SchedulerActor, SetRelays, TakeHypervisor};
 use crate::system::SystemThread;
-use crate::vm_actor::{TakeVm, VmActor};
+use crate::vm_actor::{TakeVm, VmActor, ask_cells};
 use actix::dev::channel;
 use actix::{Actor, Addr, Arbiter, ArbiterHandle, AsyncContext, Context, Recipient};
 use bioxen_engine::cell::Cell;
@@ -383,13 +383,7 @@ impl ActorRuntime {
         let (tx, rx) = bounded(1);
         self.scheduler.do_send(TakeHypervisor { reply: tx });
         let hypervisor = self.wait(&rx)?;
-        let (tx, rx) = bounded(self.vms.len().max(1));
-        let mut asked = 0;
-        for vm in self.vms.iter().flatten() {
-            vm.do_send(TakeVm { reply: tx.clone() });
-            asked += 1;
-        }
-        drop(tx);
+        let (rx, asked) = ask_cells(self.vms.iter().flatten());
         let mut cells: Vec<Option<Cell>> = vec![None; self.vms.len()];
         for _ in 0..asked {
             let (i, vm) = self.wait(&rx)?;
@@ -519,7 +513,7 @@ fn start_relays(
             Slot::Local { arbiter, vms } => {
                 let alarm = alarm.clone();
                 let worker = workers[arbiter].handle();
-                let relay = Relay::start_in_arbiter(&worker, move |_| Relay::new(r as u32, to_scheduler, &alarm));
+                let relay = Relay::start_in_arbiter(&worker, move |_| Relay::new(r as u32, to_scheduler, true, &alarm));
                 let (block, block_latest) = members[vms.clone()]
                     .iter_mut()
                     .flat_map(Option::take)

@@ -96,6 +96,20 @@ pub struct TakeVm {
     pub reply: crossbeam_channel::Sender<(u32, Cell)>,
 }
 
+/// Asks each of `actors` for a copy of its cell: where the answers `(index, cell)` come,
+/// and how many will.
+pub(crate) fn ask_cells<'a>(
+    actors: impl IntoIterator<Item = &'a actix::Addr<VmActor>>,
+) -> (crossbeam_channel::Receiver<(u32, Cell)>, usize) {
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let mut asked = 0;
+    for actor in actors {
+        actor.do_send(TakeVm { reply: tx.clone() });
+        asked += 1;
+    }
+    (rx, asked)
+}
+
 impl Handler<TakeVm> for VmActor {
     type Result = ();
 

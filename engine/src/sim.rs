@@ -196,18 +196,31 @@ impl Part {
         for (cell, spec) in cells.iter().zip(specs) {
             check_packages(cell, spec, scenario)?;
         }
-        let programs = compile_part(scenario, vms, |i| cells[i - first].installed().to_vec());
-        let vms = cells
-            .into_iter()
-            .zip(&programs)
-            .zip(specs)
-            .map(|((cell, program), spec)| {
-                Vm::from_cell(cell, program, tick, scenario.tick_seconds)
-                    .map_err(|source| StateError::Vm { vm: spec.id.clone(), source })
-            })
-            .collect::<Result<Vec<Vm>, StateError>>()?;
+        let (programs, vms) = vms_of_cells(scenario, first, cells, tick)?;
         Ok(Part { first, programs, vms })
     }
+}
+
+/// The VMs `first..first + cells.len()` of `scenario` at `tick`, from cells whose packages
+/// were checked, each checked as it becomes a VM ([`Vm::from_cell`]); and their programs.
+fn vms_of_cells(
+    scenario: &Scenario,
+    first: usize,
+    cells: Vec<Cell>,
+    tick: u64,
+) -> Result<(Vec<Arc<Program>>, Vec<Vm>), StateError> {
+    let range = first..first + cells.len();
+    let programs = compile_part(scenario, range.clone(), |i| cells[i - first].installed().to_vec());
+    let vms = cells
+        .into_iter()
+        .zip(&programs)
+        .zip(&scenario.vms[range])
+        .map(|((cell, program), spec)| {
+            Vm::from_cell(cell, program, tick, scenario.tick_seconds)
+                .map_err(|source| StateError::Vm { vm: spec.id.clone(), source })
+        })
+        .collect::<Result<Vec<Vm>, StateError>>()?;
+    Ok((programs, vms))
 }
 
 impl Simulation {
@@ -253,16 +266,7 @@ impl Simulation {
         scenario.check()?;
         saved.check(&scenario)?;
         let SavedRun { host, cells } = saved;
-        let programs = compile_programs(&scenario, |i| cells[i].installed().to_vec());
-        let vms = cells
-            .into_iter()
-            .zip(&programs)
-            .zip(&scenario.vms)
-            .map(|((cell, program), spec)| {
-                Vm::from_cell(cell, program, host.tick, scenario.tick_seconds)
-                    .map_err(|source| StateError::Vm { vm: spec.id.clone(), source })
-            })
-            .collect::<Result<Vec<Vm>, StateError>>()?;
+        let (programs, vms) = vms_of_cells(&scenario, 0, cells, host.tick)?;
         Ok(Simulation::of_parts(scenario, programs, host, vms))
     }
 

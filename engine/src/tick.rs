@@ -274,6 +274,15 @@ impl Block {
         }
     }
 
+    /// Records one VM without encoding it (as [`Block::push`], bytes left empty): for a
+    /// block whose encoding is made elsewhere — a remote worker's, which the coordinator
+    /// encodes from the records it receives.
+    pub fn push_unencoded(&mut self, record: VmRecord) {
+        if record.state.exists() {
+            self.records.push(record);
+        }
+    }
+
     /// The block's records, in VM order.
     pub fn records(&self) -> &[VmRecord] {
         &self.records

@@ -82,6 +82,8 @@ impl RemoteHosts {
             Some(t) => self.host_of_each(scenario, t)?,
             None => self.even(scenario.vms.len()),
         };
+        // One connector per host, shared by its blocks (one upload, one SSH runtime).
+        let mut connectors: Vec<Option<Arc<SshConnector>>> = vec![None; self.hosts.len()];
         let mut remote = Vec::new();
         let mut start = 0;
         for end in 1..=host_of.len() {
@@ -89,7 +91,12 @@ impl RemoteHosts {
                 continue;
             }
             if let Some(h) = host_of[start] {
-                remote.push((start..end, self.block(&self.hosts[h])?));
+                let connector = match &connectors[h] {
+                    Some(c) => c.clone(),
+                    None => connectors[h].insert(self.connector(&self.hosts[h])?).clone(),
+                };
+                let block: Box<dyn RemoteBlock> = Box::new(RemoteProxy::new(connector, self.options));
+                remote.push((start..end, block));
             }
             start = end;
         }
@@ -105,8 +112,9 @@ impl RemoteHosts {
     /// Each VM's host as the table says (unlisted: here); a VM or host it names that does
     /// not exist is an error naming it.
     fn host_of_each(&self, scenario: &Scenario, table: &PlacementTable) -> Result<Vec<Option<usize>>> {
+        let ids: std::collections::BTreeSet<&str> = scenario.vms.iter().map(|v| v.id.as_str()).collect();
         for vm in table.hosts.keys() {
-            if !scenario.vms.iter().any(|v| &v.id == vm) {
+            if !ids.contains(vm.as_str()) {
                 return Err(Error::BadInput(format!(
                     "the placement table names VM `{vm}`, which the scenario has not"
                 )));
@@ -125,11 +133,6 @@ impl RemoteHosts {
                 }),
             })
             .collect()
-    }
-
-    /// A block's proxy for `host`.
-    fn block(&self, host: &Host) -> Result<Box<dyn RemoteBlock>> {
-        Ok(Box::new(RemoteProxy::new(self.connector(host)?, self.options)))
     }
 
     /// How to reach `host`'s worker.

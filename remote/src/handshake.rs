@@ -152,11 +152,24 @@ pub fn handshake<R: Read, W: Write>(
     ours: &Hello,
     peer: &str,
 ) -> Result<(WireReader<R>, WireWriter<W>), HandshakeError> {
+    let writer = say_hello(output, ours, peer)?;
+    let reader = hear_hello(input, ours, peer)?;
+    Ok((reader, writer))
+}
+
+/// The sending half of the handshake: opens the stream and sends `ours`.
+pub fn say_hello<W: Write>(output: W, ours: &Hello, peer: &str) -> Result<WireWriter<W>, HandshakeError> {
     let send_error = |source| HandshakeError::Send { peer: peer.to_string(), source };
     let mut writer = WireWriter::new(output).map_err(send_error)?;
     writer.send(ours).map_err(send_error)?;
+    Ok(writer)
+}
+
+/// The receiving half: reads the peer's preamble and hello and checks it against `ours`
+/// (a reader thread runs it, so that the wait for it can be bounded).
+pub fn hear_hello<R: Read>(input: R, ours: &Hello, peer: &str) -> Result<WireReader<R>, HandshakeError> {
     let mut reader = WireReader::open(input, peer)?;
     let theirs: Hello = reader.receive("its hello")?;
     ours.check(&theirs, peer)?;
-    Ok((reader, writer))
+    Ok(reader)
 }

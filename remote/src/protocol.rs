@@ -28,6 +28,12 @@ use serde::{Deserialize, Serialize};
 /// the frame limit.
 pub const CELLS_PER_FRAME: usize = 256;
 
+/// Whether a frame of `chunk` cells may come when `have` of `count` are in: at least one,
+/// at most [`CELLS_PER_FRAME`], never past `count`.
+pub fn chunk_fits(chunk: usize, have: usize, count: usize) -> bool {
+    chunk > 0 && chunk <= CELLS_PER_FRAME.min(count.saturating_sub(have))
+}
+
 /// Coordinator → worker.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum ToWorker {

@@ -143,8 +143,8 @@ struct Controller {
     reports: Recipient<ReportBatch>,
     /// The last checkpoint: the tick its cells are at, and the cells.
     saved: (u64, Vec<Cell>),
-    /// The orders since the checkpoint, all reported.
-    log: Vec<TickOrder>,
+    /// The orders since the checkpoint (each a [`ToWorker::Tick`]), all reported.
+    log: Vec<ToWorker>,
     session: Option<Session>,
     /// Set once the block is lost: every later tick fails with it.
     lost: Option<String>,
@@ -177,16 +177,15 @@ impl Controller {
                 Arc::make_mut(&mut self.scenario).packages.push(package.clone());
             }
         }
-        let order = TickOrder { tick, grants, lifecycles, changes };
-        let outcome = match &self.lost {
+        // Kept as the message it is sent as: it is sent again, unchanged, after a reconnect.
+        let order = ToWorker::Tick(TickOrder { tick, grants, lifecycles, changes });
+        let report = match &self.lost {
             Some(message) => Err(message.clone()),
-            None => self.attempt(|s, options| run_order(s, &order, options.tick_timeout)).map_err(|f| {
-                let message = f.message;
-                self.lost = Some(message.clone());
-                message
-            }),
+            None => self
+                .attempt(|s, options| run_order(s, &order, options.tick_timeout))
+                .map_err(|f| f.message)
+                .and_then(|report| self.check(&order, report).map_err(str::to_string)),
         };
-        let report = outcome.and_then(|report| self.check(&order, report).map_err(|m| m.to_string()));
         let batch = match report {
             Ok(batch) => batch,
             Err(message) => {
@@ -299,14 +298,17 @@ impl Controller {
 
     /// Checks a report against its order and makes it the scheduler's: the records are
     /// exactly the block's VMs that exist this tick, in VM order, and are encoded here.
-    fn check(&self, order: &TickOrder, report: Report) -> Result<ReportBatch, &'static str> {
+    fn check(&self, order: &ToWorker, report: Report) -> Result<ReportBatch, &'static str> {
+        let ToWorker::Tick(order) = order else { return Err("a report for something other than a tick") };
         let Report { tick, records, demands, fault } = report;
         let existing =
             order.lifecycles.iter().enumerate().filter(|(_, l)| l.exists()).map(|(k, _)| self.vms.start + k as u32);
+        // A demand for each VM that was granted (every running one), in VM order.
         let fits = tick == order.tick
             && records.len() == existing.clone().count()
             && records.iter().zip(existing).all(|(r, vm)| r.vm == vm && r.state.exists())
-            && demands.iter().all(|(vm, _)| order.grants.iter().any(|(g, _)| g == vm));
+            && demands.len() == order.grants.len()
+            && demands.iter().zip(&order.grants).all(|(d, g)| d.0 == g.0);
         if !fits && fault.is_none() {
             return Err("the worker's report does not match its tick's order");
         }
@@ -318,9 +320,9 @@ impl Controller {
     }
 }
 
-/// Sends one order and waits for its report.
-fn run_order(s: &mut Session, order: &TickOrder, timeout: Duration) -> Result<Report, Failure> {
-    s.send(&ToWorker::Tick(order.clone()))?;
+/// Sends one order ([`ToWorker::Tick`]) and waits for its report.
+fn run_order(s: &mut Session, order: &ToWorker, timeout: Duration) -> Result<Report, Failure> {
+    s.send(order)?;
     match s.receive(timeout, "report")? {
         FromWorker::Report(r) => Ok(r),
         _ => Err(Failure::retry("the worker answered a tick with something else")),

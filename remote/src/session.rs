@@ -2,10 +2,10 @@
 //! half on its own thread (so that a peer writing while we write never stalls either
 //! side), every wait bounded.
 
-use crate::handshake::Hello;
+use crate::handshake::{HandshakeError, Hello, hear_hello, say_hello};
 use crate::link::{Connector, Link};
-use crate::protocol::{CELLS_PER_FRAME, FromWorker, ToWorker};
-use crate::wire::{WireReader, WireWriter};
+use crate::protocol::{CELLS_PER_FRAME, FromWorker, ToWorker, chunk_fits};
+use crate::wire::WireWriter;
 use bioxen_engine::cell::Cell;
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, bounded};
 use std::io::{Read, Write};
@@ -47,6 +47,7 @@ impl Session {
         let ours = Hello::ours();
         let (incoming, rx) = bounded(4);
         let peer = format!("the worker on host `{}`", connector.host());
+        let peer_name = peer.clone();
         let hello = ours.clone();
         std::thread::Builder::new()
             .name("bioxen-link-reader".into())
@@ -54,8 +55,8 @@ impl Session {
             .map_err(|e| Failure::retry(format!("cannot start a reader thread: {e}")))?;
         // Written a few bytes at a time too; each send flushes one whole message.
         let writer: Box<dyn Write + Send> = Box::new(std::io::BufWriter::with_capacity(1 << 16, writer));
-        let tx = WireWriter::new(writer).map_err(|e| Failure::retry(format!("cannot send to the worker: {e}")));
-        let mut session = match tx {
+        let tx = say_hello(writer, &ours, &peer_name).map_err(|e| Failure::retry(e.to_string()));
+        let session = match tx {
             Ok(tx) => Session { tx, rx, cut },
             Err(f) => {
                 let mut cut = cut;
@@ -63,7 +64,6 @@ impl Session {
                 return Err(f);
             }
         };
-        session.tx.send(&ours).map_err(|e| Failure::retry(format!("cannot send to the worker: {e}")))?;
         match session.rx.recv_timeout(setup_timeout) {
             Ok(Ok(None)) => Ok(session),
             Ok(Err(f)) => Err(f),
@@ -93,9 +93,7 @@ impl Session {
         let mut cells = Vec::with_capacity(count.min(CELLS_PER_FRAME));
         while cells.len() < count {
             match self.receive(timeout, "cells")? {
-                FromWorker::Cells(c) if !c.is_empty() && c.len() <= CELLS_PER_FRAME.min(count - cells.len()) => {
-                    cells.extend(c)
-                }
+                FromWorker::Cells(c) if chunk_fits(c.len(), cells.len(), count) => cells.extend(c),
                 _ => return Err(Failure::retry("the worker answered with something other than its cells")),
             }
         }
@@ -117,19 +115,17 @@ fn read_link(reader: Box<dyn Read + Send>, ours: &Hello, peer: &str, out: Sender
     let refuse = |message: String, retry: bool| Err(Failure { message, retry });
     // Frames are read a few bytes at a time (length, payload, checksum): buffered, so that
     // each is not its own trip through the link.
-    let mut rx = match WireReader::open(std::io::BufReader::with_capacity(1 << 16, reader), peer) {
+    let hello = hear_hello(std::io::BufReader::with_capacity(1 << 16, reader), ours, peer);
+    let mut rx = match hello {
         Ok(rx) => rx,
         Err(e) => {
-            let _ = out.send(refuse(e.to_string(), true));
+            // A peer that computes differently stays so; anything else may pass.
+            let retry = !matches!(e, HandshakeError::Mismatch { .. });
+            let _ = out.send(refuse(e.to_string(), retry));
             return;
         }
     };
-    let hello = match rx.receive::<Hello>("its hello") {
-        Ok(theirs) => ours.check(&theirs, peer).map(|()| None).or_else(|e| refuse(e.to_string(), false)),
-        Err(e) => refuse(e.to_string(), true),
-    };
-    let failed = hello.is_err();
-    if out.send(hello).is_err() || failed {
+    if out.send(Ok(None)).is_err() {
         return;
     }
     loop {

@@ -3,7 +3,7 @@
 //! reads nothing but its input and writes nothing but its output: no shell, no files.
 
 use crate::handshake::{HandshakeError, Hello, handshake};
-use crate::protocol::{CELLS_PER_FRAME, FromWorker, Report, Setup, TickOrder, ToWorker};
+use crate::protocol::{CELLS_PER_FRAME, FromWorker, Report, Setup, TickOrder, ToWorker, chunk_fits};
 use crate::wire::{WireReader, WireWriter};
 use bioxen_actors::hosted::HostedBlock;
 use bioxen_actors::messages::{Block, GrantBatch};
@@ -115,7 +115,7 @@ fn host<R: Read>(rx: &mut WireReader<R>, setup: &Setup, arbiters: usize) -> Resu
             scenario.vms.len()
         )));
     }
-    let cells = receive_cells::<_, ToWorker>(rx, count).map_err(SetupError::Wire)?;
+    let cells = receive_cells(rx, count).map_err(SetupError::Wire)?;
     let part = Part::restore(&scenario, setup.first as usize, cells, setup.tick)
         .map_err(|e| SetupError::Refused(e.to_string()))?;
     HostedBlock::start(part, setup.relay, scenario.tick_seconds, arbiters)
@@ -124,44 +124,15 @@ fn host<R: Read>(rx: &mut WireReader<R>, setup: &Setup, arbiters: usize) -> Resu
 
 /// Reads `count` cells sent in frames of at most [`CELLS_PER_FRAME`]: a peer that sends
 /// more in a frame, or frames of anything else, is refused.
-pub(crate) fn receive_cells<R: Read, M>(rx: &mut WireReader<R>, count: usize) -> Result<Vec<Cell>, FormatError>
-where
-    M: serde::de::DeserializeOwned + IntoCells,
-{
+fn receive_cells<R: Read>(rx: &mut WireReader<R>, count: usize) -> Result<Vec<Cell>, FormatError> {
     let mut cells = Vec::with_capacity(count.min(CELLS_PER_FRAME));
     while cells.len() < count {
-        let chunk = rx.receive::<M>("a frame of cells")?.into_cells();
-        let fits = chunk.as_ref().is_some_and(|c| !c.is_empty() && c.len() <= CELLS_PER_FRAME.min(count - cells.len()));
-        match chunk {
-            Some(chunk) if fits => cells.extend(chunk),
+        match rx.receive::<ToWorker>("a frame of cells")? {
+            ToWorker::Cells(chunk) if chunk_fits(chunk.len(), cells.len(), count) => cells.extend(chunk),
             _ => return Err(rx.frames().corrupt("a frame of cells of the wrong size or kind".into())),
         }
     }
     Ok(cells)
-}
-
-/// A message that may be a frame of cells.
-pub(crate) trait IntoCells {
-    /// Its cells, if it is one.
-    fn into_cells(self) -> Option<Vec<Cell>>;
-}
-
-impl IntoCells for ToWorker {
-    fn into_cells(self) -> Option<Vec<Cell>> {
-        match self {
-            ToWorker::Cells(c) => Some(c),
-            _ => None,
-        }
-    }
-}
-
-impl IntoCells for FromWorker {
-    fn into_cells(self) -> Option<Vec<Cell>> {
-        match self {
-            FromWorker::Cells(c) => Some(c),
-            _ => None,
-        }
-    }
 }
 
 /// Sends `cells` in frames of at most [`CELLS_PER_FRAME`].
