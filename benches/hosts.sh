@@ -2,13 +2,17 @@
 # Throughput over SSH hosts, on this machine: two hosts, each Debian's sshd in its own
 # network namespace joined by a veth pair (root, iproute2, openssh-server), sharing this
 # machine's cores, so compare like with like. Runs 1,000 syn3A VMs (release build):
-# all here on 2 arbiters; here + one host; the two hosts alone. Prints ticks/s of each
-# and the bytes each host's link carried per VM-tick (SSH included, from the veth's
-# counters); then a 16-run sweep of a 20-VM scenario here and over the two hosts (runs/s).
-#   usage: [ARBITERS=N] benches/hosts.sh [TICKS]      (default 300; N: each worker's threads, default 1)
+# all here on 2 arbiters; here + one host; the two hosts alone, in ROUNDS back-to-back
+# rounds. Prints each one's steady ticks/s (a TICKS run less a 100-tick run; start-up —
+# SSH, handshake, shipping the cells — apart), the bytes the hosts' links carried per
+# remote VM-tick (SSH included, from the veth's counters) and each remote layout's ratio
+# to the local run of its round; then a 16-run sweep of a 20-VM scenario here and over
+# the two hosts (runs/s).
+#   usage: [ARBITERS=N] [ROUNDS=R] benches/hosts.sh [TICKS]
+#          (TICKS default 2000, R 3; N: each worker's threads, default 1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ticks="${1:-300}"
+ticks="${1:-2000}"
 cargo build --release --quiet --bin bioxen
 bin="$PWD/target/release/bioxen"
 work="$(mktemp -d)"
@@ -61,31 +65,61 @@ arbiters = ${ARBITERS:-1}
 HOST
 done
 head -n 9 "$work/hosts.toml" > "$work/one.toml"   # format_version and h1 only
-{
-    echo 'format_version = 1'; echo 'name = "hosts-bench"'
-    echo '[simulation]'; echo 'seed = 1'; echo "ticks = $ticks"; echo 'policy = "proportional"'
-    echo '[chassis]'; echo 'kind = "ecoli"'; echo 'ribosomes = 600000'; echo 'rnap = 300000'; echo 'atp_per_s = 2000000000'; echo 'atp_store_max = 4000000000'; echo 'dna_space_kb = 1000000'; echo 'max_vms = 1000'
-    for i in $(seq 1 1000); do printf '[[vm]]\nid = "v%04d"\norganism = "syn3a"\n' "$i"; done
-} > "$work/s.toml"
-bytes() { cat "/sys/class/net/bxb$1h/statistics/rx_bytes" "/sys/class/net/bxb$1h/statistics/tx_bytes" | paste -sd+ | bc; }
-run() {
-    local label="$1"; shift
-    local b1 b2; b1=$(bytes 1); b2=$(bytes 2)
-    "$bin" run "$work/s.toml" --json --runtime actors --arbiters 2 "$@" > "$work/out.json"
-    local d1=$(( $(bytes 1) - b1 )) d2=$(( $(bytes 2) - b2 ))
-    python3 - "$label" "$work/out.json" "$d1" "$d2" "$ticks" "$@" <<'PY'
-import json, sys
-label, out, d1, d2, ticks = sys.argv[1], json.load(open(sys.argv[2])), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
-args = sys.argv[6:]
-remote_vms = {"": 0, "one": 500, "two": 1000}["two" if "--remote-only" in args else ("one" if args else "")]
-per = (d1 + d2) / (remote_vms * ticks) if remote_vms else 0
-ticks_s = ticks / out["elapsed_seconds"]
-print(f"{label:<28} {ticks_s:8.1f} ticks/s   digest {out['digest'][:16]}   link bytes/VM-tick {per:6.1f}")
-PY
+scenario() {  # ticks → file
+    {
+        echo 'format_version = 1'; echo 'name = "hosts-bench"'
+        echo '[simulation]'; echo 'seed = 1'; echo "ticks = $1"; echo 'policy = "proportional"'
+        echo '[chassis]'; echo 'kind = "ecoli"'; echo 'ribosomes = 600000'; echo 'rnap = 300000'; echo 'atp_per_s = 2000000000'; echo 'atp_store_max = 4000000000'; echo 'dna_space_kb = 1000000'; echo 'max_vms = 1000'
+        for i in $(seq 1 1000); do printf '[[vm]]\nid = "v%04d"\norganism = "syn3a"\n' "$i"; done
+    } > "$work/s$1.toml"
 }
-run "all here (2 arbiters)"
-run "here + h1" --hosts "$work/one.toml"
-run "h1 + h2 (remote only)" --hosts "$work/hosts.toml" --remote-only
+short=100
+scenario "$short"; scenario "$ticks"
+bytes() { cat "/sys/class/net/bxb$1h/statistics/rx_bytes" "/sys/class/net/bxb$1h/statistics/tx_bytes" | paste -sd+ | bc; }
+# One line per run: config, ticks, elapsed seconds, link bytes, digest.
+run() {
+    local config="$1" n="$2"; shift 2
+    local b; b=$(( $(bytes 1) + $(bytes 2) ))
+    "$bin" run "$work/s$n.toml" --json --runtime actors --arbiters 2 "$@" > "$work/out.json"
+    local d=$(( $(bytes 1) + $(bytes 2) - b ))
+    python3 -c "import json,sys; o=json.load(open(sys.argv[1])); print(sys.argv[2], sys.argv[3], o['elapsed_seconds'], sys.argv[4], o['digest'][:16])" \
+        "$work/out.json" "$config" "$n" "$d" >> "$work/runs.txt"
+}
+# Back-to-back rounds of the three configurations, each run short and long: the
+# difference is the steady rate (a remote run first connects, shakes hands and ships its
+# cells: reported apart, as the start-up cost).
+for round in $(seq 1 "${ROUNDS:-3}"); do
+    for n in "$short" "$ticks"; do
+        run local "$n"
+        run here+h1 "$n" --hosts "$work/one.toml"
+        run h1+h2 "$n" --hosts "$work/hosts.toml" --remote-only
+    done
+done
+python3 - "$work/runs.txt" "$short" "$ticks" <<'PY'
+import statistics, sys
+from collections import defaultdict
+lines = [l.split() for l in open(sys.argv[1])]
+short, long_ = int(sys.argv[2]), int(sys.argv[3])
+runs = defaultdict(list)
+for config, n, elapsed, link, digest in lines:
+    runs[config, int(n)].append((float(elapsed), int(link), digest))
+remote_vms = {"local": 0, "here+h1": 500, "h1+h2": 1000}
+rates = {}
+for config in ["local", "here+h1", "h1+h2"]:
+    pairs = list(zip(runs[config, short], runs[config, long_]))
+    steady = [(long_ - short) / (l[0] - s[0]) for s, l in pairs]
+    startup = [s[0] - short / r for (s, _), r in zip(pairs, steady)]
+    per = [(l[1] - s[1]) / (remote_vms[config] * (long_ - short)) if remote_vms[config] else 0 for s, l in pairs]
+    whole = [long_ / l[0] for _, l in pairs]
+    rates[config] = steady
+    digests = {l[2] for _, l in pairs}
+    print(f"{config:<8} steady {statistics.median(steady):7.1f} ticks/s (rounds {', '.join(f'{r:.0f}' for r in steady)})"
+          f"   start-up {statistics.median(startup):5.2f} s   whole run {statistics.median(whole):7.1f} ticks/s"
+          f"   link bytes/VM-tick {statistics.median(per):5.1f}   digest {'/'.join(sorted(digests))}")
+for config in ["here+h1", "h1+h2"]:
+    ratios = [r / l for r, l in zip(rates[config], rates["local"])]
+    print(f"{config:<8} / local, steady, per round: {', '.join(f'{x:.2f}' for x in ratios)}   median {statistics.median(ratios):.2f}")
+PY
 
 sweep_rate() {
     local label="$1"; shift

@@ -110,22 +110,28 @@ fn build(
         cells.iter().enumerate().map(|(k, vm)| VmRecord::of(first + k, vm, None, None)).collect();
     let (_, blocks) = block_ranges(cells.len(), workers.len());
     let members = split_by(cells.into_iter().zip(programs).collect(), &blocks);
-    let mut addresses = None;
-    let fanout = Fanout::create(|ctx| {
-        let mut relays = Vec::new();
-        let mut local: Vec<LocalBlock> = Vec::new();
-        let parts = workers.iter().zip(&blocks).zip(members).zip(split_by(latest, &blocks));
-        for (r, (((w, block), members), latest)) in parts.enumerate() {
-            let to_fanout = actix::AsyncContext::address(ctx).recipient();
-            let alarm = alarm.clone();
-            let relay = Relay::start_in_arbiter(&w.handle(), move |_| Relay::new(r as u32, to_fanout, false, &alarm));
-            local.push((w.handle(), relay.clone(), first + block.start, members, latest));
-            relays.push(relay);
-        }
-        addresses = Some(start_vm_actors(tick_seconds, local, alarm).into_iter().map(|(_, a)| a).collect());
-        Fanout { relay, first: first as u32, relays, blocks: blocks.clone(), out, pending: None }
-    });
-    (fanout, addresses.expect("created above"))
+    // The fan-out lives on the first arbiter, beside its first relay: with one arbiter a
+    // tick crosses threads only between the worker's reader and that arbiter.
+    let (sender, mailbox) = actix::dev::channel::channel::<Fanout>(16);
+    let fanout = Addr::new(sender);
+    let mut relays = Vec::new();
+    let mut local: Vec<LocalBlock> = Vec::new();
+    let parts = workers.iter().zip(&blocks).zip(members).zip(split_by(latest, &blocks));
+    for (r, (((w, block), members), latest)) in parts.enumerate() {
+        let to_fanout = fanout.clone().recipient();
+        let alarm = alarm.clone();
+        let relay = Relay::start_in_arbiter(&w.handle(), move |_| Relay::new(r as u32, to_fanout, false, &alarm));
+        local.push((w.handle(), relay.clone(), first + block.start, members, latest));
+        relays.push(relay);
+    }
+    let addresses = start_vm_actors(tick_seconds, local, alarm).into_iter().map(|(_, a)| a).collect();
+    let actor = Fanout { relay, first: first as u32, relays, blocks, out, pending: None };
+    if let Some(w) = workers.first() {
+        w.spawn_fn(move || {
+            Context::with_receiver(mailbox).run(actor);
+        });
+    }
+    (fanout, addresses)
 }
 
 /// Stands where the scheduler would for the hosted relays.

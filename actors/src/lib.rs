@@ -59,4 +59,5 @@ pub use error::ActorError;
 #[cfg(feature = "fault-injection")]
 pub use guard::Failure;
 pub use messages::Site;
+pub use relay::assemble_records;
 pub use runtime::{ActorConfig, ActorRuntime};

@@ -6,6 +6,7 @@
 use crate::messages::{GrantBatch, ReportBatch};
 use actix::{Message, Recipient};
 use bioxen_engine::cell::Cell;
+use bioxen_engine::record::VmRecord;
 use bioxen_engine::scenario::Scenario;
 use std::ops::Range;
 use std::sync::Arc;
@@ -30,6 +31,8 @@ pub struct BlockSetup {
     pub scenario: Arc<Scenario>,
     /// Its VMs' cells, in VM order.
     pub cells: Vec<Cell>,
+    /// Its VMs' latest records, in VM order: what an idle VM's record is made from.
+    pub latest: Vec<VmRecord>,
     /// Where its reports go: the scheduler.
     pub reports: Recipient<ReportBatch>,
 }

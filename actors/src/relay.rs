@@ -113,26 +113,37 @@ impl Relay {
         reports.sort_unstable_by_key(|a| a.record.vm);
         let mut reports = reports.iter().peekable();
         let (block, demands, encode) = (&mut self.block, &mut self.demands, self.encode);
-        for (k, latest) in self.latest.iter_mut().enumerate() {
-            let vm = self.first + k as u32;
-            let state = self.lifecycles.get(k).copied().unwrap_or(Lifecycle::Destroyed);
-            if state == Lifecycle::Running {
-                let Some(report) = reports.next_if(|a| a.record.vm == vm) else {
-                    return Some(Fault::Silent { tick, vm });
-                };
-                *latest = report.record;
-                demands.push((vm, report.next_demand));
-            } else {
-                *latest = latest.idle(state);
-            }
-            if encode {
-                block.push(*latest);
-            } else {
-                block.push_unencoded(*latest);
-            }
-        }
-        None
+        let ran = |vm: u32| {
+            let report = reports.next_if(|a| a.record.vm == vm)?;
+            demands.push((vm, report.next_demand));
+            Some(report.record)
+        };
+        let push = |record| if encode { block.push(record) } else { block.push_unencoded(record) };
+        assemble_records(self.first, &mut self.latest, &self.lifecycles, ran, push)
+            .err()
+            .map(|vm| Fault::Silent { tick, vm })
     }
+}
+
+/// Phase 3 for one block of VMs, wherever it ran: each VM's record in VM order, passed to
+/// `push` — a running VM's from `ran` (its record this tick), an idle one's its `latest`
+/// made idle ([`VmRecord::idle`]: the engine's record of an unchanged cell) — and
+/// `latest` brought up to date. A running VM that `ran` has no record for is returned
+/// (it was granted and never reported).
+pub fn assemble_records(
+    first: u32,
+    latest: &mut [VmRecord],
+    lifecycles: &[Lifecycle],
+    mut ran: impl FnMut(u32) -> Option<VmRecord>,
+    mut push: impl FnMut(VmRecord),
+) -> Result<(), u32> {
+    for (k, latest) in latest.iter_mut().enumerate() {
+        let vm = first + k as u32;
+        let state = lifecycles.get(k).copied().unwrap_or(Lifecycle::Destroyed);
+        *latest = if state == Lifecycle::Running { ran(vm).ok_or(vm)? } else { latest.idle(state) };
+        push(*latest);
+    }
+    Ok(())
 }
 
 impl Actor for Relay {

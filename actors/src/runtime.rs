@@ -524,13 +524,18 @@ fn start_relays(
                 relays.push(relay);
             }
             Slot::Remote { vms, block } => {
-                let cells = members[vms.clone()].iter_mut().flat_map(Option::take).map(|(vm, ..)| vm.cell()).collect();
+                let (cells, latest) = members[vms.clone()]
+                    .iter_mut()
+                    .flat_map(Option::take)
+                    .map(|(vm, _, latest)| (vm.cell(), latest))
+                    .unzip();
                 let setup = BlockSetup {
                     relay: r as u32,
                     vms: vms.start as u32..vms.end as u32,
                     tick,
                     scenario: scenario.clone(),
                     cells,
+                    latest,
                     reports: to_scheduler,
                 };
                 let proxy = block.serve(setup);

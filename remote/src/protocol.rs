@@ -6,7 +6,7 @@
 //!  Setup · scenario frames · Cells × k   ──▶     (restores the block through the gate)
 //!                                        ◀──     Ready | Refused
 //!  Tick (grants, lifecycles, changes)    ──▶
-//!                                        ◀──     Report (records, next demands, fault)
+//!                                        ◀──     Report (running VMs' counts, next demands)
 //!  TakeCells                             ──▶
 //!                                        ◀──     Cells × k
 //!  Run · scenario frames                 ──▶     (a whole run, on the engine)
@@ -14,8 +14,8 @@
 //!  Bye                                   ──▶     (exits)
 //! ```
 //!
-//! A report carries records, not their encoding: the coordinator encodes them itself, so
-//! the bytes that reach the digest are never a peer's.
+//! A report carries what the running VMs computed, not records: the coordinator makes and
+//! encodes the records itself, so the bytes that reach the digest are never a peer's.
 
 use bioxen_actors::messages::{Fault, Grant, VmChange};
 use bioxen_engine::cell::Cell;
@@ -95,16 +95,59 @@ pub enum FromWorker {
     Finished(Vec<u8>),
 }
 
-/// A tick's report: [`bioxen_actors::messages::ReportBatch`] with records in place of
-/// their encoding.
+/// A tick's report: [`bioxen_actors::messages::ReportBatch`] cut down to what the order
+/// does not already say. The coordinator makes each VM's record itself — index, state,
+/// demand and grant from its order, an idle VM's from its latest record — so a report is
+/// only what the running VMs computed, and a peer cannot misname a VM or its state.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
     /// The tick.
     pub tick: u64,
-    /// The block's records, in VM order (VMs that do not exist have none).
-    pub records: Vec<VmRecord>,
-    /// `(VM index, next demand)` of each VM that ran, in VM order.
-    pub demands: Vec<(u32, Resources)>,
+    /// What each VM that ran computed, in VM order (one per grant of the order).
+    pub ran: Vec<Ran>,
     /// The first fault, if the block could not be completed.
     pub fault: Option<Fault>,
+}
+
+/// A running VM's tick: its cell's counts after it ([`VmRecord`]'s measured fields) and
+/// its demand for its next running tick.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ran {
+    /// mRNA molecules.
+    pub mrna: u32,
+    /// Protein molecules.
+    pub proteins: u64,
+    /// Protein mass in amino acids.
+    pub mass_aa: u64,
+    /// Proteins completed so far.
+    pub proteins_made: u64,
+    /// Divisions so far.
+    pub divisions: u32,
+    /// Its next demand.
+    pub next_demand: Resources,
+}
+
+impl Ran {
+    /// What `record` (a running VM's, this tick) and `next_demand` say beyond its order.
+    pub fn of(record: &VmRecord, next_demand: Resources) -> Ran {
+        let VmRecord { mrna, proteins, mass_aa, proteins_made, divisions, .. } = *record;
+        Ran { mrna, proteins, mass_aa, proteins_made, divisions, next_demand }
+    }
+
+    /// The running VM `vm`'s record: this, with its order's `grant`.
+    pub fn record(&self, vm: u32, grant: &Grant) -> VmRecord {
+        let Ran { mrna, proteins, mass_aa, proteins_made, divisions, .. } = *self;
+        let state = Lifecycle::Running;
+        VmRecord {
+            vm,
+            state,
+            demand: grant.demand,
+            grant: grant.grant,
+            mrna,
+            proteins,
+            mass_aa,
+            proteins_made,
+            divisions,
+        }
+    }
 }

@@ -17,12 +17,15 @@
 //! later one, completes with [`Fault::Lost`] naming the host and what failed last.
 
 use crate::link::Connector;
-use crate::protocol::{CELLS_PER_FRAME, FromWorker, Report, Setup, TickOrder, ToWorker};
+use crate::protocol::{CELLS_PER_FRAME, FromWorker, Ran, Report, Setup, TickOrder, ToWorker};
 use crate::session::{Failure, Session};
 use actix::{Actor, Context, Handler, Recipient};
+use bioxen_actors::assemble_records;
 use bioxen_actors::messages::{Block, Fault, GrantBatch, ReportBatch};
 use bioxen_actors::placement::{BlockSetup, Proxy, RemoteBlock, TakeCells};
 use bioxen_engine::cell::Cell;
+use bioxen_engine::record::VmRecord;
+use bioxen_engine::resources::Resources;
 use bioxen_engine::scenario::{Scenario, frames};
 use bioxen_engine::tick::CellChange;
 use crossbeam_channel::{Receiver, Sender, unbounded};
@@ -76,7 +79,7 @@ impl RemoteProxy {
 impl RemoteBlock for RemoteProxy {
     fn serve(self: Box<Self>, setup: BlockSetup) -> Proxy {
         let (requests, inbox) = unbounded();
-        let BlockSetup { relay, vms, tick, scenario, cells, reports } = setup;
+        let BlockSetup { relay, vms, tick, scenario, cells, latest, reports } = setup;
         let mut controller = Controller {
             connector: self.connector,
             options: self.options,
@@ -85,6 +88,7 @@ impl RemoteBlock for RemoteProxy {
             scenario,
             reports,
             saved: (tick, cells),
+            latest,
             log: Vec::new(),
             session: None,
             lost: None,
@@ -143,6 +147,8 @@ struct Controller {
     reports: Recipient<ReportBatch>,
     /// The last checkpoint: the tick its cells are at, and the cells.
     saved: (u64, Vec<Cell>),
+    /// The block's VMs' latest records, in VM order (what an idle VM's is made from).
+    latest: Vec<VmRecord>,
     /// The orders since the checkpoint (each a [`ToWorker::Tick`]), all reported.
     log: Vec<ToWorker>,
     session: Option<Session>,
@@ -296,28 +302,48 @@ impl Controller {
         }
     }
 
-    /// Checks a report against its order and makes it the scheduler's: the records are
-    /// exactly the block's VMs that exist this tick, in VM order, and are encoded here.
-    fn check(&self, order: &ToWorker, report: Report) -> Result<ReportBatch, &'static str> {
+    /// Checks a report against its order and makes it the scheduler's ([`assemble`]).
+    fn check(&mut self, order: &ToWorker, report: Report) -> Result<ReportBatch, &'static str> {
         let ToWorker::Tick(order) = order else { return Err("a report for something other than a tick") };
-        let Report { tick, records, demands, fault } = report;
-        let existing =
-            order.lifecycles.iter().enumerate().filter(|(_, l)| l.exists()).map(|(k, _)| self.vms.start + k as u32);
-        // A demand for each VM that was granted (every running one), in VM order.
-        let fits = tick == order.tick
-            && records.len() == existing.clone().count()
-            && records.iter().zip(existing).all(|(r, vm)| r.vm == vm && r.state.exists())
-            && demands.len() == order.grants.len()
-            && demands.iter().zip(&order.grants).all(|(d, g)| d.0 == g.0);
-        if !fits && fault.is_none() {
-            return Err("the worker's report does not match its tick's order");
-        }
-        let mut block = Block::default();
-        if fault.is_none() {
-            records.into_iter().for_each(|r| block.push(r));
-        }
+        let Report { tick, ran, fault } = report;
+        let (block, demands) = match fault {
+            Some(_) => (Block::default(), Vec::new()),
+            None if tick != order.tick => return Err("the worker's report is for another tick"),
+            None => assemble(self.vms.start, &mut self.latest, order, &ran)?,
+        };
         Ok(ReportBatch { tick, relay: self.relay, block, demands, fault, spent_grants: Vec::new() })
     }
+}
+
+/// `(VM index, next demand)` of each VM that ran, in VM order.
+type Demands = Vec<(u32, Resources)>;
+
+/// The block's records and next demands for `order`, made here as a local relay makes
+/// them, from the order, what its running VMs computed (`ran`: one for each grant, in
+/// order) and the block's `latest` records (brought up to date).
+fn assemble(
+    first: u32,
+    latest: &mut [VmRecord],
+    order: &TickOrder,
+    ran: &[Ran],
+) -> Result<(Block, Demands), &'static str> {
+    let refused = "the worker's report does not match its tick's order";
+    if ran.len() != order.grants.len() || order.lifecycles.len() != latest.len() {
+        return Err(refused);
+    }
+    let (mut block, mut demands) = (Block::default(), Vec::with_capacity(ran.len()));
+    let mut granted = order.grants.iter().zip(ran);
+    let made = |vm: u32| {
+        let ((_, grant), ran) = granted.next().filter(|((to, _), _)| *to == vm)?;
+        demands.push((vm, ran.next_demand));
+        Some(ran.record(vm, grant))
+    };
+    let assembled = assemble_records(first, latest, &order.lifecycles, made, |r| block.push(r));
+    // Every grant answered, by a VM that ran (a grant to an idle VM is left over).
+    if assembled.is_err() || granted.next().is_some() {
+        return Err(refused);
+    }
+    Ok((block, demands))
 }
 
 /// Sends one order ([`ToWorker::Tick`]) and waits for its report.
@@ -326,5 +352,73 @@ fn run_order(s: &mut Session, order: &ToWorker, timeout: Duration) -> Result<Rep
     match s.receive(timeout, "report")? {
         FromWorker::Report(r) => Ok(r),
         _ => Err(Failure::retry("the worker answered a tick with something else")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bioxen_actors::messages::Grant;
+    use bioxen_engine::lifecycle::Lifecycle::{self, Paused, Running};
+
+    fn res(n: u64) -> Resources {
+        Resources { atp: n * 1000, ribosomes: n, rnap: n / 2 }
+    }
+
+    fn record(vm: u32, state: Lifecycle) -> VmRecord {
+        VmRecord {
+            vm,
+            state,
+            demand: res(1),
+            grant: res(1),
+            mrna: vm,
+            proteins: 10,
+            mass_aa: 20,
+            proteins_made: 30,
+            divisions: 0,
+        }
+    }
+
+    fn ran(n: u32) -> Ran {
+        Ran { mrna: n, proteins: 100 + n as u64, mass_aa: 7, proteins_made: 8, divisions: 1, next_demand: res(9) }
+    }
+
+    fn order(lifecycles: Vec<Lifecycle>, granted: &[u32]) -> TickOrder {
+        let grants = granted.iter().map(|&vm| (vm, Grant { tick: 4, demand: res(vm as u64), grant: res(2) })).collect();
+        TickOrder { tick: 4, grants, lifecycles, changes: Vec::new() }
+    }
+
+    #[test]
+    fn records_are_made_from_the_order_the_report_and_the_latest_records() {
+        let mut latest: Vec<VmRecord> = (10..13).map(|vm| record(vm, Running)).collect();
+        let order = order(vec![Running, Paused, Running], &[10, 12]);
+        let (block, demands) = assemble(10, &mut latest, &order, &[ran(1), ran(2)]).expect("matches");
+        let expected = vec![
+            ran(1).record(10, &order.grants[0].1),
+            record(11, Running).idle(Paused),
+            ran(2).record(12, &order.grants[1].1),
+        ];
+        assert_eq!(block.records(), expected.as_slice());
+        assert_eq!(latest, expected);
+        assert_eq!(expected[0].state, Running);
+        assert_eq!((expected[2].demand, expected[2].grant), (res(12), res(2)));
+        assert_eq!(demands, vec![(10, res(9)), (12, res(9))]);
+    }
+
+    #[test]
+    fn a_report_that_does_not_fit_its_order_is_refused() {
+        let cases: [(&str, Vec<Lifecycle>, &[u32], usize); 5] = [
+            ("one VM's counts missing", vec![Running, Paused, Running], &[10, 12], 1),
+            ("counts for a VM that did not run", vec![Running, Paused, Running], &[10, 12], 3),
+            ("a grant to an idle VM", vec![Running, Paused, Running], &[10, 11], 2),
+            ("grants out of VM order", vec![Running, Paused, Running], &[12, 10], 2),
+            ("lifecycles for another block", vec![Running, Running], &[10, 11], 2),
+        ];
+        for (what, lifecycles, granted, reported) in cases {
+            let mut latest: Vec<VmRecord> = (10..13).map(|vm| record(vm, Running)).collect();
+            let ran: Vec<Ran> = (0..reported as u32).map(ran).collect();
+            let refused = assemble(10, &mut latest, &order(lifecycles, granted), &ran);
+            assert!(refused.is_err(), "{what}: accepted");
+        }
     }
 }

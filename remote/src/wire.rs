@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use std::io::{self, Read, Write};
 
 /// The wire protocol's version: raised whenever a message changes shape or meaning.
-pub const WIRE_PROTOCOL_VERSION: u32 = 1;
+pub const WIRE_PROTOCOL_VERSION: u32 = 2;
 const MAGIC: &[u8; 8] = b"BIOXENWR";
 const KIND: &str = "BioXen wire stream";
 

@@ -3,7 +3,7 @@
 //! reads nothing but its input and writes nothing but its output: no shell, no files.
 
 use crate::handshake::{HandshakeError, Hello, handshake};
-use crate::protocol::{CELLS_PER_FRAME, FromWorker, Report, Setup, TickOrder, ToWorker, chunk_fits};
+use crate::protocol::{CELLS_PER_FRAME, FromWorker, Ran, Report, Setup, TickOrder, ToWorker, chunk_fits};
 use crate::wire::{WireReader, WireWriter};
 use bioxen_actors::hosted::HostedBlock;
 use bioxen_actors::messages::{Block, GrantBatch};
@@ -154,7 +154,14 @@ fn tick(hosted: &mut HostedBlock, order: TickOrder) -> Result<Report, WorkerErro
     let batch =
         GrantBatch { tick, grants, lifecycles, changes, spare_block: Block::default(), spare_demands: Vec::new() };
     let report = hosted.tick(batch).map_err(|e| WorkerError::Protocol(e.to_string()))?;
-    Ok(Report { tick, records: report.block.records().to_vec(), demands: report.demands, fault: report.fault })
+    // The demands are the running VMs', in VM order; so are their records among all.
+    let mut records = report.block.records().iter();
+    let ran = report
+        .demands
+        .iter()
+        .filter_map(|&(vm, next)| records.find(|r| r.vm == vm).map(|r| Ran::of(r, next)))
+        .collect();
+    Ok(Report { tick, ran, fault: report.fault })
 }
 
 /// Runs a whole run on the engine with `threads` threads; its checkpoint, or why not.
