@@ -9,6 +9,7 @@ use bioxen_actors::hosted::HostedBlock;
 use bioxen_actors::messages::{Block, GrantBatch};
 use bioxen_engine::cell::Cell;
 use bioxen_engine::codec::FormatError;
+use bioxen_engine::lifecycle::Lifecycle;
 use bioxen_engine::scenario::frames;
 use bioxen_engine::sim::Part;
 use std::io::{self, Read, Write};
@@ -143,13 +144,22 @@ pub(crate) fn send_cells<W: Write>(tx: &mut WireWriter<W>, cells: &[Cell]) -> io
     Ok(())
 }
 
-/// Runs one tick of the hosted block.
+/// Runs one tick of the hosted block. The order must be one a scheduler sends: a
+/// lifecycle for each hosted VM, one grant of this tick to each running VM in VM order
+/// and to no other, changes only for hosted VMs. (The relays count on it: a grant for
+/// another tick, or two for one VM, would leave a tick waiting for ever.)
 fn tick(hosted: &mut HostedBlock, order: TickOrder) -> Result<Report, WorkerError> {
     let TickOrder { tick, grants, lifecycles, changes } = order;
     let vms = hosted.vms();
-    let inside = grants.iter().all(|(vm, _)| vms.contains(vm)) && changes.iter().all(|c| vms.contains(&c.vm));
-    if !inside || lifecycles.len() != vms.len() {
-        return Err(protocol("a tick for VMs this worker does not host"));
+    let running = lifecycles.iter().zip(vms.clone()).filter(|(l, _)| **l == Lifecycle::Running).map(|(_, vm)| vm);
+    let fits = lifecycles.len() == vms.len()
+        && grants.iter().all(|(_, g)| g.tick == tick)
+        && grants.iter().map(|(vm, _)| *vm).eq(running)
+        && changes.iter().all(|c| vms.contains(&c.vm));
+    if !fits {
+        return Err(protocol(
+            "a tick order no scheduler sends (its grants are not this tick's, one to each running VM)",
+        ));
     }
     let batch =
         GrantBatch { tick, grants, lifecycles, changes, spare_block: Block::default(), spare_demands: Vec::new() };
