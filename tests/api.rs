@@ -160,7 +160,7 @@ fn every_call_has_an_error_path() {
     let e = syn3a.allocate_resources(Some(5.0), None, Some(1_000)).unwrap_err().to_string();
     assert!(e.contains("over the syn3a limit of 200 kb"), "{e}");
     assert_eq!(syn3a.get_resource_usage().atp_percent, 0.0, "allocate_resources is all or nothing");
-    // An xcpng VM with its configuration is plainly not available.
+    // An xcpng VM's configuration is checked when it is created: it needs its SSH key.
     let mut config = ConfigManager::new().load_defaults("syn3a").unwrap();
     config.xcpng_config = Some(XcpngConfig {
         xapi_url: "https://pool.example".into(),
@@ -170,7 +170,7 @@ fn every_call_has_an_error_path() {
         ..XcpngConfig::default()
     });
     let e = create_bio_vm("x", "syn3a", "xcpng", Some(config)).unwrap_err().to_string();
-    assert!(e.contains("not available in this build"), "{e}");
+    assert!(e.contains("xcpng_config.ssh_key_path: is required"), "{e}");
     // Saving before any tick has nothing to save.
     let e = manager.save_scenario(std::env::temp_dir().join("never.toml")).unwrap_err().to_string();
     assert!(e.contains("run at least one tick"), "{e}");

@@ -582,6 +582,30 @@ fn remove_temporaries() {
     }
 }
 
+/// Work that must run before this process dies of a signal (tearing down the XCP-ng VMs it
+/// made), each under its key; each bounds its own time.
+type SignalWork = std::sync::Arc<dyn Fn() + Send + Sync>;
+static ON_SIGNAL: Mutex<std::collections::BTreeMap<String, SignalWork>> = Mutex::new(std::collections::BTreeMap::new());
+
+/// Runs `work` if this process is stopped by SIGINT, SIGTERM or SIGHUP (once
+/// [`install_cleanup`] is installed), under `key`: a second registration under the same
+/// key replaces the first.
+pub fn on_signal(key: &str, work: impl Fn() + Send + Sync + 'static) {
+    ON_SIGNAL.lock().unwrap_or_else(|p| p.into_inner()).insert(key.to_string(), std::sync::Arc::new(work));
+}
+
+/// Forgets the work registered under `key`.
+pub fn forget_on_signal(key: &str) {
+    ON_SIGNAL.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
+}
+
+fn run_signal_work() {
+    let work: Vec<SignalWork> = ON_SIGNAL.lock().unwrap_or_else(|p| p.into_inner()).values().cloned().collect();
+    for w in work {
+        w();
+    }
+}
+
 /// Installs, once, what removes this process's temporaries when it stops abnormally: a
 /// panic hook (before the default one prints) and a thread that, on SIGINT, SIGTERM or
 /// SIGHUP, removes them and then dies of that signal as it would have (exit status
@@ -599,6 +623,7 @@ pub fn install_cleanup() {
             let _ = std::thread::Builder::new().name("bioxen-signals".into()).spawn(move || {
                 if let Some(signal) = signals.forever().next() {
                     remove_temporaries();
+                    run_signal_work();
                     let _ = signal_hook::low_level::emulate_default_handler(signal);
                     std::process::exit(128 + signal);
                 }

@@ -33,6 +33,7 @@ pub mod seeds;
 pub mod spool;
 pub mod sweep;
 pub mod untrusted;
+pub mod xcpng;
 
 pub use error::{Error, Result};
 

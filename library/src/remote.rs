@@ -45,6 +45,23 @@ pub fn on_hosts(
     Ok(Runner::Actors(Box::new(bioxen_actors::ActorRuntime::start_placed(sim, config, placement)?)))
 }
 
+/// Puts `sim` on the actor runtime with each of `remote`'s VMs (index, XCP-ng VM) alone in
+/// a block on its XCP-ng VM's worker; the digest is the one any runtime gives.
+pub fn on_xcpng_vms(
+    sim: bioxen_engine::sim::Simulation,
+    config: bioxen_actors::ActorConfig,
+    remote: &[(usize, &crate::xcpng::XcpngVm)],
+) -> Result<Runner> {
+    crate::script::check_timeline(sim.scenario())?;
+    let mut blocks = Vec::new();
+    for (vm, x) in remote {
+        let block: Box<dyn RemoteBlock> = Box::new(RemoteProxy::new(x.connector()?, ProxyOptions::default()));
+        blocks.push((*vm..*vm + 1, block));
+    }
+    let placement = Placement { remote: blocks };
+    Ok(Runner::Actors(Box::new(bioxen_actors::ActorRuntime::start_placed(sim, config, placement)?)))
+}
+
 /// The library's host configuration: the hosts, and how a run uses them.
 #[derive(Clone, Debug)]
 pub struct RemoteHosts {
@@ -264,4 +281,22 @@ impl Farm {
         }
         self.freed.notify_all();
     }
+}
+
+/// Whether each of `hosts`' workers can be reached and computes as this build does (SSH,
+/// the worker started — uploaded if need be — and the handshake's canary run): each
+/// host's name and the outcome, in file order.
+pub fn check_hosts(hosts: &RemoteHosts) -> Vec<(String, std::result::Result<(), String>)> {
+    let options = hosts.options;
+    hosts
+        .hosts
+        .iter()
+        .map(|h| {
+            let outcome = hosts
+                .connector(h)
+                .map_err(|e| e.to_string())
+                .and_then(|c| bioxen_remote::session::probe(&*c, options.connect_timeout, options.setup_timeout));
+            (h.name.clone(), outcome)
+        })
+        .collect()
 }

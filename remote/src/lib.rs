@@ -19,7 +19,7 @@ pub mod hosts;
 pub mod link;
 pub mod protocol;
 pub mod proxy;
-mod session;
+pub mod session;
 pub mod ssh;
 pub mod wire;
 pub mod worker;

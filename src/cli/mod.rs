@@ -8,6 +8,7 @@ mod run;
 mod script;
 mod sweep;
 mod table;
+mod xcpng;
 
 use bioxen::error::{Error, Result};
 use bioxen_engine::policy::PolicyKind;
@@ -79,6 +80,12 @@ enum Command {
     /// Serve a coordinator as a remote host's worker, on standard input and output (what
     /// `--hosts` starts over SSH; not for people).
     Worker(WorkerArgs),
+    /// XCP-ng VMs: list templates, make a VM, destroy one or what crashed runs left.
+    #[command(subcommand)]
+    Xcpng(xcpng::XcpngCommand),
+    /// Remote hosts: check that each can serve.
+    #[command(subcommand)]
+    Hosts(xcpng::HostsCommand),
 }
 
 #[derive(Args, Debug)]
@@ -383,6 +390,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::SweepMerge(a) => sweep::merge(a),
         Command::Compare(a) => compare::compare(a),
         Command::Plot(a) => compare::plot(a),
+        Command::Xcpng(c) => xcpng::xcpng(c),
+        Command::Hosts(c) => xcpng::hosts(c),
         Command::Worker(a) => {
             let arbiters = a.arbiters.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
             bioxen::remote::serve_worker(arbiters).map(|()| ExitCode::SUCCESS)

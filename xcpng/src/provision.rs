@@ -36,7 +36,7 @@ pub struct VmSpec {
     pub ip_timeout: Duration,
     /// How long a clean shutdown may take before a hard one.
     pub shutdown_timeout: Duration,
-    /// How often the guest metrics are asked for.
+    /// How often the guest metrics are asked for, at most (sooner at first).
     pub poll: Duration,
 }
 
@@ -187,6 +187,8 @@ fn join_network(xapi: &mut Xapi, vm: &str, uuid: &str) -> XapiResult<()> {
 
 fn wait_for_ip(xapi: &mut Xapi, vm: &str, spec: &VmSpec, cancelled: &dyn Fn() -> bool) -> XapiResult<String> {
     let deadline = Instant::now() + spec.ip_timeout;
+    // Asked often at first (a VM already up answers at once), then every `poll`.
+    let mut wait = spec.poll.min(Duration::from_millis(250));
     loop {
         if cancelled() {
             return Err(XapiError::Cancelled);
@@ -204,7 +206,8 @@ fn wait_for_ip(xapi: &mut Xapi, vm: &str, spec: &VmSpec, cancelled: &dyn Fn() ->
                 seconds: spec.ip_timeout.as_secs(),
             });
         }
-        std::thread::sleep(spec.poll);
+        std::thread::sleep(wait);
+        wait = (wait * 2).min(spec.poll);
     }
 }
 

@@ -88,6 +88,46 @@ pub struct XcpngConfig {
     /// The user BioXen logs in as on the provisioned VM.
     #[serde(default)]
     pub ssh_user: String,
+    /// The template the VM is made from (the original's default, `bioxen-bio-template`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template_name: Option<String>,
+    /// The private key BioXen logs in with over SSH.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssh_key_path: Option<PathBuf>,
+    /// The VM's memory, such as "4GB" (binary units; the original's default "2GB").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vm_memory: Option<String>,
+    /// The VM's VCPUs (the original's default 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vm_vcpus: Option<u64>,
+    /// The network (UUID) its one interface joins (default: the template's interfaces).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_uuid: Option<String>,
+    /// The storage repository (UUID) its disks are copied to (default: the template's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_repository: Option<String>,
+    /// Pins the pool's (self-signed) certificate by its SHA-256 fingerprint, `AB:CD:…`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_fingerprint_sha256: Option<String>,
+    /// Trusts the pool's certificate through this CA file (PEM) besides the web's roots.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_ca_file: Option<PathBuf>,
+    /// The known_hosts file the VM's SSH host key is checked against (default
+    /// `~/.ssh/known_hosts`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssh_known_hosts: Option<PathBuf>,
+    /// The VM's SSH host key, pinned (`ssh-ed25519 AAAA…`: a template that bakes one in).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssh_host_key: Option<String>,
+    /// Accepts any SSH host key from the VM (warned of on every connection).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub insecure_accept_any_host_key: bool,
+    /// The `bioxen` to run on the VM (default: this one, uploaded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worker_binary: Option<String>,
+    /// How long to wait for the started VM's address, in seconds (default 600).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_timeout_seconds: Option<u64>,
 }
 
 /// Loads, checks, merges and saves VM configurations, with defaults for one chassis
@@ -214,6 +254,7 @@ impl ConfigManager {
                     "is required (or password_env, naming an environment variable, or password_file)",
                 ));
             }
+            crate::xcpng::check(x)?;
         }
         Ok(())
     }

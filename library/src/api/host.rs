@@ -112,6 +112,9 @@ pub(crate) struct VmEntry {
     pub config: VmConfig,
     /// DNA space reserved beyond the genome ([`super::BioResourceManager::allocate_memory`]).
     pub memory_reserved_kb: u64,
+    /// Where an `xcpng` VM's cell runs, once started: its XCP-ng VM (torn down when the
+    /// entry goes).
+    pub remote: Option<crate::xcpng::XcpngVm>,
 }
 
 impl std::ops::Deref for VmEntry {
@@ -138,7 +141,7 @@ impl VmEntry {
         genome: Arc<Genome>,
     ) -> VmEntry {
         let mirror = VmMirror::new(id, allocation, program, genome);
-        VmEntry { mirror, biological_type, vm_type, config, memory_reserved_kb: 0 }
+        VmEntry { mirror, biological_type, vm_type, config, memory_reserved_kb: 0, remote: None }
     }
 
     /// A scenario's VM `spec` in `state`, running `program` of `genome`, with its
@@ -290,6 +293,28 @@ impl Host {
             Some(Runner::Engine(sim)) => Ok(sim),
             _ => unreachable!("just put on the engine"),
         }
+    }
+
+    /// Runs VM `vm`'s cell on `remote` from the next run of ticks (the run comes off the
+    /// actors first, so that it starts again with the VM placed there). A VM placed
+    /// already keeps its place, and `remote` is torn down.
+    pub fn place_remote(&mut self, vm: usize, remote: crate::xcpng::XcpngVm) -> ApiResult<()> {
+        if !matches!(self.config.runtime, Runtime::Actors { .. }) {
+            return Err(ApiError::NotAvailable("an xcpng VM on a host without the actor runtime".into()));
+        }
+        self.simulation()?;
+        self.vms[vm].remote.get_or_insert(remote);
+        Ok(())
+    }
+
+    /// Takes VM `vm`'s remote place away (its cell comes home first, the run off the
+    /// actors): what to tear down.
+    pub fn retire_remote(&mut self, vm: usize) -> ApiResult<Option<crate::xcpng::XcpngVm>> {
+        if self.vms[vm].remote.is_none() {
+            return Ok(None);
+        }
+        self.simulation()?;
+        Ok(self.vms[vm].remote.take())
     }
 
     /// Adds a VM: absent until the next tick, then created (its `create` event).
@@ -444,7 +469,15 @@ impl Host {
             && !self.vms.is_empty()
         {
             let Some(Runner::Engine(sim)) = self.runner.take() else { unreachable!("checked") };
-            self.runner = Some(Runner::new(*sim, Some(ActorConfig { arbiters }))?);
+            let remote: Vec<(usize, &crate::xcpng::XcpngVm)> =
+                self.vms.iter().enumerate().filter_map(|(i, v)| v.remote.as_ref().map(|r| (i, r))).collect();
+            let config = ActorConfig { arbiters };
+            let runner = if remote.is_empty() {
+                Runner::new(*sim, Some(config))
+            } else {
+                crate::remote::on_xcpng_vms(*sim, config, &remote)
+            };
+            self.runner = Some(runner?);
         }
         let (runner, vms, trace) = (self.runner.as_mut().expect("always"), &mut self.vms, &mut self.trace);
         let window = growth_window(self.config.tick_seconds);

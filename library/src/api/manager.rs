@@ -58,9 +58,10 @@ impl BioVmManager {
     }
 
     /// Creates VM `vm_id` of `biological_type` (`syn3a`, `ecoli`, `minimal_cell`) and
-    /// `vm_type` (`basic`; `xcpng` is not in this build) with `config` (the organism's
-    /// defaults when `None`; see [`ConfigManager::load_defaults`]). It exists from the next
-    /// tick, created but not started.
+    /// `vm_type` (`basic`, or `xcpng`: its cell runs in an XCP-ng VM made when it starts,
+    /// see [`crate::xcpng`]) with `config` (the organism's defaults when `None`; see
+    /// [`ConfigManager::load_defaults`]; an `xcpng` VM's must hold its `xcpng_config`).
+    /// It exists from the next tick, created but not started.
     pub fn create_vm(
         &self,
         vm_id: &str,
@@ -72,12 +73,8 @@ impl BioVmManager {
         let kind = VmType::parse(vm_type)?;
         let chassis = lock(&self.host).config.chassis;
         let configs = ConfigManager::for_chassis(chassis);
-        if kind == VmType::Xcpng {
-            let config = config.ok_or(ApiError::XcpngConfigMissing)?;
-            configs.validate_config(&config, vm_type)?;
-            return Err(ApiError::NotAvailable(
-                "an xcpng VM (a remote host provisioned through XAPI, which the remote-hosts work adds)".into(),
-            ));
+        if kind == VmType::Xcpng && config.as_ref().is_none_or(|c| c.xcpng_config.is_none()) {
+            return Err(ApiError::XcpngConfigMissing);
         }
         let config = match config {
             Some(c) => c,

@@ -59,7 +59,7 @@ pub use vm::{
 /// ([`ConfigManager::load_defaults`]). Errors keep the original's wording:
 /// `Unsupported biological type: X. Supported: [...]`, `Unsupported VM type: X.
 /// Supported: ['basic', 'xcpng']`, `XCP-ng VM type requires config parameter with
-/// xcpng_config`; a complete `xcpng` request is "not available in this build".
+/// xcpng_config`. An `xcpng` VM runs in an XCP-ng VM made when it starts ([`crate::xcpng`]).
 ///
 /// ```
 /// use bioxen::api::create_bio_vm;
@@ -108,7 +108,7 @@ pub fn get_supported_biological_types() -> Vec<&'static str> {
     BiologicalType::ALL.iter().map(|t| t.name()).collect()
 }
 
-/// `["basic", "xcpng"]` (`xcpng` is refused as not available in this build).
+/// `["basic", "xcpng"]`.
 pub fn get_supported_vm_types() -> Vec<&'static str> {
     VmType::ALL.iter().map(|t| t.name()).collect()
 }

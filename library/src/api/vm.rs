@@ -175,9 +175,29 @@ impl BiologicalVm {
         lock(&self.host).schedule(self.index, Action::Lifecycle(t))
     }
 
-    /// Starts the VM at the next tick.
+    /// Starts the VM at the next tick. An `xcpng` VM is first given its XCP-ng VM (made
+    /// from the template, started, its address awaited; its cell then runs on the worker
+    /// there): the original's "creates XCP-ng VM then starts biological VM inside it".
     pub fn start(&self) -> ApiResult<()> {
+        if self.vm_type == VmType::Xcpng {
+            self.provision()?;
+        }
         self.transition(Transition::Start)
+    }
+
+    /// Makes this `xcpng` VM's XCP-ng VM if it has none (the host is not held meanwhile:
+    /// provisioning takes minutes).
+    fn provision(&self) -> ApiResult<()> {
+        let x = {
+            let host = lock(&self.host);
+            let entry = &host.vms[self.index];
+            if entry.remote.is_some() || entry.lifecycle != Lifecycle::Created {
+                return Ok(());
+            }
+            entry.config.xcpng_config.clone().ok_or(ApiError::XcpngConfigMissing)?
+        };
+        let made = crate::xcpng::provision_vm(&x, &self.id)?;
+        lock(&self.host).place_remote(self.index, made)
     }
 
     /// Pauses it at the next tick (no demand, no growth, no draws).
@@ -202,7 +222,14 @@ impl BiologicalVm {
         if matches!(host.vms[self.index].lifecycle, Lifecycle::Running | Lifecycle::Paused) {
             host.schedule(self.index, Action::Lifecycle(Transition::Stop))?;
         }
-        host.schedule(self.index, Action::Lifecycle(Transition::Destroy))
+        host.schedule(self.index, Action::Lifecycle(Transition::Destroy))?;
+        // An xcpng VM's cell comes home for its last tick, and its XCP-ng VM goes.
+        let retired = host.retire_remote(self.index)?;
+        drop(host);
+        if let Some(mut x) = retired {
+            x.teardown()?;
+        }
+        Ok(())
     }
 
     /// The VM's state from the next tick, and the tick.
