@@ -272,3 +272,20 @@ tick = 2
 vm = "a"
 action = "pause"
 "#;
+
+/// An XCP-ng pool's answer, as the XAPI client reads it (`bioxen_xcpng::client`), and
+/// what provisioning takes from it: records' numbers (as numbers or strings), floats
+/// (`Infinity` included), a guest's networks. Refusals are expected; a panic is a bug.
+pub fn xapi_answer(bytes: &[u8]) {
+    use bioxen_xcpng::json;
+    let Ok(text) = std::str::from_utf8(bytes) else { return };
+    if let Ok(Ok(result)) = bioxen_xcpng::client::read_answer(text) {
+        let _ = bioxen_xcpng::provision::pick_ip(&result);
+        for value in result.as_object().into_iter().flat_map(|m| m.values()) {
+            let _ = (json::int(value), json::float(value), json::text(value));
+            for field in value.as_object().into_iter().flat_map(|m| m.values()) {
+                let _ = (json::int(field), json::float(field), json::params(Some(field)));
+            }
+        }
+    }
+}

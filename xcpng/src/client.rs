@@ -186,14 +186,11 @@ impl Xapi {
         self.calls += 1;
         let request = json!({"jsonrpc": "2.0", "method": method, "params": params, "id": self.next_id});
         let body = self.post(&request.to_string(), timeout)?;
-        let answer: Value = serde_json::from_str(&json::quote_special_floats(&body))
-            .map_err(|e| self.protocol(method, format!("not JSON: {e}")))?;
-        if let Some(error) = answer.get("error").filter(|e| !e.is_null()) {
-            // XAPI's code is the error's message (`SESSION_INVALID`), its parameters the data.
-            let code = error.get("message").map(json::text).unwrap_or_else(|| json::text(error));
-            return Err(XapiError::Refused { method: method.into(), code, params: json::params(error.get("data")) });
+        match read_answer(&body) {
+            Ok(Ok(result)) => Ok(result),
+            Ok(Err((code, params))) => Err(XapiError::Refused { method: method.into(), code, params }),
+            Err(message) => Err(self.protocol(method, message)),
         }
-        answer.get("result").cloned().ok_or_else(|| self.protocol(method, "neither a result nor an error".into()))
     }
 
     fn post(&self, body: &str, timeout: Option<Duration>) -> XapiResult<String> {
@@ -229,6 +226,19 @@ impl Drop for Xapi {
             let _ = self.request("session.logout", &[session], None);
         }
     }
+}
+
+/// A JSON-RPC answer's text (a peer's: untrusted): its result, or XAPI's error code and
+/// parameters; or why it is not an answer.
+pub fn read_answer(text: &str) -> Result<Result<Value, (String, Vec<String>)>, String> {
+    let answer: Value =
+        serde_json::from_str(&json::quote_special_floats(text)).map_err(|e| format!("not JSON: {e}"))?;
+    if let Some(error) = answer.get("error").filter(|e| !e.is_null()) {
+        // XAPI's code is the error's message (`SESSION_INVALID`), its parameters the data.
+        let code = error.get("message").map(json::text).unwrap_or_else(|| json::text(error));
+        return Ok(Err((code, json::params(error.get("data")))));
+    }
+    answer.get("result").cloned().map(Ok).ok_or_else(|| "neither a result nor an error".into())
 }
 
 /// `https://host[:port][/]` (or already ending in `/jsonrpc`) made the JSON-RPC address;
