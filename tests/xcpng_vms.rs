@@ -116,7 +116,14 @@ fn an_xcpng_vm_that_cannot_start_leaves_nothing_and_says_why() {
     let host = TestHost::start(&key);
     let pool = TestXapi::start(&xenapi, "root", PASSWORD);
     pool.add_template("bioxen-bio-template");
-    let cases: [Case; 4] = [
+    let reachable = Faults { ip: Some(host.address.clone()), ..Faults::default() };
+    let cases: [Case; 5] = [
+        (
+            "the VM's SSH host key is not known",
+            reachable,
+            |x| x.ssh_known_hosts = Some("/dev/null".into()),
+            "its worker cannot be used over SSH",
+        ),
         (
             "no host can run it",
             Faults { start_error: Some(("NO_HOSTS_AVAILABLE".into(), vec![])), ..Faults::default() },
@@ -147,6 +154,7 @@ fn an_xcpng_vm_that_cannot_start_leaves_nothing_and_says_why() {
         let vm = manager.create_vm("x", "syn3a", "xcpng", Some(config)).unwrap();
         let e = vm.start().unwrap_err().to_string();
         assert!(e.contains(says), "{what}: {e}");
+        eprintln!("{what}: {e}");
         assert!(!e.contains(PASSWORD) && !e.contains("guess"), "{what}: a password in {e}");
         assert_eq!(pool.vms(), vec![], "{what}: a VM left");
         assert_eq!(vm.get_status().state, bioxen::engine::lifecycle::Lifecycle::Created, "{what}");

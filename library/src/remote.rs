@@ -292,10 +292,9 @@ pub fn check_hosts(hosts: &RemoteHosts) -> Vec<(String, std::result::Result<(), 
         .hosts
         .iter()
         .map(|h| {
-            let outcome = hosts
-                .connector(h)
-                .map_err(|e| e.to_string())
-                .and_then(|c| bioxen_remote::session::probe(&*c, options.connect_timeout, options.setup_timeout));
+            let outcome = hosts.connector(h).map_err(|e| e.to_string()).and_then(|c| {
+                bioxen_remote::session::probe(&*c, options.connect_timeout, options.setup_timeout).map_err(|e| e.0)
+            });
             (h.name.clone(), outcome)
         })
         .collect()

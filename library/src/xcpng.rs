@@ -213,10 +213,37 @@ pub fn provision_vm(x: &XcpngConfig, vm_id: &str) -> ApiResult<XcpngVm> {
         xapi.calls()
     );
     let host = ssh_host(x, &format!("xcpng-{vm_id}"), &made.ip);
-    Ok(XcpngVm { endpoint, vm: made.vm, ip: made.ip, host, connector: OnceLock::new(), torn_down: false })
+    let mut vm = XcpngVm { endpoint, vm: made.vm, ip: made.ip, host, connector: OnceLock::new(), torn_down: false };
+    // Started means reachable: SSH up, the worker there and computing as this build does.
+    // (Dropped on failure, so torn down.)
+    vm.await_worker(started + spec.ip_timeout)?;
+    Ok(vm)
 }
 
 impl XcpngVm {
+    /// Waits until the VM's worker answers over SSH and passes the handshake (its sshd may
+    /// start after its address is known), until `deadline`; what retrying cannot mend (a
+    /// host key, a login, a canary that differs) fails at once.
+    fn await_worker(&mut self, deadline: std::time::Instant) -> ApiResult<()> {
+        let connector = self.connector().map_err(ApiError::Files)?;
+        let mut wait = Duration::from_millis(250);
+        loop {
+            let timeout = Duration::from_secs(10);
+            match bioxen_remote::session::probe(&*connector, timeout, Duration::from_secs(60)) {
+                Ok(()) => return Ok(()),
+                Err((message, retry)) if !retry || std::time::Instant::now() + wait >= deadline => {
+                    return Err(ApiError::Remote(format!(
+                        "XCP-ng VM {} at {} started, but its worker cannot be used over SSH: {message} \
+                         (the VM is torn down)",
+                        self.vm, self.ip
+                    )));
+                }
+                Err(_) => std::thread::sleep(wait),
+            }
+            wait = (wait * 2).min(Duration::from_secs(5));
+        }
+    }
+
     /// How to reach its worker over SSH.
     pub fn connector(&self) -> crate::Result<Arc<SshConnector>> {
         if let Some(c) = self.connector.get() {

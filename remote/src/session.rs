@@ -138,7 +138,11 @@ fn read_link(reader: Box<dyn Read + Send>, ours: &Hello, peer: &str, out: Sender
 }
 
 /// Opens a link through `connector` and shakes hands (versions and the canary run), then
-/// says goodbye: whether a host can serve, or why not.
-pub fn probe(connector: &dyn Connector, connect_timeout: Duration, setup_timeout: Duration) -> Result<(), String> {
-    Session::open(connector, connect_timeout, setup_timeout).map(drop).map_err(|f| f.message)
+/// says goodbye: whether a host can serve, or why not — and whether trying again may help.
+pub fn probe(
+    connector: &dyn Connector,
+    connect_timeout: Duration,
+    setup_timeout: Duration,
+) -> Result<(), (String, bool)> {
+    Session::open(connector, connect_timeout, setup_timeout).map(drop).map_err(|f| (f.message, f.retry))
 }

@@ -71,6 +71,9 @@ pub enum ApiError {
     /// A package that cannot be installed (unknown, or a bad file).
     #[error("{0}")]
     Package(String),
+    /// A remote VM whose worker cannot be reached or used (SSH, the handshake).
+    #[error("{0}")]
+    Remote(String),
     /// An XCP-ng pool refused or failed (XAPI's code and parameters kept).
     #[error("XCP-ng: {0}")]
     Xcpng(#[from] bioxen_xcpng::XapiError),
