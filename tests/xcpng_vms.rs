@@ -29,6 +29,21 @@ fn pool_data() -> Option<PathBuf> {
     }
 }
 
+/// A test's directory, client key, SSH host and test pool (with the template), or `None`
+/// where the tests cannot run here (said so).
+fn setting() -> Option<(tempfile::TempDir, PathBuf, TestHost, TestXapi)> {
+    let xenapi = pool_data()?;
+    if !sshd_present() {
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let key = client_key(dir.path());
+    let host = TestHost::start(&key);
+    let pool = TestXapi::start(&xenapi, "root", PASSWORD);
+    pool.add_template("bioxen-bio-template");
+    Some((dir, key, host, pool))
+}
+
 fn xcpng_config(pool: &TestXapi, host: &TestHost, key: &Path) -> VmConfig {
     let mut config = ConfigManager::new().load_defaults("syn3a").unwrap();
     // SAFETY: set before any thread of this test reads the environment.
@@ -53,15 +68,7 @@ fn xcpng_config(pool: &TestXapi, host: &TestHost, key: &Path) -> VmConfig {
 
 #[test]
 fn an_xcpng_vm_runs_on_its_provisioned_vm_and_the_session_replays_here() {
-    let Some(xenapi) = pool_data() else { return };
-    if !sshd_present() {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let key = client_key(dir.path());
-    let host = TestHost::start(&key);
-    let pool = TestXapi::start(&xenapi, "root", PASSWORD);
-    pool.add_template("bioxen-bio-template");
+    let Some((dir, key, host, pool)) = setting() else { return };
     pool.set_faults(Faults { ip: Some(host.address.clone()), polls_before_ip: 3, ..Faults::default() });
 
     let manager = BioVmManager::with_config(HostConfig { seed: 11, ..HostConfig::default() }).unwrap();
@@ -107,15 +114,7 @@ type Case = (&'static str, Faults, fn(&mut XcpngConfig), &'static str);
 
 #[test]
 fn an_xcpng_vm_that_cannot_start_leaves_nothing_and_says_why() {
-    let Some(xenapi) = pool_data() else { return };
-    if !sshd_present() {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let key = client_key(dir.path());
-    let host = TestHost::start(&key);
-    let pool = TestXapi::start(&xenapi, "root", PASSWORD);
-    pool.add_template("bioxen-bio-template");
+    let Some((_dir, key, host, pool)) = setting() else { return };
     let reachable = Faults { ip: Some(host.address.clone()), ..Faults::default() };
     let cases: [Case; 5] = [
         (
@@ -189,15 +188,7 @@ fn out(args: &[&str]) -> (i32, String, String) {
 
 #[test]
 fn the_xcpng_commands_list_make_and_destroy_and_clear_what_crashed_runs_left() {
-    let Some(xenapi) = pool_data() else { return };
-    if !sshd_present() {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let key = client_key(dir.path());
-    let host = TestHost::start(&key);
-    let pool = TestXapi::start(&xenapi, "root", PASSWORD);
-    pool.add_template("bioxen-bio-template");
+    let Some((dir, key, host, pool)) = setting() else { return };
     pool.set_faults(Faults { ip: Some(host.address.clone()), ..Faults::default() });
     let file = config_file(dir.path(), &pool, &host, &key, 20);
     let f = file.to_str().unwrap();
@@ -251,15 +242,7 @@ fn the_xcpng_commands_list_make_and_destroy_and_clear_what_crashed_runs_left() {
 /// dies of the signal.
 #[test]
 fn an_interrupted_provision_tears_down_what_it_made() {
-    let Some(xenapi) = pool_data() else { return };
-    if !sshd_present() {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let key = client_key(dir.path());
-    let host = TestHost::start(&key);
-    let pool = TestXapi::start(&xenapi, "root", PASSWORD);
-    pool.add_template("bioxen-bio-template");
+    let Some((dir, key, host, pool)) = setting() else { return };
     pool.set_faults(Faults::default()); // no address, ever
     let file = config_file(dir.path(), &pool, &host, &key, 120);
     let mut child = bioxen_cmd(&["xcpng", "provision", "--config", file.to_str().unwrap(), "--name", "half"])
