@@ -285,3 +285,43 @@ fn hosts_check_says_which_hosts_serve() {
     assert!(stdout.lines().any(|l| l.starts_with("bad: ") && l.to_lowercase().contains("key")), "{stdout}");
     good.assert_idle();
 }
+
+/// Ctrl-C in a library program while an `xcpng` VM's `start()` waits for the address:
+/// the program (this test binary, run again as a child) dies of the signal, and what it
+/// made in the pool goes first (`bioxen::files::install_cleanup`, as the CLI installs).
+#[test]
+fn an_interrupted_api_start_tears_down_what_it_made() {
+    let Some((dir, key, host, pool)) = setting() else { return };
+    pool.set_faults(Faults::default()); // no address, ever
+    let file = config_file(dir.path(), &pool, &host, &key, 120);
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--ignored", "--exact", "child_api_start_waiting_for_an_address", "--nocapture"])
+        .env("BIOXEN_TEST_CHILD_CONFIG", &file)
+        .env("BIOXEN_TEST_XAPI_PASSWORD", PASSWORD)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while !pool.vms().iter().any(|v| v.power_state == "Running") {
+        assert!(started.elapsed().as_secs() < 60, "the child never started its VM");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let status = child.wait().unwrap();
+    assert!(!status.success(), "the child dies of the signal");
+    assert_eq!(pool.vms(), vec![], "a VM left after Ctrl-C");
+    assert_eq!(pool.vdis().len(), 1, "a disk left after Ctrl-C");
+}
+
+/// The child of [`an_interrupted_api_start_tears_down_what_it_made`]; does nothing alone.
+#[test]
+#[ignore = "run as a child process by an_interrupted_api_start_tears_down_what_it_made"]
+fn child_api_start_waiting_for_an_address() {
+    let Some(file) = std::env::var_os("BIOXEN_TEST_CHILD_CONFIG") else { return };
+    bioxen::files::install_cleanup();
+    let config = ConfigManager::new().load_from_file(PathBuf::from(file)).unwrap();
+    let manager = BioVmManager::new().unwrap();
+    let vm = manager.create_vm("child", "syn3a", "xcpng", Some(config)).unwrap();
+    let _ = vm.start(); // waits for an address that never comes, until interrupted
+}
