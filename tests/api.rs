@@ -638,3 +638,35 @@ fn a_per_tick_hook_watches_and_stops_a_run_between_ticks() {
     assert!(matches!(session.run_ticks_with(u64::MAX, |_| true), Err(ApiError::Limit(_))));
     assert_eq!(session.tick(), 0);
 }
+
+/// A live session's summary (metrics, each VM's line, digest) is what its saved scenario's
+/// run gives, on either runtime, without saving or re-running it; and asking for it
+/// changes nothing in the run.
+#[test]
+fn a_live_sessions_summary_is_its_saved_scenarios() {
+    for runtime in [Runtime::Engine, Runtime::Actors { arbiters: 2 }] {
+        let manager = BioVmManager::with_config(HostConfig { seed: 5, runtime, ..HostConfig::default() }).unwrap();
+        let a = manager.create_vm("a", "syn3a", "basic", None).unwrap();
+        let b = manager.create_vm("b", "ecoli", "basic", None).unwrap();
+        let c = manager.create_vm("c", "minimal_cell", "basic", None).unwrap();
+        [&a, &b, &c].iter().for_each(|vm| vm.start().unwrap());
+        manager.run_ticks(40).unwrap();
+        b.pause().unwrap();
+        BioResourceManager::new(&a).allocate_atp(30.0).unwrap();
+        manager.run_ticks(40).unwrap();
+        let live = manager.run_summary().unwrap();
+        manager.run_ticks(1).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("session.toml");
+        manager.save_scenario(&path).unwrap();
+        let mut rerun = bioxen::engine::sim::Simulation::new(bioxen::files::load_scenario(&path).unwrap()).unwrap();
+        for _ in 0..80 {
+            rerun.step().unwrap();
+        }
+        let saved = bioxen::report::summarise(&rerun, 0, 0.0);
+        assert_eq!(live, saved, "{runtime:?}");
+        assert_eq!(live.ticks, 80);
+        assert!(live.run.proteins_total > 0, "{runtime:?}");
+        assert_eq!(manager.run_summary().unwrap().digest, manager.digest(), "{runtime:?}: asking changed nothing");
+    }
+}

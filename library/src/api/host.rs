@@ -274,6 +274,21 @@ impl Host {
         self.runner().digest()
     }
 
+    /// The run's summary so far — metrics, each VM's line, digest — as `bioxen run` would
+    /// print it for the saved scenario, without saving or re-running it (the actors'
+    /// state is copied, not stopped). No wall-clock figures: they are the command's.
+    pub fn summary(&mut self) -> ApiResult<crate::report::RunSummary> {
+        let copy;
+        let sim = match self.runner.as_mut().expect("a host always has its runner") {
+            Runner::Engine(sim) => &**sim,
+            Runner::Actors(actors) => {
+                copy = actors.snapshot()?;
+                &copy
+            }
+        };
+        Ok(crate::report::summarise(sim, 0, 0.0))
+    }
+
     /// The index of VM `id`.
     pub fn index(&self, id: &str) -> ApiResult<usize> {
         self.vms.iter().position(|v| v.id == id).ok_or_else(|| ApiError::Vm(format!("no VM `{id}` on this host")))

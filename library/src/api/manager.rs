@@ -187,6 +187,14 @@ impl BioVmManager {
         hex(&lock(&self.host).digest())
     }
 
+    /// The session's run so far, summarised as `bioxen run --json` summarises a run: the
+    /// run's metrics (fairness, demand met, utilisation, proteins), each VM's line, the
+    /// digest — the same as the saved scenario's run gives, without saving or re-running
+    /// it. (`elapsed_seconds` and `vm_ticks_per_second` are 0: they measure a command.)
+    pub fn run_summary(&self) -> ApiResult<crate::report::RunSummary> {
+        lock(&self.host).summary()
+    }
+
     /// Writes the session as a scenario file (atomically): the host, every VM created so
     /// far with its creation as a `create` event, and every call as an event at the tick
     /// it took effect. `bioxen run` on it gives [`Self::digest`]. Calls made since the last
