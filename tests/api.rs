@@ -109,7 +109,7 @@ fn every_call_has_an_error_path() {
     let minimal = manager.create_vm("m", "minimal_cell", "basic", None).unwrap();
     let cases: Vec<(&str, ApiResult<()>, &str)> = vec![
         ("duplicate id", manager.create_vm("s", "syn3a", "basic", None).map(drop), "already exists"),
-        ("unknown VM", manager.terminate_vm("nope"), "no VM `nope`"),
+        ("unknown VM", manager.terminate_vm("nope"), "VM nope not found"),
         ("resume a created VM", syn3a.resume(), "cannot resume VM `s`: it is created"),
         ("pause a created VM", syn3a.pause(), "cannot pause VM `s`: it is created"),
         ("stop a created VM", syn3a.stop(), "cannot stop VM `s`: it is created"),
@@ -669,4 +669,22 @@ fn a_live_sessions_summary_is_its_saved_scenarios() {
         assert!(live.run.proteins_total > 0, "{runtime:?}");
         assert_eq!(manager.run_summary().unwrap().digest, manager.digest(), "{runtime:?}: asking changed nothing");
     }
+}
+
+/// What callers branch on is a type, not a message to parse: a VM not found, a file not
+/// found, a wrong organism; with the original's words where it had them.
+#[test]
+fn errors_callers_branch_on_are_typed() {
+    let manager = BioVmManager::new().unwrap();
+    let syn3a = manager.create_vm("s", "syn3a", "basic", None).unwrap();
+    let e = manager.terminate_vm("nope").unwrap_err();
+    assert!(matches!(&e, ApiError::VmNotFound(id) if id == "nope"), "{e:?}");
+    assert_eq!(e.to_string(), "VM nope not found");
+    assert!(matches!(manager.get_vm_resource_manager("nope"), Err(ApiError::VmNotFound(_))));
+    let missing = std::path::Path::new("/nonexistent/bioxen/config.toml");
+    let e = ConfigManager::new().load_from_file(missing).unwrap_err();
+    assert!(matches!(&e, ApiError::FileNotFound(p) if p == missing), "{e:?}");
+    assert_eq!(e.to_string(), "Configuration file not found: /nonexistent/bioxen/config.toml");
+    let e = syn3a.manage_operons(&["lac"], "activate").unwrap_err();
+    assert!(matches!(&e, ApiError::WrongOrganism { organism: "syn3a", .. }), "{e:?}");
 }

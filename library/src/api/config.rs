@@ -194,8 +194,10 @@ impl ConfigManager {
     /// file, the line:column and the key's path.
     pub fn load_from_file(&self, path: impl AsRef<Path>) -> ApiResult<VmConfig> {
         let path = path.as_ref();
-        let bytes =
-            files::read_input(path, CONFIG_BYTES_MAX).map_err(|e| config_error(path.display(), e.to_string()))?;
+        let bytes = files::read_input(path, CONFIG_BYTES_MAX).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => ApiError::FileNotFound(path.to_path_buf()),
+            _ => config_error(path.display(), e.to_string()),
+        })?;
         let text = String::from_utf8(bytes).map_err(|_| config_error(path.display(), "is not UTF-8 text"))?;
         let config = match Format::of(path)? {
             Format::Json => from_json_text(&text, &path.display().to_string())?,

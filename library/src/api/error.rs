@@ -55,7 +55,13 @@ pub enum ApiError {
     /// A gene or operon the VM's genome does not have (with close matches).
     #[error("{0}")]
     Genome(String),
-    /// No VM with that id on this host, or one already there.
+    /// No VM with this id on the host (the original's message).
+    #[error("VM {0} not found")]
+    VmNotFound(String),
+    /// A configuration file that does not exist (the original's message).
+    #[error("Configuration file not found: {}", .0.display())]
+    FileNotFound(std::path::PathBuf),
+    /// A VM already there, or a session that cannot be saved or traced yet.
     #[error("{0}")]
     Vm(String),
     /// The simulation refused the change (an impossible transition, an allocation the

@@ -291,7 +291,7 @@ impl Host {
 
     /// The index of VM `id`.
     pub fn index(&self, id: &str) -> ApiResult<usize> {
-        self.vms.iter().position(|v| v.id == id).ok_or_else(|| ApiError::Vm(format!("no VM `{id}` on this host")))
+        self.vms.iter().position(|v| v.id == id).ok_or_else(|| ApiError::VmNotFound(id.to_string()))
     }
 
     /// The run on the engine, taking it off the actors if it is there (their state is the

@@ -130,7 +130,7 @@ impl BioVmManager {
     /// Runs a process script against VM `vm_id` at the tick boundary and waits for it
     /// (see [`BiologicalVm::execute_biological_process`]).
     pub fn execute_vm_sync(&self, vm_id: &str, code: &str) -> ApiResult<crate::script::ScriptOutcome> {
-        let vm = self.get_vm(vm_id).ok_or_else(|| ApiError::Vm(format!("no VM `{vm_id}` on this host")))?;
+        let vm = self.get_vm(vm_id).ok_or_else(|| ApiError::VmNotFound(vm_id.to_string()))?;
         vm.execute_biological_process(code)
     }
 
