@@ -327,6 +327,18 @@ fn config_manager_round_trips_and_refuses_what_it_cannot_use() {
         })
     };
     assert!(invalid(&no_password, "xcpng").contains("xcpng_config.password: is required"));
+    let bad_host_key = |c: &mut VmConfig| {
+        c.xcpng_config = Some(XcpngConfig {
+            xapi_url: "https://x".into(),
+            username: "root".into(),
+            password_env: Some("P".into()),
+            ssh_user: "bioxen".into(),
+            ssh_key_path: Some("/k".into()),
+            ssh_host_key: Some("ssh-ed25519 not-base64".into()),
+            ..Default::default()
+        })
+    };
+    assert!(invalid(&bad_host_key, "xcpng").contains("xcpng_config.ssh_host_key: must be a public key"));
     let mut not_essential = syn3a.clone();
     not_essential.essential_only = false;
     assert!(configs.validate_config(&not_essential, "basic").unwrap_err().to_string().contains("essential_only"));

@@ -57,6 +57,22 @@ fn the_seed_corpora_run_clean() {
     assert!(Path::new(&root().join("fuzz/Cargo.toml")).exists());
 }
 
+/// The SDKs' recorded XAPI exchanges (`../shared`, read in place) go through the `xapi`
+/// target's entry like its seeds.
+#[test]
+fn the_recorded_xapi_exchanges_run_clean() {
+    let dir = root().join("../shared/data/xapi/spec-xapi-24");
+    if !dir.is_dir() {
+        eprintln!("skipped: ../shared/data/xapi is absent");
+        return;
+    }
+    for entry in fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = fs::read(&path).unwrap();
+        without_hanging(&path.display().to_string(), move || bioxen::untrusted::xapi_answer(&bytes));
+    }
+}
+
 /// The trace and checkpoint seeds are of the current format version (a stale seed would
 /// only ever reach the version check, and fuzzing would explore nothing behind it).
 #[test]

@@ -5,7 +5,7 @@
 //! tears down what this process made before it dies.
 
 use crate::api::{ApiError, ApiResult, XcpngConfig};
-use bioxen_remote::hosts::{Auth, Host, HostKeyCheck};
+use bioxen_remote::hosts::{self, Auth, Host, HostKeyCheck};
 use bioxen_remote::ssh::{SshConnector, WorkerBinary};
 pub use bioxen_xcpng::XapiError;
 use bioxen_xcpng::provision::{self, VmSpec};
@@ -55,6 +55,12 @@ pub(crate) fn check(x: &XcpngConfig) -> ApiResult<()> {
         return Err(config_error(
             "ssh_host_key",
             "give one of ssh_known_hosts, ssh_host_key and insecure_accept_any_host_key",
+        ));
+    }
+    if x.ssh_host_key.as_deref().is_some_and(|k| hosts::pinned_key(k).is_none()) {
+        return Err(config_error(
+            "ssh_host_key",
+            "must be a public key as ssh-keyscan prints it (`ssh-ed25519 AAAA…`)",
         ));
     }
     if x.ssh_key_path.is_none() {
@@ -130,7 +136,7 @@ pub fn vm_spec(x: &XcpngConfig, vm_id: &str, run: &str) -> ApiResult<VmSpec> {
         run_id: run.into(),
         ip_timeout: x.ip_timeout_seconds.map_or(DEFAULT_IP_TIMEOUT, Duration::from_secs),
         shutdown_timeout: SHUTDOWN_TIMEOUT,
-        poll: Duration::from_secs(2).min(x.ip_timeout_seconds.map_or(DEFAULT_IP_TIMEOUT, Duration::from_secs) / 4),
+        poll: Duration::from_secs(2),
     })
 }
 
@@ -138,17 +144,8 @@ pub fn vm_spec(x: &XcpngConfig, vm_id: &str, run: &str) -> ApiResult<VmSpec> {
 pub fn ssh_host(x: &XcpngConfig, name: &str, ip: &str) -> Host {
     let host_key = if x.insecure_accept_any_host_key {
         HostKeyCheck::InsecureAcceptAny
-    } else if let Some(key) = &x.ssh_host_key {
-        // `ssh-ed25519 AAAA… comment` or the base64 alone.
-        let mut words = key.split_whitespace();
-        let first = words.next().unwrap_or_default();
-        HostKeyCheck::Pinned(
-            words
-                .next()
-                .filter(|_| first.starts_with("ssh-") || first.starts_with("ecdsa-"))
-                .unwrap_or(first)
-                .to_string(),
-        )
+    } else if let Some(key) = x.ssh_host_key.as_deref().and_then(hosts::pinned_key) {
+        HostKeyCheck::Pinned(key)
     } else {
         HostKeyCheck::KnownHosts(x.ssh_known_hosts.as_ref().map(|p| p.display().to_string()))
     };

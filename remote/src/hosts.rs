@@ -230,6 +230,13 @@ fn auth(
     })
 }
 
+/// A host key as ssh-keyscan and `.pub` files give it (`type base64 [comment]`): its
+/// base64, what [`HostKeyCheck::Pinned`] holds; `None` if it is not a public key.
+pub fn pinned_key(text: &str) -> Option<String> {
+    let base64 = text.split_whitespace().nth(1)?;
+    russh::keys::parse_public_key_base64(base64).is_ok().then(|| base64.to_string())
+}
+
 /// At most one way to check the host's key; known_hosts by default.
 fn host_key(
     name: &str,
@@ -247,10 +254,9 @@ fn host_key(
     }
     let pinned = match pinned {
         None => None,
-        Some(p) => {
-            // `type base64 [comment]`, as ssh-keyscan and `.pub` files have it.
-            let base64 = p.get_ref().split_whitespace().nth(1).unwrap_or_default().to_string();
-            if russh::keys::parse_public_key_base64(&base64).is_err() {
+        Some(p) => match pinned_key(p.get_ref()) {
+            Some(base64) => Some(base64),
+            None => {
                 return Err(at(
                     p.span(),
                     format!(
@@ -258,8 +264,7 @@ fn host_key(
                     ),
                 ));
             }
-            Some(base64)
-        }
+        },
     };
     Ok(match (known_hosts, pinned, any_span) {
         (_, Some(p), _) => HostKeyCheck::Pinned(p),

@@ -314,9 +314,6 @@ impl Host {
     /// actors first, so that it starts again with the VM placed there). A VM placed
     /// already keeps its place, and `remote` is torn down.
     pub fn place_remote(&mut self, vm: usize, remote: crate::xcpng::XcpngVm) -> ApiResult<()> {
-        if !matches!(self.config.runtime, Runtime::Actors { .. }) {
-            return Err(ApiError::NotAvailable("an xcpng VM on a host without the actor runtime".into()));
-        }
         self.simulation()?;
         self.vms[vm].remote.get_or_insert(remote);
         Ok(())

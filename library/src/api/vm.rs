@@ -194,6 +194,13 @@ impl BiologicalVm {
             if entry.remote.is_some() || entry.lifecycle != Lifecycle::Created {
                 return Ok(());
             }
+            // Checked before anything is made: its cell can only run on a remote worker.
+            if !matches!(host.config.runtime, super::Runtime::Actors { .. }) {
+                return Err(super::config::config_error(
+                    "runtime",
+                    "an xcpng VM's cell runs on a remote worker, which needs the actor runtime",
+                ));
+            }
             entry.config.xcpng_config.clone().ok_or(ApiError::XcpngConfigMissing)?
         };
         let made = crate::xcpng::provision_vm(&x, &self.id)?;
