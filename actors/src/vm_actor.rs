@@ -31,6 +31,9 @@ pub struct VmActor {
     tick_seconds: f64,
     /// This arbiter's relay: reports go to the inbox, and the last one of a batch tells it.
     collect: Recipient<Collect>,
+    /// A change refused by the gate's rules ([`tick::check_change`]; only a remote
+    /// coordinator's can be): reported as this VM's failure at its next grant.
+    refused: Option<Box<str>>,
     sabotage: Sabotage,
 }
 
@@ -47,7 +50,16 @@ impl VmActor {
     ) -> VmActor {
         let vm = Box::new(vm.clone());
         let tripwire = Tripwire::new(alarm, Site::Vm(index));
-        VmActor { index, vm, program, tick_seconds, collect, _tripwire: tripwire, sabotage: Sabotage::default() }
+        VmActor {
+            index,
+            vm,
+            program,
+            tick_seconds,
+            collect,
+            refused: None,
+            _tripwire: tripwire,
+            sabotage: Sabotage::default(),
+        }
     }
 }
 
@@ -69,9 +81,12 @@ impl Handler<Grant> for VmActor {
             let record = tick::advance(index as usize, vm, program, g.demand, g.grant, tick_seconds);
             (record, vm.next_demand())
         });
-        let report = match outcome {
-            Ok((record, next_demand)) => Ok(Advanced { tick: g.tick, record, next_demand }),
-            Err(message) => Err(Failed { tick: g.tick, site: Site::Vm(index), message }),
+        let report = match (self.refused.take(), outcome) {
+            (Some(why), _) => {
+                Err(Failed { tick: g.tick, site: Site::Vm(index), message: format!("a change refused: {why}") })
+            }
+            (None, Ok((record, next_demand))) => Ok(Advanced { tick: g.tick, record, next_demand }),
+            (None, Err(message)) => Err(Failed { tick: g.tick, site: Site::Vm(index), message }),
         };
         if inbox::file(g.tick, report) {
             self.collect.do_send(Collect { tick: g.tick });
@@ -83,7 +98,10 @@ impl Handler<VmChange> for VmActor {
     type Result = ();
 
     fn handle(&mut self, s: VmChange, _: &mut Context<Self>) {
-        tick::change_cell(&mut self.vm, &mut self.program, &s.change);
+        match tick::check_change(&self.vm, &self.program, &s.change) {
+            Ok(()) => tick::change_cell(&mut self.vm, &mut self.program, &s.change),
+            Err(why) => self.refused = Some(why.into()),
+        }
     }
 }
 

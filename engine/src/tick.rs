@@ -96,6 +96,40 @@ pub fn change_cell(vm: &mut Vm, program: &mut Arc<Program>, change: &CellChange)
     }
 }
 
+/// Checks `change` against the cell it is for by the gate's rules — a unit the cell has,
+/// an inducer level the gate takes, a package that passes the package gate, works in the
+/// cell's organism, is not installed yet and keeps the cell within the genes a cell may
+/// have. [`change_cell`] trusts its input (the gate checked the events it comes from); a
+/// runtime given changes from elsewhere (a remote worker's coordinator) checks them here
+/// first.
+pub fn check_change(vm: &Vm, program: &Program, change: &CellChange) -> Result<(), String> {
+    match change {
+        CellChange::Transcription { unit, .. } if *unit as usize >= program.units() => {
+            Err(format!("transcription unit #{unit}, but the cell has {}", program.units()))
+        }
+        CellChange::Transcription { .. } => Ok(()),
+        CellChange::Inducer { micromolar, .. } => crate::scenario::check::inducer(*micromolar),
+        CellChange::Install { index, package } => {
+            package.check().map_err(|e| format!("package: {e}"))?;
+            if !package.supports(program.organism) {
+                return Err(format!(
+                    "package `{}` does not support organism {}",
+                    package.name,
+                    program.organism.name()
+                ));
+            }
+            if vm.installed().contains(index) {
+                return Err(format!("package #{index} is already installed"));
+            }
+            let genes = program.genes() + package.genes.len();
+            if genes > crate::scenario::limits::GENES_MAX {
+                return Err(format!("the cell would have {genes} genes, more than a cell may"));
+            }
+            Ok(())
+        }
+    }
+}
+
 /// Whatever holds the VMs' cells as phase 1 changes them: their lifecycles and the other
 /// changes events make ([`CellChange`]). The engine changes its own cells
 /// (`LocalCells`); a runtime that keeps cells elsewhere (the actors) forwards the change to

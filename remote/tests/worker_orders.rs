@@ -8,8 +8,8 @@ use bioxen_engine::resources::Resources;
 use bioxen_engine::scenario::{self, NoGenomeFiles, frames};
 use bioxen_engine::sim::Simulation;
 use bioxen_remote::handshake::Hello;
-use bioxen_remote::protocol::{Setup, TickOrder, ToWorker};
-use bioxen_remote::wire::WireWriter;
+use bioxen_remote::protocol::{FromWorker, Setup, TickOrder, ToWorker};
+use bioxen_remote::wire::{WireReader, WireWriter};
 use bioxen_remote::worker::{WorkerError, serve};
 
 const SCENARIO: &str = r#"
@@ -67,6 +67,35 @@ fn orders_no_scheduler_sends_are_refused_not_waited_on() {
         let served = serve(stream(&[good.clone(), order]).as_slice(), std::io::sink(), 1);
         match served {
             Err(WorkerError::Protocol(message)) => assert!(message.contains("no scheduler sends"), "{what}: {message}"),
+            other => panic!("{what}: {other:?}"),
+        }
+    }
+}
+
+/// A change a scheduler's gate would refuse (a unit the cell has not, an inducer level it
+/// would not take) is refused where the cell is, and the tick reports the VM's failure —
+/// never a panic in the worker (the `wire` fuzz target found one: a package that fails
+/// the package gate).
+#[test]
+fn changes_the_gate_would_refuse_are_refused_and_reported() {
+    use bioxen_actors::messages::{Fault, VmChange};
+    use bioxen_engine::package::Inducer;
+    use bioxen_engine::tick::CellChange;
+    let bad = [
+        ("a unit the cell has not", CellChange::Transcription { unit: 100_000, on: false }),
+        ("an inducer level the gate refuses", CellChange::Inducer { inducer: Inducer::Iptg, micromolar: f64::NAN }),
+    ];
+    for (what, change) in bad {
+        let mut order = order(0, &[(0, 0), (1, 0)]);
+        order.changes = vec![VmChange { vm: 1, change }];
+        let mut out = Vec::new();
+        serve(stream(&[order]).as_slice(), &mut out, 1).expect("served");
+        let mut r = WireReader::open(out.as_slice(), "the worker").unwrap();
+        r.receive::<Hello>("hello").unwrap();
+        assert!(matches!(r.receive::<FromWorker>("ready").unwrap(), FromWorker::Ready));
+        let FromWorker::Report(report) = r.receive::<FromWorker>("report").unwrap() else { panic!("{what}") };
+        match report.fault {
+            Some(Fault::Panicked(f)) => assert!(f.message.contains("a change refused"), "{what}: {}", f.message),
             other => panic!("{what}: {other:?}"),
         }
     }
