@@ -4,13 +4,17 @@
 //!
 //! `cargo run --example configuration`
 
-use bioxen::api::{BioVmManager, ConfigManager};
+use bioxen::api::{BioVmManager, ConfigManager, Ribosomes};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let configs = ConfigManager::new();
     for organism in ["syn3a", "ecoli", "minimal_cell"] {
-        let c = configs.load_defaults(organism)?;
-        println!("{organism}: max ATP {} %, {} ribosomes per tick, {} kb", c.max_atp, c.max_ribosomes, c.max_memory_kb);
+        let c = configs.load_defaults(organism)?.resource_limits;
+        let (atp, ribosomes, kb) = (c.max_atp.unwrap_or(100.0), c.max_ribosomes, c.max_memory_kb.unwrap_or(0));
+        println!(
+            "{organism}: max ATP {atp} %, {} ribosomes, {kb} kb",
+            ribosomes.map_or("no cap".into(), |r| r.to_string())
+        );
     }
 
     let dir = std::env::temp_dir().join(format!("bioxen-configuration-{}", std::process::id()));
@@ -28,10 +32,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     assert!(refused.to_string().contains("unknown field `max_apt`"));
 
     let base = configs.load_from_file(&template)?;
-    let merged = configs.merge_configs(&base, &serde_json::json!({ "max_atp": 60.0, "priority": 2 }))?;
+    let over = serde_json::json!({ "resource_limits": { "max_atp": 60.0 }, "priority": 2 });
+    let merged = configs.merge_configs(&base, &over)?;
     configs.validate_for(&merged, "ecoli", "basic")?;
-    println!("merged: max ATP {} %, priority {}, {} ribosomes", merged.max_atp, merged.priority, merged.max_ribosomes);
-    assert_eq!((merged.max_atp, merged.priority, merged.max_ribosomes), (60.0, 2, base.max_ribosomes));
+    let limits = merged.resource_limits;
+    println!("merged: max ATP {:?} %, priority {:?}, {:?}", limits.max_atp, merged.priority, limits.max_ribosomes);
+    assert_eq!((limits.max_atp, merged.priority), (Some(60.0), Some(2)));
+    assert_eq!(limits.max_ribosomes, Some(Ribosomes::Original(30.0)));
+
+    // A partial configuration, as the original's documents pass one, is merged over the
+    // organism's defaults when the VM is made.
+    let partial = bioxen::api::from_json_value(serde_json::json!({ "resource_limits": { "max_ribosomes": 20 } }))?;
+    let completed = configs.complete(Some(&partial), "ecoli", "basic")?;
+    assert_eq!(completed.resource_limits.max_atp, Some(90.0));
 
     let saved = dir.join("merged.json");
     configs.save_to_file(&merged, &saved)?;

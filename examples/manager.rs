@@ -5,7 +5,7 @@
 //!
 //! `cargo run --example manager`
 
-use bioxen::api::{BioVmManager, ConfigManager, HostConfig};
+use bioxen::api::{BioVmManager, ConfigManager, HostConfig, Ribosomes};
 use bioxen::engine::chassis::ChassisKind;
 use bioxen::engine::policy::PolicyKind;
 
@@ -19,14 +19,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     })?;
     let configs = ConfigManager::for_chassis(ChassisKind::Orthogonal.defaults());
     let mut heavy = configs.load_defaults("syn3a")?;
-    heavy.weight = 512;
-    heavy.max_ribosomes = 4_000; // no cap below the pool: let the policy decide
+    heavy.weight = Some(512);
+    // No cap below the pool: let the policy decide.
+    heavy.resource_limits.max_ribosomes = Some(Ribosomes::PerTick(4_000));
     let syn3a = manager.create_vm("syn3a", "syn3a", "basic", Some(heavy))?;
     let mut minimal = configs.load_defaults("minimal_cell")?;
-    minimal.max_ribosomes = 4_000;
+    minimal.resource_limits.max_ribosomes = Some(Ribosomes::PerTick(4_000));
     let minimal = manager.create_vm("minimal", "minimal_cell", "basic", Some(minimal))?;
     let mut coli = configs.load_defaults("ecoli")?;
-    coli.max_ribosomes = 4_000;
+    coli.resource_limits.max_ribosomes = Some(Ribosomes::PerTick(4_000));
     let coli = manager.create_vm("coli", "ecoli", "basic", Some(coli))?;
     for vm in [&syn3a, &minimal, &coli] {
         vm.start()?;

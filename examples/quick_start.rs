@@ -4,7 +4,7 @@
 //!
 //! `cargo run --example quick_start`
 
-use bioxen::api::{BioResourceManager, create_bio_vm};
+use bioxen::api::{BioResourceManager, Ribosomes, create_bio_vm};
 
 fn main() -> Result<(), bioxen::api::ApiError> {
     let vm = create_bio_vm("my_syn3a_vm", "syn3a", "basic", None)?;
@@ -12,8 +12,7 @@ fn main() -> Result<(), bioxen::api::ApiError> {
     resources.allocate_atp(75.0)?;
     // The original counted ribosomes in a pool of 80; 20 of them is a quarter of the
     // chassis' ribosomes.
-    let ribosomes = resources.original_ribosomes(20);
-    resources.allocate_ribosomes(ribosomes)?;
+    resources.allocate_ribosomes(Ribosomes::Original(20.0))?;
     vm.start()?;
     vm.run_for(std::time::Duration::from_secs(600))?;
 
@@ -28,7 +27,7 @@ fn main() -> Result<(), bioxen::api::ApiError> {
 
     assert_eq!(status.state.name(), "running");
     assert_eq!(status.tick, 600);
-    assert_eq!((usage.atp_percent, usage.ribosomes), (75.0, ribosomes));
+    assert_eq!((usage.atp_percent, usage.ribosomes), (75.0, Ribosomes::Original(20.0).per_tick(&resources.chassis())));
     assert_eq!(usage.ribosomes_granted, usage.ribosomes_demanded, "a lone VM is fed");
     assert_eq!(phase.name(), "exponential");
     Ok(())

@@ -4,7 +4,7 @@
 //!
 //! `cargo run --example resource_management`
 
-use bioxen::api::{BioResourceManager, BioVmManager};
+use bioxen::api::{BioResourceManager, BioVmManager, Ribosomes};
 
 fn main() -> Result<(), bioxen::api::ApiError> {
     let manager = BioVmManager::new()?;
@@ -16,14 +16,14 @@ fn main() -> Result<(), bioxen::api::ApiError> {
     println!("syn3a limits: {} ribosomes, {} % ATP, {} kb", limits.ribosomes, limits.atp_percent, limits.memory_kb);
     let before = manager.get_available_resources();
     resources.allocate_atp(50.0)?;
-    resources.allocate_ribosomes(resources.original_ribosomes(10))?;
+    resources.allocate_ribosomes(Ribosomes::Original(10.0))?;
     resources.allocate_memory(100)?;
     let after = manager.get_available_resources();
     println!("available ATP {} % → {} %", before.atp_percent, after.atp_percent);
     println!("available ribosomes {} → {}", before.ribosomes, after.ribosomes);
     println!("available DNA space {} kb → {} kb", before.memory_kb, after.memory_kb);
     assert_eq!(after.atp_percent, before.atp_percent - 50.0);
-    assert_eq!(after.ribosomes, before.ribosomes - resources.original_ribosomes(10));
+    assert_eq!(after.ribosomes, before.ribosomes - Ribosomes::Original(10.0).per_tick(&resources.chassis()));
     assert_eq!(after.memory_kb, before.memory_kb - 100);
 
     let refused = resources.allocate_atp(95.0).unwrap_err();

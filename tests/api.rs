@@ -70,8 +70,8 @@ fn the_originals_intended_behaviour() {
     let vm = manager.create_vm("alloc", "syn3a", "basic", None).unwrap();
     let before = manager.get_available_resources();
     let resources = BioResourceManager::new(&vm);
-    let ten = resources.original_ribosomes(10);
-    vm.allocate_resources(Some(50.0), Some(ten), Some(100)).unwrap();
+    let ten = Ribosomes::Original(10.0).per_tick(&resources.chassis());
+    vm.allocate_resources(Some(50.0), Some(Ribosomes::Original(10.0)), Some(100)).unwrap();
     let usage = vm.get_resource_usage();
     assert_eq!((usage.atp_percent, usage.ribosomes, usage.memory_kb), (50.0, ten, 100));
     let after = manager.get_available_resources();
@@ -86,7 +86,7 @@ fn the_originals_quick_start_succeeds() {
     let vm = create_bio_vm("my_syn3a_vm", "syn3a", "basic", None).unwrap();
     let resources = BioResourceManager::new(&vm);
     resources.allocate_atp(75.0).unwrap();
-    resources.allocate_ribosomes(resources.original_ribosomes(20)).unwrap();
+    resources.allocate_ribosomes(Ribosomes::Original(20.0)).unwrap();
     vm.start().unwrap();
     vm.run_ticks(120).unwrap();
     assert_eq!(vm.get_status().state, Lifecycle::Running);
@@ -143,9 +143,8 @@ fn every_call_has_an_error_path() {
         ),
         (
             "ribosomes over the limit",
-            BioResourceManager::new(&minimal)
-                .allocate_ribosomes(original_ribosomes(21, &bioxen::engine::chassis::ChassisKind::Ecoli.defaults())),
-            "ribosomes is over the minimal_cell limit",
+            BioResourceManager::new(&minimal).allocate_ribosomes(Ribosomes::Original(21.0)),
+            "21 of the original's ribosomes (10500 per tick) is over the minimal_cell limit of 20 (10000 per tick)",
         ),
     ];
     for (name, outcome, expected) in cases {
@@ -193,7 +192,7 @@ fn allocations_change_what_the_scheduler_grants() {
             (0..16).map(|i| manager.create_vm(&format!("vm{i:02}"), "syn3a", "basic", None).unwrap()).collect();
         vms.iter().for_each(|vm| vm.start().unwrap());
         if reserve {
-            BioResourceManager::new(&vms[0]).allocate_ribosomes(600).unwrap();
+            BioResourceManager::new(&vms[0]).allocate_ribosomes(Ribosomes::PerTick(600)).unwrap();
         }
         manager.run_ticks(300).unwrap();
         let others: u64 = vms[1..].iter().map(|vm| vm.get_resource_usage().ribosomes_granted).sum();
@@ -272,18 +271,27 @@ fn growth_phase_and_minimal_functions_come_from_the_model() {
 fn config_manager_round_trips_and_refuses_what_it_cannot_use() {
     let configs = ConfigManager::new();
     let syn3a = configs.load_defaults("syn3a").unwrap();
-    assert_eq!((syn3a.max_atp, syn3a.essential_only), (70.0, true));
-    assert_eq!(syn3a.max_ribosomes, original_ribosomes(15, &bioxen::engine::chassis::ChassisKind::Ecoli.defaults()));
+    assert_eq!((syn3a.resource_limits.max_atp, syn3a.custom_params.essential_only), (Some(70.0), Some(true)));
+    assert_eq!(syn3a.resource_limits.max_ribosomes, Some(Ribosomes::Original(15.0)));
+    assert_eq!(syn3a.chassis_type.as_deref(), Some("ecoli"));
     let ecoli = configs.load_defaults("ecoli").unwrap();
-    assert!(ecoli.operon_management && ecoli.plasmid_support && ecoli.max_atp == 90.0);
-    assert!(configs.load_defaults("minimal_cell").unwrap().minimal_functions_only);
-    assert!(configs.load_defaults("plant").is_err());
+    let p = &ecoli.custom_params;
+    assert!(p.operon_management == Some(true) && p.plasmid_support == Some(true));
+    assert_eq!(ecoli.resource_limits.max_atp, Some(90.0));
+    assert_eq!(configs.load_defaults("minimal_cell").unwrap().custom_params.minimal_functions_only, Some(true));
+    assert_eq!(
+        configs.load_defaults("plant").unwrap_err().to_string(),
+        "vm_type: No default config for VM type: plant"
+    );
 
     let dir = tempfile::tempdir().unwrap();
     for name in ["c.json", "c.toml"] {
         let path = dir.path().join(name);
         configs.create_config_template("ecoli", &path).unwrap();
-        assert_eq!(configs.load_from_file(&path).unwrap(), ecoli, "{name}");
+        let template = configs.load_from_file(&path).unwrap();
+        assert_eq!(template.template, Some(true), "{name}");
+        assert_eq!(template.description.as_deref(), Some("Configuration template for ecoli biological VM"));
+        assert_eq!(VmConfig { template: None, description: None, ..template }, ecoli, "{name}");
     }
     let leftovers: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(leftovers.len(), 2, "no temporaries left: {leftovers:?}");
@@ -296,7 +304,9 @@ fn config_manager_round_trips_and_refuses_what_it_cannot_use() {
     let json = serde_json::to_string_pretty(&ecoli).unwrap().replace("\"max_atp\"", "\"max_atpp\"");
     let e = bad("typo.json", &json);
     assert!(
-        e.contains("typo.json:3:") && e.contains("unknown field `max_atpp`") && e.contains("key `max_atpp`"),
+        e.contains("typo.json:5:")
+            && e.contains("unknown field `max_atpp`")
+            && e.contains("key `resource_limits.max_atpp`"),
         "{e}"
     );
     let toml_text = toml::to_string(&ecoli).unwrap() + "\n[xcpng_config]\nxapi_url = \"https://x\"\npasword = \"p\"\n";
@@ -304,16 +314,45 @@ fn config_manager_round_trips_and_refuses_what_it_cannot_use() {
     assert!(e.contains("unknown field `pasword`") && e.contains("key `xcpng_config.pasword`"), "{e}");
     assert!(e.contains("typo.toml:"), "{e}");
     assert!(bad("c.yaml", "max_atp: 1").contains("ends in .json or .toml"));
-    assert!(bad("wrong.json", "{\"max_atp\": \"lots\"}").contains("invalid type"));
+    assert!(bad("wrong.json", r#"{"resource_limits": {"max_atp": "lots"}}"#).contains("invalid type"));
+    // One shape: the caps live in resource_limits, as the original's documents have them.
+    let e = bad("flat.json", r#"{"max_atp": 50}"#);
+    assert!(e.contains("flat.json:1:") && e.contains("unknown field `max_atp`"), "{e}");
+    let e = bad("both.json", r#"{"resource_limits": {"max_ribosomes": 3, "max_ribosomes_per_tick": 3000}}"#);
+    assert!(e.contains("max_ribosomes (the original's units) or max_ribosomes_per_tick, not both"), "{e}");
 
     let invalid = |edit: &dyn Fn(&mut VmConfig), vm_type: &str| {
         let mut c = ecoli.clone();
         edit(&mut c);
         configs.validate_config(&c, vm_type).unwrap_err().to_string()
     };
-    assert!(invalid(&|c| c.max_ribosomes = 0, "basic").contains("max_ribosomes: must be more than 0"));
-    assert!(invalid(&|c| c.max_atp = 101.0, "basic").contains("max_atp: must be a percentage"));
-    assert!(invalid(&|c| c.max_memory_kb = 0, "basic").contains("max_memory_kb"));
+    // The original's messages, after the key's path.
+    type Edit<'a> = &'a dyn Fn(&mut VmConfig);
+    let table: [(Edit, &str); 7] = [
+        (
+            &|c| c.resource_limits.max_ribosomes = Some(Ribosomes::Original(0.0)),
+            "resource_limits.max_ribosomes: max_ribosomes must be positive",
+        ),
+        (
+            &|c| c.resource_limits.max_ribosomes = Some(Ribosomes::PerTick(0)),
+            "resource_limits.max_ribosomes_per_tick: max_ribosomes must be positive",
+        ),
+        (&|c| c.resource_limits.max_ribosomes = Some(Ribosomes::Original(f64::NAN)), "in [0, 1e12], not NaN"),
+        (
+            &|c| c.resource_limits.max_atp = Some(101.0),
+            "resource_limits.max_atp: max_atp must be between 0 and 100, not 101",
+        ),
+        (
+            &|c| c.resource_limits.max_memory_kb = Some(0),
+            "resource_limits.max_memory_kb: max_memory_kb must be positive",
+        ),
+        (&|c| c.chassis_type = Some("plant".into()), "chassis_type: unknown chassis \"plant\""),
+        (&|c| c.weight = Some(0), "weight: must be in 1..=65535, not 0"),
+    ];
+    for (edit, message) in table {
+        let e = invalid(edit, "basic");
+        assert!(e.contains(message), "{e} lacks {message}");
+    }
     assert!(invalid(&|_| {}, "xcpng").contains("requires config parameter with xcpng_config"));
     let partial =
         |c: &mut VmConfig| c.xcpng_config = Some(XcpngConfig { xapi_url: "https://x".into(), ..Default::default() });
@@ -340,21 +379,101 @@ fn config_manager_round_trips_and_refuses_what_it_cannot_use() {
     };
     assert!(invalid(&bad_host_key, "xcpng").contains("xcpng_config.ssh_host_key: must be a public key"));
     let mut not_essential = syn3a.clone();
-    not_essential.essential_only = false;
+    not_essential.custom_params.essential_only = Some(false);
     assert!(configs.validate_config(&not_essential, "basic").unwrap_err().to_string().contains("essential_only"));
     assert!(configs.validate_for(&not_essential, "syn3a", "basic").unwrap_err().to_string().contains("essential_only"));
+    assert!(
+        configs
+            .validate_for(&not_essential, "syn3a", "basic")
+            .unwrap_err()
+            .to_string()
+            .contains("Syn3A VMs require essential_only=True")
+    );
     let e = configs.validate_for(&syn3a, "ecoli", "basic").unwrap_err().to_string();
-    assert!(e.contains("biological_type: the configuration is for syn3a, the VM is ecoli"), "{e}");
+    assert_eq!(e, "vm_type: Config vm_type syn3a doesn't match ecoli");
     let e = manager_for_configs().create_vm("x", "ecoli", "basic", Some(syn3a.clone())).unwrap_err().to_string();
-    assert!(e.contains("the configuration is for syn3a"), "{e}");
+    assert!(e.contains("Config vm_type syn3a doesn't match ecoli"), "{e}");
+    let e = configs.validate_organism_config("syn3a", &VmConfig::default()).unwrap_err().to_string();
+    assert_eq!(e, "vm_type: Missing required config field: vm_type");
+    configs.validate_organism_config("syn3a", &syn3a).unwrap();
 
     let merged = configs
-        .merge_configs(&syn3a, &serde_json::json!({"max_atp": 55.0, "xcpng_config": {"username": "u"}}))
+        .merge_configs(
+            &syn3a,
+            &serde_json::json!({"resource_limits": {"max_atp": 55.0}, "xcpng_config": {"username": "u"}}),
+        )
         .unwrap();
-    assert_eq!((merged.max_atp, merged.max_ribosomes), (55.0, syn3a.max_ribosomes));
+    assert_eq!(merged.resource_limits.max_atp, Some(55.0));
+    assert_eq!(merged.resource_limits.max_ribosomes, syn3a.resource_limits.max_ribosomes);
     assert_eq!(merged.xcpng_config.unwrap().username, "u");
     let e = configs.merge_configs(&syn3a, &serde_json::json!({"xcpng_config": {"usr": "u"}})).unwrap_err();
     assert!(e.to_string().contains("xcpng_config.usr"), "{e}");
+}
+
+/// The original's configurations load as its documents show them, a partial one is merged
+/// over the organism's defaults, its ribosome numbers mean its units, and its flags mean
+/// something.
+#[test]
+fn the_originals_configurations_work() {
+    let dir = tempfile::tempdir().unwrap();
+    // 001's `load_defaults("syn3a")`, as its `save_to_file` writes it.
+    let original = r#"{
+  "vm_type": "syn3a",
+  "chassis_type": "ecoli",
+  "genome_file": null,
+  "resource_limits": {"max_ribosomes": 50, "max_atp": 80.0, "max_memory_kb": 200},
+  "custom_params": {"essential_only": true, "optimization": "minimal_metabolism"},
+  "_template": true,
+  "_description": "Configuration template for syn3a biological VM"
+}"#;
+    let path = dir.path().join("syn3a.json");
+    fs::write(&path, original).unwrap();
+    let configs = ConfigManager::new();
+    let config = configs.load_from_file(&path).unwrap();
+    assert_eq!(config.resource_limits.max_ribosomes, Some(Ribosomes::Original(50.0)));
+    let manager = manager_for_configs();
+    let vm = manager.create_vm("from_file", "syn3a", "basic", Some(config)).unwrap();
+    // 50 of the original's 80 ribosomes: five eighths of the E. coli chassis' 40,000.
+    assert_eq!(vm.get_resource_usage().ribosome_cap, Some(25_000));
+
+    // The documents' partial configuration, merged over the syn3a defaults.
+    let partial = from_json_value(serde_json::json!({
+        "resource_limits": {"max_ribosomes": 30}, "custom_params": {"debug_mode": true}
+    }))
+    .unwrap();
+    let vm = manager.create_vm("custom_vm", "syn3a", "basic", Some(partial)).unwrap();
+    let config = vm.get_config();
+    assert_eq!(config.resource_limits.max_atp, Some(70.0));
+    assert_eq!((config.custom_params.debug_mode, config.custom_params.essential_only), (Some(true), Some(true)));
+    assert_eq!(vm.get_resource_usage().ribosome_cap, Some(15_000));
+    let per_tick = from_json_value(serde_json::json!({"resource_limits": {"max_ribosomes_per_tick": 4000}})).unwrap();
+    let vm = manager.create_vm("per_tick", "syn3a", "basic", Some(per_tick)).unwrap();
+    assert_eq!(vm.get_resource_usage().ribosome_cap, Some(4_000));
+
+    // The original's allocate_ribosomes(20) is 20 of its units, never 20 ribosomes.
+    let resources = BioResourceManager::new(&vm);
+    resources.allocate_ribosomes(Ribosomes::Original(20.0)).unwrap();
+    assert_eq!(vm.get_resource_usage().ribosomes, 10_000);
+
+    // A chassis the host is not.
+    let yeast = from_json_value(serde_json::json!({"chassis_type": "yeast"})).unwrap();
+    let e = manager.create_vm("y", "syn3a", "basic", Some(yeast)).unwrap_err().to_string();
+    assert_eq!(e, "chassis_type: the configuration is for the yeast chassis; this host is ecoli");
+
+    // Flags that switch a call off refuse it, naming the flag.
+    let no_plasmids = from_json_value(serde_json::json!({"custom_params": {"plasmid_support": false}})).unwrap();
+    let coli = manager.create_vm("no_plasmids", "ecoli", "basic", Some(no_plasmids)).unwrap();
+    let e = coli.install_biological_package("gfp").unwrap_err().to_string();
+    assert!(e.starts_with("custom_params.plasmid_support: is false in VM `no_plasmids`'s configuration"), "{e}");
+    assert!(coli.get_installed_packages().is_empty());
+    let no_operons = from_json_value(serde_json::json!({"custom_params": {"operon_management": false}})).unwrap();
+    let coli = manager.create_vm("no_operons", "ecoli", "basic", Some(no_operons)).unwrap();
+    let e = coli.manage_operons(&["lac"], "activate").unwrap_err().to_string();
+    assert!(e.starts_with("custom_params.operon_management: is false"), "{e}");
+    // The defaults allow both on an E. coli.
+    let coli = manager.create_vm("coli", "ecoli", "basic", None).unwrap();
+    coli.manage_operons(&["lac"], "activate").unwrap();
+    coli.install_biological_package("gfp").unwrap();
 }
 
 /// One call of a random session.
@@ -413,7 +532,7 @@ fn play(manager: &BioVmManager, calls: &[Call]) {
             Call::Ribosomes(v, r) => {
                 if let Some(vm) = vm(v) {
                     let m = BioResourceManager::new(&vm);
-                    let _ = m.allocate_ribosomes(m.original_ribosomes(u64::from(r)));
+                    let _ = m.allocate_ribosomes(Ribosomes::Original(f64::from(r)));
                 }
             }
             Call::Lac(v, on) => {
@@ -566,7 +685,8 @@ fn the_readme_units_table_is_what_the_code_maps() {
     {
         let line = row(start);
         for kind in [ChassisKind::Ecoli, ChassisKind::Yeast, ChassisKind::Orthogonal] {
-            let mapped: Vec<String> = counts.iter().map(|&n| fmt(original_ribosomes(n, &kind.defaults()))).collect();
+            let mapped: Vec<String> =
+                counts.iter().map(|&n| fmt(Ribosomes::Original(f64::from(n)).per_tick(&kind.defaults()))).collect();
             assert!(line.contains(&mapped.join(" / ")), "{line} lacks {} for {}", mapped.join(" / "), kind.name());
         }
     }

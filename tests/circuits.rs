@@ -273,7 +273,7 @@ fn package_installs_refuse_what_cannot_be() {
     vm.install_biological_package("gfp").unwrap();
     assert!(err(vm.install_biological_package("gfp")).contains("already installed"));
     let mut config = bioxen::api::ConfigManager::new().load_defaults("syn3a").unwrap();
-    config.max_memory_kb = 10;
+    config.resource_limits.max_memory_kb = Some(10);
     m.create_vm("small", "syn3a", "basic", Some(config)).unwrap();
     let e = err(m.get_vm("small").unwrap().install_biological_package("repressilator"));
     assert!(e.contains("not enough DNA space") && e.contains("need 23 kb"), "{e}");

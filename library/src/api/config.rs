@@ -1,137 +1,22 @@
-//! `ConfigManager`: a VM's configuration, typed, with the original library's defaults,
-//! files in JSON or TOML, validation and deep merging.
+//! `ConfigManager`: the original library's defaults, configuration files in JSON or TOML,
+//! validation with its messages, and deep merging (the shape is [`super::vm_config`]).
 //!
 //! Every key is typed and every unknown key is an error naming it and its path (a typo in
 //! a configuration must never be silently ignored).
 
 use super::error::{ApiError, ApiResult};
-use super::resources::original_ribosomes;
 use super::types::{BiologicalType, VmType};
+use super::units::Ribosomes;
+use super::vm_config::{CustomParams, ResourceLimitsConfig, VmConfig};
 use crate::files;
 use bioxen_engine::chassis::{Chassis, ChassisKind};
-use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The most bytes a configuration file may have.
 pub const CONFIG_BYTES_MAX: u64 = 1 << 20;
 
-/// A VM's configuration. Missing keys take the organism's defaults
-/// ([`ConfigManager::load_defaults`]) when a VM is created.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct VmConfig {
-    /// The organism this configuration is for (`syn3a`, `ecoli`, `minimal_cell`), when it
-    /// says: [`ConfigManager::load_defaults`] fills it in, and validation then checks the
-    /// organism's own requirements.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub biological_type: Option<String>,
-    /// The VM's starting ATP cap, a percentage of the guests' ATP pool (0–100).
-    pub max_atp: f64,
-    /// The VM's starting ribosome cap, ribosomes per tick (> 0).
-    pub max_ribosomes: u64,
-    /// The most DNA space beyond its genome the VM may be given, in kb (> 0): the room
-    /// plasmids and packages use.
-    pub max_memory_kb: u64,
-    /// Priority under the `priority` policy (higher first).
-    #[serde(default)]
-    pub priority: i32,
-    /// Relative weight (1–65,535; Xen's default 256).
-    #[serde(default = "default_weight")]
-    pub weight: u32,
-    /// syn3A: run only the essential genes' machinery (required for syn3a).
-    #[serde(default)]
-    pub essential_only: bool,
-    /// E. coli: operons may be switched.
-    #[serde(default)]
-    pub operon_management: bool,
-    /// E. coli: plasmids may be carried.
-    #[serde(default)]
-    pub plasmid_support: bool,
-    /// syn3.0: only the minimal functions (required for minimal_cell).
-    #[serde(default)]
-    pub minimal_functions_only: bool,
-    /// A GenBank annotation to run instead of the built-in genome.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub genome_file: Option<PathBuf>,
-    /// Measured mean mRNA counts per locus tag (CSV, as the syn3A whole-cell model's
-    /// `mRNA_counts.csv`) for the `genome_file`, instead of uniform expression.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expression_file: Option<PathBuf>,
-    /// The remote host of an `xcpng` VM.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub xcpng_config: Option<XcpngConfig>,
-}
-
-fn default_weight() -> u32 {
-    bioxen_engine::scenario::DEFAULT_WEIGHT
-}
-
-/// Where an `xcpng` VM runs: an XCP-ng pool reached through XAPI, then SSH.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct XcpngConfig {
-    /// The pool master's XAPI address (`https://…`).
-    #[serde(default)]
-    pub xapi_url: String,
-    /// XAPI user.
-    #[serde(default)]
-    pub username: String,
-    /// The password itself (prefer `password_env` or `password_file`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub password: Option<String>,
-    /// The environment variable holding the password.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub password_env: Option<String>,
-    /// A file holding the password.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub password_file: Option<PathBuf>,
-    /// The user BioXen logs in as on the provisioned VM.
-    #[serde(default)]
-    pub ssh_user: String,
-    /// The template the VM is made from (the original's default, `bioxen-bio-template`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub template_name: Option<String>,
-    /// The private key BioXen logs in with over SSH.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ssh_key_path: Option<PathBuf>,
-    /// The VM's memory, such as "4GB" (binary units; the original's default "2GB").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub vm_memory: Option<String>,
-    /// The VM's VCPUs (the original's default 2).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub vm_vcpus: Option<u64>,
-    /// The network (UUID) its one interface joins (default: the template's interfaces).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub network_uuid: Option<String>,
-    /// The storage repository (UUID) its disks are copied to (default: the template's).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub storage_repository: Option<String>,
-    /// Pins the pool's (self-signed) certificate by its SHA-256 fingerprint, `AB:CD:…`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tls_fingerprint_sha256: Option<String>,
-    /// Trusts the pool's certificate through this CA file (PEM) besides the web's roots.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tls_ca_file: Option<PathBuf>,
-    /// The known_hosts file the VM's SSH host key is checked against (default
-    /// `~/.ssh/known_hosts`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ssh_known_hosts: Option<PathBuf>,
-    /// The VM's SSH host key, pinned (`ssh-ed25519 AAAA…`: a template that bakes one in).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ssh_host_key: Option<String>,
-    /// Accepts any SSH host key from the VM (warned of on every connection).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub insecure_accept_any_host_key: bool,
-    /// The `bioxen` to run on the VM (default: this one, uploaded).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub worker_binary: Option<String>,
-    /// How long to wait for the started VM's address, in seconds (default 600).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ip_timeout_seconds: Option<u64>,
-}
-
-/// Loads, checks, merges and saves VM configurations, with defaults for one chassis
-/// (ribosome numbers are per tick of that chassis: see the README's table of units).
+/// Loads, checks, merges and saves VM configurations, with defaults for one chassis (the
+/// one a `chassis_type` must name).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ConfigManager {
     chassis: Chassis,
@@ -155,39 +40,78 @@ impl ConfigManager {
         ConfigManager { chassis }
     }
 
-    /// The original library's defaults for `biological_type`: syn3a max ATP 70 %, 15
-    /// ribosomes, essential_only; ecoli 90 %, 30, operon_management and plasmid_support;
-    /// minimal_cell 60 %, 12, minimal_functions_only. Ribosome counts are the original's,
-    /// as the same share of this chassis' pool; memory the original's limits.
+    /// The original library's defaults for `biological_type` (its `vm_type`), in its shape
+    /// and units: syn3a max ATP 70 %, 15 ribosomes, 200 kb, essential_only; ecoli 90 %, 30,
+    /// 500 kb, operon_management and plasmid_support; minimal_cell 60 %, 12, 100 kb,
+    /// minimal_functions_only. Ribosomes are the original's units ([`Ribosomes::Original`]),
+    /// the same share of this chassis' pool; `chassis_type` is this manager's chassis.
     ///
     /// ```
-    /// use bioxen::api::ConfigManager;
+    /// use bioxen::api::{ConfigManager, Ribosomes};
     /// let syn3a = ConfigManager::new().load_defaults("syn3a")?;
-    /// assert_eq!((syn3a.max_atp, syn3a.max_ribosomes, syn3a.essential_only), (70.0, 7_500, true));
+    /// let limits = syn3a.resource_limits;
+    /// assert_eq!((limits.max_atp, limits.max_ribosomes), (Some(70.0), Some(Ribosomes::Original(15.0))));
+    /// assert_eq!(syn3a.custom_params.essential_only, Some(true));
     /// # Ok::<(), bioxen::api::ApiError>(())
     /// ```
     pub fn load_defaults(&self, biological_type: &str) -> ApiResult<VmConfig> {
-        let t = BiologicalType::parse(biological_type)?;
+        let t = BiologicalType::parse(biological_type)
+            .map_err(|_| config_error("vm_type", format!("No default config for VM type: {biological_type}")))?;
         let (atp, ribosomes, memory) = match t {
-            BiologicalType::Syn3a => (70.0, 15, 200),
-            BiologicalType::Ecoli => (90.0, 30, 500),
-            BiologicalType::MinimalCell => (60.0, 12, 100),
+            BiologicalType::Syn3a => (70.0, 15.0, 200),
+            BiologicalType::Ecoli => (90.0, 30.0, 500),
+            BiologicalType::MinimalCell => (60.0, 12.0, 100),
         };
+        let on = |organism: BiologicalType| (t == organism).then_some(true);
         Ok(VmConfig {
             biological_type: Some(t.name().to_string()),
-            max_atp: atp,
-            max_ribosomes: original_ribosomes(ribosomes, &self.chassis),
-            max_memory_kb: memory,
-            priority: 0,
-            weight: default_weight(),
-            essential_only: t == BiologicalType::Syn3a,
-            operon_management: t == BiologicalType::Ecoli,
-            plasmid_support: t == BiologicalType::Ecoli,
-            minimal_functions_only: t == BiologicalType::MinimalCell,
-            genome_file: None,
-            expression_file: None,
-            xcpng_config: None,
+            chassis_type: Some(self.chassis.kind.name().to_string()),
+            resource_limits: ResourceLimitsConfig {
+                max_atp: Some(atp),
+                max_ribosomes: Some(Ribosomes::Original(ribosomes)),
+                max_memory_kb: Some(memory),
+            },
+            custom_params: CustomParams {
+                essential_only: on(BiologicalType::Syn3a),
+                operon_management: on(BiologicalType::Ecoli),
+                plasmid_support: on(BiologicalType::Ecoli),
+                minimal_functions_only: on(BiologicalType::MinimalCell),
+                ..CustomParams::default()
+            },
+            ..VmConfig::default()
         })
+    }
+
+    /// The configuration a VM of `biological_type` and `vm_type` gets from `config`: its
+    /// keys merged over the organism's defaults ([`ConfigManager::merge_configs`]), then
+    /// checked as a whole ([`ConfigManager::validate_for`]) and against this chassis.
+    ///
+    /// ```
+    /// use bioxen::api::{ConfigManager, Ribosomes};
+    /// let configs = ConfigManager::new();
+    /// let partial = serde_json::json!({"resource_limits": {"max_ribosomes": 30}, "custom_params": {"debug_mode": true}});
+    /// let config = configs.complete(Some(&bioxen::api::from_json_value(partial)?), "syn3a", "basic")?;
+    /// assert_eq!(config.resource_limits.max_ribosomes, Some(Ribosomes::Original(30.0)));
+    /// assert_eq!(config.resource_limits.max_atp, Some(70.0)); // the syn3a default
+    /// # Ok::<(), bioxen::api::ApiError>(())
+    /// ```
+    pub fn complete(&self, config: Option<&VmConfig>, biological_type: &str, vm_type: &str) -> ApiResult<VmConfig> {
+        let defaults = self.load_defaults(biological_type)?;
+        let config = match config {
+            None => defaults,
+            Some(c) => {
+                let over = serde_json::to_value(c).map_err(|e| config_error("config", e.to_string()))?;
+                self.merge_configs(&defaults, &over)?
+            }
+        };
+        if let Some(named) = config.chassis_type.as_deref().filter(|&n| n != self.chassis.kind.name()) {
+            return Err(config_error(
+                "chassis_type",
+                format!("the configuration is for the {named} chassis; this host is {}", self.chassis.kind.name()),
+            ));
+        }
+        self.validate_for(&config, biological_type, vm_type)?;
+        Ok(config)
     }
 
     /// Reads a configuration from a JSON (`.json`) or TOML (`.toml`) file. Errors name the
@@ -218,30 +142,25 @@ impl ConfigManager {
         Ok(())
     }
 
-    /// Checks `config` for a VM of `vm_type` (`basic` or `xcpng`): max_ribosomes > 0,
-    /// 0 ≤ max_atp ≤ 100, max_memory_kb > 0, weight in 1–65,535; for the organism its
-    /// `biological_type` names, syn3a requires essential_only and minimal_cell
-    /// minimal_functions_only; xcpng requires xapi_url, username, a password (or
-    /// password_env, password_file) and ssh_user.
+    /// Checks `config` for a VM of `vm_type` (`basic` or `xcpng`), each key it has with the
+    /// original's messages: `max_ribosomes must be positive`, `max_atp must be between 0
+    /// and 100`, `max_memory_kb must be positive`; weight in 1–65,535; a known
+    /// `chassis_type`; for the organism it names, `Syn3A VMs require essential_only=True`
+    /// and `Minimal cell VMs require minimal_functions_only=True`; an xcpng VM's
+    /// `xcpng_config` needs xapi_url, username, a password (or password_env,
+    /// password_file) and ssh_user.
     pub fn validate_config(&self, config: &VmConfig, vm_type: &str) -> ApiResult<()> {
         let vm_type = VmType::parse(vm_type)?;
         if let Some(t) = &config.biological_type {
-            self.organism_requirements(config, BiologicalType::parse(t)?)?;
+            let t = BiologicalType::parse(t).map_err(|e| config_error("vm_type", e.to_string()))?;
+            organism_requirements(config, t)?;
         }
-        if config.max_ribosomes == 0 {
-            return Err(config_error("max_ribosomes", "must be more than 0"));
+        if let Some(c) = config.chassis_type.as_deref().filter(|c| ChassisKind::ALL.iter().all(|k| k.name() != *c)) {
+            return Err(config_error("chassis_type", format!("unknown chassis {c:?} (ecoli, yeast, orthogonal)")));
         }
-        if !(config.max_atp.is_finite() && (0.0..=100.0).contains(&config.max_atp)) {
-            return Err(config_error(
-                "max_atp",
-                format!("must be a percentage in [0, 100], not {}", bioxen_engine::scenario::number(config.max_atp)),
-            ));
-        }
-        if config.max_memory_kb == 0 {
-            return Err(config_error("max_memory_kb", "must be more than 0"));
-        }
-        if !(1..=bioxen_engine::scenario::limits::WEIGHT_MAX).contains(&config.weight) {
-            return Err(config_error("weight", format!("must be in 1..=65535, not {}", config.weight)));
+        check_limits(&config.resource_limits)?;
+        if let Some(w) = config.weight.filter(|w| !(1..=bioxen_engine::scenario::limits::WEIGHT_MAX).contains(w)) {
+            return Err(config_error("weight", format!("must be in 1..=65535, not {w}")));
         }
         if vm_type == VmType::Xcpng {
             let x = config.xcpng_config.as_ref().ok_or(ApiError::XcpngConfigMissing)?;
@@ -266,42 +185,88 @@ impl ConfigManager {
     pub fn validate_for(&self, config: &VmConfig, biological_type: &str, vm_type: &str) -> ApiResult<()> {
         let t = BiologicalType::parse(biological_type)?;
         if let Some(named) = config.biological_type.as_deref().filter(|&n| n != t.name()) {
-            return Err(config_error(
-                "biological_type",
-                format!("the configuration is for {named}, the VM is {}", t.name()),
-            ));
+            return Err(config_error("vm_type", format!("Config vm_type {named} doesn't match {}", t.name())));
         }
         self.validate_config(config, vm_type)?;
-        self.organism_requirements(config, t)
+        organism_requirements(config, t)
     }
 
-    /// syn3a requires essential_only, minimal_cell requires minimal_functions_only.
-    fn organism_requirements(&self, config: &VmConfig, t: BiologicalType) -> ApiResult<()> {
-        match t {
-            BiologicalType::Syn3a if !config.essential_only => {
-                Err(config_error("essential_only", "syn3a VMs require essential_only = true"))
-            }
-            BiologicalType::MinimalCell if !config.minimal_functions_only => {
-                Err(config_error("minimal_functions_only", "minimal_cell VMs require minimal_functions_only = true"))
-            }
-            _ => Ok(()),
+    /// The original's second `validate_config(vm_type, config)`, where `vm_type` is the
+    /// organism: the configuration must name it (`Missing required config field:
+    /// vm_type`), then [`ConfigManager::validate_for`] a basic VM.
+    pub fn validate_organism_config(&self, biological_type: &str, config: &VmConfig) -> ApiResult<()> {
+        if config.biological_type.is_none() {
+            return Err(config_error("vm_type", "Missing required config field: vm_type"));
         }
+        self.validate_for(config, biological_type, "basic")
     }
 
     /// `overrides` merged into `base`, deeply (a nested table is merged key by key; any
-    /// other value replaces), then checked as a whole: an unknown key in `overrides` is an
-    /// error naming its path.
+    /// other value replaces; a ribosome cap in either unit replaces the base's in both),
+    /// then checked as a whole: an unknown key in `overrides` is an error naming its path.
     pub fn merge_configs(&self, base: &VmConfig, overrides: &serde_json::Value) -> ApiResult<VmConfig> {
         let mut merged = serde_json::to_value(base).map_err(|e| config_error("config", e.to_string()))?;
+        let sets_ribosomes = overrides
+            .get("resource_limits")
+            .and_then(|l| l.as_object())
+            .is_some_and(|l| l.contains_key("max_ribosomes") || l.contains_key("max_ribosomes_per_tick"));
+        if let (true, Some(limits)) =
+            (sets_ribosomes, merged.get_mut("resource_limits").and_then(|l| l.as_object_mut()))
+        {
+            limits.remove("max_ribosomes");
+            limits.remove("max_ribosomes_per_tick");
+        }
         deep_merge(&mut merged, overrides);
         from_json_value(merged)
     }
 
     /// Writes `biological_type`'s defaults to `path` (JSON or TOML by extension), as a
-    /// starting point to edit.
+    /// starting point to edit, marked as the original marked them (`_template`,
+    /// `_description`).
     pub fn create_config_template(&self, biological_type: &str, path: impl AsRef<Path>) -> ApiResult<()> {
-        let defaults = self.load_defaults(biological_type)?;
+        let mut defaults = self.load_defaults(biological_type)?;
+        defaults.template = Some(true);
+        defaults.description = Some(format!("Configuration template for {biological_type} biological VM"));
         self.save_to_file(&defaults, path)
+    }
+}
+
+/// The original's resource-limit rules, each key checked if it is there.
+fn check_limits(limits: &ResourceLimitsConfig) -> ApiResult<()> {
+    let at = |key: &str| format!("resource_limits.{key}");
+    if let Some(r) = limits.max_ribosomes {
+        let key = match r {
+            Ribosomes::Original(_) => "max_ribosomes",
+            Ribosomes::PerTick(_) => "max_ribosomes_per_tick",
+        };
+        r.check().map_err(|m| config_error(at(key), m))?;
+        if r.is_zero() {
+            return Err(config_error(at(key), "max_ribosomes must be positive"));
+        }
+    }
+    if let Some(atp) = limits.max_atp.filter(|a| !(a.is_finite() && (0.0..=100.0).contains(a))) {
+        let shown = bioxen_engine::scenario::number(atp);
+        return Err(config_error(at("max_atp"), format!("max_atp must be between 0 and 100, not {shown}")));
+    }
+    if limits.max_memory_kb == Some(0) {
+        return Err(config_error(at("max_memory_kb"), "max_memory_kb must be positive"));
+    }
+    Ok(())
+}
+
+/// syn3a requires essential_only, minimal_cell requires minimal_functions_only (each
+/// refused only when set false, as the original did).
+fn organism_requirements(config: &VmConfig, t: BiologicalType) -> ApiResult<()> {
+    let params = &config.custom_params;
+    match t {
+        BiologicalType::Syn3a if params.essential_only == Some(false) => {
+            Err(config_error("custom_params.essential_only", "Syn3A VMs require essential_only=True"))
+        }
+        BiologicalType::MinimalCell if params.minimal_functions_only == Some(false) => Err(config_error(
+            "custom_params.minimal_functions_only",
+            "Minimal cell VMs require minimal_functions_only=True",
+        )),
+        _ => Ok(()),
     }
 }
 

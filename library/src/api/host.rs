@@ -12,9 +12,9 @@
 //! since it was checked where it lands, so the mirror answers status calls without a
 //! round trip and is the runtime's state once the next tick has run.
 
-use super::config::VmConfig;
 use super::error::{ApiError, ApiResult};
 use super::types::{BiologicalType, VmType};
+use super::vm_config::VmConfig;
 use crate::driver::Runner;
 use crate::files;
 use crate::mirror::VmMirror;
@@ -342,6 +342,7 @@ impl Host {
         }
         let organism = biological_type.organism();
         let (genome, path) = annotation_of(&config)?;
+        let settings = config.settings(&self.config.chassis);
         let spec = VmSpec {
             id: id.to_string(),
             organism,
@@ -349,18 +350,18 @@ impl Host {
             memory_kb: 0, // set below, once the genome's size is known
             autostart: false,
             allocation: Allocation {
-                weight: config.weight,
-                priority: config.priority,
-                atp_cap_percent: config.max_atp,
+                weight: settings.weight,
+                priority: settings.priority,
+                atp_cap_percent: settings.atp_cap_percent,
                 atp_reserve_percent: 0.0,
-                ribosome_cap: Some(config.max_ribosomes),
+                ribosome_cap: settings.ribosome_cap,
                 ribosome_reserve: 0,
             },
         };
         let genome_kb = genome.as_ref().map_or_else(|| organism.profile().genome_kb(), Genome::length_kb);
         // DNA space: the genome, and the room the configuration gives beyond it
         // (`max_memory_kb`), which packages' plasmids take.
-        let spec = VmSpec { memory_kb: genome_kb.saturating_add(config.max_memory_kb), ..spec };
+        let spec = VmSpec { memory_kb: genome_kb.saturating_add(settings.memory_kb), ..spec };
         let sim = self.simulation()?;
         let index = sim.create(spec, genome)?;
         let spec = sim.scenario().vms[index].clone();

@@ -1,11 +1,12 @@
 //! `BioVmManager`: one host and its VMs, competing for its chassis under its policy.
 
-use super::config::{ConfigManager, VmConfig};
+use super::config::ConfigManager;
 use super::error::{ApiError, ApiResult};
 use super::host::{Host, HostConfig, Shared, lock};
 use super::resources::{AvailableResources, BioResourceManager, available};
 use super::types::{BiologicalType, VmType};
 use super::vm::BiologicalVm;
+use super::vm_config::VmConfig;
 use bioxen_engine::record::hex;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -60,7 +61,8 @@ impl BioVmManager {
     /// Creates VM `vm_id` of `biological_type` (`syn3a`, `ecoli`, `minimal_cell`) and
     /// `vm_type` (`basic`, or `xcpng`: its cell runs in an XCP-ng VM made when it starts,
     /// see [`crate::xcpng`]) with `config` (the organism's defaults when `None`; see
-    /// [`ConfigManager::load_defaults`]; an `xcpng` VM's must hold its `xcpng_config`).
+    /// [`ConfigManager::load_defaults`]; a partial one is merged over them,
+    /// [`ConfigManager::complete`]; an `xcpng` VM's must hold its `xcpng_config`).
     /// It exists from the next tick, created but not started.
     pub fn create_vm(
         &self,
@@ -76,11 +78,7 @@ impl BioVmManager {
         if kind == VmType::Xcpng && config.as_ref().is_none_or(|c| c.xcpng_config.is_none()) {
             return Err(ApiError::XcpngConfigMissing);
         }
-        let config = match config {
-            Some(c) => c,
-            None => configs.load_defaults(biological_type)?,
-        };
-        configs.validate_for(&config, biological_type, vm_type)?;
+        let config = configs.complete(config.as_ref(), biological_type, vm_type)?;
         let index = lock(&self.host).create(vm_id, t, kind, config)?;
         Ok(BiologicalVm::new(self.host.clone(), index))
     }

@@ -14,16 +14,16 @@
 //!   the tick it takes effect, so [`BioVmManager::save_scenario`] writes a scenario that
 //!   `bioxen run` replays to the session's digest, bit for bit, and a trace recorded during
 //!   the session ([`BioVmManager::record_trace`]) replays with `bioxen replay`.
-//! - **Units** are the model's: ATP as a percentage of the guests' pool, ribosomes per
-//!   tick, DNA in kb. The original's ribosome numbers are mapped to the same share of the
-//!   chassis ([`original_ribosomes`]; README, "Library").
+//! - **Units**: ATP is a percentage of the guests' pool and DNA is kb, as the original
+//!   had them; a ribosome number says its unit ([`Ribosomes`]): the original's (shares of
+//!   its 80-ribosome pool, mapped to the same share of the chassis) or ribosomes per tick.
 //!
 //! ```
-//! use bioxen::api::{create_bio_vm, BioResourceManager};
+//! use bioxen::api::{create_bio_vm, BioResourceManager, Ribosomes};
 //! let vm = create_bio_vm("my_syn3a_vm", "syn3a", "basic", None)?;
 //! let resources = BioResourceManager::new(&vm);
 //! resources.allocate_atp(75.0)?;
-//! resources.allocate_ribosomes(resources.original_ribosomes(20))?;
+//! resources.allocate_ribosomes(Ribosomes::Original(20.0))?;
 //! vm.start()?;
 //! vm.run_ticks(30)?;
 //! assert_eq!(vm.get_resource_usage().atp_percent, 75.0);
@@ -38,21 +38,24 @@ mod resources;
 mod save;
 mod session;
 mod types;
+mod units;
 mod vm;
+mod vm_config;
 
-pub use config::{ConfigManager, VmConfig, XcpngConfig};
+pub use config::{ConfigManager, from_json_value};
 pub use error::{ApiError, ApiResult};
 pub use host::{HostConfig, Runtime};
 pub use manager::{BioVmManager, TickView};
 pub use resources::{
-    AvailableResources, BioResourceManager, ORIGINAL_RIBOSOME_POOL, ResourceLimits, ResourceUsage, original_ribosomes,
-    resource_limits, resource_targets,
+    AvailableResources, BioResourceManager, ResourceLimits, ResourceUsage, resource_limits, resource_targets,
 };
 pub use types::{BiologicalType, VmType};
+pub use units::{ORIGINAL_RIBOSOME_POOL, ORIGINAL_UNITS_MAX, Ribosomes};
 pub use vm::{
     BiologicalMetrics, BiologicalVm, EXPONENTIAL_FRACTION, GrowthPhase, MinimalFunction, OperonStatus, Switched,
     VmStatus,
 };
+pub use vm_config::{CustomParams, ResourceLimitsConfig, VmConfig, XcpngConfig};
 
 /// Creates VM `vm_id` on a host of its own (the defaults of [`HostConfig`]): the
 /// original's `create_bio_vm`. `config` defaults to the organism's

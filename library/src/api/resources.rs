@@ -1,27 +1,24 @@
 //! `BioResourceManager`: a VM's reservations of ATP, ribosomes and DNA space, in the
 //! model's units, and the original library's limits and targets mapped onto them.
 //!
-//! **Units.** ATP is a percentage of the guests' ATP pool each tick, ribosomes are
-//! ribosomes per tick, DNA space is kb. The original library counted ribosomes in a pool
-//! of its own: its E. coli chassis had 80 (`max_ribosomes=80`, of which its hypervisor
-//! kept 15 % overhead). Each of its ribosome numbers is mapped to the same share of the
-//! chassis' ribosomes ([`original_ribosomes`]; the README's table gives every number per
-//! chassis). ATP percentages and kb need no mapping.
+//! **Units.** ATP is a percentage of the guests' ATP pool each tick, DNA space is kb. A
+//! ribosome request says its unit ([`Ribosomes`]): the original library's (shares of its
+//! E. coli chassis' pool of 80, of which its hypervisor kept 15 % overhead, mapped to the
+//! same share of this chassis; the README's table gives every number per chassis) or
+//! ribosomes per tick. What is read back (usage, limits, what is free) is ribosomes per
+//! tick; [`Ribosomes::original`] converts.
 
 use super::error::{ApiError, ApiResult};
 use super::host::{Shared, lock};
 use super::types::BiologicalType;
+use super::units::Ribosomes;
 use super::vm::BiologicalVm;
 use bioxen_engine::chassis::Chassis;
 use bioxen_engine::scenario::{Action, AllocationChange};
 
-/// The ribosome pool of the original library's E. coli chassis, which its ribosome
-/// numbers are shares of (BioXen_jcvi_vm_lib, `EcoliChassis`: `max_ribosomes=80`).
-pub const ORIGINAL_RIBOSOME_POOL: u64 = 80;
-
-/// `count` of the original's ribosomes as the same share of `chassis`' ribosomes.
-pub fn original_ribosomes(count: u64, chassis: &Chassis) -> u64 {
-    (u128::from(count) * u128::from(chassis.ribosomes) / u128::from(ORIGINAL_RIBOSOME_POOL)) as u64
+/// `count` of the original's ribosomes as ribosomes per tick on `chassis`.
+fn original(count: u32, chassis: &Chassis) -> u64 {
+    Ribosomes::Original(f64::from(count)).per_tick(chassis)
 }
 
 /// The most a VM of one organism may reserve.
@@ -43,7 +40,7 @@ pub fn resource_limits(t: BiologicalType, chassis: &Chassis) -> ResourceLimits {
         BiologicalType::Ecoli => (100, 90.0, 500),
         BiologicalType::MinimalCell => (20, 60.0, 100),
     };
-    ResourceLimits { ribosomes: original_ribosomes(ribosomes, chassis), atp_percent, memory_kb }
+    ResourceLimits { ribosomes: original(ribosomes, chassis), atp_percent, memory_kb }
 }
 
 /// The original's targets for `optimize_resources_for_biological_type`: syn3a 60 % ATP
@@ -54,7 +51,7 @@ pub fn resource_targets(t: BiologicalType, chassis: &Chassis) -> (f64, u64) {
         BiologicalType::Ecoli => (80.0, 25),
         BiologicalType::MinimalCell => (50.0, 8),
     };
-    (atp, original_ribosomes(ribosomes, chassis))
+    (atp, original(ribosomes, chassis))
 }
 
 /// What a VM holds: its reservations and caps (from the next tick), and what it was
@@ -136,10 +133,9 @@ impl BioResourceManager {
         ApiError::Resources { vm: self.id.clone(), message }
     }
 
-    /// `count` of the original library's ribosomes on this VM's chassis (see
-    /// [`original_ribosomes`]).
-    pub fn original_ribosomes(&self, count: u64) -> u64 {
-        original_ribosomes(count, &lock(&self.host).config.chassis)
+    /// The chassis of the VM's host (what [`Ribosomes`] convert on).
+    pub fn chassis(&self) -> Chassis {
+        lock(&self.host).config.chassis
     }
 
     /// Reserves `percent` of the guests' ATP pool every tick (and raises the VM's ATP cap
@@ -202,28 +198,72 @@ impl BioResourceManager {
     }
 
     /// Reserves `count` ribosomes every tick (and raises the VM's ribosome cap to at least
-    /// that).
-    pub fn allocate_ribosomes(&self, count: u64) -> ApiResult<()> {
+    /// that), in either unit.
+    ///
+    /// ```
+    /// use bioxen::api::{create_bio_vm, BioResourceManager, Ribosomes};
+    /// let vm = create_bio_vm("s", "syn3a", "basic", None)?;
+    /// let resources = BioResourceManager::new(&vm);
+    /// resources.allocate_ribosomes(Ribosomes::Original(20.0))?; // the original's 20
+    /// assert_eq!(resources.get_resource_usage().ribosomes, 10_000); // per tick on E. coli
+    /// let e = resources.allocate_ribosomes(Ribosomes::Original(60.0)).unwrap_err();
+    /// assert!(e.to_string().contains("60 of the original's ribosomes (30000 per tick) is over the syn3a limit"));
+    /// # Ok::<(), bioxen::api::ApiError>(())
+    /// ```
+    pub fn allocate_ribosomes(&self, count: Ribosomes) -> ApiResult<()> {
         let mut host = lock(&self.host);
         let change = self.ribosome_change(&host, count)?;
         host.schedule(self.vm, Action::Set(change))
     }
 
     /// The change reserving `count` ribosomes, if it is within the limit and free.
-    fn ribosome_change(&self, host: &super::host::Host, count: u64) -> ApiResult<AllocationChange> {
-        let limit = resource_limits(self.biological_type, &host.config.chassis).ribosomes;
+    fn ribosome_change(&self, host: &super::host::Host, count: Ribosomes) -> ApiResult<AllocationChange> {
+        let chassis = &host.config.chassis;
+        count.check().map_err(|m| self.refuse(m))?;
+        let asked = count.per_tick(chassis);
+        let limit = resource_limits(self.biological_type, chassis).ribosomes;
         let held = host.vms[self.vm].allocation.ribosome_reserve;
-        self.within(count, limit, available(host).ribosomes + held, "", "ribosomes")?;
+        let free = available(host).ribosomes + held;
+        // Said in the unit asked in, with ribosomes per tick beside the original's.
+        let say = |n: u64, unit: &str| match count {
+            Ribosomes::Original(_) => {
+                format!(
+                    "{}{unit} ({n} per tick)",
+                    bioxen_engine::scenario::number(Ribosomes::PerTick(n).original(chassis))
+                )
+            }
+            Ribosomes::PerTick(_) => format!("{n}{unit}"),
+        };
+        let unit = match count {
+            Ribosomes::Original(_) => " of the original's ribosomes",
+            Ribosomes::PerTick(_) => " ribosomes per tick",
+        };
+        if asked > limit {
+            let organism = self.biological_type.name();
+            return Err(self.refuse(format!(
+                "{} is over the {organism} limit of {}",
+                say(asked, unit),
+                say(limit, "")
+            )));
+        }
+        if asked > free {
+            return Err(self.refuse(format!("{} asked, {} free", say(asked, unit), say(free, ""))));
+        }
         let cap = host.vms[self.vm].allocation.ribosome_cap;
         Ok(AllocationChange {
-            ribosome_reserve: Some(count),
-            ribosome_cap: cap.filter(|&c| c < count).map(|_| count),
+            ribosome_reserve: Some(asked),
+            ribosome_cap: cap.filter(|&c| c < asked).map(|_| asked),
             ..AllocationChange::default()
         })
     }
 
     /// Any of the three reservations, all checked before any is made.
-    pub(crate) fn allocate(&self, atp: Option<f64>, ribosomes: Option<u64>, memory_kb: Option<u64>) -> ApiResult<()> {
+    pub(crate) fn allocate(
+        &self,
+        atp: Option<f64>,
+        ribosomes: Option<Ribosomes>,
+        memory_kb: Option<u64>,
+    ) -> ApiResult<()> {
         let mut host = lock(&self.host);
         let atp = atp.map(|p| self.atp_change(&host, p)).transpose()?;
         let ribosomes = ribosomes.map(|r| self.ribosome_change(&host, r)).transpose()?;
@@ -277,7 +317,7 @@ impl BioResourceManager {
         let mut host = lock(&self.host);
         let (atp, ribosomes) = resource_targets(self.biological_type, &host.config.chassis);
         let atp_change = self.atp_change(&host, atp)?;
-        let ribosome_change = self.ribosome_change(&host, ribosomes)?;
+        let ribosome_change = self.ribosome_change(&host, Ribosomes::PerTick(ribosomes))?;
         host.schedule(self.vm, Action::Set(atp_change))?;
         host.schedule(self.vm, Action::Set(ribosome_change))?;
         Ok((atp, ribosomes))

@@ -162,7 +162,7 @@ impl BiologicalVm {
     }
 
     /// The configuration it was created with.
-    pub fn get_config(&self) -> super::config::VmConfig {
+    pub fn get_config(&self) -> super::vm_config::VmConfig {
         lock(&self.host).vms[self.index].config.clone()
     }
 
@@ -250,7 +250,7 @@ impl BiologicalVm {
     pub fn allocate_resources(
         &self,
         atp_percent: Option<f64>,
-        ribosomes: Option<u64>,
+        ribosomes: Option<super::units::Ribosomes>,
         memory_kb: Option<u64>,
     ) -> ApiResult<()> {
         BioResourceManager::new(self).allocate(atp_percent, ribosomes, memory_kb)
@@ -259,6 +259,22 @@ impl BiologicalVm {
     /// Its reservations, caps and last grant.
     pub fn get_resource_usage(&self) -> ResourceUsage {
         usage(&lock(&self.host), self.index)
+    }
+
+    /// Refuses a call the VM's configuration switches off (`flag` set false), naming it.
+    fn allowed_by(
+        &self,
+        flag: &str,
+        get: impl Fn(&super::vm_config::CustomParams) -> Option<bool>,
+        refused: &str,
+    ) -> ApiResult<()> {
+        match get(&lock(&self.host).vms[self.index].config.custom_params) {
+            Some(false) => Err(super::config::config_error(
+                format!("custom_params.{flag}"),
+                format!("is false in VM `{}`'s configuration, so it {refused}", self.id),
+            )),
+            _ => Ok(()),
+        }
     }
 
     fn only_for(&self, call: &'static str, supported: &[BiologicalType]) -> ApiResult<()> {
@@ -310,7 +326,9 @@ impl BiologicalVm {
     /// An unknown package, one already installed, one whose replicon does not work in the
     /// VM's organism, or one whose plasmid copies do not fit the VM's DNA space (its genome
     /// plus `max_memory_kb`) is an error, and nothing changes.
+    /// A configuration with `plasmid_support = false` refuses every package.
     pub fn install_biological_package(&self, name: &str) -> ApiResult<()> {
+        self.allowed_by("plasmid_support", |p| p.plasmid_support, "installs no package")?;
         let mut host = lock(&self.host);
         let package = host.package(name).map_err(ApiError::Package)?;
         host.install(self.index, package)
@@ -525,9 +543,11 @@ impl BiologicalVm {
         self.switch(genes, false)
     }
 
-    /// Activates (`activate`) or represses (`repress`) operons by name (ecoli).
+    /// Activates (`activate`) or represses (`repress`) operons by name (ecoli). A
+    /// configuration with `operon_management = false` refuses it.
     pub fn manage_operons(&self, operons: &[&str], action: &str) -> ApiResult<Vec<Switched>> {
         self.only_for("manage_operons", &[BiologicalType::Ecoli])?;
+        self.allowed_by("operon_management", |p| p.operon_management, "switches no operon")?;
         let on = match action {
             "activate" => true,
             "repress" => false,
