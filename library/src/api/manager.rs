@@ -22,6 +22,19 @@ pub struct TickView<'a> {
     pub vm_ids: &'a [String],
 }
 
+/// Where a result comes from: what reproduces it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Provenance {
+    /// The engine's version (`bioxen_engine::ENGINE_VERSION`).
+    pub engine_version: &'static str,
+    /// The host's seed.
+    pub seed: u64,
+    /// Ticks run.
+    pub tick: u64,
+    /// The run's digest so far, in hex.
+    pub digest: String,
+}
+
 /// A host (a chassis, a policy, a seed; on the actor runtime unless told otherwise) and
 /// the VMs on it. Its VMs share the chassis and compete under its policy. Simulated time
 /// moves only through [`BioVmManager::run_ticks`] and [`BioVmManager::run_for`]; calls
@@ -175,9 +188,40 @@ impl BioVmManager {
         run_for(&self.host, duration)
     }
 
+    /// The ticks [`Self::run_for`] would run for `duration` (whole ticks, rounded up),
+    /// refused at once if past the session's bound.
+    pub fn ticks_for(&self, duration: Duration) -> ApiResult<u64> {
+        let host = lock(&self.host);
+        let n = ticks_for(&host, duration);
+        host.refuse_past_end(n)?;
+        Ok(n)
+    }
+
+    /// The host's chassis.
+    pub fn chassis(&self) -> bioxen_engine::chassis::Chassis {
+        lock(&self.host).config.chassis
+    }
+
     /// Ticks run.
     pub fn tick(&self) -> u64 {
         lock(&self.host).tick()
+    }
+
+    /// Where the session's results come from: the engine's version, the seed, the ticks
+    /// run and the digest so far.
+    pub fn provenance(&self) -> Provenance {
+        let host = lock(&self.host);
+        Provenance {
+            engine_version: bioxen_engine::ENGINE_VERSION,
+            seed: host.config.seed,
+            tick: host.tick(),
+            digest: hex(&host.digest()),
+        }
+    }
+
+    /// The manager of an existing host (a VM's, [`BiologicalVm::manager`]).
+    pub(crate) fn of_host(host: Shared) -> BioVmManager {
+        BioVmManager { host }
     }
 
     /// The run's digest so far, in hex: the digest `bioxen run` gives the saved scenario.
@@ -244,9 +288,15 @@ impl BioVmManager {
 /// Runs `host` for `duration` of simulated time, in whole ticks rounded up.
 pub(crate) fn run_for(host: &Shared, duration: Duration) -> ApiResult<u64> {
     let mut host = lock(host);
-    let ticks = (duration.as_secs_f64() / host.config.tick_seconds).ceil();
-    // A float past u64 (Duration::MAX is 1.8e19 s) is refused, never cast to a bound.
-    let ticks = if ticks <= bioxen_engine::scenario::limits::TICKS_MAX as f64 { ticks as u64 } else { u64::MAX };
+    let ticks = ticks_for(&host, duration);
     host.run_ticks(ticks)?;
     Ok(ticks)
+}
+
+/// The ticks `duration` takes on `host`, rounded up (`u64::MAX`, which every run refuses,
+/// past the bound).
+fn ticks_for(host: &Host, duration: Duration) -> u64 {
+    let ticks = (duration.as_secs_f64() / host.config.tick_seconds).ceil();
+    // A float past u64 (Duration::MAX is 1.8e19 s) is refused, never cast to a bound.
+    if ticks <= bioxen_engine::scenario::limits::TICKS_MAX as f64 { ticks as u64 } else { u64::MAX }
 }

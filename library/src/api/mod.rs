@@ -45,7 +45,7 @@ mod vm_config;
 pub use config::{ConfigManager, from_json_value};
 pub use error::{ApiError, ApiResult};
 pub use host::{HostConfig, Runtime};
-pub use manager::{BioVmManager, TickView};
+pub use manager::{BioVmManager, Provenance, TickView};
 pub use resources::{
     AvailableResources, BioResourceManager, ResourceLimits, ResourceUsage, resource_limits, resource_targets,
 };

@@ -612,6 +612,11 @@ impl BiologicalVm {
         Ok(out)
     }
 
+    /// The manager of the VM's host (every VM on it, its clock, its digest).
+    pub fn manager(&self) -> super::BioVmManager {
+        super::BioVmManager::of_host(self.host.clone())
+    }
+
     /// Runs the VM's host for `n` ticks (every VM on it runs).
     pub fn run_ticks(&self, n: u64) -> ApiResult<()> {
         lock(&self.host).run_ticks(n)
