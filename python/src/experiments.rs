@@ -24,6 +24,7 @@ fn policy(name: &str) -> PyResult<PolicyKind> {
 /// The plan: every policy (the scenario's when none) × every seed (the scenario's when
 /// none), in that order.
 fn plan(scenario: &Path, seeds: Option<Vec<u64>>, policies: Option<Vec<String>>) -> PyResult<Vec<RunSpec>> {
+    existing(scenario, "Scenario")?;
     let loaded = bioxen::files::load_scenario(scenario).map_err(|e| from_library(e.into()))?;
     let seeds = seeds.unwrap_or_else(|| vec![loaded.seed]);
     let policies = match policies {
@@ -133,6 +134,7 @@ pub fn read_trace<'py>(
 
 /// The trace at `path` exported as JSON lines (the one row format `bioxen export` has).
 fn export(path: &Path, vm: Option<&str>, genes: Option<&[String]>) -> PyResult<String> {
+    existing(path, "Trace")?;
     let mut trace = bioxen::files::open_trace(path).map_err(|e| from_library(e.into()))?;
     let mut out = Vec::new();
     let format = bioxen::export::Format::Jsonl;
@@ -152,6 +154,15 @@ fn export(path: &Path, vm: Option<&str>, genes: Option<&[String]>) -> PyResult<S
     }
     .map_err(from_library)?;
     String::from_utf8(out).map_err(|e| crate::errors::SimulationError::new_err(e.to_string()))
+}
+
+/// `FileNotFoundError` (`Scenario file not found: p`) for a file that is not there, as
+/// the original said of configurations.
+fn existing(path: &Path, what: &str) -> PyResult<()> {
+    if path.exists() {
+        return Ok(());
+    }
+    Err(crate::errors::ConfigFileNotFoundError::new_err(format!("{what} file not found: {}", path.display())))
 }
 
 /// Adds the experiment functions to `m`.
