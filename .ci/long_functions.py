@@ -9,7 +9,7 @@ import os, re, sys
 
 args = sys.argv[1:]
 limit = int(args.pop(0)) if args and args[0].isdigit() else 70
-dirs = args or ["engine/src", "actors/src", "library/src", "src", "golden/src"]
+dirs = args or ["engine/src", "actors/src", "library/src", "remote/src", "xcpng/src", "python/src", "src", "golden/src"]
 fn = re.compile(r'^(\s*)(?:pub(?:\([a-z]+\))?\s+)?(?:const\s+)?(?:async\s+)?(?:unsafe\s+)?fn\s+(\w+)')
 long = []
 for d in dirs:

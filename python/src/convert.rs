@@ -102,9 +102,9 @@ pub fn duration(value: &Bound<'_, PyAny>) -> PyResult<Duration> {
     } else if value.is_instance_of::<PyBool>() {
         return Err(value_error("a duration is seconds or a timedelta, not a bool"));
     } else {
-        value.extract().map_err(|_| {
-            value_error(format!("a duration is seconds or a timedelta, not {}", type_name(value)))
-        })?
+        value
+            .extract()
+            .map_err(|_| value_error(format!("a duration is seconds or a timedelta, not {}", type_name(value))))?
     };
     Duration::try_from_secs_f64(seconds).map_err(|_| value_error(format!("a duration of {seconds} s cannot be run")))
 }
@@ -141,14 +141,17 @@ impl Units {
         if count.is_instance_of::<PyBool>() {
             return Err(value_error("a number of ribosomes is a number, not a bool"));
         }
-        let r = match self {
-            Units::Original => Ribosomes::Original(count.extract().map_err(|_| {
-                value_error(format!("a number of ribosomes is a number, not {}", type_name(count)))
-            })?),
-            Units::Model => Ribosomes::PerTick(count.extract().map_err(|_| {
-                value_error(format!("ribosomes per tick are a whole number ≥ 0, not {count}"))
-            })?),
-        };
+        let r =
+            match self {
+                Units::Original => Ribosomes::Original(count.extract().map_err(|_| {
+                    value_error(format!("a number of ribosomes is a number, not {}", type_name(count)))
+                })?),
+                Units::Model => Ribosomes::PerTick(
+                    count
+                        .extract()
+                        .map_err(|_| value_error(format!("ribosomes per tick are a whole number ≥ 0, not {count}")))?,
+                ),
+            };
         r.check().map_err(value_error)
     }
 }

@@ -10,7 +10,12 @@ use pyo3::prelude::*;
 create_exception!(bioxen_jcvi_vm_lib, ConfigError, PyValueError, "A type, configuration or value that cannot be used.");
 create_exception!(bioxen_jcvi_vm_lib, VMNotFoundError, PyValueError, "No VM with this id (`VM x not found`).");
 create_exception!(bioxen_jcvi_vm_lib, WrongOrganismError, PyValueError, "A call for another organism.");
-create_exception!(bioxen_jcvi_vm_lib, ResourceError, PyValueError, "A resource request over a limit or over what is free.");
+create_exception!(
+    bioxen_jcvi_vm_lib,
+    ResourceError,
+    PyValueError,
+    "A resource request over a limit or over what is free."
+);
 create_exception!(bioxen_jcvi_vm_lib, GenomeError, PyValueError, "A gene, operon or package the VM does not have.");
 create_exception!(
     bioxen_jcvi_vm_lib,

@@ -5,9 +5,9 @@
 use crate::convert;
 use crate::errors::{from_library, value_error};
 use bioxen::engine::policy::PolicyKind;
+use bioxen::sweep::Row;
 use bioxen::sweep::plan::RunSpec;
 use pyo3::prelude::*;
-use bioxen::sweep::Row;
 use pyo3::types::PyList;
 use std::path::{Path, PathBuf};
 

@@ -4,6 +4,7 @@
 //! into the library's types and the library's answers into the original's bools, dicts and
 //! lists (and its exceptions into subclasses of the built-in ones the original raised).
 
+mod answers;
 mod config;
 mod convert;
 mod errors;

@@ -22,13 +22,6 @@ pub struct PyManager {
     inner: BioVmManager,
 }
 
-impl PyManager {
-    /// A Python manager of `inner`'s host.
-    pub fn of(inner: BioVmManager) -> PyManager {
-        PyManager { inner }
-    }
-}
-
 /// The host a manager's keywords describe.
 fn host_config(
     chassis: &str,

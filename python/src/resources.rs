@@ -1,23 +1,12 @@
 //! `BioResourceManager`: a VM's reservations, in the original's units unless told
 //! otherwise, answering True or False as the original did.
 
+use crate::answers::{granted, percentage_of, usage_dict};
 use crate::convert::Units;
-use crate::errors::to_py;
-use crate::vm::{PyBiologicalVm, usage_dict};
-use bioxen::api::{ApiError, BioResourceManager};
+use crate::vm::PyBiologicalVm;
+use bioxen::api::BioResourceManager;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-
-/// An allocation's answer: True when made, False when over a limit or over what is free
-/// (the original's answer), an exception for anything else. Values that are not amounts
-/// at all (NaN, negative) are refused with an exception before they get here.
-pub fn granted(result: Result<(), ApiError>) -> PyResult<bool> {
-    match result {
-        Ok(()) => Ok(true),
-        Err(ApiError::Resources { .. }) => Ok(false),
-        Err(e) => Err(to_py(e)),
-    }
-}
 
 /// The resource manager of a VM: its reservations of ATP (percent of the guests' pool),
 /// ribosomes (the original's units, or the model's with `units="model"`) and DNA space
@@ -94,12 +83,4 @@ impl PyResources {
     pub fn of(inner: BioResourceManager) -> PyResources {
         PyResources { inner }
     }
-}
-
-/// An ATP percentage, refused with an exception if it is not one (NaN, negative).
-pub fn percentage_of(p: f64) -> PyResult<f64> {
-    if p.is_finite() && p >= 0.0 {
-        return Ok(p);
-    }
-    Err(crate::errors::value_error(format!("an ATP allocation is a percentage ≥ 0, not {p}")))
 }

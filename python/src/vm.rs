@@ -1,10 +1,11 @@
 //! `BiologicalVM`, `BasicBiologicalVM` and `XCPngBiologicalVM`: the original's VM classes
 //! over `bioxen::api::BiologicalVm`, answering with its bools, dicts and lists.
 
+use crate::answers::usage_dict;
 use crate::convert::{self, Units};
 use crate::errors::{IntoPy, to_py, value_error};
 use crate::run;
-use bioxen::api::{ApiError, BiologicalMetrics, BiologicalType, BiologicalVm, ResourceUsage};
+use bioxen::api::{ApiError, BiologicalMetrics, BiologicalType, BiologicalVm};
 use bioxen::engine::lifecycle::Lifecycle;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -275,8 +276,8 @@ impl PyBiologicalVm {
             }
         }
         let ribosomes = ribosomes.map(|r| Units::parse(units)?.take(&r)).transpose()?;
-        let atp_percent = atp_percent.map(crate::resources::percentage_of).transpose()?;
-        crate::resources::granted(self.vm.allocate_resources(atp_percent, ribosomes, memory_kb))
+        let atp_percent = atp_percent.map(crate::answers::percentage_of).transpose()?;
+        crate::answers::granted(self.vm.allocate_resources(atp_percent, ribosomes, memory_kb))
     }
 
     /// Its reservations, caps and last grant (ribosomes in `units`).
@@ -325,11 +326,6 @@ impl PyBiologicalVm {
         run::duration(py, &self.vm.manager(), &duration)
     }
 
-    /// The manager of its host (`BioVMManager`).
-    fn get_manager(&self) -> crate::manager::PyManager {
-        crate::manager::PyManager::of(self.vm.manager())
-    }
-
     fn __repr__(&self) -> String {
         format!("<{} {} ({})>", self.vm.get_vm_type(), self.vm.id(), self.vm.get_biological_type())
     }
@@ -350,27 +346,5 @@ fn function_status<'py>(py: Python<'py>, vm: &BiologicalVm) -> PyResult<Bound<'p
     for f in vm.get_minimal_functions().unwrap_or_default() {
         d.set_item(f.name, f.status)?;
     }
-    Ok(d)
-}
-
-/// A usage as a dict, ribosomes in `units`.
-pub fn usage_dict<'py>(
-    py: Python<'py>,
-    u: &ResourceUsage,
-    units: Units,
-    chassis: &bioxen::engine::chassis::Chassis,
-) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
-    d.set_item("atp_percent", u.atp_percent)?;
-    d.set_item("ribosomes", units.ribosomes(py, u.ribosomes, chassis)?)?;
-    d.set_item("memory_kb", u.memory_kb)?;
-    d.set_item("atp_cap_percent", u.atp_cap_percent)?;
-    let cap = u.ribosome_cap.map(|c| units.ribosomes(py, c, chassis)).transpose()?;
-    d.set_item("ribosome_cap", cap)?;
-    d.set_item("genome_kb", u.genome_kb)?;
-    d.set_item("atp_demanded", u.atp_demanded)?;
-    d.set_item("ribosomes_demanded", units.ribosomes(py, u.ribosomes_demanded, chassis)?)?;
-    d.set_item("atp_granted", u.atp_granted)?;
-    d.set_item("ribosomes_granted", units.ribosomes(py, u.ribosomes_granted, chassis)?)?;
     Ok(d)
 }

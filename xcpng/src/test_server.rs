@@ -510,25 +510,7 @@ impl State {
                 self.halted(r)?.memory = int(2);
                 Ok(json!(""))
             }
-            "VM.set_VCPUs_max" => {
-                let vm = self.halted(r)?;
-                if int(2) < vm.vcpus_at_startup || int(2) < 1 {
-                    return refuse(
-                        "VALUE_NOT_SUPPORTED",
-                        &["VCPU_max", &int(2).to_string(), "lower than VCPUs_at_startup"],
-                    );
-                }
-                vm.vcpus_max = int(2);
-                Ok(json!(""))
-            }
-            "VM.set_VCPUs_at_startup" => {
-                let vm = self.vm(r)?;
-                if int(2) > vm.vcpus_max || int(2) < 1 {
-                    return refuse("VALUE_NOT_SUPPORTED", &["VCPU_at_startup", &int(2).to_string(), "above VCPUs_max"]);
-                }
-                vm.vcpus_at_startup = int(2);
-                Ok(json!(""))
-            }
+            "VM.set_VCPUs_max" | "VM.set_VCPUs_at_startup" => self.set_vcpus(method, r, int(2)),
             "VM.add_to_other_config" => add_to(&mut self.vm(r)?.other_config, arg(2), arg(3)),
             "VM.get_VIFs" => Ok(json!(self.vm(r)?.vifs)),
             "VM.get_VBDs" => Ok(json!(self.vm(r)?.vbds)),
@@ -556,6 +538,25 @@ impl State {
             }
             _ => refuse("MESSAGE_METHOD_UNKNOWN", &[method]),
         }
+    }
+
+    /// `VM.set_VCPUs_max` (halted, not below the startup count) or
+    /// `VM.set_VCPUs_at_startup` (not above the maximum), as XAPI refuses them.
+    fn set_vcpus(&mut self, method: &str, r: &str, n: i64) -> Result<Value, Refusal> {
+        if method == "VM.set_VCPUs_max" {
+            let vm = self.halted(r)?;
+            if n < vm.vcpus_at_startup || n < 1 {
+                return refuse("VALUE_NOT_SUPPORTED", &["VCPU_max", &n.to_string(), "lower than VCPUs_at_startup"]);
+            }
+            vm.vcpus_max = n;
+        } else {
+            let vm = self.vm(r)?;
+            if n > vm.vcpus_max || n < 1 {
+                return refuse("VALUE_NOT_SUPPORTED", &["VCPU_at_startup", &n.to_string(), "above VCPUs_max"]);
+            }
+            vm.vcpus_at_startup = n;
+        }
+        Ok(json!(""))
     }
 
     fn copy(&mut self, r: &str, name: &str, sr: Option<String>) -> Result<Value, Refusal> {
