@@ -141,7 +141,7 @@ class BioVMManager:
         cls,
         debug_mode: bool = False,
         *,
-        chassis: str = "ecoli",
+        chassis: Union[str, Dict[str, Any], None] = None,
         policy: str = "fair",
         seed: int = 1,
         tick_seconds: float = 1.0,

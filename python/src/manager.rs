@@ -7,11 +7,11 @@ use crate::resources::PyResources;
 use crate::run;
 use crate::vm::wrap;
 use bioxen::api::{BioVmManager, HostConfig, Runtime};
-use bioxen::engine::chassis::ChassisKind;
+use bioxen::engine::chassis::{Chassis, ChassisKind};
 use bioxen::engine::lifecycle::Lifecycle;
 use bioxen::engine::policy::PolicyKind;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyString};
 use std::path::PathBuf;
 
 /// One host (a chassis, a scheduling policy, a seed) and the VMs competing on it. Time
@@ -22,19 +22,54 @@ pub struct PyManager {
     inner: BioVmManager,
 }
 
+/// A chassis by name (`ecoli`, `yeast`, `orthogonal`), or as a dict of its `kind` and the
+/// fields a scenario's `[chassis]` table may set (`ribosomes`, `rnap`, `atp_per_s`,
+/// `atp_store_max`, `dna_space_kb`, `max_vms`, `reserve_fraction`,
+/// `ribosome_reserve_fraction`); the host checks the values as a scenario's.
+fn chassis_of(value: &Bound<'_, PyAny>) -> PyResult<Chassis> {
+    let kind = |name: &str| {
+        ChassisKind::ALL
+            .into_iter()
+            .find(|k| k.name() == name)
+            .ok_or_else(|| value_error(format!("unknown chassis {name:?}: ecoli, yeast, orthogonal")))
+    };
+    if let Ok(name) = value.extract::<String>() {
+        return Ok(kind(&name)?.defaults());
+    }
+    let Ok(table) = value.cast::<PyDict>() else {
+        return Err(value_error(format!("chassis is a name or a dict, not {}", convert::type_name(value))));
+    };
+    let name: String = table.get_item("kind")?.ok_or_else(|| value_error("chassis: `kind` is required"))?.extract()?;
+    let mut c = kind(&name)?.defaults();
+    for (key, v) in table.iter() {
+        let key: String = key.extract()?;
+        let at = |e: PyErr| value_error(format!("chassis.{key}: {e}"));
+        match key.as_str() {
+            "kind" => {}
+            "ribosomes" => c.ribosomes = v.extract().map_err(at)?,
+            "rnap" => c.rnap = v.extract().map_err(at)?,
+            "atp_per_s" => c.atp_per_s = v.extract().map_err(at)?,
+            "atp_store_max" => c.atp_store_max = v.extract().map_err(at)?,
+            "dna_space_kb" => c.dna_space_kb = v.extract().map_err(at)?,
+            "max_vms" => c.max_vms = v.extract().map_err(at)?,
+            "reserve_fraction" => c.reserve_fraction = v.extract().map_err(at)?,
+            "ribosome_reserve_fraction" => c.ribosome_reserve_fraction = v.extract().map_err(at)?,
+            other => return Err(value_error(format!("chassis: unknown field `{other}`"))),
+        }
+    }
+    Ok(c)
+}
+
 /// The host a manager's keywords describe.
 fn host_config(
-    chassis: &str,
+    chassis: &Bound<'_, PyAny>,
     policy: &str,
     seed: u64,
     tick_seconds: f64,
     runtime: &str,
     arbiters: Option<usize>,
 ) -> PyResult<HostConfig> {
-    let chassis = ChassisKind::ALL
-        .into_iter()
-        .find(|k| k.name() == chassis)
-        .ok_or_else(|| value_error(format!("unknown chassis {chassis:?}: ecoli, yeast, orthogonal")))?;
+    let chassis = chassis_of(chassis)?;
     let names: Vec<&str> = PolicyKind::ALL.iter().map(|p| p.name()).collect();
     let policy = PolicyKind::from_name(policy)
         .ok_or_else(|| value_error(format!("unknown policy {policy:?}: {}", names.join(", "))))?;
@@ -45,18 +80,21 @@ fn host_config(
         ("engine", Some(_)) => return Err(value_error("arbiters are the actors' threads: the engine has none")),
         (other, _) => return Err(value_error(format!("runtime is \"actors\" or \"engine\", not {other:?}"))),
     };
-    Ok(HostConfig { chassis: chassis.defaults(), policy, seed, tick_seconds, runtime, ..HostConfig::default() })
+    Ok(HostConfig { chassis, policy, seed, tick_seconds, runtime, ..HostConfig::default() })
 }
 
 #[pymethods]
 impl PyManager {
     /// A host: the E. coli chassis, fair share, seed 1, one-second ticks, on the actors,
-    /// unless told otherwise. `debug_mode` is the original's keyword: accepted, no effect.
+    /// unless told otherwise. `chassis` is a name or a dict (`{"kind": "ecoli",
+    /// "dna_space_kb": 10**6, "max_vms": 1000}`). `debug_mode` is the original's keyword:
+    /// accepted, no effect.
     #[new]
-    #[pyo3(signature = (debug_mode = false, *, chassis = "ecoli", policy = "fair", seed = 1, tick_seconds = 1.0, runtime = "actors", arbiters = None))]
+    #[pyo3(signature = (debug_mode = false, *, chassis = None, policy = "fair", seed = 1, tick_seconds = 1.0, runtime = "actors", arbiters = None))]
     fn new(
+        py: Python<'_>,
         debug_mode: bool,
-        chassis: &str,
+        chassis: Option<Bound<'_, PyAny>>,
         policy: &str,
         seed: u64,
         tick_seconds: f64,
@@ -64,7 +102,8 @@ impl PyManager {
         arbiters: Option<usize>,
     ) -> PyResult<PyManager> {
         let _ = debug_mode;
-        let config = host_config(chassis, policy, seed, tick_seconds, runtime, arbiters)?;
+        let chassis = chassis.unwrap_or_else(|| PyString::new(py, "ecoli").into_any());
+        let config = host_config(&chassis, policy, seed, tick_seconds, runtime, arbiters)?;
         Ok(PyManager { inner: BioVmManager::with_config(config).py()? })
     }
 

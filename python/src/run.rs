@@ -10,6 +10,7 @@ use pyo3::prelude::*;
 /// `callback(tick)` runs (a False answer, or an exception, stops the run). The manager is
 /// not locked meanwhile, so the callback may read and change it. Returns the ticks run.
 pub fn ticks(py: Python<'_>, manager: &BioVmManager, n: u64, callback: Option<Py<PyAny>>) -> PyResult<u64> {
+    let Some(callback) = callback else { return plain(py, manager, n) };
     let mut failure: Option<PyErr> = None;
     let ran = py
         .detach(|| {
@@ -19,7 +20,6 @@ pub fn ticks(py: Python<'_>, manager: &BioVmManager, n: u64, callback: Option<Py
                         failure = Some(e);
                         return false;
                     }
-                    let Some(callback) = &callback else { return true };
                     match callback.call1(py, (view.record.tick + 1,)) {
                         Ok(answer) => !answer.bind(py).is(&*pyo3::types::PyBool::new(py, false)),
                         Err(e) => {
@@ -35,6 +35,17 @@ pub fn ticks(py: Python<'_>, manager: &BioVmManager, n: u64, callback: Option<Py
         Some(e) => Err(e),
         None => Ok(ran),
     }
+}
+
+/// [`ticks`] without a callback: one tick at a time (no record copied for a hook), the
+/// GIL released for each and a pending signal checked after each.
+fn plain(py: Python<'_>, manager: &BioVmManager, n: u64) -> PyResult<u64> {
+    manager.check_ticks(n).py()?;
+    for _ in 0..n {
+        py.detach(|| manager.run_ticks(1)).py()?;
+        py.check_signals()?;
+    }
+    Ok(n)
 }
 
 /// Runs for a simulated duration (seconds or a `timedelta`), as whole ticks rounded up,

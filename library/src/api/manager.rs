@@ -197,6 +197,12 @@ impl BioVmManager {
         Ok(n)
     }
 
+    /// Refuses `n` more ticks at once if they would pass the session's bound (10⁸ ticks
+    /// in all, or a scenario's last tick), as the runs do.
+    pub fn check_ticks(&self, n: u64) -> ApiResult<()> {
+        lock(&self.host).refuse_past_end(n)
+    }
+
     /// The host's chassis.
     pub fn chassis(&self) -> bioxen_engine::chassis::Chassis {
         lock(&self.host).config.chassis
