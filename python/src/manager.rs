@@ -90,6 +90,7 @@ impl PyManager {
     /// "dna_space_kb": 10**6, "max_vms": 1000}`). `debug_mode` is the original's keyword:
     /// accepted, no effect.
     #[new]
+    #[allow(clippy::too_many_arguments, reason = "the keywords of a Python constructor, each optional")]
     #[pyo3(signature = (debug_mode = false, *, chassis = None, policy = "fair", seed = 1, tick_seconds = 1.0, runtime = "actors", arbiters = None))]
     fn new(
         py: Python<'_>,
