@@ -28,7 +28,7 @@ fn replay(kind: &str, target: &str, entry: fn(&[u8])) -> usize {
 /// A fuzz target's name and its entry point.
 type Target = (&'static str, fn(&[u8]));
 
-fn targets() -> [Target; 9] {
+fn targets() -> [Target; 10] {
     [
         ("scenario", bioxen::untrusted::scenario_text),
         ("script", bioxen::untrusted::script_text),
@@ -39,6 +39,7 @@ fn targets() -> [Target; 9] {
         ("wire", bioxen::untrusted::wire_stream),
         ("hosts", bioxen::untrusted::hosts_text),
         ("xapi", bioxen::untrusted::xapi_answer),
+        ("config", bioxen::untrusted::config_text),
     ]
 }
 

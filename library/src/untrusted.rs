@@ -115,6 +115,21 @@ pub fn hosts_text(bytes: &[u8]) {
     }
 }
 
+/// A VM configuration's text, as JSON and as TOML; what parses is completed over each
+/// organism's defaults and checked for both VM types, as `create_vm` does.
+pub fn config_text(bytes: &[u8]) {
+    let Ok(text) = std::str::from_utf8(bytes) else { return };
+    let configs = crate::api::ConfigManager::new();
+    for parsed in [crate::api::config_from_json(text, "c.json"), crate::api::config_from_toml(text, "c.toml")] {
+        let Ok(config) = parsed else { continue };
+        for organism in crate::api::get_supported_biological_types() {
+            for vm_type in crate::api::get_supported_vm_types() {
+                let _ = configs.complete(Some(&config), organism, vm_type);
+            }
+        }
+    }
+}
+
 /// A peer's wire stream, as it is and with valid checksums: its preamble and hello read
 /// and checked against this build's, as a coordinator or a worker does before any work
 /// ([`bioxen_remote::handshake`]). Refusals are the expected outcome; a panic is a bug.

@@ -296,7 +296,7 @@ pub fn from_json_value(value: serde_json::Value) -> ApiResult<VmConfig> {
     })
 }
 
-fn from_json_text(text: &str, file: &str) -> ApiResult<VmConfig> {
+pub(crate) fn from_json_text(text: &str, file: &str) -> ApiResult<VmConfig> {
     let mut de = serde_json::Deserializer::from_str(text);
     serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let key = path_of(e.path());
@@ -306,7 +306,7 @@ fn from_json_text(text: &str, file: &str) -> ApiResult<VmConfig> {
     })
 }
 
-fn from_toml_text(text: &str, file: &str) -> ApiResult<VmConfig> {
+pub(crate) fn from_toml_text(text: &str, file: &str) -> ApiResult<VmConfig> {
     let de = toml::Deserializer::parse(text).map_err(|e| toml_error(text, file, &e, "."))?;
     serde_path_to_error::deserialize(de).map_err(|e| {
         let key = path_of(e.path());

@@ -43,6 +43,7 @@ mod vm;
 mod vm_config;
 
 pub use config::{ConfigManager, from_json_value};
+pub(crate) use config::{from_json_text as config_from_json, from_toml_text as config_from_toml};
 pub use error::{ApiError, ApiResult};
 pub use host::{HostConfig, Runtime};
 pub use manager::{BioVmManager, Provenance, TickView};
