@@ -5,7 +5,7 @@ use crate::convert::{self, type_name};
 use crate::errors::{IntoPy, value_error};
 use bioxen::api::ConfigManager;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyString};
+use pyo3::types::{PyDict, PyString, PyTuple};
 use std::path::PathBuf;
 
 /// Loads, checks, merges and saves VM configurations (the E. coli chassis' defaults, the
@@ -26,9 +26,17 @@ fn required(value: &Bound<'_, PyAny>) -> PyResult<bioxen::api::VmConfig> {
 impl PyConfigManager {
     /// The original's defaults for an organism, in its shape: `vm_type`, `chassis_type`,
     /// `resource_limits` (the original's units), `custom_params`.
+    /// The original named the argument `biological_type` in one document and `vm_type` in
+    /// the other: either keyword works.
     #[staticmethod]
-    fn load_defaults<'py>(py: Python<'py>, biological_type: &str) -> PyResult<Bound<'py, PyAny>> {
-        convert::to_py(py, &configs().load_defaults(biological_type).py()?)
+    #[pyo3(signature = (biological_type = None, *, vm_type = None))]
+    fn load_defaults<'py>(
+        py: Python<'py>,
+        biological_type: Option<&str>,
+        vm_type: Option<&str>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let name = biological_type.or(vm_type).ok_or_else(|| value_error("load_defaults needs an organism"))?;
+        convert::to_py(py, &configs().load_defaults(name).py()?)
     }
 
     /// A configuration from a JSON or TOML file (`FileNotFoundError: Configuration file not
@@ -44,23 +52,36 @@ impl PyConfigManager {
         configs().save_to_file(&required(&config)?, &config_path).py()
     }
 
-    /// True when valid, `ValueError` naming the rule when not. Either argument order: the
-    /// original's `(config, vm_type)` with `basic`/`xcpng`, or its `(vm_type, config)`
-    /// where `vm_type` is the organism and the configuration must name it.
+    /// True when valid, `ValueError` naming the rule when not. Either of the original's
+    /// orders: `(config, vm_type)` with `basic`/`xcpng`, or `(vm_type, config)` where
+    /// `vm_type` is the organism and the configuration must name it; by position or by
+    /// the keywords `config` and `vm_type`.
     #[staticmethod]
-    fn validate_config(first: Bound<'_, PyAny>, second: Bound<'_, PyAny>) -> PyResult<bool> {
+    #[pyo3(signature = (*args, config = None, vm_type = None))]
+    fn validate_config(
+        args: &Bound<'_, PyTuple>,
+        config: Option<Bound<'_, PyAny>>,
+        vm_type: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
+        let given: Vec<Bound<'_, PyAny>> = args.iter().chain(config).chain(vm_type).collect();
+        let [first, second] = given.as_slice() else {
+            return Err(value_error(format!(
+                "validate_config takes a configuration and a type, not {} values",
+                given.len()
+            )));
+        };
         let (name, config) = match (first.cast::<PyString>(), second.cast::<PyString>()) {
             (Ok(name), Err(_)) => (name.to_string(), second),
             (Err(_), Ok(name)) => (name.to_string(), first),
             _ => {
                 return Err(value_error(format!(
                     "validate_config takes a configuration dict and a type name, not {} and {}",
-                    type_name(&first),
-                    type_name(&second)
+                    type_name(first),
+                    type_name(second)
                 )));
             }
         };
-        let config = required(&config)?;
+        let config = required(config)?;
         let c = configs();
         match name.as_str() {
             "basic" | "xcpng" => c.validate_config(&config, &name),

@@ -83,6 +83,35 @@ fn host_config(
     Ok(HostConfig { chassis, policy, seed, tick_seconds, runtime, ..HostConfig::default() })
 }
 
+/// `create_vm`'s arguments in either of the original's orders: `(biological_type,
+/// vm_type, config)`, or its other document's `(vm_type=<organism>, config)` with the
+/// configuration where the VM type would be.
+fn original_order<'py>(
+    biological_type: &str,
+    vm_type: Option<Bound<'py, PyAny>>,
+    config: Option<Bound<'py, PyAny>>,
+) -> PyResult<(String, String, Option<Bound<'py, PyAny>>)> {
+    let Some(vm_type) = vm_type.filter(|v| !v.is_none()) else {
+        return Ok((biological_type.to_string(), "basic".into(), config));
+    };
+    if vm_type.is_instance_of::<PyDict>() {
+        if config.as_ref().is_some_and(|c| !c.is_none()) {
+            return Err(value_error("create_vm was given two configurations"));
+        }
+        return Ok((biological_type.to_string(), "basic".into(), Some(vm_type)));
+    }
+    let kind: String = vm_type
+        .extract()
+        .map_err(|_| value_error(format!("vm_type is basic or xcpng, not {}", convert::type_name(&vm_type))))?;
+    if bioxen::api::validate_biological_type(&kind) && !bioxen::api::validate_vm_type(&kind) {
+        if biological_type != "syn3a" && biological_type != kind {
+            return Err(value_error(format!("biological_type {biological_type:?} and vm_type {kind:?} disagree")));
+        }
+        return Ok((kind, "basic".into(), config));
+    }
+    Ok((biological_type.to_string(), kind, config))
+}
+
 #[pymethods]
 impl PyManager {
     /// A host: the E. coli chassis, fair share, seed 1, one-second ticks, on the actors,
@@ -109,18 +138,22 @@ impl PyManager {
     }
 
     /// Makes VM `vm_id` (created but not started, from the next tick). `config` is a dict
-    /// merged over the organism's defaults; an xcpng VM's must hold `xcpng_config`.
-    #[pyo3(signature = (vm_id, biological_type = "syn3a", vm_type = "basic", config = None))]
+    /// merged over the organism's defaults; an xcpng VM's must hold `xcpng_config`. The
+    /// original's other document called the organism `vm_type` and passed the
+    /// configuration third: `create_vm("x", vm_type="syn3a")` and `create_vm("x", "syn3a",
+    /// {...})` mean what they meant there (an organism is never a VM type).
+    #[pyo3(signature = (vm_id, biological_type = "syn3a", vm_type = None, config = None))]
     fn create_vm(
         &self,
         py: Python<'_>,
         vm_id: &str,
         biological_type: &str,
-        vm_type: &str,
+        vm_type: Option<Bound<'_, PyAny>>,
         config: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
+        let (organism, kind, config) = original_order(biological_type, vm_type, config)?;
         let config = convert::config(config.as_ref())?;
-        let vm = self.inner.create_vm(vm_id, biological_type, vm_type, config).py()?;
+        let vm = self.inner.create_vm(vm_id, &organism, &kind, config).py()?;
         wrap(py, vm)
     }
 

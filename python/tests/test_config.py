@@ -95,3 +95,13 @@ def test_flags_refuse_their_calls():
         coli.manage_operons(["lac"], "activate")
     with pytest.raises(ValueError, match="the configuration is for the yeast chassis"):
         create_bio_vm("y", "syn3a", "basic", {"chassis_type": "yeast"})
+
+
+def test_the_originals_keywords_and_orders():
+    syn3a = ConfigManager.load_defaults(vm_type="syn3a")
+    assert syn3a == ConfigManager.load_defaults(biological_type="syn3a")
+    assert ConfigManager.validate_config(config=syn3a, vm_type="basic") is True
+    assert ConfigManager.validate_config(vm_type="syn3a", config=syn3a) is True
+    assert ConfigManager.validate_config("syn3a", config=syn3a) is True
+    with pytest.raises(ValueError, match="not 3 values"):
+        ConfigManager.validate_config(syn3a, "basic", vm_type="basic")

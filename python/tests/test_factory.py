@@ -160,3 +160,16 @@ def test_manager_lists_creates_and_terminates():
             manager.execute_vm_sync("nope", "1")
         with pytest.raises(ValueError, match="already exists"):
             manager.create_vm("b", "ecoli")
+
+
+def test_the_managers_other_create_vm_order():
+    manager = BioVMManager()
+    # 001's create_vm(vm_id, vm_type="syn3a", config=None), vm_type being the organism.
+    a = manager.create_vm("a", vm_type="ecoli")
+    assert (a.get_biological_type(), a.get_vm_type()) == ("ecoli", "basic")
+    b = manager.create_vm("b", "minimal_cell", {"resource_limits": {"max_atp": 40.0}})
+    assert b.config["resource_limits"]["max_atp"] == 40.0
+    with pytest.raises(ValueError, match="disagree"):
+        manager.create_vm("c", "ecoli", vm_type="minimal_cell")
+    with pytest.raises(ValueError, match="Unsupported VM type: kvm"):
+        manager.create_vm("d", "syn3a", "kvm")
