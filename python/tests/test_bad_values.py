@@ -31,6 +31,24 @@ def calls():
         ("get_protein_count", vm.get_protein_count, ["lacZ"]),
         ("add_inducer", vm.add_inducer, ["IPTG", 1.0]),
         ("get_status", vm.get_status, ["original"]),
+        ("get_biological_metrics", vm.get_biological_metrics, ["model"]),
+        ("stop_transcription", vm.stop_transcription, [["lacZ"]]),
+        ("remove_inducer", vm.remove_inducer, ["IPTG"]),
+        ("get_available_resources", res.get_available_resources, ["original"]),
+        ("get_resource_limits", res.get_resource_limits, ["model"]),
+        ("vm.get_resource_usage", vm.get_resource_usage, ["model"]),
+        ("BioResourceManager", bx.BioResourceManager, [vm]),
+        ("validate_biological_type", bx.validate_biological_type, ["syn3a"]),
+        ("get_vm", manager.get_vm, ["m"]),
+        ("get_vm_resource_manager", manager.get_vm_resource_manager, ["m"]),
+        ("manager.get_available_resources", manager.get_available_resources, ["model"]),
+        ("manager.run_for", manager.run_for, [1.0]),
+        ("record_trace", manager.record_trace, ["/nonexistent-dir/t.bxtr"]),
+        ("execute_vm_sync", manager.execute_vm_sync, ["m", "1"]),
+        ("save_to_file", cm.save_to_file, [{"vm_type": "syn3a"}, "/nonexistent-dir/c.json"]),
+        ("create_config_template", cm.create_config_template, ["syn3a", "/nonexistent-dir/c.json"]),
+        ("sweep", bx.sweep, ["/nonexistent.toml", [1], None, 1]),
+        ("compare", bx.compare, ["/nonexistent.toml", [1], ["fair"], 1]),
         ("run_ticks", vm.run_ticks, [1]),
         ("run_for", vm.run_for, [1.0]),
         ("create_vm", manager.create_vm, ["m", "syn3a", "basic", None]),
@@ -81,3 +99,28 @@ def test_configs_that_cannot_be_configurations():
         with pytest.raises(ValueError) as e:
             bx.create_bio_vm("c", "syn3a", "basic", config)
         assert message in str(e.value), (config, str(e.value))
+
+
+@pytest.mark.parametrize(
+    "keywords",
+    [
+        {"chassis": "mars"},
+        {"chassis": 5},
+        {"chassis": {"ribosomes": 5}},
+        {"chassis": {"kind": "ecoli", "max_vms": 0}},
+        {"chassis": {"kind": "ecoli", "ribosomes": -1}},
+        {"chassis": {"kind": "ecoli", "reserve_fraction": math.nan}},
+        {"chassis": {"kind": "ecoli", "colour": "blue"}},
+        {"policy": "fastest"},
+        {"seed": -1},
+        {"tick_seconds": 0.0},
+        {"tick_seconds": math.inf},
+        {"runtime": "gpu"},
+        {"runtime": "engine", "arbiters": 2},
+        {"arbiters": 0},
+        {"arbiters": 10**6},
+    ],
+)
+def test_a_manager_refuses_a_host_it_cannot_make(keywords):
+    with pytest.raises((ValueError, TypeError, OverflowError)):
+        bx.BioVMManager(**keywords)

@@ -68,7 +68,12 @@ impl BioVmManager {
         if !(config.tick_seconds.is_finite() && config.tick_seconds > 0.0) {
             return Err(super::config::config_error("tick_seconds", "must be a positive number of seconds"));
         }
-        Ok(BioVmManager { host: Arc::new(Mutex::new(Host::new(config)?)) })
+        // A host the gate refuses (a chassis out of range) is a configuration error.
+        let host = Host::new(config).map_err(|e| match e {
+            ApiError::Sim(refused) => super::config::config_error("host", refused.to_string()),
+            other => other,
+        })?;
+        Ok(BioVmManager { host: Arc::new(Mutex::new(host)) })
     }
 
     /// Creates VM `vm_id` of `biological_type` (`syn3a`, `ecoli`, `minimal_cell`) and
