@@ -166,6 +166,8 @@ pub(crate) struct Host {
     genome_files: BTreeMap<u32, (PathBuf, Option<PathBuf>)>,
     programs: BTreeMap<(GenomeSource, Organism), (Arc<Program>, Arc<Genome>)>,
     trace: Option<crate::spool::TraceSpool>,
+    /// The live clock, once started ([`super::BioVmManager::start_clock`]).
+    pub clock: Option<Arc<super::clock::Clock>>,
 }
 
 impl Host {
@@ -202,6 +204,7 @@ impl Host {
             genome_files: BTreeMap::new(),
             programs: BTreeMap::new(),
             trace: None,
+            clock: None,
         })
     }
 
@@ -240,8 +243,15 @@ impl Host {
             vms.push(VmEntry::of_spec(v, state, program, genome)?);
         }
         let sim = Simulation::new(scenario)?;
-        let mut host =
-            Host { config, runner: Some(Runner::Engine(Box::new(sim))), vms, genome_files, programs, trace: None };
+        let mut host = Host {
+            config,
+            runner: Some(Runner::Engine(Box::new(sim))),
+            vms,
+            genome_files,
+            programs,
+            trace: None,
+            clock: None,
+        };
         let installs: Vec<(usize, Action)> = host
             .scenario()
             .events

@@ -202,6 +202,57 @@ impl BioVmManager {
         Ok(n)
     }
 
+    /// Starts the live clock (or changes its pace): ticks advance on their own, on a thread
+    /// of their own, at `pace`, until [`Self::pause_clock`] or a tick fails (a bound, a
+    /// runtime failure: see [`Self::clock_status`]). Calls still take effect at the next
+    /// tick boundary and the session is still recorded: the wall clock decides only when
+    /// a call lands, the record where, so the saved scenario replays to the digest.
+    ///
+    /// ```
+    /// use bioxen::api::{BioVmManager, Pace};
+    /// let manager = BioVmManager::new()?;
+    /// manager.create_vm("cell", "syn3a", "basic", None)?.start()?;
+    /// manager.start_clock(Pace::Fastest)?;
+    /// while manager.tick() < 20 {
+    ///     std::thread::yield_now();
+    /// }
+    /// manager.pause_clock();
+    /// let paused_at = manager.tick();
+    /// assert_eq!(manager.tick(), paused_at); // no tick starts once pause_clock returned
+    /// # Ok::<(), bioxen::api::ApiError>(())
+    /// ```
+    pub fn start_clock(&self, pace: super::clock::Pace) -> ApiResult<()> {
+        let pace = pace.check()?;
+        let clock = {
+            let mut host = lock(&self.host);
+            if host.clock.is_none() {
+                let clock = super::clock::Clock::new(Arc::downgrade(&self.host), host.config.tick_seconds)?;
+                host.clock = Some(Arc::new(clock));
+            }
+            host.clock.clone()
+        };
+        // Never with the host locked: the clock's thread locks its state, then the host.
+        if let Some(clock) = clock {
+            clock.start(pace);
+        }
+        Ok(())
+    }
+
+    /// Pauses the live clock: when this returns, no tick starts until it is started again
+    /// (a call's change still waits for the next tick).
+    pub fn pause_clock(&self) {
+        let clock = lock(&self.host).clock.clone();
+        if let Some(clock) = clock {
+            clock.pause();
+        }
+    }
+
+    /// What the live clock is doing (none before it was first started).
+    pub fn clock_status(&self) -> Option<super::clock::ClockStatus> {
+        let clock = lock(&self.host).clock.clone();
+        clock.map(|c| c.status())
+    }
+
     /// Refuses `n` more ticks at once if they would pass the session's bound (10⁸ ticks
     /// in all, or a scenario's last tick), as the runs do.
     pub fn check_ticks(&self, n: u64) -> ApiResult<()> {

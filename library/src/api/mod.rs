@@ -30,6 +30,7 @@
 //! # Ok::<(), bioxen::api::ApiError>(())
 //! ```
 
+mod clock;
 mod config;
 mod error;
 pub(crate) mod host;
@@ -42,6 +43,7 @@ mod units;
 mod vm;
 mod vm_config;
 
+pub use clock::{ClockStatus, PACE_MAX, PACE_MIN, Pace};
 pub use config::{ConfigManager, from_json_value};
 pub(crate) use config::{from_json_text as config_from_json, from_toml_text as config_from_toml};
 pub use error::{ApiError, ApiResult};
