@@ -3,6 +3,7 @@
 mod bench;
 mod compare;
 mod export;
+mod interactive;
 mod replay;
 mod run;
 mod script;
@@ -86,6 +87,8 @@ enum Command {
     /// Remote hosts: check that each can serve.
     #[command(subcommand)]
     Hosts(xcpng::HostsCommand),
+    /// The original's VM-management menu, on a live clock; the session saves as a scenario.
+    Interactive(interactive::InteractiveArgs),
 }
 
 #[derive(Args, Debug)]
@@ -392,6 +395,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Plot(a) => compare::plot(a),
         Command::Xcpng(c) => xcpng::xcpng(c),
         Command::Hosts(c) => xcpng::hosts(c),
+        Command::Interactive(a) => interactive::interactive(a),
         Command::Worker(a) => {
             let arbiters = a.arbiters.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
             bioxen::remote::serve_worker(arbiters).map(|()| ExitCode::SUCCESS)

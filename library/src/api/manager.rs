@@ -299,6 +299,16 @@ impl BioVmManager {
         lock(&self.host).summary()
     }
 
+    /// The scenario file [`Self::save_scenario`] would write now, as text (the session's
+    /// timeline as it will be saved).
+    pub fn scenario_text(&self) -> ApiResult<String> {
+        let host = lock(&self.host);
+        let scenario = host.saved_scenario()?;
+        super::save::to_toml(&scenario, |g| {
+            host.genome_file(g).map(|(genome, expression)| (genome.to_path_buf(), expression.map(Path::to_path_buf)))
+        })
+    }
+
     /// Writes the session as a scenario file (atomically): the host, every VM created so
     /// far with its creation as a `create` event, and every call as an event at the tick
     /// it took effect. `bioxen run` on it gives [`Self::digest`]. Calls made since the last
@@ -323,11 +333,7 @@ impl BioVmManager {
     /// [`Self::save_scenario`] to a destination already checked
     /// ([`crate::files::destination`]), as a command checks its outputs before any work.
     pub fn save_scenario_to(&self, destination: &crate::files::Destination) -> ApiResult<()> {
-        let host = lock(&self.host);
-        let scenario = host.saved_scenario()?;
-        let text = super::save::to_toml(&scenario, |g| {
-            host.genome_file(g).map(|(genome, expression)| (genome.to_path_buf(), expression.map(Path::to_path_buf)))
-        })?;
+        let text = self.scenario_text()?;
         crate::files::write_output(destination, |w| {
             w.write_all(text.as_bytes()).map_err(|e| crate::Error::io("the saved scenario", e))
         })?;
