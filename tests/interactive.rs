@@ -1,101 +1,15 @@
-//! `bioxen interactive` through a real terminal: tmux runs it in a pseudo-terminal, keys go
-//! in with send-keys, and the screen is read back with capture-pane, polled up to a
-//! deadline (never a fixed sleep). A session made in the menu saves as a scenario that
+//! `bioxen interactive` through a real terminal (tmux: `common/terminal.rs`). A session made in the menu saves as a scenario that
 //! `bioxen run` replays to the digest the menu reported.
 //!
 //! Needs tmux (`.ci/run` installs it; set BIOXEN_REQUIRE_TMUX=1 to fail rather than skip).
 
 mod common;
+#[path = "common/terminal.rs"]
+mod terminal;
 
 use common::*;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-
-/// A terminal running one command, in a tmux session of its own.
-struct Terminal {
-    name: String,
-    /// Main menus seen so far (each leaves its title on the screen once).
-    menus: std::cell::Cell<usize>,
-}
-
-fn tmux(args: &[&str]) -> std::process::Output {
-    Command::new("tmux").args(args).output().expect("tmux runs")
-}
-
-fn tmux_present() -> bool {
-    let present = Command::new("tmux").arg("-V").stdout(Stdio::null()).status().is_ok_and(|s| s.success());
-    if !present {
-        assert!(std::env::var_os("BIOXEN_REQUIRE_TMUX").is_none(), "BIOXEN_REQUIRE_TMUX is set but tmux is absent");
-        eprintln!("SKIPPED: needs tmux (apt-get install tmux)");
-    }
-    present
-}
-
-impl Terminal {
-    /// `command` in a 120×45 terminal, with plain labels (NO_COLOR).
-    fn start(command: &str, dir: &std::path::Path) -> Terminal {
-        // tmux names may not hold `.` or `:`: the process id and a counter.
-        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let name = format!("bioxen-test-{}-{n}", std::process::id());
-        let shell = format!("cd {} && NO_COLOR=1 {command}; echo \"exit status $?\"; sleep 30", dir.display());
-        let out = tmux(&["new-session", "-d", "-s", &name, "-x", "120", "-y", "45", &shell]);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        Terminal { name, menus: std::cell::Cell::new(0) }
-    }
-
-    /// Everything the terminal has shown (the screen and its history).
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-J", "-S", "-5000", "-t", &self.name]).stdout)
-            .into_owned()
-    }
-
-    fn count(&self, text: &str) -> usize {
-        self.screen().matches(text).count()
-    }
-
-    /// Sends `keys` (tmux key names, or text with a leading `=`), then waits until `text`
-    /// appears once more than it did before.
-    fn step(&self, keys: &[&str], text: &str) -> String {
-        let before = self.count(text);
-        for key in keys {
-            match key.strip_prefix('=') {
-                Some(literal) => tmux(&["send-keys", "-t", &self.name, "-l", literal]),
-                None => tmux(&["send-keys", "-t", &self.name, key]),
-            };
-        }
-        self.wait(text, before + 1)
-    }
-
-    /// Waits until `text` has appeared `times` times (20 s at most).
-    fn wait(&self, text: &str, times: usize) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let screen = self.screen();
-            if screen.matches(text).count() >= times {
-                return screen;
-            }
-            assert!(Instant::now() < deadline, "waited 20 s for {text:?} (×{times}); the screen:\n{screen}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// Waits for the next main menu, picks its entry `index` (0-based), then waits for
-    /// `text`.
-    fn menu(&self, index: usize, text: &str) -> String {
-        self.menus.set(self.menus.get() + 1);
-        self.wait(MENU, self.menus.get());
-        let mut keys = vec!["Down"; index];
-        keys.push("Enter");
-        self.step(&keys, text)
-    }
-}
-
-impl Drop for Terminal {
-    fn drop(&mut self) {
-        tmux(&["kill-session", "-t", &self.name]);
-    }
-}
+use terminal::*;
 
 // The main menu's order (menu.rs): the original's entries, then ours, then Exit.
 const CREATE: usize = 0;
@@ -110,7 +24,6 @@ const PACKAGES: usize = 13;
 const TIMELINE: usize = 15;
 const SAVE: usize = 16;
 const EXIT: usize = 18;
-const MENU: &str = "BioXen · tick";
 
 #[test]
 fn a_menu_session_saves_as_a_scenario_that_replays_to_its_digest() {

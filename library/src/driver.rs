@@ -257,6 +257,8 @@ pub struct RunReport {
     pub elapsed_seconds: f64,
     /// Checkpoints written (and still kept).
     pub checkpoints: Vec<PathBuf>,
+    /// The run was stopped before its last tick ([`run_until`]).
+    pub stopped: bool,
 }
 
 /// The file name of a run's checkpoint after `tick` ticks: the scenario's name, then the
@@ -337,24 +339,75 @@ pub fn run(runner: &mut Runner, prepared: &Prepared, mut progress: impl FnMut(u6
         if let Some(e) = trace_error {
             return Err(e);
         }
-        if let Some((every, dir, keep)) = &prepared.checkpoints
-            && runner.tick().is_multiple_of(*every)
-            && !runner.finished()
-        {
-            let path = write_checkpoint(runner, dir)?;
-            tracing::info!(tick = runner.tick(), path = %path.display(), "checkpoint written");
-            report.checkpoints.push(path);
-            if let Some(keep) = keep {
-                prune_checkpoints(runner, dir, *keep)?;
-                report.checkpoints.retain(|p| p.exists());
-            }
-        }
+        checkpoint_if_due(runner, prepared, &mut report, false)?;
     }
     report.elapsed_seconds = started.elapsed().as_secs_f64();
     if let Some(t) = trace {
         t.finish(runner.scenario(), runner.digest())?;
     }
     Ok(report)
+}
+
+/// Runs to the last tick one tick at a time, writing what `prepared` asks for, handing
+/// `each` every tick's record; `each` returning false stops the run at that tick's end (a
+/// dashboard's quit): the trace is finished as a complete trace of the ticks run, a final
+/// checkpoint is written where checkpoints were asked for, and the report says `stopped`.
+/// The digest is the uninterrupted run's for the ticks run: one tick at a time changes
+/// nothing a run computes.
+pub fn run_until(
+    runner: &mut Runner,
+    prepared: &Prepared,
+    mut each: impl FnMut(&TickRecord) -> bool,
+) -> Result<RunReport> {
+    let mut trace = match &prepared.trace {
+        Some(dest) => Some(TraceOut::new(dest, runner.scenario())?),
+        None => None,
+    };
+    let mut report = RunReport::default();
+    let started = Instant::now();
+    while !runner.finished() && !report.stopped {
+        let mut trace_error = None;
+        let ran = runner.run_ticks(1, |record| {
+            report.vm_ticks += record.vms.iter().filter(|v| v.state == Lifecycle::Running).count() as u64;
+            if let Some(t) = trace.as_mut()
+                && let Err(e) = t.write(record)
+            {
+                trace_error = Some(e);
+            }
+            report.stopped = !each(record);
+            true
+        });
+        if let Err(e) = ran.outcome {
+            return Err(host_lost(e, runner, trace.take(), &report.checkpoints));
+        }
+        if let Some(e) = trace_error {
+            return Err(e);
+        }
+        let due = report.stopped && !runner.finished();
+        checkpoint_if_due(runner, prepared, &mut report, due)?;
+    }
+    report.elapsed_seconds = started.elapsed().as_secs_f64();
+    if let Some(t) = trace {
+        t.finish(runner.scenario(), runner.digest())?;
+    }
+    Ok(report)
+}
+
+/// Writes a checkpoint when one is due (every K ticks, or `now`), pruning old ones.
+fn checkpoint_if_due(runner: &mut Runner, prepared: &Prepared, report: &mut RunReport, now: bool) -> Result<()> {
+    if let Some((every, dir, keep)) = &prepared.checkpoints
+        && (now || runner.tick().is_multiple_of(*every))
+        && !runner.finished()
+    {
+        let path = write_checkpoint(runner, dir)?;
+        tracing::info!(tick = runner.tick(), path = %path.display(), "checkpoint written");
+        report.checkpoints.push(path);
+        if let Some(keep) = keep {
+            prune_checkpoints(runner, dir, *keep)?;
+            report.checkpoints.retain(|p| p.exists());
+        }
+    }
+    Ok(())
 }
 
 /// A host lost mid-run ends the run, but what ran is not lost: the trace of the ticks that

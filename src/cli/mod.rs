@@ -2,6 +2,7 @@
 
 mod bench;
 mod compare;
+mod dashboard;
 mod export;
 mod interactive;
 mod replay;
@@ -285,6 +286,11 @@ struct ExecArgs {
     /// With --hosts: run every VM on the hosts, none here.
     #[arg(long, requires = "hosts")]
     remote_only: bool,
+    /// A full-screen dashboard while it runs (keys: space pause, n step, +/- speed, s sort,
+    /// q quit: the run ends at the last whole tick, its trace finished and, with
+    /// --checkpoint-dir, a checkpoint to resume from written). The digest is the same.
+    #[arg(long, conflicts_with = "json")]
+    tui: bool,
 }
 
 #[derive(Args, Debug)]

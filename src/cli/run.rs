@@ -59,7 +59,11 @@ fn execute(
             Some(hosts)
         }
     };
-    let summary = with_threads(exec.threads, move || -> Result<report::RunSummary> {
+    let tui = exec.tui;
+    if tui && !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
+        return Err(Error::BadInput("--tui: needs a terminal (standard input or output is not one)".into()));
+    }
+    let (summary, done) = with_threads(exec.threads, move || -> Result<(report::RunSummary, driver::RunReport)> {
         // The scenario passes the gate first, then every output is checked (and a
         // checkpoint directory made) before the first tick: bad input writes nothing.
         let sim = make()?;
@@ -68,18 +72,53 @@ fn execute(
             None => Runner::new(sim, actors)?,
             Some(h) => bioxen::remote::on_hosts(sim, actors.unwrap_or_default(), h, table.as_ref())?,
         };
-        let bar = progress_bar(runner.scenario().ticks, runner.tick(), json, "ticks");
-        let done = driver::run(&mut runner, &prepared, |tick| bar.set_position(tick))?;
-        bar.finish_and_clear();
+        let done = if tui {
+            with_dashboard(&mut runner, &prepared)?
+        } else {
+            let bar = progress_bar(runner.scenario().ticks, runner.tick(), json, "ticks");
+            let done = driver::run(&mut runner, &prepared, |tick| bar.set_position(tick))?;
+            bar.finish_and_clear();
+            done
+        };
         let sim = runner.into_simulation()?;
-        Ok(report::summarise(&sim, done.vm_ticks, done.elapsed_seconds))
+        Ok((report::summarise(&sim, done.vm_ticks, done.elapsed_seconds), done))
     })??;
+    if done.stopped {
+        let resume = match done.checkpoints.last() {
+            Some(last) => format!("go on with: bioxen resume {}", last.display()),
+            None => "give --checkpoint-every K --checkpoint-dir DIR to be able to go on".to_string(),
+        };
+        eprintln!("stopped at tick {} (the digest below is the run's to there); {resume}", summary.ticks);
+    }
     if json {
         print(format_args!("{}\n", serde_json::to_string(&summary)?))?;
     } else {
         print(format_args!("{}", super::table::table(&summary)))?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Runs with the dashboard on the terminal (restored however the run ends).
+fn with_dashboard(runner: &mut Runner, prepared: &driver::Prepared) -> Result<driver::RunReport> {
+    let ids: Vec<String> = runner.scenario().vms.iter().map(|v| v.id.clone()).collect();
+    let mut board = super::dashboard::Dashboard::new(runner.scenario(), runner.tick());
+    let mut terminal = ratatui::init();
+    // Before the first tick: the first screen, paused.
+    let _ = terminal.draw(|f| super::dashboard::draw(f, &board));
+    let mut go_on = super::dashboard::after_tick(&mut board, &mut terminal);
+    let done = match go_on {
+        false => Ok(driver::RunReport { stopped: true, ..driver::RunReport::default() }),
+        true => driver::run_until(runner, prepared, |record| {
+            board.update(record, &ids);
+            go_on = super::dashboard::after_tick(&mut board, &mut terminal);
+            go_on
+        }),
+    };
+    if done.as_ref().is_ok_and(|d| !d.stopped) {
+        super::dashboard::finished(&mut board, &mut terminal);
+    }
+    ratatui::restore();
+    done
 }
 
 /// A bar counting `unit` up to `total`, on a terminal only; hidden when stderr is not
