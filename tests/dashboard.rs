@@ -43,8 +43,11 @@ fn the_dashboard_steps_sorts_resizes_and_quits_at_a_whole_tick() {
     t.step(&["n"], "tick 2/600");
     t.step(&["s"], "sort: proteins");
     t.step(&["s"], "sort: id");
+    t.step(&["n"], "tick 3/600");
+    t.capture("dashboard");
     t.resize(80, 24);
-    let small = t.until("the header at 80×24", |s| s.contains("tick 2/600") && s.contains("coli-big"));
+    let small = t.until("the header at 80×24", |s| s.contains("tick 3/600") && s.contains("coli-big"));
+    t.capture("dashboard-80x24");
     assert!(small.lines().all(|l| l.chars().count() <= 80), "{small}");
     // Slower (10, 20, 40 ms a tick), run, and quit once a few ticks have run.
     t.step(&["-", "-", "-"], "(40 ms/tick)");

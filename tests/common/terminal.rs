@@ -28,13 +28,19 @@ pub fn tmux_present() -> bool {
 }
 
 impl Terminal {
-    /// `command` in a 120×45 terminal, with plain labels (NO_COLOR).
+    /// `command` in a 120×45 terminal, with plain labels (`NO_COLOR`).
     pub fn start(command: &str, dir: &std::path::Path) -> Terminal {
+        Terminal::start_with(&format!("NO_COLOR=1 {command}"), dir)
+    }
+
+    /// `command` in a 120×45 terminal, as it is (colour and emoji where the terminal has
+    /// them).
+    pub fn start_with(command: &str, dir: &std::path::Path) -> Terminal {
         // tmux names may not hold `.` or `:`: the process id and a counter.
         static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let name = format!("bioxen-test-{}-{n}", std::process::id());
-        let shell = format!("cd {} && NO_COLOR=1 {command}; echo \"exit status $?\"; sleep 30", dir.display());
+        let shell = format!("cd {} && {command}; echo \"exit status $?\"; sleep 30", dir.display());
         let out = tmux(&["new-session", "-d", "-s", &name, "-x", "120", "-y", "45", &shell]);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         Terminal { name, menus: std::cell::Cell::new(0) }
@@ -56,7 +62,7 @@ impl Terminal {
         let before = self.count(text);
         for key in keys {
             match key.strip_prefix('=') {
-                Some(literal) => tmux(&["send-keys", "-t", &self.name, "-l", literal]),
+                Some(literal) => tmux(&["send-keys", "-t", &self.name, "-l", "--", literal]),
                 None => tmux(&["send-keys", "-t", &self.name, key]),
             };
         }
@@ -76,11 +82,23 @@ impl Terminal {
         }
     }
 
+    /// Sends `keys` without waiting for anything.
+    pub fn keys(&self, keys: &[&str]) {
+        for key in keys {
+            tmux(&["send-keys", "-t", &self.name, key]);
+        }
+    }
+
+    /// Waits for the next main menu.
+    pub fn next_menu(&self) {
+        self.menus.set(self.menus.get() + 1);
+        self.wait(MENU, self.menus.get());
+    }
+
     /// Waits for the next main menu, picks its entry `index` (0-based), then waits for
     /// `text`.
     pub fn menu(&self, index: usize, text: &str) -> String {
-        self.menus.set(self.menus.get() + 1);
-        self.wait(MENU, self.menus.get());
+        self.next_menu();
         let mut keys = vec!["Down"; index];
         keys.push("Enter");
         self.step(&keys, text)
@@ -113,6 +131,22 @@ impl Terminal {
             assert!(Instant::now() < deadline, "waited 20 s for {what}; the screen:\n{screen}");
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// With `BIOXEN_WRITE_CAPTURES=1`, writes what the screen shows now to
+    /// `docs/captures/<name>.txt` (the README's captures come from here, never by hand).
+    pub fn capture(&self, name: &str) {
+        if std::env::var_os("BIOXEN_WRITE_CAPTURES").is_none() {
+            return;
+        }
+        let screen = self.visible();
+        // Trailing spaces and runs of empty lines (a tall screen's unused rows) dropped.
+        let mut text: Vec<&str> = screen.lines().map(str::trim_end).collect();
+        text.dedup_by(|b, a| a.is_empty() && b.is_empty());
+        let end = text.iter().rposition(|l| !l.is_empty()).map_or(0, |i| i + 1);
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/captures");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("{name}.txt")), text[..end].join("\n") + "\n").unwrap();
     }
 
     /// Resizes the terminal.
