@@ -90,8 +90,10 @@ impl Session {
             Ribosomes::PerTick(usage.ribosomes_granted).original(&chassis)
         );
         println!("  growth           {} ({rate:.3} per hour)", phase.name());
-        println!("  metrics          {:?}", vm.get_biological_metrics()?);
-        println!("  packages         {:?}", vm.get_installed_packages());
+        for line in metric_lines(&vm.get_biological_metrics()?) {
+            println!("  {line}");
+        }
+        println!("  packages         {}", vm.get_installed_packages().join(", "));
         Ok(())
     }
 
@@ -215,6 +217,27 @@ impl Session {
             self.say(&format!("{} → {}", s.named, s.operon.unwrap_or_else(|| s.genes.join(" "))));
         }
         Ok(())
+    }
+}
+
+/// An organism's measures, a line each.
+fn metric_lines(m: &bioxen::api::BiologicalMetrics) -> Vec<String> {
+    use bioxen::api::BiologicalMetrics::*;
+    match m {
+        Syn3a { essential_genes, essential_genes_expressed, .. } => {
+            vec![format!("essential genes  {essential_genes_expressed} of {essential_genes} with protein present")]
+        }
+        Ecoli { plasmid_count, operons, .. } => {
+            let on: Vec<&str> = operons.iter().filter(|o| o.active).map(|o| o.name.as_str()).collect();
+            vec![
+                format!("plasmids         {plasmid_count}"),
+                format!("operons on       {} of {}", on.len(), operons.len()),
+            ]
+        }
+        MinimalCell { functions } => functions
+            .iter()
+            .map(|f| format!("{:<16} {} ({:.0} % of need)", f.name, f.status, f.supplied * 100.0))
+            .collect(),
     }
 }
 
