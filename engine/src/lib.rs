@@ -90,6 +90,7 @@ pub mod lifecycle;
 pub mod package;
 pub mod policy;
 pub mod program;
+pub(crate) mod proteins;
 pub mod record;
 pub mod resources;
 pub mod rng;
@@ -100,6 +101,7 @@ pub(crate) mod scheduler;
 pub mod sim;
 pub mod tick;
 pub mod trace;
+pub(crate) mod transcripts;
 pub mod vm;
 
 /// The engine's version, written into traces and checkpoints.

@@ -36,7 +36,7 @@ impl Policy for Lottery {
             // Tickets are weights (at most WEIGHT_MAX each, so Σ < 2³⁶: a u64 tree).
             let tickets: Vec<u64> =
                 claims.iter().zip(&wanting).map(|(c, &w)| if w > 0 { u64::from(c.weight.max(1)) } else { 0 }).collect();
-            let mut draw: Fenwick<u64> = Fenwick::from_counts(&tickets);
+            let mut draw = Fenwick::from_counts(&tickets);
             let mut left = pool.get(r);
             let quantum = quantum_size(left, claims.len(), self.quanta_per_vm);
             while left > 0 && draw.total() > 0 {

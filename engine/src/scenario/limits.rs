@@ -66,3 +66,11 @@ pub const SCRIPT_BYTES_MAX: usize = 1024 * 1024;
 /// Most bytes of all a timeline's scripts together, so that a scenario's scripts stay far
 /// within memory and a decoder stops reading them early.
 pub const SCRIPTS_TOTAL_BYTES_MAX: usize = 16 * 1024 * 1024;
+
+/// Most mRNA molecules one cell may hold, 2²⁰: a bacterium holds a few thousand (E. coli
+/// ~1,400–4,000 per cell, Bremer & Dennis 2008, EcoSal Plus 3.2.3; a syn3A cell ~140 in
+/// the engine). A cell keeps them as a list of two bytes each
+/// (`crate::transcripts::Transcripts`), so this caps one cell's list at 2 MiB: what a
+/// cell from untrusted bytes (a checkpoint, a snapshot, another process) may make the
+/// decoder allocate, however large the counts it claims.
+pub const MRNA_PER_CELL_MAX: u64 = 1 << 20;

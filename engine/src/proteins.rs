@@ -1,0 +1,137 @@
+//! A cell's protein counts per gene, in the narrowest type that holds them.
+//!
+//! A syn3A cell's most abundant protein numbers a few hundred and E. coli's a few
+//! thousand, so two bytes a gene hold them: half the memory of four, and a VM-tick's cost
+//! at scale is the memory it touches. Nothing bounds a count below 2¹⁶ for certain (a
+//! package's short, strongly expressed protein in a cell that keeps growing could pass
+//! it), so the counts widen to four bytes, for good, the first time one would overflow:
+//! a count is always exact, whichever width holds it.
+
+/// Protein molecules per gene.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Proteins {
+    /// Every count below 2¹⁶.
+    Narrow(Vec<u16>),
+    /// Some count reached 2¹⁶ at some point.
+    Wide(Vec<u32>),
+}
+
+impl Proteins {
+    /// The counts given, narrow when they all fit.
+    pub(crate) fn from_counts(counts: &[u32]) -> Proteins {
+        let narrow: Option<Vec<u16>> = counts.iter().map(|&c| u16::try_from(c).ok()).collect();
+        narrow.map_or_else(|| Proteins::Wide(counts.to_vec()), Proteins::Narrow)
+    }
+
+    /// The counts, one per gene.
+    pub(crate) fn to_counts(&self) -> Vec<u32> {
+        match self {
+            Proteins::Narrow(c) => c.iter().map(|&n| u32::from(n)).collect(),
+            Proteins::Wide(c) => c.clone(),
+        }
+    }
+
+    /// Genes counted.
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Proteins::Narrow(c) => c.len(),
+            Proteins::Wide(c) => c.len(),
+        }
+    }
+
+    /// Gene `gene`'s count (0 past the end).
+    pub(crate) fn get(&self, gene: usize) -> u32 {
+        match self {
+            Proteins::Narrow(c) => c.get(gene).map_or(0, |&n| u32::from(n)),
+            Proteins::Wide(c) => c.get(gene).copied().unwrap_or(0),
+        }
+    }
+
+    /// Adds one molecule of `gene`, saturating at u32::MAX (a restored state is only
+    /// checked to fit its types).
+    pub(crate) fn add_one(&mut self, gene: usize) {
+        if let Proteins::Narrow(c) = self {
+            match c[gene].checked_add(1) {
+                Some(n) => {
+                    c[gene] = n;
+                    return;
+                }
+                None => self.widen(),
+            }
+        }
+        if let Proteins::Wide(c) = self {
+            c[gene] = c[gene].saturating_add(1);
+        }
+    }
+
+    /// Removes `lost` molecules of `gene` (at most its count).
+    pub(crate) fn remove(&mut self, gene: usize, lost: u32) {
+        match self {
+            // `lost` is at most the count, which fits a u16.
+            Proteins::Narrow(c) => c[gene] -= lost as u16,
+            Proteins::Wide(c) => c[gene] -= lost,
+        }
+    }
+
+    /// Adds genes with no molecules, up to `genes`.
+    pub(crate) fn resize(&mut self, genes: usize) {
+        match self {
+            Proteins::Narrow(c) => c.resize(genes, 0),
+            Proteins::Wide(c) => c.resize(genes, 0),
+        }
+    }
+
+    /// Replaces each nonzero count by `f(count)`, in gene order: `f` may only lower it
+    /// (a division's partition), so the width holds.
+    pub(crate) fn thin(&mut self, mut f: impl FnMut(u32) -> u32) {
+        match self {
+            Proteins::Narrow(c) => c.iter_mut().filter(|n| **n > 0).for_each(|n| *n = f(u32::from(*n)).min(u32::from(*n)) as u16),
+            Proteins::Wide(c) => c.iter_mut().filter(|n| **n > 0).for_each(|n| *n = f(*n).min(*n)),
+        }
+    }
+
+    /// Calls `f(gene, count)` for every gene, in order.
+    pub(crate) fn each(&self, mut f: impl FnMut(usize, u32)) {
+        match self {
+            Proteins::Narrow(c) => c.iter().enumerate().for_each(|(g, &n)| f(g, u32::from(n))),
+            Proteins::Wide(c) => c.iter().enumerate().for_each(|(g, &n)| f(g, n)),
+        }
+    }
+
+    fn widen(&mut self) {
+        if let Proteins::Narrow(c) = self {
+            *self = Proteins::Wide(c.iter().map(|&n| u32::from(n)).collect());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_widen_instead_of_wrapping() {
+        let mut p = Proteins::from_counts(&[u32::from(u16::MAX) - 1, 3]);
+        assert!(matches!(p, Proteins::Narrow(_)));
+        p.add_one(0);
+        assert!(matches!(p, Proteins::Narrow(_)));
+        p.add_one(0);
+        assert!(matches!(p, Proteins::Wide(_)), "a count past 2^16 - 1 widens");
+        assert_eq!(p.to_counts(), [1 << 16, 3]);
+        p.remove(0, 2);
+        assert_eq!(p.get(0), (1 << 16) - 2);
+        assert!(matches!(Proteins::from_counts(&[1 << 16]), Proteins::Wide(_)));
+        let mut top = Proteins::from_counts(&[u32::MAX]);
+        top.add_one(0);
+        assert_eq!(top.get(0), u32::MAX, "saturates at u32::MAX");
+        let mut seen = Vec::new();
+        let mut p = Proteins::from_counts(&[4, 0, 7]);
+        p.thin(|n| {
+            seen.push(n);
+            n / 2
+        });
+        assert_eq!((seen, p.to_counts()), (vec![4, 7], vec![2, 0, 3]));
+        p.resize(4);
+        assert_eq!((p.len(), p.get(3), p.get(9)), (4, 0, 0));
+    }
+}
