@@ -14,8 +14,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::io::{self, Read, Write};
 
-/// Largest frame accepted: one tick of the most VMs allowed is at most ~60 MB
-/// (`crate::record::TICK_RECORD_BYTES_MAX`), a genome at most ~52 MB (genes and names
+/// Largest frame accepted: a trace frame of a tick at most ~29 MB (its records split over
+/// frames, `crate::trace::VMS_PER_FRAME`), a genome at most ~52 MB (genes and names
 /// bounded by [`crate::scenario::limits`]).
 pub const FRAME_BYTES_MAX: usize = 64 * 1024 * 1024;
 
@@ -208,13 +208,19 @@ pub struct FrameReader<R> {
 
 impl<R: Read> FrameReader<R> {
     /// Checks the preamble and returns a reader positioned at the first frame.
-    pub fn open(
+    pub fn open(inner: R, what: &str, kind: &'static str, magic: &[u8; 8], version: u32) -> Result<Self, FormatError> {
+        Self::open_versions(inner, what, kind, magic, version..=version).map(|(reader, _)| reader)
+    }
+
+    /// [`FrameReader::open`] for a format whose readers take several versions: returns
+    /// the reader and the version found.
+    pub fn open_versions(
         mut inner: R,
         what: &str,
         kind: &'static str,
         magic: &[u8; 8],
-        version: u32,
-    ) -> Result<Self, FormatError> {
+        versions: std::ops::RangeInclusive<u32>,
+    ) -> Result<(Self, u32), FormatError> {
         let mut head = [0u8; 12];
         let got = read_up_to(&mut inner, &mut head).map_err(|source| FormatError::Io { what: what.into(), source })?;
         if got < 8 || &head[..8] != magic {
@@ -224,10 +230,10 @@ impl<R: Read> FrameReader<R> {
             return Err(FormatError::Truncated { what: what.into(), kind, detail: "ends inside the header".into() });
         }
         let found = u32::from_le_bytes(head[8..12].try_into().expect("4 bytes"));
-        if found != version {
-            return Err(FormatError::Version { what: what.into(), kind, found, supported: version });
+        if !versions.contains(&found) {
+            return Err(FormatError::Version { what: what.into(), kind, found, supported: *versions.end() });
         }
-        Ok(FrameReader { inner, what: what.into(), kind, frames: 0 })
+        Ok((FrameReader { inner, what: what.into(), kind, frames: 0 }, found))
     }
 
     /// The next frame's payload, its checksum verified, or `None` at a clean end of file.

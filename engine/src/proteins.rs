@@ -19,8 +19,15 @@ pub(crate) enum Proteins {
 impl Proteins {
     /// The counts given, narrow when they all fit.
     pub(crate) fn from_counts(counts: &[u32]) -> Proteins {
-        let narrow: Option<Vec<u16>> = counts.iter().map(|&c| u16::try_from(c).ok()).collect();
-        narrow.map_or_else(|| Proteins::Wide(counts.to_vec()), Proteins::Narrow)
+        if counts.iter().all(|&c| c <= u32::from(u16::MAX)) {
+            // Exactly as long as the genome: collecting through a fallible map would
+            // round the allocation up to a power of two.
+            let mut narrow = Vec::with_capacity(counts.len());
+            narrow.extend(counts.iter().map(|&c| c as u16));
+            Proteins::Narrow(narrow)
+        } else {
+            Proteins::Wide(counts.to_vec())
+        }
     }
 
     /// The counts, one per gene.
@@ -85,7 +92,9 @@ impl Proteins {
     /// (a division's partition), so the width holds.
     pub(crate) fn thin(&mut self, mut f: impl FnMut(u32) -> u32) {
         match self {
-            Proteins::Narrow(c) => c.iter_mut().filter(|n| **n > 0).for_each(|n| *n = f(u32::from(*n)).min(u32::from(*n)) as u16),
+            Proteins::Narrow(c) => {
+                c.iter_mut().filter(|n| **n > 0).for_each(|n| *n = f(u32::from(*n)).min(u32::from(*n)) as u16)
+            }
             Proteins::Wide(c) => c.iter_mut().filter(|n| **n > 0).for_each(|n| *n = f(*n).min(*n)),
         }
     }

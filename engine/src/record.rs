@@ -26,7 +26,7 @@ use crate::chassis::Chassis;
 use crate::lifecycle::Lifecycle;
 use crate::policy::AnyPolicy;
 use crate::resources::Resources;
-use crate::scenario::limits::{EVENTS_MAX, VMS_MAX};
+use crate::scenario::limits::EVENTS_MAX;
 use crate::scenario::{Action, Allocation, Scenario, VmSpec};
 use serde::{Deserialize, Serialize};
 
@@ -116,14 +116,11 @@ pub(crate) const VM_RECORD_BYTES_MAX: usize = 5 + 1 + 6 * 9 + 5 + 3 * 9 + 5;
 /// with every setting (options of a u32, an i32, two f64, two u64).
 pub(crate) const EVENT_RECORD_BYTES_MAX: usize = 5 + 1 + 1 + (1 + 5) * 2 + (1 + 8) * 2 + (1 + 9) * 2;
 
-/// The most bytes a tick's record can take: its head, [`EVENTS_MAX`] timeline events and
-/// as many commands, and every VM the gate allows.
-pub(crate) const TICK_RECORD_BYTES_MAX: usize =
-    4 * 9 + 2 * 9 + 2 * EVENTS_MAX * EVENT_RECORD_BYTES_MAX + VMS_MAX as usize * VM_RECORD_BYTES_MAX;
-
-// Whatever tick a run can produce, a trace frame can hold: the writer never writes what a
-// reader would refuse.
-const _: () = assert!(TICK_RECORD_BYTES_MAX + 8 <= crate::codec::FRAME_BYTES_MAX);
+/// The most bytes a tick's record can take with `vms` VM records: its head,
+/// [`EVENTS_MAX`] timeline events and as many commands, and the VMs.
+pub(crate) const fn tick_record_bytes_max(vms: usize) -> usize {
+    4 * 9 + 2 * 9 + 2 * EVENTS_MAX * EVENT_RECORD_BYTES_MAX + vms * VM_RECORD_BYTES_MAX
+}
 
 /// One tick.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

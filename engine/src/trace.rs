@@ -1,20 +1,32 @@
 //! Traces: a versioned header, the scenario, one frame per tick, and a closing frame.
 //!
 //! Layout: `BIOXENTR · version · header · scenario frames · tick… · end`, each frame
-//! checksummed ([`crate::codec`]). The scenario is embedded, so a trace can be replayed on
+//! checksummed ([`crate::codec`]). A tick is one frame, or, past [`VMS_PER_FRAME`] VM
+//! records, a frame with the first of them and continuation frames with the rest (version
+//! 7; version 6, which had no continuations, reads the same). The scenario is embedded, so a trace can be replayed on
 //! its own. Reading checks the scenario with the gate and each record's shape (ticks in
 //! order from 0, VMs that exist, in order), so what a reader hands on can be indexed
 //! without further checks. The engine writes to and reads from any `Write`/`Read`; where
 //! the bytes live (and writing under a temporary name) is the caller's business.
 
 use crate::codec::{FormatError, FrameReader, FrameWriter};
-use crate::record::{TickRecord, digest_start};
+use crate::record::{EventRecord, TickRecord, VmRecord, digest_start, tick_record_bytes_max};
+use crate::resources::Resources;
+use crate::scenario::limits::VMS_MAX;
 use crate::scenario::{Scenario, frames};
 use serde::{Deserialize, Serialize};
 use std::io::{self, Read, Write};
 
-/// Trace format version.
-pub const TRACE_FORMAT_VERSION: u32 = 6;
+/// Trace format version: 7 splits a tick's records over frames.
+pub const TRACE_FORMAT_VERSION: u32 = 7;
+/// The oldest version readers take: 6 is 7 without continuation frames.
+pub const TRACE_FORMAT_OLDEST: u32 = 6;
+
+/// Most VM records in one frame: 2¹⁸ records of at most 97 bytes, with the most events a
+/// tick can hold, is ~29 MB, within a frame's 64 MiB. A tick of more VMs (up to
+/// [`VMS_MAX`], 2²⁰) continues in further frames.
+pub const VMS_PER_FRAME: usize = 1 << 18;
+const _: () = assert!(tick_record_bytes_max(VMS_PER_FRAME) + 8 <= crate::codec::FRAME_BYTES_MAX);
 const MAGIC: &[u8; 8] = b"BIOXENTR";
 const KIND: &str = "BioXen trace";
 
@@ -39,13 +51,28 @@ pub(crate) enum TraceFrame {
         /// Digest after the last tick.
         digest: [u8; 32],
     },
+    /// More VM records of the tick before (version 7).
+    More(Vec<VmRecord>),
 }
 
 /// Borrowing twin of [`TraceFrame`], so writing a tick does not clone it. Encodes to the
-/// same bytes (serde enums encode by variant index).
+/// same bytes (serde enums encode by variant index, structs as their fields in order).
 #[derive(Serialize)]
 enum TraceFrameRef<'a> {
-    Tick(&'a TickRecord),
+    Tick(TickPart<'a>),
+    #[allow(dead_code)] // the variant index of `End`, which is written owned
+    End,
+    More(&'a [VmRecord]),
+}
+
+/// A tick record with only some of its VM records: encodes as a [`TickRecord`].
+#[derive(Serialize)]
+struct TickPart<'a> {
+    tick: u64,
+    pool: Resources,
+    atp_store: u64,
+    events: &'a [EventRecord],
+    vms: &'a [VmRecord],
 }
 
 /// Writes a trace as the run goes.
@@ -66,10 +93,20 @@ impl<W: Write> TraceWriter<W> {
         Ok(TraceWriter { out, ticks: 0 })
     }
 
-    /// Appends one tick.
+    /// Appends one tick: one frame, and a continuation frame per further
+    /// [`VMS_PER_FRAME`] VM records.
     pub fn write(&mut self, record: &TickRecord) -> io::Result<()> {
         self.ticks += 1;
-        self.out.value(&TraceFrameRef::Tick(record))
+        let mut chunks = record.vms.chunks(VMS_PER_FRAME);
+        let first = TickPart {
+            tick: record.tick,
+            pool: record.pool,
+            atp_store: record.atp_store,
+            events: &record.events,
+            vms: chunks.next().unwrap_or(&[]),
+        };
+        self.out.value(&TraceFrameRef::Tick(first))?;
+        chunks.try_for_each(|more| self.out.value(&TraceFrameRef::More(more)))
     }
 
     /// Writes the closing frame and hands back the writer, flushed.
@@ -88,6 +125,8 @@ pub struct TraceReader<R> {
     pub scenario: Scenario,
     next_tick: u64,
     ended: bool,
+    /// The frame read after a tick's last, to see that it was its last.
+    ahead: Option<TraceFrame>,
 }
 
 /// The end of a trace.
@@ -102,13 +141,14 @@ pub struct TraceEnd {
 impl<R: Read> TraceReader<R> {
     /// Reads a trace's header and scenario from `input`; `what` names it in errors.
     pub fn new(input: R, what: &str) -> Result<TraceReader<R>, FormatError> {
-        let mut frames = FrameReader::open(input, what, KIND, MAGIC, TRACE_FORMAT_VERSION)?;
+        let (mut frames, _) =
+            FrameReader::open_versions(input, what, KIND, MAGIC, TRACE_FORMAT_OLDEST..=TRACE_FORMAT_VERSION)?;
         let header: TraceHeader = frames.next("the trace header")?;
         let scenario = frames::read(&mut frames)?;
         if digest_start(&scenario) != header.digest_start {
             return Err(frames.corrupt("the embedded scenario is not the one the run started from".into()));
         }
-        Ok(TraceReader { frames, header, scenario, next_tick: 0, ended: false })
+        Ok(TraceReader { frames, header, scenario, next_tick: 0, ended: false, ahead: None })
     }
 
     /// The next tick, or `Ok(Err(end))` at the closing frame. A file that stops without
@@ -118,12 +158,20 @@ impl<R: Read> TraceReader<R> {
         if self.ended {
             return Err(self.frames.corrupt("read past the closing frame".into()));
         }
-        match self.frames.next::<TraceFrame>("a tick record")? {
-            TraceFrame::Tick(t) => {
+        let frame = match self.ahead.take() {
+            Some(frame) => frame,
+            None => self.frames.next::<TraceFrame>("a tick record")?,
+        };
+        match frame {
+            TraceFrame::Tick(mut t) => {
+                self.read_continuations(&mut t)?;
                 self.check_record(&t)?;
                 self.next_tick += 1;
                 Ok(Ok(t))
             }
+            TraceFrame::More(_) => Err(self
+                .frames
+                .corrupt(format!("VM records continuing a tick, where tick record {} should start", self.next_tick))),
             TraceFrame::End { ticks, digest } => {
                 self.ended = true;
                 if ticks != self.next_tick {
@@ -136,6 +184,40 @@ impl<R: Read> TraceReader<R> {
                 Ok(Err(TraceEnd { ticks, digest }))
             }
         }
+    }
+
+    /// Appends the continuation frames of tick `t` to it: they follow a full frame of
+    /// records, each of at most [`VMS_PER_FRAME`], the last one not full, none past
+    /// [`VMS_MAX`] in all. Where the last is full, the frame after it is kept for the next
+    /// call.
+    fn read_continuations(&mut self, t: &mut TickRecord) -> Result<(), FormatError> {
+        let full = |t: &TickRecord| t.vms.len() >= VMS_PER_FRAME;
+        while full(t) {
+            match self.frames.next::<TraceFrame>("a tick record")? {
+                TraceFrame::More(more) => {
+                    if more.is_empty() || more.len() > VMS_PER_FRAME || t.vms.len() + more.len() > VMS_MAX as usize {
+                        return Err(self.frames.corrupt(format!(
+                            "tick record {}: a continuation of {} VM records, past the {VMS_PER_FRAME} a frame \
+                             holds or the {VMS_MAX} a run may have",
+                            self.next_tick,
+                            more.len()
+                        )));
+                    }
+                    let whole = more.len() == VMS_PER_FRAME;
+                    t.vms.extend(more);
+                    if !whole {
+                        break;
+                    }
+                }
+                // A tick whose records fill their frames exactly: the frame after them
+                // says so, and is the next call's.
+                other => {
+                    self.ahead = Some(other);
+                    break;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The shape later readers rely on: ticks in order from 0, within the run; VM records

@@ -80,6 +80,12 @@ impl Transcripts {
     pub(crate) fn add(&mut self, gene: usize) {
         let gene = gene as Gene;
         let at = self.upper(gene);
+        if self.genes.len() == self.genes.capacity() {
+            // Grow by an eighth, not by doubling: births and decays balance around a
+            // steady count, so the list settles a few reallocations above it instead of
+            // holding up to twice its molecules.
+            self.genes.reserve_exact(self.genes.len() / 8 + 8);
+        }
         self.genes.insert(at, gene);
     }
 

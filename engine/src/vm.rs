@@ -348,7 +348,14 @@ impl Vm {
 
     /// Transcription: Poisson events at the program's rate scaled by the RNAP granted
     /// (relative to a newborn's active RNAP) and by the share of ATP granted.
-    fn transcribe(&mut self, program: &Program, demand: Resources, grant: Resources, tick_seconds: f64, rng: &mut Stream) {
+    fn transcribe(
+        &mut self,
+        program: &Program,
+        demand: Resources,
+        grant: Resources,
+        tick_seconds: f64,
+        rng: &mut Stream,
+    ) {
         let rate = program.transcription_rate_per_s();
         if rate <= 0.0 {
             return;

@@ -352,7 +352,7 @@ struct ExportArgs {
 
 #[derive(Args, Debug)]
 struct BenchArgs {
-    /// Number of VMs, 1 to 524288.
+    /// Number of VMs, 1 to 1048576.
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=i64::from(VMS_MAX)))]
     vms: u32,
     /// Ticks to run.

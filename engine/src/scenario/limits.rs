@@ -21,9 +21,10 @@ pub const POOL_MAX: u64 = 100_000_000_000;
 /// Most DNA space, in kb: 10⁹ kb (a terabase), 40,000 times a diploid yeast's 24 Mb.
 pub const DNA_SPACE_KB_MAX: u64 = 1_000_000_000;
 
-/// Most VMs in one scenario, 2¹⁹. Also what keeps one tick's record within a trace frame:
-/// at most `crate::record::VM_RECORD_BYTES_MAX` bytes per VM.
-pub const VMS_MAX: u32 = 1 << 19;
+/// Most VMs in one scenario, 2²⁰ (a million cells run on one machine: ~2 kB each on the
+/// engine). A tick's record of that many VMs takes up to ~100 MB, more than a frame holds,
+/// so a trace splits it over frames of at most `crate::trace::VMS_PER_FRAME` records.
+pub const VMS_MAX: u32 = 1 << 20;
 
 /// Most timeline events, 2¹⁶: hand-written timelines hold tens.
 pub const EVENTS_MAX: usize = 1 << 16;
