@@ -249,9 +249,11 @@ pub fn parse(text: &str, file: &str, files: &mut dyn GenomeFiles) -> Result<Scen
     let installs = resolve_installs(&raw, &vms, &loc, files, &mut packages)?;
     // A VM whose DNA space is not given gets room for its genome and every package it
     // installs.
+    // A set, not a scan per VM: a million VMs would make that 10¹² comparisons.
+    let given: std::collections::BTreeSet<&str> =
+        raw.vms.iter().filter(|v| v.memory_kb.is_some()).map(|v| v.id.get_ref().as_str()).collect();
     for ((spec, _), installs) in vms.iter_mut().zip(&installs) {
-        let given = raw.vms.iter().any(|v| v.id.get_ref() == &spec.id && v.memory_kb.is_some());
-        if !given {
+        if !given.contains(spec.id.as_str()) {
             spec.memory_kb += installs.iter().map(|&(p, _)| packages.list[p as usize].dna_kb()).sum::<u64>();
         }
     }
