@@ -392,41 +392,48 @@ impl Vm {
     fn translate(&mut self, program: &Program, grant: Resources, tick_seconds: f64, rng: &mut Stream) {
         let by_ribosomes = grant.ribosomes as f64 * program.profile.elongation_aa_per_s * tick_seconds;
         let by_atp = grant.atp as f64 / ATP_PER_AMINO_ACID_ALL_IN;
-        self.aa_carry += by_ribosomes.min(by_atp);
+        // The loop works on locals, written back once: an E. coli cell completes ~1,900
+        // proteins a tick, and storing the carry and the pending gene to the cell and
+        // loading them back each time stalled it on the stores.
+        let mut carry = self.aa_carry + by_ribosomes.min(by_atp);
+        let mut pending = self.pending_gene;
+        let (mut made, mut total, mut mass) = (0u64, self.proteins_total, self.mass_aa);
+        let decays = !program.protein_decay.is_empty();
         loop {
-            let gene = match self.pending_gene {
+            let gene = match pending {
                 Some(g) => g as usize,
                 None => {
-                    let total = self.mrna.total();
-                    if total == 0 {
+                    let molecules = self.mrna.total();
+                    if molecules == 0 {
                         // Ribosomes without messages polymerise nothing; keep at most one
                         // protein's worth (the longest) so a long mRNA drought cannot bank
                         // credit. So `aa_carry` never exceeds `protein_aa_max`.
-                        self.aa_carry = self.aa_carry.min(f64::from(program.protein_aa_max));
-                        return;
+                        carry = carry.min(f64::from(program.protein_aa_max));
+                        break;
                     }
-                    let g = self.mrna.gene_at(below(rng, total));
-                    self.pending_gene = Some(g as u32);
-                    g
+                    self.mrna.gene_at(below(rng, molecules))
                 }
             };
-            let length = f64::from(program.protein_aa[gene]);
-            if self.aa_carry < length {
-                return;
+            let aa = program.protein_aa[gene];
+            if carry < f64::from(aa) {
+                pending = Some(gene as u32);
+                break;
             }
-            self.aa_carry -= length;
-            self.pending_gene = None;
-            self.stats.proteins_made = self.stats.proteins_made.saturating_add(1);
-            if !program.protein_decay.is_empty() && Self::degraded_when_made(program, gene, rng) {
+            carry -= f64::from(aa);
+            pending = None;
+            made += 1;
+            if decays && Self::degraded_when_made(program, gene, rng) {
                 continue;
             }
             // Saturating: a cell's counts are bounded by its growth (the gate keeps a newborn
             // from more than doubling in a tick), but a restored state is only checked to
             // fit its types.
             self.proteins.add_one(gene);
-            self.proteins_total = self.proteins_total.saturating_add(1);
-            self.mass_aa = self.mass_aa.saturating_add(u64::from(program.protein_aa[gene]));
+            total = total.saturating_add(1);
+            mass = mass.saturating_add(u64::from(aa));
         }
+        (self.aa_carry, self.pending_gene, self.proteins_total, self.mass_aa) = (carry, pending, total, mass);
+        self.stats.proteins_made = self.stats.proteins_made.saturating_add(made);
     }
 
     /// Whether a molecule of `gene` completed this tick is degraded before the tick ends
