@@ -124,6 +124,30 @@ pub(crate) fn encode_into<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) {
     bincode::serde::encode_into_std_write(value, out, CONFIG).expect("encoding to memory cannot fail");
 }
 
+/// Writes `value` at `out[at..]` as the canonical encoding writes an unsigned integer of
+/// any width (bincode's variable-length integers: one byte below 251, otherwise a marker
+/// byte and 2, 4 or 8 bytes, little-endian), returning the position after it. For the
+/// hand-written encoder of the record written once per VM per tick
+/// ([`crate::record::VmRecord::encode_into`]), which a proptest holds to [`encode_into`]'s
+/// bytes. `out` must have 9 bytes from `at`.
+#[inline]
+pub(crate) fn put_varint(out: &mut [u8], at: usize, value: u64) -> usize {
+    if value < 251 {
+        out[at] = value as u8;
+        return at + 1;
+    }
+    let (marker, width) = if value <= u64::from(u16::MAX) {
+        (251, 2)
+    } else if value <= u64::from(u32::MAX) {
+        (252, 4)
+    } else {
+        (253, 8)
+    };
+    out[at] = marker;
+    out[at + 1..at + 1 + width].copy_from_slice(&value.to_le_bytes()[..width]);
+    at + 1 + width
+}
+
 /// Decodes exactly one value from `bytes`; trailing bytes are an error.
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
     let (value, used) =

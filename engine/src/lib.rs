@@ -75,6 +75,7 @@
 
 pub mod biology;
 pub mod cell;
+pub(crate) mod cell_stream;
 pub mod chassis;
 pub mod checkpoint;
 pub mod codec;

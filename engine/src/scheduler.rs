@@ -41,7 +41,12 @@ pub fn ration(
     let capped: Vec<Resources> = requests.iter().map(|r| r.demand.min(r.cap)).collect();
     let mut reserved = vec![Resources::ZERO; requests.len()];
     for res in Resource::ALL {
-        let wanted: Vec<u64> = requests.iter().zip(&capped).map(|(r, c)| r.reserve.get(res).min(c.get(res))).collect();
+        let wants = |(r, c): (&Request, &Resources)| r.reserve.get(res).min(c.get(res));
+        // Most runs reserve nothing: water-filling nothing grants nothing, so skip it.
+        if requests.iter().zip(&capped).all(|rc| wants(rc) == 0) {
+            continue;
+        }
+        let wanted: Vec<u64> = requests.iter().zip(&capped).map(wants).collect();
         for (g, amount) in reserved.iter_mut().zip(waterfill(pool.get(res), &wanted, &vec![1; wanted.len()])) {
             *g.get_mut(res) = amount;
         }

@@ -303,7 +303,7 @@ impl Block {
     /// until its `create` event, has no record).
     pub fn push(&mut self, record: VmRecord) {
         if record.state.exists() {
-            codec::encode_into(&record, &mut self.bytes);
+            record.encode_into(&mut self.bytes);
             self.records.push(record);
         }
     }

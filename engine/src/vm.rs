@@ -11,6 +11,7 @@
 
 use crate::biology::{ATP_PER_AMINO_ACID_ALL_IN, RIBOSOMES_PER_MRNA_MAX, STARVED_FRACTION};
 use crate::cell::Cell;
+use crate::cell_stream::CellStream;
 pub use crate::cell::{VmStats, VmSummary};
 use crate::lifecycle::Lifecycle;
 use crate::package::{INDUCER_UM_MAX, Inducer, promoter_activity};
@@ -58,9 +59,8 @@ pub struct Vm {
     /// Counters over the run.
     pub stats: VmStats,
     /// The position of the cell's random stream. Only its position is kept between
-    /// ticks: the stream's 256-byte buffer is rebuilt at the start of each advance (one
-    /// ChaCha refill, which the tick would mostly have made anyway), so a cell does not
-    /// carry it through memory from one tick to the next.
+    /// ticks: each advance makes the blocks it draws from ([`CellStream`]), so a cell does
+    /// not carry a 256-byte buffer through memory from one tick to the next.
     rng: StreamState,
 }
 
@@ -301,7 +301,7 @@ impl Vm {
     pub(crate) fn advance(&mut self, program: &Program, demand: Resources, grant: Resources, tick_seconds: f64) {
         debug_assert!(grant.fits_within(&demand));
         self.account(demand, grant);
-        let rng = &mut self.rng.restore();
+        let rng = &mut CellStream::at(&self.rng);
         self.decay(program, tick_seconds, rng);
         self.transcribe(program, demand, grant, tick_seconds, rng);
         if !program.protein_decay.is_empty() {
@@ -318,7 +318,7 @@ impl Vm {
         if self.mass_aa >= self.birth_mass_aa.saturating_add(program.reference_mass_aa) {
             self.divide(program, rng);
         }
-        self.rng.word_pos = rng.get_word_pos();
+        self.rng.word_pos = rng.word_pos();
     }
 
     fn account(&mut self, demand: Resources, grant: Resources) {
@@ -334,7 +334,7 @@ impl Vm {
 
     /// mRNA decay: each molecule survives a tick with probability 2^(−dt/half-life), so the
     /// number decaying is binomial; which ones is a uniform pick without replacement.
-    fn decay(&mut self, program: &Program, tick_seconds: f64, rng: &mut Stream) {
+    fn decay(&mut self, program: &Program, tick_seconds: f64, rng: &mut CellStream) {
         let total = self.mrna.total();
         if total == 0 {
             return;
@@ -354,7 +354,7 @@ impl Vm {
         demand: Resources,
         grant: Resources,
         tick_seconds: f64,
-        rng: &mut Stream,
+        rng: &mut CellStream,
     ) {
         let rate = program.transcription_rate_per_s();
         if rate <= 0.0 {
@@ -389,7 +389,7 @@ impl Vm {
     /// Translation: the granted ribosomes polymerise `ribosomes × elongation × dt` amino
     /// acids, limited by the ATP granted. Each protein started picks its message uniformly
     /// among the mRNAs present and completes when its length has been paid for.
-    fn translate(&mut self, program: &Program, grant: Resources, tick_seconds: f64, rng: &mut Stream) {
+    fn translate(&mut self, program: &Program, grant: Resources, tick_seconds: f64, rng: &mut CellStream) {
         let by_ribosomes = grant.ribosomes as f64 * program.profile.elongation_aa_per_s * tick_seconds;
         let by_atp = grant.atp as f64 / ATP_PER_AMINO_ACID_ALL_IN;
         // The loop works on locals, written back once: an E. coli cell completes ~1,900
@@ -439,7 +439,7 @@ impl Vm {
     /// Whether a molecule of `gene` completed this tick is degraded before the tick ends
     /// (tagged proteins only; see `ProteinDecay::born_surviving`). One draw, made only for
     /// tagged genes.
-    fn degraded_when_made(program: &Program, gene: usize, rng: &mut Stream) -> bool {
+    fn degraded_when_made(program: &Program, gene: usize, rng: &mut CellStream) -> bool {
         match program.protein_decay.binary_search_by_key(&(gene as u32), |d| d.gene) {
             Ok(k) => unit(rng) >= program.protein_decay[k].born_surviving,
             Err(_) => false,
@@ -449,7 +449,7 @@ impl Vm {
     /// Protein decay of actively degraded proteins (tagged ones) there at the start of the
     /// tick: per gene, the number lost is binomial in its count. Runs whatever the grant:
     /// proteases need no ribosomes.
-    fn degrade(&mut self, program: &Program, rng: &mut Stream) {
+    fn degrade(&mut self, program: &Program, rng: &mut CellStream) {
         for decay in &program.protein_decay {
             let g = decay.gene as usize;
             let lost = decay.draws.sample(rng, u64::from(self.proteins.get(g))) as u32;
@@ -464,7 +464,7 @@ impl Vm {
     /// Division, once the cell has added a newborn's mass since birth: every molecule goes
     /// to the kept daughter with probability ½ (binomial partition); the VM follows that
     /// daughter.
-    fn divide(&mut self, program: &Program, rng: &mut Stream) {
+    fn divide(&mut self, program: &Program, rng: &mut CellStream) {
         // Proteins, then mRNA, each gene in order: one binomial per nonzero count.
         let mut halve = |count: u32| binomial(rng, u64::from(count), 0.5) as u32;
         self.proteins.thin(&mut halve);
