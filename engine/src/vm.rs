@@ -11,8 +11,8 @@
 
 use crate::biology::{ATP_PER_AMINO_ACID_ALL_IN, RIBOSOMES_PER_MRNA_MAX, STARVED_FRACTION};
 use crate::cell::Cell;
-use crate::cell_stream::CellStream;
 pub use crate::cell::{VmStats, VmSummary};
+use crate::cell_stream::CellStream;
 use crate::lifecycle::Lifecycle;
 use crate::package::{INDUCER_UM_MAX, Inducer, promoter_activity};
 use crate::program::Program;
