@@ -5,7 +5,8 @@
 //! cumulative range holds `i`: the same answer a prefix-sum search (a Fenwick tree) gives
 //! for target `i`, so every draw is unchanged, but a pick is one load instead of a walk of
 //! ~9 levels, and the list takes two bytes a molecule (a syn3A cell holds ~140 mRNAs over
-//! 493 genes: ~280 bytes, against 1,972 for a tree of u32 partial sums). Adding or removing
+//! 493 genes: ~280 bytes, against 1,972 for a tree of u32 partial sums). A cell holds at
+//! most [`MRNA_PER_CELL_MAX`]. Adding or removing
 //! a molecule moves the list's tail, a few hundred bytes for a syn3A cell; picks (one per
 //! protein started) far outnumber both.
 
@@ -76,8 +77,12 @@ impl Transcripts {
         self.genes.remove(index as usize);
     }
 
-    /// Adds a molecule of gene `gene` (after its others, which keeps the list sorted).
+    /// Adds a molecule of gene `gene` (after its others, which keeps the list sorted),
+    /// unless the cell holds [`MRNA_PER_CELL_MAX`] already.
     pub(crate) fn add(&mut self, gene: usize) {
+        if self.total() >= MRNA_PER_CELL_MAX {
+            return;
+        }
         let gene = gene as Gene;
         let at = self.upper(gene);
         if self.genes.len() == self.genes.capacity() {
@@ -165,6 +170,17 @@ mod tests {
             prop_assert!(halves.windows(2).all(|w| w[0] < w[1]));
             prop_assert_eq!(halves.len(), counts.iter().filter(|&&c| c > 0).count());
         }
+    }
+
+    #[test]
+    fn a_full_cell_makes_no_more_molecules() {
+        let mut full = Transcripts::from_counts(&[MRNA_PER_CELL_MAX as u32 - 1, 0]).unwrap();
+        full.add(1);
+        full.add(1);
+        assert_eq!((full.total(), full.count(1)), (MRNA_PER_CELL_MAX, 1));
+        full.remove_at(0);
+        full.add(0);
+        assert_eq!(full.total(), MRNA_PER_CELL_MAX);
     }
 
     #[test]

@@ -511,7 +511,7 @@ pub enum VmStateError {
         genes: usize,
     },
     /// More mRNA than a cell can hold.
-    #[error("{0} mRNA molecules, more than a cell may hold (2^20)")]
+    #[error("{0} mRNA molecules, more than a cell may hold (2^22)")]
     MrnaTotal(u64),
     /// mRNA of a gene that makes no protein.
     #[error("mRNA for gene #{0}, which codes for no protein")]

@@ -15,7 +15,7 @@ pub const TICK_SECONDS_MAX: f64 = 60.0;
 /// Largest pool of any kind (ribosomes or RNA polymerases per tick, ATP per second, the
 /// ATP store): 10¹¹, ten thousand times a yeast cell's ATP production (9.1 × 10⁶ /s,
 /// `crate::chassis`) and enough for the benchmark's largest chassis ([`VMS_MAX`] syn3A
-/// cells need 2 × 10¹⁰ ATP/s).
+/// cells need 4 × 10¹⁰ ATP/s).
 pub const POOL_MAX: u64 = 100_000_000_000;
 
 /// Most DNA space, in kb: 10⁹ kb (a terabase), 40,000 times a diploid yeast's 24 Mb.
@@ -68,10 +68,13 @@ pub const SCRIPT_BYTES_MAX: usize = 1024 * 1024;
 /// within memory and a decoder stops reading them early.
 pub const SCRIPTS_TOTAL_BYTES_MAX: usize = 16 * 1024 * 1024;
 
-/// Most mRNA molecules one cell may hold, 2²⁰: a bacterium holds a few thousand (E. coli
+/// Most mRNA molecules one cell may hold, 2²²: a bacterium holds a few thousand (E. coli
 /// ~1,400–4,000 per cell, Bremer & Dennis 2008, EcoSal Plus 3.2.3; a syn3A cell ~140 in
 /// the engine). A cell keeps them as a list of two bytes each
-/// (`crate::transcripts::Transcripts`), so this caps one cell's list at 2 MiB: what a
+/// (`crate::transcripts::Transcripts`), so this caps one cell's list at 8 MiB: what a
 /// cell from untrusted bytes (a checkpoint, a snapshot, another process) may make the
-/// decoder allocate, however large the counts it claims.
-pub const MRNA_PER_CELL_MAX: u64 = 1 << 20;
+/// decoder allocate, however large the counts it claims. A running cell that reaches it
+/// makes no more transcripts until some decay (only a cell with ten promoters at the
+/// package gate's most, 1,000 copies at 1 transcript/s each, could), so every state a run
+/// reaches can be restored.
+pub const MRNA_PER_CELL_MAX: u64 = 1 << 22;
