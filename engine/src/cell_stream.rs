@@ -21,8 +21,8 @@ const CONSTANTS: [u32; 4] = [0x6170_7865, 0x3320_646e, 0x7962_2d32, 0x6b20_6574]
 const BLOCK_WORDS: usize = 16;
 /// Double rounds: ChaCha8 is 8 rounds.
 const DOUBLE_ROUNDS: usize = 4;
-/// Blocks made one at a time before going over to rand_chacha's wide generator: enough
-/// for nine syn3A ticks in ten.
+/// Blocks made one at a time before going over to rand_chacha's wide generator: a syn3A
+/// tick draws ~23 words (two or three blocks); an E. coli tick, hundreds of blocks' worth.
 const SINGLE_BLOCKS: u32 = 4;
 
 /// A ChaCha8 keystream positioned at a word, handing out its words in order.
@@ -43,7 +43,8 @@ pub(crate) struct CellStream {
 }
 
 impl CellStream {
-    /// The stream at `state`'s position. Nothing is computed until the first draw.
+    /// The stream at `state`'s position: the block holding it is made now, unless the
+    /// position starts a block (then the first draw makes it).
     pub(crate) fn at(state: &StreamState) -> CellStream {
         let mut key = [0u32; 8];
         for (k, bytes) in key.iter_mut().zip(state.seed.chunks_exact(4)) {
@@ -66,7 +67,8 @@ impl CellStream {
             s.fill();
             s.next = next;
         } else {
-            // The first draw makes block `block`: step back one so that `refill` lands there.
+            // The first draw makes block `block`: step back one so that `next_block_word`
+            // lands there.
             s.block = block.wrapping_sub(1);
         }
         s

@@ -233,18 +233,18 @@ pub struct FrameReader<R> {
 impl<R: Read> FrameReader<R> {
     /// Checks the preamble and returns a reader positioned at the first frame.
     pub fn open(inner: R, what: &str, kind: &'static str, magic: &[u8; 8], version: u32) -> Result<Self, FormatError> {
-        Self::open_versions(inner, what, kind, magic, version..=version).map(|(reader, _)| reader)
+        Self::open_versions(inner, what, kind, magic, version..=version)
     }
 
-    /// [`FrameReader::open`] for a format whose readers take several versions: returns
-    /// the reader and the version found.
+    /// [`FrameReader::open`] for a format whose readers take several versions (each a
+    /// subset of the next, so one reader serves them all).
     pub fn open_versions(
         mut inner: R,
         what: &str,
         kind: &'static str,
         magic: &[u8; 8],
         versions: std::ops::RangeInclusive<u32>,
-    ) -> Result<(Self, u32), FormatError> {
+    ) -> Result<Self, FormatError> {
         let mut head = [0u8; 12];
         let got = read_up_to(&mut inner, &mut head).map_err(|source| FormatError::Io { what: what.into(), source })?;
         if got < 8 || &head[..8] != magic {
@@ -257,7 +257,7 @@ impl<R: Read> FrameReader<R> {
         if !versions.contains(&found) {
             return Err(FormatError::Version { what: what.into(), kind, found, supported: *versions.end() });
         }
-        Ok((FrameReader { inner, what: what.into(), kind, frames: 0 }, found))
+        Ok(FrameReader { inner, what: what.into(), kind, frames: 0 })
     }
 
     /// The next frame's payload, its checksum verified, or `None` at a clean end of file.

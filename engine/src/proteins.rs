@@ -99,6 +99,13 @@ impl Proteins {
         }
     }
 
+    /// The molecules of every gene together.
+    pub(crate) fn total(&self) -> u64 {
+        let mut total = 0u64;
+        self.each(|_, n| total += u64::from(n));
+        total
+    }
+
     /// Calls `f(gene, count)` for every gene, in order.
     pub(crate) fn each(&self, mut f: impl FnMut(usize, u32)) {
         match self {

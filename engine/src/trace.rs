@@ -141,7 +141,7 @@ pub struct TraceEnd {
 impl<R: Read> TraceReader<R> {
     /// Reads a trace's header and scenario from `input`; `what` names it in errors.
     pub fn new(input: R, what: &str) -> Result<TraceReader<R>, FormatError> {
-        let (mut frames, _) =
+        let mut frames =
             FrameReader::open_versions(input, what, KIND, MAGIC, TRACE_FORMAT_OLDEST..=TRACE_FORMAT_VERSION)?;
         let header: TraceHeader = frames.next("the trace header")?;
         let scenario = frames::read(&mut frames)?;
@@ -191,8 +191,10 @@ impl<R: Read> TraceReader<R> {
     /// [`VMS_MAX`] in all. Where the last is full, the frame after it is kept for the next
     /// call.
     fn read_continuations(&mut self, t: &mut TickRecord) -> Result<(), FormatError> {
-        let full = |t: &TickRecord| t.vms.len() >= VMS_PER_FRAME;
-        while full(t) {
+        if t.vms.len() < VMS_PER_FRAME {
+            return Ok(());
+        }
+        loop {
             match self.frames.next::<TraceFrame>("a tick record")? {
                 TraceFrame::More(more) => {
                     if more.is_empty() || more.len() > VMS_PER_FRAME || t.vms.len() + more.len() > VMS_MAX as usize {

@@ -39,6 +39,19 @@ impl Transcripts {
         Some(Transcripts { genes })
     }
 
+    /// A newborn's molecules, drawn as `counts` (per gene, in gene order): like a running
+    /// cell, it holds at most [`MRNA_PER_CELL_MAX`], the genes in order filling it (only
+    /// measured expression near its bound per gene, 10⁶, over several genes could reach it).
+    pub(crate) fn newborn(counts: &[u32]) -> Transcripts {
+        let mut genes =
+            Vec::with_capacity(counts.iter().map(|&c| c as usize).sum::<usize>().min(MRNA_PER_CELL_MAX as usize));
+        for (g, &c) in counts.iter().enumerate() {
+            let room = MRNA_PER_CELL_MAX as usize - genes.len();
+            genes.extend(std::iter::repeat_n(g as Gene, (c as usize).min(room)));
+        }
+        Transcripts { genes }
+    }
+
     /// Counts per gene for a cell of `genes` genes (the inverse of
     /// [`Transcripts::from_counts`]).
     pub(crate) fn counts(&self, genes: usize) -> Vec<u32> {
@@ -92,11 +105,6 @@ impl Transcripts {
             self.genes.reserve_exact(self.genes.len() / 8 + 8);
         }
         self.genes.insert(at, gene);
-    }
-
-    /// The highest gene with a molecule, if any.
-    pub(crate) fn last_gene(&self) -> Option<usize> {
-        self.genes.last().map(|&g| usize::from(g))
     }
 
     /// Replaces each gene's count by `f(gene, count)`, called for every gene with
@@ -170,6 +178,14 @@ mod tests {
             prop_assert!(halves.windows(2).all(|w| w[0] < w[1]));
             prop_assert_eq!(halves.len(), counts.iter().filter(|&&c| c > 0).count());
         }
+    }
+
+    #[test]
+    fn a_newborn_fills_up_to_the_bound_in_gene_order() {
+        let cap = MRNA_PER_CELL_MAX as u32;
+        assert_eq!(Transcripts::newborn(&[2, 0, 3]).counts(3), [2, 0, 3]);
+        let full = Transcripts::newborn(&[cap - 5, 3, 4, 1]);
+        assert_eq!(full.counts(4), [cap - 5, 3, 2, 0]);
     }
 
     #[test]

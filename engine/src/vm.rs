@@ -20,7 +20,6 @@ use crate::proteins::Proteins;
 use crate::resources::Resources;
 use crate::rng::{Stream, StreamState};
 use crate::sample::{below, binomial, poisson, unit};
-use crate::scenario::limits::MRNA_PER_CELL_MAX;
 use crate::transcripts::Transcripts;
 
 /// The mutable state of one VM, laid out for the tick loop. It crosses no boundary as it
@@ -80,8 +79,7 @@ impl Vm {
         let mass_aa = mass_of(&proteins, program);
         Vm {
             lifecycle: Lifecycle::Created,
-            // A newborn's means are the program's, far below a cell's bound.
-            mrna: Transcripts::from_counts(&mrna_counts).unwrap_or_default(),
+            mrna: Transcripts::newborn(&mrna_counts),
             proteins_total: program.protein_init.iter().map(|&n| u64::from(n)).sum(),
             proteins,
             mass_aa,
@@ -229,14 +227,7 @@ impl Vm {
     /// VM's program and the run's `tick`, so that such bytes can neither index out of
     /// bounds nor make a later loop or sum run away.
     fn restore(&mut self, program: &Program, tick: u64) -> Result<(), VmStateError> {
-        let genes = program.genes();
-        if self.proteins.len() != genes || self.mrna.last_gene().is_some_and(|g| g >= genes) {
-            let mrna = self.mrna.last_gene().map_or(genes, |g| g + 1);
-            return Err(VmStateError::GeneCount { mrna, proteins: self.proteins.len(), genes });
-        }
-        if self.mrna.total() > MRNA_PER_CELL_MAX {
-            return Err(VmStateError::MrnaTotal(self.mrna.total()));
-        }
+        // The gene counts and the mRNA total were checked on the cell (`Vm::from_cell`).
         // Only protein genes have messages: a message of length 0 would complete
         // proteins forever in one tick.
         if let Some(gene) = self.mrna.genes().find(|&g| program.protein_aa[g] == 0) {
@@ -270,7 +261,7 @@ impl Vm {
         if !counters_fit {
             return Err(VmStateError::Counters { tick });
         }
-        self.proteins_total = self.proteins.to_counts().iter().map(|&n| u64::from(n)).sum();
+        self.proteins_total = self.proteins.total();
         self.mass_aa = checked_mass(&self.proteins, program).ok_or(VmStateError::Mass)?;
         self.birth_mass_aa = self.birth_mass_aa.max(1);
         Ok(())
@@ -469,9 +460,7 @@ impl Vm {
         let mut halve = |count: u32| binomial(rng, u64::from(count), 0.5) as u32;
         self.proteins.thin(&mut halve);
         self.mrna.thin(|_, count| halve(count));
-        let mut total = 0u64;
-        self.proteins.each(|_, n| total += u64::from(n));
-        self.proteins_total = total;
+        self.proteins_total = self.proteins.total();
         self.mass_aa = mass_of(&self.proteins, program);
         self.birth_mass_aa = self.mass_aa.max(1);
         self.stats.divisions += 1;
