@@ -69,18 +69,11 @@ impl Hypervisor {
         allocations: &[Allocation],
         store_max: u64,
     ) -> Vec<Option<Resources>> {
-        let requests: Vec<Request> = demands
-            .iter()
-            .zip(allocations)
-            .enumerate()
-            .filter_map(|(i, (d, a))| d.map(|demand| request(i, demand, a, pool)))
-            .collect();
-        let grants = ration(&mut self.policy, tick, pool, &requests, &mut self.rng);
-        let mut granted: Vec<Option<Resources>> = vec![None; demands.len()];
-        for (req, grant) in requests.iter().zip(&grants) {
-            granted[req.vm as usize] = Some(*grant);
-        }
-        let used: u64 = grants.iter().map(|g| g.atp).sum();
+        let requests =
+            || demands.iter().zip(allocations).enumerate().filter_map(|(i, (d, a))| d.map(|d| request(i, d, a, pool)));
+        let mut grants = ration(&mut self.policy, tick, pool, requests, &mut self.rng).into_iter();
+        let granted: Vec<Option<Resources>> = demands.iter().map(|d| d.and_then(|_| grants.next())).collect();
+        let used: u64 = granted.iter().flatten().map(|g| g.atp).sum();
         self.atp_store = pool.atp.saturating_sub(used).min(store_max);
         granted
     }

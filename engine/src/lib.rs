@@ -79,6 +79,7 @@ pub(crate) mod cell_stream;
 pub mod chassis;
 pub mod checkpoint;
 pub mod codec;
+pub(crate) mod controls;
 pub(crate) mod diagnostic;
 pub(crate) mod error;
 pub(crate) mod essentiality;

@@ -31,7 +31,7 @@ use crate::scenario::{Action, Allocation, Scenario, VmSpec};
 use serde::{Deserialize, Serialize};
 
 /// One VM in one tick.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VmRecord {
     /// VM index in the scenario.
     pub vm: u32,

@@ -27,44 +27,61 @@ pub struct Request {
     pub priority: i32,
 }
 
-/// Grants for `requests` (sorted by VM index) from `pool` under `policy`.
+/// Grants for `requests` (sorted by VM index) from `pool` under `policy`, one per request.
+/// `requests` makes the requests afresh each time it is called, so none is kept: at scale,
+/// a vector of them would be the tick's largest (88 bytes a VM).
 ///
 /// Postconditions, asserted: each grant ≤ min(demand, cap); Σ grants ≤ pool.
-pub fn ration(
+pub fn ration<I: Iterator<Item = Request>>(
     policy: &mut AnyPolicy,
     tick: u64,
     pool: Resources,
-    requests: &[Request],
+    requests: impl Fn() -> I,
     rng: &mut Stream,
 ) -> Vec<Resources> {
-    debug_assert!(requests.windows(2).all(|w| w[0].vm < w[1].vm), "requests out of VM order");
-    let capped: Vec<Resources> = requests.iter().map(|r| r.demand.min(r.cap)).collect();
-    let mut reserved = vec![Resources::ZERO; requests.len()];
+    // Each claim asks first for its capped demand; its reservation, if any, is taken out below.
+    let mut claims: Vec<Claim> = requests()
+        .map(|r| Claim { vm: r.vm, demand: r.demand.min(r.cap), weight: r.weight.max(1), priority: r.priority })
+        .collect();
+    debug_assert!(claims.windows(2).all(|w| w[0].vm < w[1].vm), "requests out of VM order");
+    let reserved = reservations(pool, &requests, &claims);
+    if let Some(reserved) = &reserved {
+        for (c, g) in claims.iter_mut().zip(reserved) {
+            c.demand = c.demand - *g;
+        }
+    }
+    let left = pool - reserved.as_deref().map_or(Resources::ZERO, Resources::sum);
+    let mut grants = policy.allocate(tick, left, &claims, rng);
+    assert_eq!(grants.len(), claims.len(), "policy {:?} returned the wrong number of grants", policy.kind());
+    for (i, (g, c)) in grants.iter_mut().zip(&claims).enumerate() {
+        assert!(g.fits_within(&c.demand), "policy {:?} granted {g:?} over the demand {:?}", policy.kind(), c.demand);
+        *g = *g + reserved.as_ref().map_or(Resources::ZERO, |r| r[i]);
+    }
+    assert!(Resources::sum(&grants).fits_within(&pool), "policy {:?} granted more than the pool", policy.kind());
+    grants
+}
+
+/// What each claim receives before the policy runs: its reservation, up to its capped
+/// demand, water-filled per resource when the pool cannot cover them all. `None` when
+/// nobody reserves anything, as in most runs: then nothing need be water-filled or kept.
+fn reservations<I: Iterator<Item = Request>>(
+    pool: Resources,
+    requests: &impl Fn() -> I,
+    claims: &[Claim],
+) -> Option<Vec<Resources>> {
+    let mut reserved: Option<Vec<Resources>> = None;
     for res in Resource::ALL {
-        let wants = |(r, c): (&Request, &Resources)| r.reserve.get(res).min(c.get(res));
-        // Most runs reserve nothing: water-filling nothing grants nothing, so skip it.
-        if requests.iter().zip(&capped).all(|rc| wants(rc) == 0) {
+        let wants = |(r, c): (Request, &Claim)| r.reserve.get(res).min(c.demand.get(res));
+        if requests().zip(claims).all(|rc| wants(rc) == 0) {
             continue;
         }
-        let wanted: Vec<u64> = requests.iter().zip(&capped).map(wants).collect();
+        let wanted: Vec<u64> = requests().zip(claims).map(wants).collect();
+        let reserved = reserved.get_or_insert_with(|| vec![Resources::ZERO; claims.len()]);
         for (g, amount) in reserved.iter_mut().zip(waterfill(pool.get(res), &wanted, &vec![1; wanted.len()])) {
             *g.get_mut(res) = amount;
         }
     }
-    let left = pool - Resources::sum(&reserved);
-    let claims: Vec<Claim> = requests
-        .iter()
-        .zip(capped.iter().zip(&reserved))
-        .map(|(r, (c, g))| Claim { vm: r.vm, demand: *c - *g, weight: r.weight.max(1), priority: r.priority })
-        .collect();
-    let shares = policy.allocate(tick, left, &claims, rng);
-    assert_eq!(shares.len(), claims.len(), "policy {:?} returned the wrong number of grants", policy.kind());
-    let grants: Vec<Resources> = reserved.iter().zip(&shares).map(|(r, s)| *r + *s).collect();
-    for (g, c) in grants.iter().zip(&capped) {
-        assert!(g.fits_within(c), "policy {:?} granted {g:?} over the capped demand {c:?}", policy.kind());
-    }
-    assert!(Resources::sum(&grants).fits_within(&pool), "policy {:?} granted more than the pool", policy.kind());
-    grants
+    reserved
 }
 
 #[cfg(test)]
@@ -101,7 +118,7 @@ mod tests {
             let reserved_total = Resources::sum(&reqs.iter().map(|r| r.reserve.min(r.demand.min(r.cap))).collect::<Vec<_>>());
             for kind in PolicyKind::ALL {
                 let mut policy = AnyPolicy::new(kind, PolicyParams::default());
-                let grants = ration(&mut policy, 0, pool, &reqs, &mut scheduler_stream(1));
+                let grants = ration(&mut policy, 0, pool, || reqs.iter().copied(), &mut scheduler_stream(1));
                 for (g, r) in grants.iter().zip(&reqs) {
                     prop_assert!(g.fits_within(&r.cap));
                     prop_assert!(g.fits_within(&r.demand));

@@ -13,14 +13,14 @@ use crate::hypervisor::Hypervisor;
 use crate::lifecycle::{Lifecycle, Transition};
 use crate::package::Package;
 use crate::program::Program;
-use crate::record::{EventRecord, TickRecord, digest_start};
+use crate::record::{EventRecord, TickRecord, VmRecord, digest_start};
 use crate::rng::vm_stream;
 use crate::scenario::check;
 use crate::scenario::limits::EVENTS_MAX;
 pub use crate::scenario::with_package;
 use crate::scenario::{Action, Allocation, Event, GenomeSource, Scenario, VmSpec};
 use crate::schedule::{self, Scheduled};
-use crate::tick::{self, Block};
+use crate::tick;
 use crate::vm::Vm;
 use crate::vm::VmStateError;
 use rayon::prelude::*;
@@ -74,9 +74,9 @@ pub struct Simulation {
     vms: Vec<Vm>,
     /// Reused encoding buffer for the record's head.
     head_bytes: Vec<u8>,
-    /// Reused blocks of phase 3: allocating and freeing ~100 kB a tick costs page faults
-    /// and TLB shootdowns that, being serial, limit the speed-up.
-    blocks: Vec<Block>,
+    /// Reused encodings of phase 3's blocks: allocating and freeing ~100 kB a tick costs
+    /// page faults and TLB shootdowns that, being serial, limit the speed-up.
+    blocks: Vec<Vec<u8>>,
 }
 
 impl SavedRun {
@@ -444,16 +444,23 @@ impl Simulation {
         // Demands were worked out at the end of each VM's last advance (or creation).
         let demands = vms.iter().map(|vm| tick::demand(vm.lifecycle, vm.next_demand())).collect();
         let rationed = tick::ration(scenario, &mut s.hypervisor, now, events, demands, &s.allocations);
-        self.blocks.resize_with(vms.len().div_ceil(VMS_PER_BLOCK), Block::default);
+        self.blocks.resize_with(vms.len().div_ceil(VMS_PER_BLOCK), Vec::new);
+        // Every VM's record is written in place, then those of VMs that do not exist dropped.
+        // Every place is overwritten, so last tick's records need no clearing: when every
+        // VM exists, the vector is already as long as it must be.
+        record.vms.resize(vms.len(), VmRecord::default());
         vms.par_chunks_mut(VMS_PER_BLOCK)
             .zip(self.programs.par_chunks(VMS_PER_BLOCK))
             .zip(rationed.demands.par_chunks(VMS_PER_BLOCK).zip(rationed.grants.par_chunks(VMS_PER_BLOCK)))
-            .zip(self.blocks.par_iter_mut())
+            .zip(record.vms.par_chunks_mut(VMS_PER_BLOCK).zip(self.blocks.par_iter_mut()))
             .enumerate()
-            .for_each(|(b, (((vms, programs), (demands, grants)), out))| {
-                tick::advance_block(b * VMS_PER_BLOCK, vms, programs, demands, grants, scenario.tick_seconds, out)
+            .for_each(|(b, (((vms, programs), asked), (records, bytes)))| {
+                let first = b * VMS_PER_BLOCK;
+                tick::advance_records(first, vms, programs, asked, scenario.tick_seconds, records, bytes)
             });
-        tick::finish(&mut s.digest, rationed.head, &self.blocks, &mut self.head_bytes, record);
+        record.vms.retain(|r| r.state.exists());
+        let pieces = self.blocks.iter().map(Vec::as_slice);
+        tick::seal(&mut s.digest, rationed.head, pieces, &mut self.head_bytes, record);
         s.tick += 1;
         Ok(())
     }

@@ -11,7 +11,7 @@
 //! 2. [`ration`]: the guests' pools offered (the ATP made this tick plus the store), and
 //!    every running VM's demand rationed in VM order under the policy: the tick's
 //!    [`TickHead`] and a grant per running VM.
-//! 3. `advance_block` (or, one VM at a time, [`advance`] then [`Block::push`]): each
+//! 3. `advance_records` (or, one VM at a time, [`advance`] then [`Block::push`]): each
 //!    running VM advances with its grant, drawing only from its own stream, and works out
 //!    its next demand; every VM that exists (neither absent nor destroyed) is recorded and encoded, in VM order,
 //!    into its block.
@@ -336,24 +336,28 @@ impl Block {
 }
 
 /// Phase 3 for a block of VMs, `first` being the index of `vms[0]`: every VM with a grant
-/// advances ([`advance`]); every VM is recorded into `out` (cleared first), an idle one
-/// with its unchanged cell and no demand or grant.
-pub(crate) fn advance_block(
+/// advances ([`advance`]); every VM's record goes to its place in `records` (an idle one
+/// with its unchanged cell and no demand or grant), and the records of the VMs that exist
+/// are encoded into `bytes` (cleared first). Writing in place, rather than into a block
+/// copied into the tick's record afterwards, keeps one copy of the records, not two.
+pub(crate) fn advance_records(
     first: usize,
     vms: &mut [Vm],
     programs: &[Arc<Program>],
-    demands: &[Option<Resources>],
-    grants: &[Option<Resources>],
+    (demands, grants): (&[Option<Resources>], &[Option<Resources>]),
     tick_seconds: f64,
-    out: &mut Block,
+    records: &mut [VmRecord],
+    bytes: &mut Vec<u8>,
 ) {
-    out.clear();
-    for (k, vm) in vms.iter_mut().enumerate() {
-        let record = match (demands[k], grants[k]) {
+    bytes.clear();
+    for (k, (vm, out)) in vms.iter_mut().zip(records).enumerate() {
+        *out = match (demands[k], grants[k]) {
             (Some(d), Some(g)) => advance(first + k, vm, &programs[k], d, g, tick_seconds),
             _ => VmRecord::of(first + k, vm, None, None),
         };
-        out.push(record);
+        if out.state.exists() {
+            out.encode_into(bytes);
+        }
     }
 }
 
@@ -362,17 +366,28 @@ pub(crate) fn advance_block(
 /// hashed without assembling them — and fills `record` (reusing its allocation). `scratch`
 /// is a reusable buffer for the head.
 pub fn finish(digest: &mut [u8; 32], head: TickHead, blocks: &[Block], scratch: &mut Vec<u8>, record: &mut TickRecord) {
-    let vm_count = blocks.iter().map(|b| b.records.len()).sum();
-    scratch.clear();
-    TickRecord::encode_head_into(&head, vm_count, scratch);
-    let pieces = std::iter::once(scratch.as_slice()).chain(blocks.iter().map(|b| b.bytes.as_slice()));
-    let next = digest_chain_pieces(digest, pieces);
-    (record.tick, record.pool, record.atp_store, record.events) = (head.tick, head.pool, head.atp_store, head.events);
     record.vms.clear();
-    record.vms.reserve(vm_count);
+    record.vms.reserve(blocks.iter().map(|b| b.records.len()).sum());
     for b in blocks {
         record.vms.extend_from_slice(&b.records);
     }
+    seal(digest, head, blocks.iter().map(|b| b.bytes.as_slice()), scratch, record);
+}
+
+/// Phase 4 for a record whose VM records are in place already: chains the head's
+/// encoding and `pieces`, the records' encodings in VM order, into `digest`, and gives
+/// `record` the head.
+pub(crate) fn seal<'a>(
+    digest: &mut [u8; 32],
+    head: TickHead,
+    pieces: impl Iterator<Item = &'a [u8]>,
+    scratch: &'a mut Vec<u8>,
+    record: &mut TickRecord,
+) {
+    scratch.clear();
+    TickRecord::encode_head_into(&head, record.vms.len(), scratch);
+    let next = digest_chain_pieces(digest, std::iter::once(scratch.as_slice()).chain(pieces));
+    (record.tick, record.pool, record.atp_store, record.events) = (head.tick, head.pool, head.atp_store, head.events);
     debug_assert_eq!(next, digest_chain(digest, &codec::encode(&*record)), "the pieces are not the record's encoding");
     *digest = next;
 }

@@ -13,6 +13,7 @@ use crate::biology::{ATP_PER_AMINO_ACID_ALL_IN, RIBOSOMES_PER_MRNA_MAX, STARVED_
 use crate::cell::Cell;
 pub use crate::cell::{VmStats, VmSummary};
 use crate::cell_stream::CellStream;
+use crate::controls::Controls;
 use crate::lifecycle::Lifecycle;
 use crate::package::{INDUCER_UM_MAX, Inducer, promoter_activity};
 use crate::program::Program;
@@ -42,16 +43,12 @@ pub struct Vm {
     /// Gene whose protein the ribosomes are finishing, chosen when it was started.
     pending_gene: Option<u32>,
     ticks_since_division: u64,
-    /// Transcription units switched off (repressed), sorted: their transcription events
-    /// are dropped, which thins the Poisson process of transcription to the units that are
-    /// on without changing any other draw.
-    units_off: Vec<u32>,
-    /// Packages installed, as indices into the scenario's packages, in install order: the
-    /// cell's program is its genome's with these installed ([`Program::compile_with`]).
-    installed: Vec<u32>,
-    /// Inducers in the cell's medium and their concentrations in µM, sorted by inducer;
-    /// none listed at zero.
-    inducers: Vec<(Inducer, f64)>,
+    /// Transcription units switched off (repressed; their transcription events are
+    /// dropped, which thins the Poisson process of transcription to the units that are on
+    /// without changing any other draw), packages installed (indices into the scenario's
+    /// packages, in install order: the cell's program is its genome's with these installed,
+    /// [`Program::compile_with`]) and inducers in the cell's medium.
+    controls: Controls,
     /// What the cell will ask for next tick: it depends only on the cell, so it is worked
     /// out at the end of each advance, in the same parallel pass. Derived, not stored.
     next_demand: Resources,
@@ -87,9 +84,7 @@ impl Vm {
             aa_carry: 0.0,
             pending_gene: None,
             ticks_since_division: 0,
-            units_off: program.units_off_at_birth.clone(),
-            installed: Vec::new(),
-            inducers: Vec::new(),
+            controls: Controls::new(program.units_off_at_birth.clone(), Vec::new(), Vec::new()),
             next_demand: Resources::ZERO,
             stats: VmStats::default(),
             rng: StreamState::capture(&rng),
@@ -99,13 +94,7 @@ impl Vm {
     /// Switches transcription of `unit` on or off (a unit the program does not have is the
     /// gate's to refuse; here it is simply never picked).
     pub(crate) fn switch_transcription(&mut self, unit: u32, on: bool) {
-        match (self.units_off.binary_search(&unit), on) {
-            (Ok(i), true) => {
-                self.units_off.remove(i);
-            }
-            (Err(i), false) => self.units_off.insert(i, unit),
-            _ => {}
-        }
+        self.controls.switch_transcription(unit, on);
     }
 
     /// Installs package `package` (its index in the scenario), `program` being this cell's
@@ -114,35 +103,27 @@ impl Vm {
     pub(crate) fn install(&mut self, package: u32, program: &Program) {
         // The new genes have no transcripts: the list of molecules stays as it is.
         self.proteins.resize(program.genes());
-        self.installed.push(package);
+        self.controls.install(package);
     }
 
     /// The packages installed, in install order (indices into the scenario's packages).
     pub fn installed(&self) -> &[u32] {
-        &self.installed
+        self.controls.installed()
     }
 
     /// Sets `inducer` to `micromolar` µM in the cell's medium (0 removes it).
     pub(crate) fn set_inducer(&mut self, inducer: Inducer, micromolar: f64) {
-        let at = self.inducers.binary_search_by(|(i, _)| i.cmp(&inducer));
-        match (at, micromolar > 0.0) {
-            (Ok(k), true) => self.inducers[k].1 = micromolar,
-            (Ok(k), false) => {
-                self.inducers.remove(k);
-            }
-            (Err(k), true) => self.inducers.insert(k, (inducer, micromolar)),
-            (Err(_), false) => {}
-        }
+        self.controls.set_inducer(inducer, micromolar);
     }
 
     /// The concentration of `inducer` in the cell's medium, µM.
     pub(crate) fn inducer(&self, inducer: Inducer) -> f64 {
-        self.inducers.iter().find(|(i, _)| *i == inducer).map_or(0.0, |&(_, c)| c)
+        self.controls.inducers().iter().find(|(i, _)| *i == inducer).map_or(0.0, |&(_, c)| c)
     }
 
     /// Whether `unit` is transcribed.
     pub(crate) fn transcribes(&self, unit: u32) -> bool {
-        self.units_off.binary_search(&unit).is_err()
+        self.controls.units_off().binary_search(&unit).is_err()
     }
 
     /// mRNA molecules of gene `gene` now.
@@ -183,9 +164,9 @@ impl Vm {
             aa_carry: self.aa_carry,
             pending_gene: self.pending_gene,
             ticks_since_division: self.ticks_since_division,
-            units_off: self.units_off.clone(),
-            installed: self.installed.clone(),
-            inducers: self.inducers.clone(),
+            units_off: self.controls.units_off().to_vec(),
+            installed: self.controls.installed().to_vec(),
+            inducers: self.controls.inducers().to_vec(),
             stats: self.stats.clone(),
             rng: self.rng.clone(),
         }
@@ -211,9 +192,7 @@ impl Vm {
             aa_carry: cell.aa_carry,
             pending_gene: cell.pending_gene,
             ticks_since_division: cell.ticks_since_division,
-            units_off: cell.units_off,
-            installed: cell.installed,
-            inducers: cell.inducers,
+            controls: Controls::new(cell.units_off, cell.installed, cell.inducers),
             next_demand: Resources::ZERO,
             stats: cell.stats,
             rng: cell.rng,
@@ -234,13 +213,13 @@ impl Vm {
             return Err(VmStateError::MessageWithoutProtein(gene));
         }
         let units = program.units() as u64;
-        if !self.units_off.windows(2).all(|w| w[0] < w[1])
-            || self.units_off.last().is_some_and(|&u| u64::from(u) >= units)
-        {
+        let units_off = self.controls.units_off();
+        if !units_off.windows(2).all(|w| w[0] < w[1]) || units_off.last().is_some_and(|&u| u64::from(u) >= units) {
             return Err(VmStateError::Units { units: program.units() });
         }
-        let inducers_fit = self.inducers.windows(2).all(|w| w[0].0 < w[1].0)
-            && self.inducers.iter().all(|&(_, c)| c.is_finite() && c > 0.0 && c <= INDUCER_UM_MAX);
+        let inducers = self.controls.inducers();
+        let inducers_fit = inducers.windows(2).all(|w| w[0].0 < w[1].0)
+            && inducers.iter().all(|&(_, c)| c.is_finite() && c > 0.0 && c <= INDUCER_UM_MAX);
         if !inducers_fit {
             return Err(VmStateError::Inducers);
         }
@@ -359,7 +338,7 @@ impl Vm {
         let events = poisson(rng, mean);
         for _ in 0..events {
             let picked = program.unit_at(unit(rng) * rate);
-            if !self.units_off.is_empty() && !self.transcribes(picked as u32) {
+            if !self.controls.units_off().is_empty() && !self.transcribes(picked as u32) {
                 continue;
             }
             // A regulated promoter fires with the probability its regulator leaves it
