@@ -589,7 +589,7 @@ mod tests {
         }
         assert!(made > 0, "an induced operon made no transcripts in 3,000 s");
         on.switch_transcription(0, false);
-        assert_eq!(on.units_off, [0]);
+        assert_eq!(on.controls.units_off(), [0]);
     }
 
     #[test]
