@@ -25,6 +25,37 @@ const DOUBLE_ROUNDS: usize = 4;
 /// tick draws ~23 words (two or three blocks); an E. coli tick, hundreds of blocks' worth.
 const SINGLE_BLOCKS: u32 = 4;
 
+/// Where a cell's stream stands between ticks: the value of a [`StreamState`] in 56 bytes
+/// aligned to 8, where a `StreamState`'s `u128` position makes 64 aligned to 16 and pads
+/// every cell to a multiple of 16. The position is a block (64 bits, as ChaCha's counter)
+/// and a word in it, which is every position rand_chacha can be at (it wraps at 2⁶⁸
+/// words).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct StreamPosition {
+    seed: [u8; 32],
+    stream: u64,
+    block: u64,
+    word: u8,
+}
+
+impl StreamPosition {
+    /// The position `state` names (past 2⁶⁸ words, wrapped, as rand_chacha wraps it).
+    pub(crate) fn of(state: &StreamState) -> StreamPosition {
+        StreamPosition {
+            seed: state.seed,
+            stream: state.stream,
+            block: (state.word_pos / BLOCK_WORDS as u128) as u64,
+            word: (state.word_pos % BLOCK_WORDS as u128) as u8,
+        }
+    }
+
+    /// The position as a [`StreamState`].
+    pub(crate) fn state(&self) -> StreamState {
+        let word_pos = u128::from(self.block) * BLOCK_WORDS as u128 + u128::from(self.word);
+        StreamState { seed: self.seed, stream: self.stream, word_pos }
+    }
+}
+
 /// A ChaCha8 keystream positioned at a word, handing out its words in order.
 pub(crate) struct CellStream {
     seed: [u8; 32],
@@ -45,14 +76,12 @@ pub(crate) struct CellStream {
 impl CellStream {
     /// The stream at `state`'s position: the block holding it is made now, unless the
     /// position starts a block (then the first draw makes it).
-    pub(crate) fn at(state: &StreamState) -> CellStream {
+    pub(crate) fn at(state: &StreamPosition) -> CellStream {
         let mut key = [0u32; 8];
         for (k, bytes) in key.iter_mut().zip(state.seed.chunks_exact(4)) {
             *k = u32::from_le_bytes(bytes.try_into().expect("4 bytes"));
         }
-        // Positions past 2⁶⁸ words wrap, as rand_chacha's do: the block counter is 64 bits.
-        let block = (state.word_pos / BLOCK_WORDS as u128) as u64;
-        let next = (state.word_pos % BLOCK_WORDS as u128) as usize;
+        let (block, next) = (state.block, usize::from(state.word));
         let mut s = CellStream {
             seed: state.seed,
             key,
@@ -72,6 +101,17 @@ impl CellStream {
             s.block = block.wrapping_sub(1);
         }
         s
+    }
+
+    /// The position reached.
+    pub(crate) fn position(&self) -> StreamPosition {
+        let word_pos = self.word_pos();
+        StreamPosition {
+            seed: self.seed,
+            stream: self.stream,
+            block: (word_pos / BLOCK_WORDS as u128) as u64,
+            word: (word_pos % BLOCK_WORDS as u128) as u8,
+        }
     }
 
     /// The position reached, in words from the start of the stream (what
@@ -293,7 +333,7 @@ mod tests {
             let mut reference = Stream::from_seed(seed);
             reference.set_stream(stream);
             reference.set_word_pos(word_pos);
-            let mut ours = CellStream::at(&StreamState::capture(&reference));
+            let mut ours = CellStream::at(&StreamPosition::of(&StreamState::capture(&reference)));
             prop_assert_eq!(ours.word_pos(), reference.get_word_pos());
             for wide in draws {
                 if wide {

@@ -10,23 +10,20 @@
 /// Protein molecules per gene.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Proteins {
-    /// Every count below 2¹⁶.
-    Narrow(Vec<u16>),
+    /// Every count below 2¹⁶. Boxed slices, not vectors: a cell's genes change only when
+    /// a package is installed, and a slice is 8 bytes a cell smaller than a vector.
+    Narrow(Box<[u16]>),
     /// Some count reached 2¹⁶ at some point.
-    Wide(Vec<u32>),
+    Wide(Box<[u32]>),
 }
 
 impl Proteins {
     /// The counts given, narrow when they all fit.
     pub(crate) fn from_counts(counts: &[u32]) -> Proteins {
         if counts.iter().all(|&c| c <= u32::from(u16::MAX)) {
-            // Exactly as long as the genome: collecting through a fallible map would
-            // round the allocation up to a power of two.
-            let mut narrow = Vec::with_capacity(counts.len());
-            narrow.extend(counts.iter().map(|&c| c as u16));
-            Proteins::Narrow(narrow)
+            Proteins::Narrow(counts.iter().map(|&c| c as u16).collect())
         } else {
-            Proteins::Wide(counts.to_vec())
+            Proteins::Wide(counts.into())
         }
     }
 
@@ -34,7 +31,7 @@ impl Proteins {
     pub(crate) fn to_counts(&self) -> Vec<u32> {
         match self {
             Proteins::Narrow(c) => c.iter().map(|&n| u32::from(n)).collect(),
-            Proteins::Wide(c) => c.clone(),
+            Proteins::Wide(c) => c.to_vec(),
         }
     }
 
@@ -82,9 +79,14 @@ impl Proteins {
 
     /// Adds genes with no molecules, up to `genes`.
     pub(crate) fn resize(&mut self, genes: usize) {
+        fn grown<T: Copy + Default>(counts: &mut Box<[T]>, genes: usize) {
+            let mut longer = std::mem::take(counts).into_vec();
+            longer.resize(genes, T::default());
+            *counts = longer.into_boxed_slice();
+        }
         match self {
-            Proteins::Narrow(c) => c.resize(genes, 0),
-            Proteins::Wide(c) => c.resize(genes, 0),
+            Proteins::Narrow(c) => grown(c, genes),
+            Proteins::Wide(c) => grown(c, genes),
         }
     }
 

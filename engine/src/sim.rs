@@ -439,11 +439,18 @@ impl Simulation {
         let (scenario, s, vms) = (&*self.scenario, &mut self.host, &mut self.vms);
         let now = s.tick;
         let mut events = std::mem::take(&mut s.commands);
+        // Last tick's records are done with: freeing them first lets rationing's vectors
+        // take their memory, and then this tick's records take it back.
+        record.vms = Vec::new();
         let mut cells = tick::LocalCells { vms: vms.as_mut_slice(), programs: self.programs.as_mut_slice() };
         tick::apply_due_events(scenario, &mut s.next_event, now, &mut cells, &mut s.allocations, &mut events)?;
         // Demands were worked out at the end of each VM's last advance (or creation).
         let demands = vms.iter().map(|vm| tick::demand(vm.lifecycle, vm.next_demand())).collect();
         let rationed = tick::ration(scenario, &mut s.hypervisor, now, events, demands, &s.allocations);
+        // Each running VM advances on the demand it keeps (`Vm::next_demand`): the list of
+        // them can go before the VMs' records take their memory.
+        let tick::Rationed { head, demands, grants } = rationed;
+        drop(demands);
         self.blocks.resize_with(vms.len().div_ceil(VMS_PER_BLOCK), Vec::new);
         // Every VM's record is written in place, then those of VMs that do not exist dropped.
         // Every place is overwritten, so last tick's records need no clearing: when every
@@ -451,16 +458,16 @@ impl Simulation {
         record.vms.resize(vms.len(), VmRecord::default());
         vms.par_chunks_mut(VMS_PER_BLOCK)
             .zip(self.programs.par_chunks(VMS_PER_BLOCK))
-            .zip(rationed.demands.par_chunks(VMS_PER_BLOCK).zip(rationed.grants.par_chunks(VMS_PER_BLOCK)))
+            .zip(grants.par_chunks(VMS_PER_BLOCK))
             .zip(record.vms.par_chunks_mut(VMS_PER_BLOCK).zip(self.blocks.par_iter_mut()))
             .enumerate()
-            .for_each(|(b, (((vms, programs), asked), (records, bytes)))| {
+            .for_each(|(b, (((vms, programs), grants), (records, bytes)))| {
                 let first = b * VMS_PER_BLOCK;
-                tick::advance_records(first, vms, programs, asked, scenario.tick_seconds, records, bytes)
+                tick::advance_records(first, vms, programs, grants, scenario.tick_seconds, records, bytes)
             });
         record.vms.retain(|r| r.state.exists());
         let pieces = self.blocks.iter().map(Vec::as_slice);
-        tick::seal(&mut s.digest, rationed.head, pieces, &mut self.head_bytes, record);
+        tick::seal(&mut s.digest, head, pieces, &mut self.head_bytes, record);
         s.tick += 1;
         Ok(())
     }

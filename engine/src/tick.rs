@@ -336,24 +336,25 @@ impl Block {
 }
 
 /// Phase 3 for a block of VMs, `first` being the index of `vms[0]`: every VM with a grant
-/// advances ([`advance`]); every VM's record goes to its place in `records` (an idle one
-/// with its unchanged cell and no demand or grant), and the records of the VMs that exist
-/// are encoded into `bytes` (cleared first). Writing in place, rather than into a block
-/// copied into the tick's record afterwards, keeps one copy of the records, not two.
+/// advances ([`advance`]) on the demand it made ([`Vm::next_demand`], unchanged since phase
+/// 2 read it); every VM's record goes to its place in `records` (an idle one with its
+/// unchanged cell and no demand or grant), and the records of the VMs that exist are
+/// encoded into `bytes` (cleared first). Writing in place, rather than into a block copied
+/// into the tick's record afterwards, keeps one copy of the records, not two.
 pub(crate) fn advance_records(
     first: usize,
     vms: &mut [Vm],
     programs: &[Arc<Program>],
-    (demands, grants): (&[Option<Resources>], &[Option<Resources>]),
+    grants: &[Option<Resources>],
     tick_seconds: f64,
     records: &mut [VmRecord],
     bytes: &mut Vec<u8>,
 ) {
     bytes.clear();
     for (k, (vm, out)) in vms.iter_mut().zip(records).enumerate() {
-        *out = match (demands[k], grants[k]) {
-            (Some(d), Some(g)) => advance(first + k, vm, &programs[k], d, g, tick_seconds),
-            _ => VmRecord::of(first + k, vm, None, None),
+        *out = match grants[k] {
+            Some(g) => advance(first + k, vm, &programs[k], vm.next_demand(), g, tick_seconds),
+            None => VmRecord::of(first + k, vm, None, None),
         };
         if out.state.exists() {
             out.encode_into(bytes);

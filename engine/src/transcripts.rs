@@ -43,8 +43,8 @@ impl Transcripts {
     /// cell, it holds at most [`MRNA_PER_CELL_MAX`], the genes in order filling it (only
     /// measured expression near its bound per gene, 10⁶, over several genes could reach it).
     pub(crate) fn newborn(counts: &[u32]) -> Transcripts {
-        let mut genes =
-            Vec::with_capacity(counts.iter().map(|&c| c as usize).sum::<usize>().min(MRNA_PER_CELL_MAX as usize));
+        let total = counts.iter().map(|&c| c as usize).sum::<usize>().min(MRNA_PER_CELL_MAX as usize);
+        let mut genes = Vec::with_capacity(total + total / 8 + 8);
         for (g, &c) in counts.iter().enumerate() {
             let room = MRNA_PER_CELL_MAX as usize - genes.len();
             genes.extend(std::iter::repeat_n(g as Gene, (c as usize).min(room)));

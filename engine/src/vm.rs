@@ -12,7 +12,7 @@
 use crate::biology::{ATP_PER_AMINO_ACID_ALL_IN, RIBOSOMES_PER_MRNA_MAX, STARVED_FRACTION};
 use crate::cell::Cell;
 pub use crate::cell::{VmStats, VmSummary};
-use crate::cell_stream::CellStream;
+use crate::cell_stream::{CellStream, StreamPosition};
 use crate::controls::Controls;
 use crate::lifecycle::Lifecycle;
 use crate::package::{INDUCER_UM_MAX, Inducer, promoter_activity};
@@ -57,7 +57,7 @@ pub struct Vm {
     /// The position of the cell's random stream. Only its position is kept between
     /// ticks: each advance makes the blocks it draws from ([`CellStream`]), so a cell does
     /// not carry a 256-byte buffer through memory from one tick to the next.
-    rng: StreamState,
+    rng: StreamPosition,
 }
 
 impl Vm {
@@ -87,7 +87,7 @@ impl Vm {
             controls: Controls::new(program.units_off_at_birth.clone(), Vec::new(), Vec::new()),
             next_demand: Resources::ZERO,
             stats: VmStats::default(),
-            rng: StreamState::capture(&rng),
+            rng: StreamPosition::of(&StreamState::capture(&rng)),
         }
     }
 
@@ -168,7 +168,7 @@ impl Vm {
             installed: self.controls.installed().to_vec(),
             inducers: self.controls.inducers().to_vec(),
             stats: self.stats.clone(),
-            rng: self.rng.clone(),
+            rng: self.rng.state(),
         }
     }
 
@@ -195,7 +195,7 @@ impl Vm {
             controls: Controls::new(cell.units_off, cell.installed, cell.inducers),
             next_demand: Resources::ZERO,
             stats: cell.stats,
-            rng: cell.rng,
+            rng: StreamPosition::of(&cell.rng),
         };
         vm.restore(program, tick)?;
         vm.refresh_demand(program, tick_seconds);
@@ -288,7 +288,7 @@ impl Vm {
         if self.mass_aa >= self.birth_mass_aa.saturating_add(program.reference_mass_aa) {
             self.divide(program, rng);
         }
-        self.rng.word_pos = rng.word_pos();
+        self.rng = rng.position();
     }
 
     fn account(&mut self, demand: Resources, grant: Resources) {
