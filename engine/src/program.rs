@@ -226,6 +226,12 @@ impl Program {
     pub(crate) fn genes(&self) -> usize {
         self.protein_aa.len()
     }
+
+    /// One past the last gene that codes for a protein (0 if none does): the genes whose
+    /// protein counts a cell holds, every later one being an RNA gene with none.
+    pub(crate) fn protein_genes_end(&self) -> usize {
+        self.protein_aa.iter().rposition(|&aa| aa > 0).map_or(0, |g| g + 1)
+    }
 }
 
 /// Each gene's expression weight: for a built-in genome, between 0.25 and 1.75 by its place

@@ -27,20 +27,12 @@ impl Proteins {
         }
     }
 
-    /// The counts, one per gene.
-    pub(crate) fn to_counts(&self) -> Vec<u32> {
-        match self {
-            Proteins::Narrow(c) => c.iter().map(|&n| u32::from(n)).collect(),
-            Proteins::Wide(c) => c.to_vec(),
-        }
-    }
-
-    /// Genes counted.
-    pub(crate) fn len(&self) -> usize {
-        match self {
-            Proteins::Narrow(c) => c.len(),
-            Proteins::Wide(c) => c.len(),
-        }
+    /// The counts of a cell of `genes` genes, one per gene: those not held are 0.
+    pub(crate) fn to_counts(&self, genes: usize) -> Vec<u32> {
+        let mut counts = Vec::with_capacity(genes);
+        self.each(|_, n| counts.push(n));
+        counts.resize(genes, 0);
+        counts
     }
 
     /// Gene `gene`'s count (0 past the end).
@@ -135,7 +127,7 @@ mod tests {
         assert!(matches!(p, Proteins::Narrow(_)));
         p.add_one(0);
         assert!(matches!(p, Proteins::Wide(_)), "a count past 2^16 - 1 widens");
-        assert_eq!(p.to_counts(), [1 << 16, 3]);
+        assert_eq!(p.to_counts(2), [1 << 16, 3]);
         p.remove(0, 2);
         assert_eq!(p.get(0), (1 << 16) - 2);
         assert!(matches!(Proteins::from_counts(&[1 << 16]), Proteins::Wide(_)));
@@ -148,8 +140,8 @@ mod tests {
             seen.push(n);
             n / 2
         });
-        assert_eq!((seen, p.to_counts()), (vec![4, 7], vec![2, 0, 3]));
+        assert_eq!((seen, p.to_counts(3)), (vec![4, 7], vec![2, 0, 3]));
         p.resize(4);
-        assert_eq!((p.len(), p.get(3), p.get(9)), (4, 0, 0));
+        assert_eq!((p.to_counts(5), p.get(3), p.get(9)), (vec![2, 0, 3, 0, 0], 0, 0), "counts not held are 0");
     }
 }

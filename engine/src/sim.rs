@@ -439,9 +439,6 @@ impl Simulation {
         let (scenario, s, vms) = (&*self.scenario, &mut self.host, &mut self.vms);
         let now = s.tick;
         let mut events = std::mem::take(&mut s.commands);
-        // Last tick's records are done with: freeing them first lets rationing's vectors
-        // take their memory, and then this tick's records take it back.
-        record.vms = Vec::new();
         let mut cells = tick::LocalCells { vms: vms.as_mut_slice(), programs: self.programs.as_mut_slice() };
         tick::apply_due_events(scenario, &mut s.next_event, now, &mut cells, &mut s.allocations, &mut events)?;
         // Demands were worked out at the end of each VM's last advance (or creation).

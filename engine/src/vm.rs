@@ -33,7 +33,11 @@ pub struct Vm {
     /// recovered from it on the rare occasions they are needed whole (division,
     /// checkpoints).
     mrna: Transcripts,
-    /// Protein molecules per gene; its length is the cell's genes.
+    /// Genes the cell has (its genome's and its packages').
+    genes: u32,
+    /// Protein molecules per gene, up to the last gene that codes for a protein: a
+    /// built-in genome lists its RNA genes last, and they never have any (for syn3A, 82
+    /// bytes a cell not held).
     proteins: Proteins,
     proteins_total: u64,
     mass_aa: u64,
@@ -72,11 +76,12 @@ impl Vm {
                 mrna_counts[g as usize] = 0;
             }
         }
-        let proteins = Proteins::from_counts(&program.protein_init);
+        let proteins = Proteins::from_counts(&program.protein_init[..program.protein_genes_end()]);
         let mass_aa = mass_of(&proteins, program);
         Vm {
             lifecycle: Lifecycle::Created,
             mrna: Transcripts::newborn(&mrna_counts),
+            genes: program.genes() as u32,
             proteins_total: program.protein_init.iter().map(|&n| u64::from(n)).sum(),
             proteins,
             mass_aa,
@@ -102,7 +107,8 @@ impl Vm {
     /// proteins, and their units are on.
     pub(crate) fn install(&mut self, package: u32, program: &Program) {
         // The new genes have no transcripts: the list of molecules stays as it is.
-        self.proteins.resize(program.genes());
+        self.genes = program.genes() as u32;
+        self.proteins.resize(program.protein_genes_end());
         self.controls.install(package);
     }
 
@@ -133,7 +139,7 @@ impl Vm {
 
     /// Genes the cell has (its genome's and its packages').
     pub fn genes(&self) -> usize {
-        self.proteins.len()
+        self.genes as usize
     }
 
     /// Protein molecules of gene `gene` now.
@@ -157,7 +163,7 @@ impl Vm {
         Cell {
             lifecycle: self.lifecycle,
             mrna: self.mrna.counts(self.genes()),
-            proteins: self.proteins.to_counts(),
+            proteins: self.proteins.to_counts(self.genes()),
             proteins_total: self.proteins_total,
             mass_aa: self.mass_aa,
             birth_mass_aa: self.birth_mass_aa,
@@ -182,10 +188,15 @@ impl Vm {
         }
         let mrna = Transcripts::from_counts(&cell.mrna)
             .ok_or_else(|| VmStateError::MrnaTotal(cell.mrna.iter().map(|&n| u64::from(n)).sum()))?;
+        let (held, beyond) = cell.proteins.split_at(program.protein_genes_end());
+        if let Some(k) = beyond.iter().position(|&n| n > 0) {
+            return Err(VmStateError::ProteinWithoutGene(held.len() + k));
+        }
         let mut vm = Vm {
             lifecycle: cell.lifecycle,
             mrna,
-            proteins: Proteins::from_counts(&cell.proteins),
+            genes: genes as u32,
+            proteins: Proteins::from_counts(held),
             proteins_total: cell.proteins_total,
             mass_aa: cell.mass_aa,
             birth_mass_aa: cell.birth_mass_aa,
@@ -484,6 +495,9 @@ pub enum VmStateError {
     /// mRNA of a gene that makes no protein.
     #[error("mRNA for gene #{0}, which codes for no protein")]
     MessageWithoutProtein(usize),
+    /// Protein molecules of an RNA gene past the last protein gene.
+    #[error("proteins for gene #{0}, which codes for no protein")]
+    ProteinWithoutGene(usize),
     /// The protein being finished, or the translation in hand, is impossible.
     #[error("translation state out of range")]
     Translation,
@@ -557,6 +571,14 @@ mod tests {
         cell.proteins.pop();
         let e = Vm::from_cell(cell, &program, 0, 1.0).err();
         assert_eq!(e, Some(VmStateError::GeneCount { mrna: 493, proteins: 492, genes: 493 }));
+        // The RNA genes listed after the last protein gene have no protein counts held:
+        // a state claiming some is refused, not silently dropped.
+        let mut cell = fresh().cell();
+        *cell.proteins.last_mut().unwrap() = 5;
+        let e = Vm::from_cell(cell, &program, 0, 1.0).err();
+        assert_eq!(e, Some(VmStateError::ProteinWithoutGene(492)));
+        let cell = fresh().cell();
+        assert_eq!(Vm::from_cell(cell.clone(), &program, 0, 1.0).unwrap().cell(), cell, "a cell round-trips");
     }
 
     /// The built-in E. coli's lac operon starts repressed: no transcripts at birth and none
