@@ -55,7 +55,7 @@ pub fn ration<I: Iterator<Item = Request>>(
     assert_eq!(grants.len(), claims.len(), "policy {:?} returned the wrong number of grants", policy.kind());
     for (i, (g, c)) in grants.iter_mut().zip(&claims).enumerate() {
         assert!(g.fits_within(&c.demand), "policy {:?} granted {g:?} over the demand {:?}", policy.kind(), c.demand);
-        *g = *g + reserved.as_ref().map_or(Resources::ZERO, |r| r[i]);
+        *g += reserved.as_ref().map_or(Resources::ZERO, |r| r[i]);
     }
     assert!(Resources::sum(&grants).fits_within(&pool), "policy {:?} granted more than the pool", policy.kind());
     grants
