@@ -562,6 +562,24 @@ pub(crate) fn split_by<T>(mut items: Vec<T>, blocks: &[Range<usize>]) -> Vec<Vec
 /// programs and their latest records.
 pub(crate) type LocalBlock = (ArbiterHandle, Addr<Relay>, usize, Vec<(Vm, Arc<Program>)>, Vec<VmRecord>);
 
+/// VM actors started between two [`trim`]s: at ~1.5 kB a syn3A cell, ~12 MB of the
+/// engine's cells freed each time.
+const TRIM_EVERY: usize = 8_192;
+
+/// Gives the system back the pages of memory freed but kept by the allocator. The engine
+/// built the cells on other threads than the arbiters', so the memory of the cells copied
+/// from is never reused for anything here: kept, it would make the actors hold every cell
+/// twice (measured at 100,000 VMs: ~1,900 bytes a VM of peak RSS). Only glibc's allocator
+/// keeps such pages and only it has `malloc_trim`; elsewhere this does nothing.
+fn trim() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim takes a padding size and touches only the allocator's own state,
+    // under its locks; it is safe to call from any thread at any time.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 /// Starts every VM's actor on its block's arbiter, reporting to that block's relay, and
 /// tells each relay its VMs; returns each VM's index and address. The per-VM allocations
 /// are made in VM order — the mailboxes here, then each arbiter's actors in one go on its
@@ -582,7 +600,12 @@ pub(crate) fn start_vm_actors(
                 // The cell is copied here, on the arbiter's thread: see `VmActor`.
                 let actor = VmActor::new((first + k) as u32, &vm, program, tick_seconds, collect.clone(), &alarm);
                 Context::with_receiver(mailbox).run(actor);
+                drop(vm);
+                if k % TRIM_EVERY == TRIM_EVERY - 1 {
+                    trim();
+                }
             }
+            trim();
         });
         let vms: Vec<Addr<VmActor>> = senders.into_iter().map(Addr::new).collect();
         relay.do_send(SetVms { first: first as u32, vms: vms.clone(), latest });
