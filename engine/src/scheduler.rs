@@ -40,11 +40,16 @@ pub fn ration<I: Iterator<Item = Request>>(
     rng: &mut Stream,
 ) -> Vec<Resources> {
     // Each claim asks first for its capped demand; its reservation, if any, is taken out below.
+    let mut reserving = false;
     let mut claims: Vec<Claim> = requests()
-        .map(|r| Claim { vm: r.vm, demand: r.demand.min(r.cap), weight: r.weight.max(1), priority: r.priority })
+        .map(|r| {
+            reserving |= r.reserve != Resources::ZERO;
+            Claim { vm: r.vm, demand: r.demand.min(r.cap), weight: r.weight.max(1), priority: r.priority }
+        })
         .collect();
     debug_assert!(claims.windows(2).all(|w| w[0].vm < w[1].vm), "requests out of VM order");
-    let reserved = reservations(pool, &requests, &claims);
+    // The requests are made again only if someone reserves something (few runs do).
+    let reserved = if reserving { reservations(pool, &requests, &claims) } else { None };
     if let Some(reserved) = &reserved {
         for (c, g) in claims.iter_mut().zip(reserved) {
             c.demand = c.demand - *g;
