@@ -41,12 +41,13 @@ pub(crate) struct StreamPosition {
 impl StreamPosition {
     /// The position `state` names (past 2⁶⁸ words, wrapped, as rand_chacha wraps it).
     pub(crate) fn of(state: &StreamState) -> StreamPosition {
-        StreamPosition {
-            seed: state.seed,
-            stream: state.stream,
-            block: (state.word_pos / BLOCK_WORDS as u128) as u64,
-            word: (state.word_pos % BLOCK_WORDS as u128) as u8,
-        }
+        StreamPosition::at_word(state.seed, state.stream, state.word_pos)
+    }
+
+    /// Word `word_pos` of stream `stream` under key `seed`.
+    fn at_word(seed: [u8; 32], stream: u64, word_pos: u128) -> StreamPosition {
+        let (block, word) = (word_pos / BLOCK_WORDS as u128, word_pos % BLOCK_WORDS as u128);
+        StreamPosition { seed, stream, block: block as u64, word: word as u8 }
     }
 
     /// The position as a [`StreamState`].
@@ -105,13 +106,7 @@ impl CellStream {
 
     /// The position reached.
     pub(crate) fn position(&self) -> StreamPosition {
-        let word_pos = self.word_pos();
-        StreamPosition {
-            seed: self.seed,
-            stream: self.stream,
-            block: (word_pos / BLOCK_WORDS as u128) as u64,
-            word: (word_pos % BLOCK_WORDS as u128) as u8,
-        }
+        StreamPosition::at_word(self.seed, self.stream, self.word_pos())
     }
 
     /// The position reached, in words from the start of the stream (what

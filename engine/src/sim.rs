@@ -444,8 +444,8 @@ impl Simulation {
         // Demands were worked out at the end of each VM's last advance (or creation).
         let demands = vms.iter().map(|vm| tick::demand(vm.lifecycle, vm.next_demand())).collect();
         let rationed = tick::ration(scenario, &mut s.hypervisor, now, events, demands, &s.allocations);
-        // Each running VM advances on the demand it keeps (`Vm::next_demand`): the list of
-        // them can go before the VMs' records take their memory.
+        // Each running VM advances on the demand it keeps (`Vm::next_demand`, what phase 2
+        // read), so phase 3 needs only the grants.
         let tick::Rationed { head, demands, grants } = rationed;
         drop(demands);
         self.blocks.resize_with(vms.len().div_ceil(VMS_PER_BLOCK), Vec::new);
