@@ -470,13 +470,28 @@ fn truncated_corrupt_and_foreign_traces_are_clear_errors() {
             assert!(stderr(&o).contains(message), "{name}/{cmd}: expected `{message}` in {}", stderr(&o));
         }
     }
-    // Version 6 is version 7 without continuation frames: a small run's trace reads as
-    // either.
-    let six = dir.path().join("six.bxtr");
-    let flip = (version ^ bioxen::engine::trace::TRACE_FORMAT_OLDEST) as u8;
-    fs::write(&six, damaged(&bytes, 8, flip)).unwrap();
-    let o = bioxen(&["replay", six.to_str().unwrap()]);
-    assert!(o.status.success(), "a version 6 trace: {}", stderr(&o));
+    // Older traces still read: a version 7 trace (ticks in frames of their own, written by
+    // the bioxen before compressed blocks) replays, exports and plots, and, as version 6 is
+    // version 7 without continuation frames, so does the same file marked 6.
+    let seven = fs::read("tests/data/quickstart-20-ticks-v7.bxtr").unwrap();
+    assert_eq!(seven[8], 7, "the fixture is a version 7 trace");
+    for (v, content) in [(7, seven.clone()), (6, damaged(&seven, 8, 7 ^ 6))] {
+        let old = dir.path().join(format!("v{v}.bxtr"));
+        fs::write(&old, content).unwrap();
+        let chart = dir.path().join(format!("v{v}.svg"));
+        for args in [
+            vec!["replay", old.to_str().unwrap()],
+            vec!["export", old.to_str().unwrap(), "--format", "csv"],
+            vec!["plot", old.to_str().unwrap(), "--out", chart.to_str().unwrap()],
+        ] {
+            let o = bioxen(&args);
+            assert!(o.status.success(), "a version {v} trace, {}: {}", args[0], stderr(&o));
+        }
+    }
+    // The same run written now (version 8) holds the same ticks.
+    let csv = |path: &std::path::Path| bioxen(&["export", path.to_str().unwrap(), "--format", "csv"]).stdout;
+    assert_eq!(csv(&dir.path().join("v7.bxtr")), csv(&trace), "version 7 and 8 traces of one run differ");
+    assert!(bytes.len() < seven.len(), "{} bytes compressed against {} not", bytes.len(), seven.len());
 }
 
 /// The offsets where each frame of a file ends (a frame is length, payload, CRC-32).

@@ -78,8 +78,7 @@ fn the_recorded_xapi_exchanges_run_clean() {
 /// only ever reach the version check, and fuzzing would explore nothing behind it).
 #[test]
 fn the_seed_files_are_of_this_format_version() {
-    for entry in fs::read_dir(root().join("fuzz/seeds/trace")).unwrap() {
-        let path = entry.unwrap().path();
+    for path in seeds("fuzz/seeds/trace") {
         bioxen::files::open_trace(&path).unwrap_or_else(|e| panic!("{}: {e}; regenerate it", path.display()));
     }
     for entry in fs::read_dir(root().join("fuzz/seeds/checkpoint")).unwrap() {
@@ -88,14 +87,53 @@ fn the_seed_files_are_of_this_format_version() {
     }
 }
 
+/// The seed files in `dir` that are whole files (not the raw inside of a trace's block).
+fn seeds(dir: &str) -> impl Iterator<Item = std::path::PathBuf> {
+    let paths = fs::read_dir(root().join(dir)).unwrap().map(|e| e.unwrap().path());
+    paths.filter(|p| p.extension().is_none_or(|e| e != "raw"))
+}
+
 #[test]
 fn reframing_a_file_gives_its_own_bytes_back() {
     // The fuzz targets re-checksum mutated files; on an undamaged file that must be the
     // identity, or they would be exploring something the writer never makes.
     for (dir, checkpoint) in [("fuzz/seeds/trace", false), ("fuzz/seeds/checkpoint", true)] {
-        for entry in fs::read_dir(root().join(dir)).unwrap() {
-            let bytes = fs::read(entry.unwrap().path()).unwrap();
+        for path in seeds(dir) {
+            let bytes = fs::read(path).unwrap();
             assert_eq!(bioxen::untrusted::with_valid_checksums(&bytes, checkpoint).as_deref(), Some(&bytes[..]));
         }
     }
+}
+
+/// The raw block seed (`fuzz/seeds/trace/*.raw`: the inside of a compressed block of a
+/// real run of `raw_block_scenario`) is a whole trace once compressed, so the fuzzer starts
+/// from frames and columns that read, and goes from there.
+#[test]
+fn the_raw_block_seed_reads_whole() {
+    let raw = fs::read(root().join("fuzz/seeds/trace/raw-block-3-vms-8-ticks.raw")).unwrap();
+    let trace = bioxen::untrusted::trace_of_raw_block(&raw);
+    let mut r = bioxen::engine::trace::TraceReader::new(trace.as_slice(), "t.bxtr").unwrap();
+    let replayed = bioxen::replay::replay(&mut r, |_| {}).unwrap();
+    assert!(matches!(replayed, bioxen::replay::Replay::Identical { ticks: 8, .. }), "{replayed:?}");
+}
+
+/// Writes the raw block seed. `cargo test --test fuzz_regressions -- --ignored
+/// write_the_raw_block_seed` (fuzz/seeds/regenerate.sh runs it).
+#[test]
+#[ignore]
+fn write_the_raw_block_seed() {
+    let sim = bioxen::engine::sim::Simulation::new(bioxen::untrusted::raw_block_scenario()).unwrap();
+    let mut runner = bioxen::driver::Runner::Engine(Box::new(sim));
+    let mut w = bioxen::engine::trace::TraceWriter::new(Vec::new(), runner.scenario()).unwrap();
+    let _ = runner.run_ticks(8, |r| w.write(r).is_ok());
+    let trace = w.finish(runner.digest()).unwrap();
+    // The last frame is the one block: its raw length, then zstd.
+    let mut frames =
+        bioxen::engine::codec::FrameReader::open(trace.as_slice(), "t", "BioXen trace", b"BIOXENTR", 8).unwrap();
+    let mut last = None;
+    while let Some(p) = frames.next_payload().unwrap() {
+        last = Some(p);
+    }
+    let raw = zstd::decode_all(&last.unwrap()[4..]).unwrap();
+    fs::write(root().join("fuzz/seeds/trace/raw-block-3-vms-8-ticks.raw"), raw).unwrap();
 }

@@ -1,6 +1,7 @@
 //! A tick of more VMs than one trace frame holds is split over continuation frames
-//! (trace format 7): written and read back whole, at every boundary, and a continuation
-//! where a tick should start is refused.
+//! (trace format 7, and 8 inside compressed blocks): written and read back whole, at every
+//! boundary, and (in a version 7 trace) a continuation where a tick should start is
+//! refused.
 
 use bioxen::bench;
 use bioxen_engine::biology::Organism;
@@ -66,14 +67,15 @@ fn trace_of(frames: &[Frame], vms: usize) -> Vec<u8> {
     let scenario = bench::scenario(vms as u32, 6, Organism::Syn3a, PolicyKind::Fair, 1);
     // The header and the scenario as the writer makes them, then `frames`.
     let head = TraceWriter::new(Vec::new(), &scenario).unwrap().finish([0; 32]).unwrap();
+    let version = bioxen_engine::trace::TRACE_FORMAT_VERSION;
     let mut reader =
-        bioxen_engine::codec::FrameReader::open(head.as_slice(), "t", "BioXen trace", b"BIOXENTR", 7).unwrap();
+        bioxen_engine::codec::FrameReader::open(head.as_slice(), "t", "BioXen trace", b"BIOXENTR", version).unwrap();
     let mut out = FrameWriter::new(Vec::new(), b"BIOXENTR", 7).unwrap();
     let mut payloads = Vec::new();
     while let Some(p) = reader.next_payload().unwrap() {
         payloads.push(p);
     }
-    payloads.pop(); // the closing frame
+    payloads.pop(); // the block holding the closing frame
     for p in payloads {
         out.frame(&p).unwrap();
     }
@@ -111,4 +113,33 @@ fn continuation_frames_out_of_place_are_refused() {
     let bytes = trace_of(&[Frame::Tick(record(0, n)), Frame::End { ticks: 1, digest: [0; 32] }], n);
     let mut reader = TraceReader::new(bytes.as_slice(), "t.bxtr").unwrap();
     assert_eq!(reader.next_tick().unwrap().unwrap().vms.len(), n);
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+    /// Whatever VMs each tick records (VMs come and go) and whatever their values, a
+    /// trace's ticks read back as written: each tick's records are written against the
+    /// tick before's, so this holds the reader's idea of "before" to the writer's.
+    #[test]
+    fn ticks_of_changing_vms_read_back(ticks in proptest::collection::vec(
+        (proptest::collection::btree_set(0usize..40, 0..40), proptest::prelude::any::<u64>()), 1..12)) {
+        let scenario = bench::scenario(40, ticks.len() as u64, Organism::Syn3a, PolicyKind::Fair, 1);
+        let records: Vec<TickRecord> = ticks.iter().enumerate().map(|(t, (vms, x))| {
+            let mut r = record(t as u64, 40);
+            r.vms.retain(|v| vms.contains(&(v.vm as usize)));
+            for v in &mut r.vms {
+                v.mrna = (x.rotate_left(v.vm) % 1000) as u32;
+                v.mass_aa = x ^ u64::from(v.vm);
+            }
+            r
+        }).collect();
+        let mut writer = TraceWriter::new(Vec::new(), &scenario).unwrap();
+        records.iter().for_each(|r| writer.write(r).unwrap());
+        let bytes = writer.finish([1; 32]).unwrap();
+        let mut reader = TraceReader::new(bytes.as_slice(), "t.bxtr").unwrap();
+        for r in &records {
+            proptest::prop_assert_eq!(&reader.next_tick().unwrap().unwrap(), r);
+        }
+        proptest::prop_assert!(reader.next_tick().unwrap().is_err());
+    }
 }

@@ -148,6 +148,32 @@ pub(crate) fn put_varint(out: &mut [u8], at: usize, value: u64) -> usize {
     at + 1 + width
 }
 
+/// Reads an unsigned integer written by [`put_varint`] at `bytes[at..]`: the value and the
+/// position after it, or `None` where the bytes end first or hold no such integer (a
+/// marker for 16-byte integers, or a longer form than the value needs, which
+/// [`put_varint`] never writes).
+#[inline]
+pub(crate) fn get_varint(bytes: &[u8], at: usize) -> Option<(u64, usize)> {
+    let first = *bytes.get(at)?;
+    let width = match first {
+        0..=250 => return Some((u64::from(first), at + 1)),
+        251 => 2,
+        252 => 4,
+        253 => 8,
+        _ => return None,
+    };
+    let mut le = [0u8; 8];
+    le[..width].copy_from_slice(bytes.get(at + 1..at + 1 + width)?);
+    let value = u64::from_le_bytes(le);
+    let shortest = put_varint(&mut [0u8; 9], 0, value);
+    (shortest == 1 + width).then_some((value, at + 1 + width))
+}
+
+/// Decodes one value from the start of `bytes`: the value and the bytes it took.
+pub(crate) fn decode_prefix<T: DeserializeOwned>(bytes: &[u8]) -> Result<(T, usize), DecodeError> {
+    bincode::serde::decode_from_slice(bytes, CONFIG).map_err(|e| DecodeError::Invalid(e.to_string()))
+}
+
 /// Decodes exactly one value from `bytes`; trailing bytes are an error.
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
     let (value, used) =
@@ -227,6 +253,7 @@ pub struct FrameReader<R> {
     inner: R,
     what: String,
     kind: &'static str,
+    version: u32,
     frames: u64,
 }
 
@@ -257,7 +284,12 @@ impl<R: Read> FrameReader<R> {
         if !versions.contains(&found) {
             return Err(FormatError::Version { what: what.into(), kind, found, supported: *versions.end() });
         }
-        Ok(FrameReader { inner, what: what.into(), kind, frames: 0 })
+        Ok(FrameReader { inner, what: what.into(), kind, version: found, frames: 0 })
+    }
+
+    /// The format version the file says it is in.
+    pub fn version(&self) -> u32 {
+        self.version
     }
 
     /// The next frame's payload, its checksum verified, or `None` at a clean end of file.
@@ -438,6 +470,19 @@ mod tests {
         assert!(matches!(r.next_payload(), Err(FormatError::Corrupt { .. })));
         let mut w = FrameWriter::new(Vec::new(), MAGIC, 3).unwrap();
         assert!(w.frame(&vec![0; FRAME_BYTES_MAX + 1]).is_err(), "a frame no reader accepts was written");
+    }
+
+    proptest! {
+        #[test]
+        fn varints_read_back(value: u64, small in 0u64..300, cut in 0usize..9) {
+            for v in [value, small] {
+                let mut bytes = [0u8; 9];
+                let end = put_varint(&mut bytes, 0, v);
+                prop_assert_eq!(get_varint(&bytes[..end], 0), Some((v, end)));
+                prop_assert_eq!(&bytes[..end], &encode(&v)[..]);
+                prop_assert_eq!(get_varint(&bytes[..cut.min(end - 1)], 0), None);
+            }
+        }
     }
 
     #[test]

@@ -74,6 +74,7 @@
 #![warn(missing_docs)]
 
 pub mod biology;
+mod blocks;
 pub mod cell;
 pub(crate) mod cell_stream;
 pub mod chassis;
@@ -103,6 +104,7 @@ pub(crate) mod scheduler;
 pub mod sim;
 pub mod tick;
 pub mod trace;
+mod trace_columns;
 pub(crate) mod transcripts;
 pub mod vm;
 

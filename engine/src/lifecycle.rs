@@ -63,6 +63,21 @@ impl Lifecycle {
         self as u8
     }
 
+    /// The state whose [`Lifecycle::code`] is `code`.
+    pub(crate) fn from_code(code: u64) -> Option<Lifecycle> {
+        const ALL: [Lifecycle; 6] = [
+            Lifecycle::Created,
+            Lifecycle::Running,
+            Lifecycle::Paused,
+            Lifecycle::Stopped,
+            Lifecycle::Destroyed,
+            Lifecycle::Absent,
+        ];
+        let state = *ALL.get(usize::try_from(code).ok()?)?;
+        debug_assert_eq!(u64::from(state.code()), code);
+        Some(state)
+    }
+
     /// Whether the VM exists in this state, so has a record: neither destroyed nor absent.
     pub fn exists(self) -> bool {
         !matches!(self, Lifecycle::Destroyed | Lifecycle::Absent)

@@ -3,22 +3,29 @@
 //! Layout: `BIOXENTR · version · header · scenario frames · tick… · end`, each frame
 //! checksummed ([`crate::codec`]). A tick is one frame, or, past [`VMS_PER_FRAME`] VM
 //! records, a frame with the first of them and continuation frames with the rest (version
-//! 7; version 6, which had no continuations, reads the same). The scenario is embedded, so a trace can be replayed on
-//! its own. Reading checks the scenario with the gate and each record's shape (ticks in
+//! 7; version 6, which had no continuations, reads the same). From version 8 the frames
+//! after the scenario are gathered into zstd-compressed blocks ([`crate::blocks`]): a
+//! syn3A trace shrinks from ~29 to ~7.5 bytes a VM-tick. Readers take 6, 7 and 8. The
+//! scenario is embedded, so a trace can be replayed on its own. Reading checks the scenario with the gate and each record's shape (ticks in
 //! order from 0, VMs that exist, in order), so what a reader hands on can be indexed
 //! without further checks. The engine writes to and reads from any `Write`/`Read`; where
 //! the bytes live (and writing under a temporary name) is the caller's business.
 
+use crate::blocks::{BlockReader, BlockWriter, INNER_FRAME_BYTES_MAX};
 use crate::codec::{FormatError, FrameReader, FrameWriter};
 use crate::record::{EventRecord, TickRecord, VmRecord, digest_start, tick_record_bytes_max};
 use crate::resources::Resources;
 use crate::scenario::limits::VMS_MAX;
 use crate::scenario::{Scenario, frames};
+use crate::trace_columns;
 use serde::{Deserialize, Serialize};
 use std::io::{self, Read, Write};
 
-/// Trace format version: 7 splits a tick's records over frames.
-pub const TRACE_FORMAT_VERSION: u32 = 7;
+/// Trace format version: 8 compresses the ticks' frames in blocks; 7 split a tick's
+/// records over frames.
+pub const TRACE_FORMAT_VERSION: u32 = 8;
+/// The first version whose ticks are in compressed blocks.
+const BLOCKS_SINCE: u32 = 8;
 /// The oldest version readers take: 6 is 7 without continuation frames.
 pub const TRACE_FORMAT_OLDEST: u32 = 6;
 
@@ -26,7 +33,7 @@ pub const TRACE_FORMAT_OLDEST: u32 = 6;
 /// tick can hold, is ~29 MB, within a frame's 64 MiB. A tick of more VMs (up to
 /// [`VMS_MAX`], 2²⁰) continues in further frames.
 pub const VMS_PER_FRAME: usize = 1 << 18;
-const _: () = assert!(tick_record_bytes_max(VMS_PER_FRAME) + 8 <= crate::codec::FRAME_BYTES_MAX);
+const _: () = assert!(tick_record_bytes_max(VMS_PER_FRAME) + 8 <= INNER_FRAME_BYTES_MAX);
 const MAGIC: &[u8; 8] = b"BIOXENTR";
 const KIND: &str = "BioXen trace";
 
@@ -55,30 +62,16 @@ pub(crate) enum TraceFrame {
     More(Vec<VmRecord>),
 }
 
-/// Borrowing twin of [`TraceFrame`], so writing a tick does not clone it. Encodes to the
-/// same bytes (serde enums encode by variant index, structs as their fields in order).
-#[derive(Serialize)]
-enum TraceFrameRef<'a> {
-    Tick(TickPart<'a>),
-    #[allow(dead_code)] // the variant index of `End`, which is written owned
-    End,
-    More(&'a [VmRecord]),
-}
-
-/// A tick record with only some of its VM records: encodes as a [`TickRecord`].
-#[derive(Serialize)]
-struct TickPart<'a> {
-    tick: u64,
-    pool: Resources,
-    atp_store: u64,
-    events: &'a [EventRecord],
-    vms: &'a [VmRecord],
-}
-
 /// Writes a trace as the run goes.
 pub struct TraceWriter<W: Write> {
     out: FrameWriter<W>,
+    blocks: BlockWriter,
     ticks: u64,
+    /// The tick before's VM records, against which this tick's are written
+    /// ([`crate::trace_columns`]), and the block its first frame went into: only a tick in
+    /// the same block is written against them, so each block reads on its own.
+    previous: Vec<VmRecord>,
+    previous_block: u64,
 }
 
 impl<W: Write> TraceWriter<W> {
@@ -90,30 +83,72 @@ impl<W: Write> TraceWriter<W> {
             digest_start: digest_start(scenario),
         })?;
         frames::write(&mut out, scenario)?;
-        Ok(TraceWriter { out, ticks: 0 })
+        Ok(TraceWriter { out, blocks: BlockWriter::new()?, ticks: 0, previous: Vec::new(), previous_block: u64::MAX })
     }
 
     /// Appends one tick: one frame, and a continuation frame per further
     /// [`VMS_PER_FRAME`] VM records.
     pub fn write(&mut self, record: &TickRecord) -> io::Result<()> {
         self.ticks += 1;
+        let first_block = self.blocks.index();
         let mut chunks = record.vms.chunks(VMS_PER_FRAME);
-        let first = TickPart {
-            tick: record.tick,
-            pool: record.pool,
-            atp_store: record.atp_store,
-            events: &record.events,
-            vms: chunks.next().unwrap_or(&[]),
-        };
-        self.out.value(&TraceFrameRef::Tick(first))?;
-        chunks.try_for_each(|more| self.out.value(&TraceFrameRef::More(more)))
+        let first = chunks.next().unwrap_or(&[]);
+        let base: &[VmRecord] = if first_block == self.previous_block { &self.previous } else { &[] };
+        let head = (0u32, record.tick, record.pool, record.atp_store, &record.events, first.len() as u64);
+        self.blocks.frame(&mut self.out, |raw| {
+            crate::codec::encode_into(&head, raw);
+            trace_columns::encode(first, base, raw);
+        })?;
+        for more in chunks {
+            let base: &[VmRecord] = if self.blocks.index() == self.previous_block { &self.previous } else { &[] };
+            self.blocks.frame(&mut self.out, |raw| {
+                crate::codec::encode_into(&(MORE, more.len() as u64), raw);
+                trace_columns::encode(more, base, raw);
+            })?;
+        }
+        self.previous.clone_from(&record.vms);
+        self.previous_block = first_block;
+        Ok(())
     }
 
     /// Writes the closing frame and hands back the writer, flushed.
     pub fn finish(mut self, digest: [u8; 32]) -> io::Result<W> {
-        self.out.value(&TraceFrame::End { ticks: self.ticks, digest })?;
+        let end = TraceFrame::End { ticks: self.ticks, digest };
+        self.blocks.frame(&mut self.out, |raw| crate::codec::encode_into(&end, raw))?;
+        self.blocks.flush(&mut self.out)?;
         self.out.finish()
     }
+}
+
+/// The variant index of [`TraceFrame::More`], as serde encodes it.
+const MORE: u32 = 2;
+
+/// Reads a frame of version 8 (a tick's head as serde encodes it, then its records in
+/// columns against `base`), or says what is wrong with it.
+fn decode_frame(payload: &[u8], base: &[VmRecord]) -> Result<TraceFrame, String> {
+    let variant = crate::codec::get_varint(payload, 0).map(|(v, _)| v);
+    let (n, used, head) = match variant {
+        Some(0) => {
+            type Head = (u32, u64, Resources, u64, Vec<EventRecord>, u64);
+            let ((_, tick, pool, atp_store, events, n), used): (Head, usize) =
+                crate::codec::decode_prefix(payload).map_err(|e| e.to_string())?;
+            (n, used, Some((tick, pool, atp_store, events)))
+        }
+        Some(2) => {
+            let ((_, n), used): ((u32, u64), usize) =
+                crate::codec::decode_prefix(payload).map_err(|e| e.to_string())?;
+            (n, used, None)
+        }
+        _ => return crate::codec::decode(payload).map_err(|e| e.to_string()),
+    };
+    if n > VMS_PER_FRAME as u64 {
+        return Err(format!("{n} VM records in one frame, past the {VMS_PER_FRAME} a frame holds"));
+    }
+    let vms = trace_columns::decode(&payload[used..], n as usize, base)?;
+    Ok(match head {
+        Some((tick, pool, atp_store, events)) => TraceFrame::Tick(TickRecord { tick, pool, atp_store, events, vms }),
+        None => TraceFrame::More(vms),
+    })
 }
 
 /// Reads a trace frame by frame.
@@ -125,8 +160,14 @@ pub struct TraceReader<R> {
     pub scenario: Scenario,
     next_tick: u64,
     ended: bool,
-    /// The frame read after a tick's last, to see that it was its last.
-    ahead: Option<TraceFrame>,
+    /// The frame read after a tick's last, to see that it was its last, and its block.
+    ahead: Option<(TraceFrame, u64)>,
+    /// The blocks the ticks are in (version 8 on).
+    blocks: Option<BlockReader>,
+    /// The tick before's VM records and the block its first frame was in, as
+    /// [`TraceWriter`] keeps them (version 8 on).
+    previous: Vec<VmRecord>,
+    previous_block: u64,
 }
 
 /// The end of a trace.
@@ -148,7 +189,32 @@ impl<R: Read> TraceReader<R> {
         if digest_start(&scenario) != header.digest_start {
             return Err(frames.corrupt("the embedded scenario is not the one the run started from".into()));
         }
-        Ok(TraceReader { frames, header, scenario, next_tick: 0, ended: false, ahead: None })
+        let blocks = (frames.version() >= BLOCKS_SINCE).then(BlockReader::default);
+        Ok(TraceReader {
+            frames,
+            header,
+            scenario,
+            next_tick: 0,
+            ended: false,
+            ahead: None,
+            blocks,
+            previous: Vec::new(),
+            previous_block: u64::MAX,
+        })
+    }
+
+    /// The next frame after the scenario, from a block (with the block's index) or on its
+    /// own.
+    fn frame(&mut self) -> Result<(TraceFrame, u64), FormatError> {
+        let Some(blocks) = &mut self.blocks else { return Ok((self.frames.next("a tick record")?, 0)) };
+        let (payload, block) = blocks.next(&mut self.frames, "a tick record")?;
+        let base: &[VmRecord] = if block == self.previous_block { &self.previous } else { &[] };
+        match decode_frame(payload, base) {
+            Ok(frame) => Ok((frame, block)),
+            Err(e) => {
+                Err(self.frames.corrupt(format!("block {block} holds no valid tick record where one should be: {e}")))
+            }
+        }
     }
 
     /// The next tick, or `Ok(Err(end))` at the closing frame. A file that stops without
@@ -158,15 +224,19 @@ impl<R: Read> TraceReader<R> {
         if self.ended {
             return Err(self.frames.corrupt("read past the closing frame".into()));
         }
-        let frame = match self.ahead.take() {
+        let (frame, block) = match self.ahead.take() {
             Some(frame) => frame,
-            None => self.frames.next::<TraceFrame>("a tick record")?,
+            None => self.frame()?,
         };
         match frame {
             TraceFrame::Tick(mut t) => {
                 self.read_continuations(&mut t)?;
                 self.check_record(&t)?;
                 self.next_tick += 1;
+                if self.blocks.is_some() {
+                    self.previous.clone_from(&t.vms);
+                    self.previous_block = block;
+                }
                 Ok(Ok(t))
             }
             TraceFrame::More(_) => Err(self
@@ -179,6 +249,9 @@ impl<R: Read> TraceReader<R> {
                         "the closing frame counts {ticks} ticks, but the trace holds {}",
                         self.next_tick
                     )));
+                }
+                if !self.blocks.as_ref().is_none_or(BlockReader::is_used_up) {
+                    return Err(self.frames.corrupt("frames after the closing frame".into()));
                 }
                 self.frames.expect_end()?;
                 Ok(Err(TraceEnd { ticks, digest }))
@@ -195,8 +268,8 @@ impl<R: Read> TraceReader<R> {
             return Ok(());
         }
         loop {
-            match self.frames.next::<TraceFrame>("a tick record")? {
-                TraceFrame::More(more) => {
+            match self.frame()? {
+                (TraceFrame::More(more), _) => {
                     if more.is_empty() || more.len() > VMS_PER_FRAME || t.vms.len() + more.len() > VMS_MAX as usize {
                         return Err(self.frames.corrupt(format!(
                             "tick record {}: a continuation of {} VM records, past the {VMS_PER_FRAME} a frame \

@@ -36,6 +36,9 @@ checkpoint late-arrivals-35 scenarios/late-arrivals.toml 35
 checkpoint orthogonal-lottery-3 scenarios/chassis-orthogonal.toml 3 --policy lottery
 checkpoint quickstart-stride-5 scenarios/quickstart.toml 5 --policy stride
 
+# The inside of a trace's compressed block (the trace target also reads its input as one).
+cargo test --quiet --test fuzz_regressions -- --ignored write_the_raw_block_seed >/dev/null
+
 # The wire target's seed: a valid stream (preamble, hello, one value) of this build.
 cargo test --quiet -p bioxen-remote --test handshake -- --ignored write_the_fuzz_seed >/dev/null
 # And what a real proxy and a whole run send a worker and get back (the protocol's seeds).

@@ -7,13 +7,13 @@ use crate::files::{self, Destination, Output};
 use crate::mirror::VmMirror;
 use crate::script::{self, Snapshot};
 use crate::spool::TraceSpool;
+use crate::trace_thread::TraceThread;
 use bioxen_actors::{ActorConfig, ActorError, ActorRuntime};
 use bioxen_engine::checkpoint;
 use bioxen_engine::lifecycle::Lifecycle;
 use bioxen_engine::record::{TickRecord, hex};
 use bioxen_engine::scenario::{Action, Scenario};
 use bioxen_engine::sim::{SimError, Simulation};
-use bioxen_engine::trace::TraceWriter;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -435,7 +435,7 @@ fn host_lost(e: Error, runner: &Runner, trace: Option<TraceOut>, checkpoints: &[
 /// start, spooled when timeline scripts will add events to it (the header then holds the
 /// scenario as it ran, so a replay runs no script).
 enum TraceOut {
-    Direct(TraceWriter<Output>, String),
+    Direct(TraceThread),
     Spooled(TraceSpool),
 }
 
@@ -446,12 +446,12 @@ impl TraceOut {
         }
         let out = Output::create(dest)?;
         let what = dest.path().map_or_else(|| "standard output".to_string(), |p| p.display().to_string());
-        Ok(TraceOut::Direct(TraceWriter::new(out, scenario).map_err(|e| Error::io(&what, e))?, what))
+        Ok(TraceOut::Direct(TraceThread::start(out, scenario, what)?))
     }
 
     fn write(&mut self, record: &TickRecord) -> Result<()> {
         match self {
-            TraceOut::Direct(w, what) => w.write(record).map_err(|e| Error::io(&*what, e)),
+            TraceOut::Direct(w) => w.write(record),
             TraceOut::Spooled(spool) => spool.record(record),
         }
     }
@@ -459,7 +459,7 @@ impl TraceOut {
     /// Finishes the trace of a completed run of `scenario`.
     fn finish(self, scenario: &Scenario, digest: [u8; 32]) -> Result<()> {
         match self {
-            TraceOut::Direct(w, what) => w.finish(digest).map_err(|e| Error::io(&what, e))?.commit(),
+            TraceOut::Direct(w) => w.finish(digest)?.commit(),
             TraceOut::Spooled(spool) => {
                 // Every script before the last tick has become events.
                 let mut ran = scenario.clone();

@@ -32,6 +32,7 @@ pub mod script;
 pub mod seeds;
 pub mod spool;
 pub mod sweep;
+pub(crate) mod trace_thread;
 pub mod untrusted;
 pub mod xcpng;
 

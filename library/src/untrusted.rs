@@ -171,12 +171,46 @@ fn worker_and_coordinator(bytes: &[u8]) {
     }
 }
 
-/// Trace bytes, as they are and with valid checksums → [`trace_file`].
+/// Trace bytes, as they are and with valid checksums → [`trace_file`]; and the bytes as
+/// the inside of a trace's compressed block ([`trace_of_raw_block`]).
 pub fn trace_bytes(bytes: &[u8]) {
     trace_file(bytes);
     if let Some(fixed) = with_valid_checksums(bytes, false) {
         trace_file(&fixed);
     }
+    trace_file(&trace_of_raw_block(bytes));
+}
+
+/// The scenario of [`trace_of_raw_block`]'s traces: 3 syn3A VMs, 8 ticks.
+pub fn raw_block_scenario() -> bioxen_engine::scenario::Scenario {
+    use bioxen_engine::{biology::Organism, policy::PolicyKind};
+    crate::bench::scenario(3, 8, Organism::Syn3a, PolicyKind::Fair, 1)
+}
+
+/// A trace (format 8) of [`raw_block_scenario`] whose ticks are `raw`, compressed as one
+/// block: mutated compressed bytes almost never decompress, so this is how the fuzzer
+/// reaches the frames and columns inside a block.
+pub fn trace_of_raw_block(raw: &[u8]) -> Vec<u8> {
+    static HEAD: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    let head = HEAD.get_or_init(|| {
+        // The header and the scenario as the writer makes them: all but the last frame
+        // (the block holding the closing frame) of an empty trace.
+        let trace = bioxen_engine::trace::TraceWriter::new(Vec::new(), &raw_block_scenario())
+            .and_then(|w| w.finish([0; 32]))
+            .expect("writing to memory");
+        let mut at = 12;
+        let mut ends = vec![];
+        while at + 4 <= trace.len() {
+            at += 8 + u32::from_le_bytes(trace[at..at + 4].try_into().expect("4 bytes")) as usize;
+            ends.push(at);
+        }
+        trace[..ends[ends.len() - 2]].to_vec()
+    });
+    let mut payload = (raw.len() as u32).to_le_bytes().to_vec();
+    payload.extend(zstd::bulk::compress(raw, 1).expect("compressing in memory"));
+    let mut trace = head.clone();
+    trace.extend_from_slice(&framed(&payload));
+    trace
 }
 
 /// Checkpoint bytes, as they are and with valid checksums → [`checkpoint_file`].
