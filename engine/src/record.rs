@@ -59,10 +59,17 @@ impl VmRecord {
     /// sixth of a syn3A VM-tick).
     pub(crate) fn encode_into(&self, out: &mut Vec<u8>) {
         let mut bytes = [0u8; VM_RECORD_BYTES_MAX];
-        let fields = [
+        let end = self.numbers().iter().fold(0, |at, &v| crate::codec::put_varint(&mut bytes, at, v));
+        out.extend_from_slice(&bytes[..end]);
+    }
+
+    /// The record's fields as integers, in declaration order (the state as its code, a
+    /// unit variant's index: its declaration order).
+    #[inline]
+    pub(crate) fn numbers(&self) -> [u64; VM_RECORD_FIELDS] {
+        [
             u64::from(self.vm),
-            // A unit variant is its index, which is its declaration order.
-            self.state as u64,
+            u64::from(self.state.code()),
             self.demand.atp,
             self.demand.ribosomes,
             self.demand.rnap,
@@ -74,9 +81,7 @@ impl VmRecord {
             self.mass_aa,
             self.proteins_made,
             u64::from(self.divisions),
-        ];
-        let end = fields.iter().fold(0, |at, &v| crate::codec::put_varint(&mut bytes, at, v));
-        out.extend_from_slice(&bytes[..end]);
+        ]
     }
 
     /// The record of VM `index` after its tick, with what it asked for and got (both
@@ -132,6 +137,9 @@ pub struct EventRecord {
     /// What happened.
     pub action: Action,
 }
+
+/// Fields of a [`VmRecord`] ([`VmRecord::numbers`]).
+pub(crate) const VM_RECORD_FIELDS: usize = 13;
 
 /// The most bytes one VM record encodes to: varints of at most 5 bytes for a u32 and 9 for
 /// a u64, one for the state (`vm_records_and_events_encode_within_their_bounds` checks it).
@@ -355,14 +363,7 @@ mod tests {
         ) {
             let r = VmRecord {
                 vm: words[0] as u32,
-                state: [
-                    Lifecycle::Created,
-                    Lifecycle::Running,
-                    Lifecycle::Paused,
-                    Lifecycle::Stopped,
-                    Lifecycle::Destroyed,
-                    Lifecycle::Absent,
-                ][state],
+                state: Lifecycle::from_code(state as u64).unwrap(),
                 demand: Resources::new(words[1], words[2], words[3]),
                 grant: Resources::new(words[4], words[5], words[6]),
                 mrna: words[7] as u32,

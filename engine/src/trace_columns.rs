@@ -12,30 +12,10 @@
 
 use crate::codec::{get_varint, put_varint};
 use crate::lifecycle::Lifecycle;
-use crate::record::VmRecord;
+use crate::record::{VM_RECORD_FIELDS, VmRecord};
 
 /// Fields of a [`VmRecord`], in the order their columns are written.
-const FIELDS: usize = 13;
-
-/// The fields of `r`, in the order of [`VmRecord`]'s declaration.
-#[inline]
-fn fields(r: &VmRecord) -> [u64; FIELDS] {
-    [
-        u64::from(r.vm),
-        u64::from(r.state.code()),
-        r.demand.atp,
-        r.demand.ribosomes,
-        r.demand.rnap,
-        r.grant.atp,
-        r.grant.ribosomes,
-        r.grant.rnap,
-        u64::from(r.mrna),
-        r.proteins,
-        r.mass_aa,
-        r.proteins_made,
-        u64::from(r.divisions),
-    ]
-}
+const FIELDS: usize = VM_RECORD_FIELDS;
 
 /// Sets field `f` of `r` (1 to 12; the VM is set apart), or says why `v` does not fit it.
 fn set_field(r: &mut VmRecord, f: usize, v: u64) -> Result<(), String> {
@@ -83,7 +63,7 @@ pub(crate) fn encode(vms: &[VmRecord], base: &[VmRecord], out: &mut Vec<u8>) {
     let mut columns: [Vec<u8>; FIELDS] = std::array::from_fn(|_| Vec::with_capacity(vms.len() + vms.len() / 4));
     let mut next = 0u64;
     for (r, b) in vms.iter().zip(bases(vms.iter().map(|r| r.vm), base)) {
-        let (now, before) = (fields(r), fields(&b));
+        let (now, before) = (r.numbers(), b.numbers());
         push_varint(&mut columns[0], now[0].wrapping_sub(next));
         next = now[0] + 1;
         for f in 1..FIELDS {
@@ -126,7 +106,7 @@ pub(crate) fn decode(bytes: &[u8], n: usize, base: &[VmRecord]) -> Result<Vec<Vm
         r.vm = vm as u32;
         next = vm + 1;
     }
-    let bases: Vec<[u64; FIELDS]> = bases(vms.iter().map(|r| r.vm), base).map(|b| fields(&b)).collect();
+    let bases: Vec<[u64; FIELDS]> = bases(vms.iter().map(|r| r.vm), base).map(|b| b.numbers()).collect();
     for f in 1..FIELDS {
         for (r, b) in vms.iter_mut().zip(&bases) {
             set_field(r, f, b[f].wrapping_add(unzigzag(take()?)))?;
