@@ -18,10 +18,11 @@ use std::io::{self, Read, Write};
 /// holds little.
 pub(crate) const BLOCK_TARGET: usize = 4 << 20;
 
-/// zstd's level. On a 10,000-VM syn3A trace (`zstd -b1 -e4 -B4M`, this project's
-/// machine): level 1 makes 9.5 bytes a VM-tick at 362 MB/s, level 2 7.4 at 351 MB/s,
-/// level 3 (zstd's default) 7.5 at 270 MB/s.
-const LEVEL: i32 = 2;
+/// zstd's level. On the blocks of a 10,000-VM, 300-tick syn3A trace (47 MB raw: the
+/// records as columns, `trace_columns`), `zstd -b1 -e3 -B4M` on this project's machine:
+/// level 1 makes 8.83 MB at 882 MB/s, level 2 8.51 at 618, level 3 8.21 at 417. The
+/// fastest level: the trace's cost is what it takes from the run.
+const LEVEL: i32 = 1;
 
 /// The largest window a block can need: its raw bytes are at most [`FRAME_BYTES_MAX`].
 const WINDOW_LOG_MAX: u32 = FRAME_BYTES_MAX.trailing_zeros();
@@ -37,8 +38,6 @@ const _: () = assert!(BLOCK_TARGET + 4 + INNER_FRAME_BYTES_MAX + INNER_FRAME_BYT
 pub(crate) struct BlockWriter {
     raw: Vec<u8>,
     compressor: zstd::bulk::Compressor<'static>,
-    /// Blocks written.
-    blocks: u64,
 }
 
 impl BlockWriter {
@@ -47,12 +46,7 @@ impl BlockWriter {
         compressor.include_checksum(true)?;
         // Room for a block and the frame that passes the target, so the bytes are not moved
         // as they grow.
-        Ok(BlockWriter { raw: Vec::with_capacity(BLOCK_TARGET + BLOCK_TARGET / 2), compressor, blocks: 0 })
-    }
-
-    /// The index of the block the next frame goes into (from 0).
-    pub(crate) fn index(&self) -> u64 {
-        self.blocks
+        Ok(BlockWriter { raw: Vec::with_capacity(BLOCK_TARGET + BLOCK_TARGET / 2), compressor })
     }
 
     /// Appends one inner frame, its payload written by `encode` onto the block's bytes;
@@ -87,7 +81,6 @@ impl BlockWriter {
         let compressed = self.compressor.compress(&self.raw)?;
         payload.extend_from_slice(&compressed);
         self.raw.clear();
-        self.blocks += 1;
         out.frame(&payload)
     }
 }
@@ -124,6 +117,20 @@ impl BlockReader {
         let start = self.at + 4;
         self.at = start + len;
         Ok((&self.raw[start..start + len], block))
+    }
+
+    /// The first number of the next inner frame's payload (a frame's variant), without
+    /// reading it: a reader decoding frames against what came before looks ahead without
+    /// decoding too early. `None` where the payload does not start with one.
+    pub(crate) fn peek<R: Read>(
+        &mut self,
+        frames: &mut FrameReader<R>,
+        expecting: &str,
+    ) -> Result<Option<u64>, FormatError> {
+        if self.at == self.raw.len() {
+            self.load(frames, expecting)?;
+        }
+        Ok(self.raw.get(self.at + 4..).and_then(|p| crate::codec::get_varint(p, 0)).map(|(v, _)| v))
     }
 
     /// Whether the block in memory is used up (nothing may follow the closing frame).

@@ -1,7 +1,7 @@
 //! A trace frame's VM records in columns (trace format 8): each field of every record in
-//! turn, each value the difference from the same VM's record in the tick before (when
-//! that tick began in the same compressed block, [`crate::blocks`]), zigzagged and written
-//! as a varint ([`crate::codec::put_varint`]).
+//! turn, each value the difference from the same VM's record in the tick before (from
+//! zero for a VM the tick before did not record, and for the first tick), zigzagged and
+//! written as a varint ([`crate::codec::put_varint`]).
 //!
 //! Why: tick to tick most of a record does not change (the state, the divisions, a
 //! newborn's demand) or changes by a little (mRNA, proteins, mass), so the columns are

@@ -41,7 +41,10 @@ impl TraceThread {
         let (give_back, spent) = sync_channel(RECORDS_IN_FLIGHT + 1);
         let writer = std::thread::Builder::new()
             .name("bioxen-trace".into())
-            .spawn(move || write_all(writer, from_run, give_back))
+            .spawn(move || {
+                yield_to_the_run();
+                write_all(writer, from_run, give_back)
+            })
             .map_err(|e| Error::io(&what, e))?;
         Ok(TraceThread { to_writer: Some(to_writer), spent, writer: Some(writer), what })
     }
@@ -89,6 +92,20 @@ impl Drop for TraceThread {
     /// output, dropped, leaves nothing behind.
     fn drop(&mut self) {
         let _ = self.join();
+    }
+}
+
+/// Lowers the calling thread's priority to the least (nice 19), so that the run's own
+/// threads, one per core, are not preempted by it: a worker held up holds up its whole
+/// tick, while the writer has a tick's time to catch up, in the moments a core waits
+/// (the tick's serial phases). Linux's nice is per thread; elsewhere this does nothing.
+fn yield_to_the_run() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: gettid and setpriority take and return plain integers; a failure leaves the
+    // thread at its priority, which only costs speed.
+    unsafe {
+        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+        libc::setpriority(libc::PRIO_PROCESS, tid, 19);
     }
 }
 
