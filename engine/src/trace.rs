@@ -92,7 +92,7 @@ impl<W: Write> TraceWriter<W> {
         let mut chunks = record.vms.chunks(VMS_PER_FRAME);
         let first = chunks.next().unwrap_or(&[]);
         let base = &self.previous;
-        let head = (0u32, record.tick, record.pool, record.atp_store, &record.events, first.len() as u64);
+        let head = (TICK, record.tick, record.pool, record.atp_store, &record.events, first.len() as u64);
         self.blocks.frame(&mut self.out, |raw| {
             crate::codec::encode_into(&head, raw);
             trace_columns::encode(first, base, raw);
@@ -117,7 +117,9 @@ impl<W: Write> TraceWriter<W> {
     }
 }
 
-/// The variant index of [`TraceFrame::More`], as serde encodes it.
+/// The variant indices of [`TraceFrame::Tick`] and [`TraceFrame::More`], as serde encodes
+/// them.
+const TICK: u32 = 0;
 const MORE: u32 = 2;
 
 /// Reads a frame of version 8 (a tick's head as serde encodes it, then its records in
@@ -125,13 +127,13 @@ const MORE: u32 = 2;
 fn decode_frame(payload: &[u8], base: &[VmRecord]) -> Result<TraceFrame, String> {
     let variant = crate::codec::get_varint(payload, 0).map(|(v, _)| v);
     let (n, used, head) = match variant {
-        Some(0) => {
+        Some(v) if v == u64::from(TICK) => {
             type Head = (u32, u64, Resources, u64, Vec<EventRecord>, u64);
             let ((_, tick, pool, atp_store, events, n), used): (Head, usize) =
                 crate::codec::decode_prefix(payload).map_err(|e| e.to_string())?;
             (n, used, Some((tick, pool, atp_store, events)))
         }
-        Some(2) => {
+        Some(v) if v == u64::from(MORE) => {
             let ((_, n), used): ((u32, u64), usize) =
                 crate::codec::decode_prefix(payload).map_err(|e| e.to_string())?;
             (n, used, None)

@@ -6,7 +6,7 @@
 //! Why: tick to tick most of a record does not change (the state, the divisions, a
 //! newborn's demand) or changes by a little (mRNA, proteins, mass), so the columns are
 //! long runs of zeros and small numbers. A 10,000-VM syn3A trace's records shrink from ~29
-//! to ~17 raw bytes a VM-tick, and zstd compresses those faster and smaller (docs/perf.md).
+//! to ~16 raw bytes a VM-tick, and zstd compresses those faster and smaller (docs/perf.md).
 //! The VM column holds each index's step from the one before it less one (zero for
 //! consecutive VMs).
 

@@ -1,6 +1,7 @@
 //! A trace written on its own thread: the run hands each tick's record over and goes on
-//! to the next tick while the record is encoded and compressed (trace format 8), which on
-//! the run's own thread would cost it a third of its speed at 10,000 VMs (docs/perf.md).
+//! to the next tick while the record is encoded and compressed (trace format 8). Written on
+//! the run's own thread, a version 7 trace cost 10–20 % of a 10,000-VM run's speed
+//! (docs/perf.md).
 //! At most [`RECORDS_IN_FLIGHT`] records wait, so a slow disk slows the run rather than
 //! filling memory; the bytes are exactly those of writing on the run's thread.
 
@@ -14,7 +15,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
 /// Records handed over but not yet written: two keep the writer busy while the run makes
-/// the next, and hold at most two ticks' records (~10 MB at 100,000 VMs).
+/// the next, and hold at most two ticks' records (~19 MB at 100,000 VMs).
 const RECORDS_IN_FLIGHT: usize = 2;
 
 enum Message {

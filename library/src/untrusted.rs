@@ -83,13 +83,7 @@ pub fn package_text(bytes: &[u8]) {
 /// a fuzzer's mutations reach the decoders, the gate and restore behind the checksums,
 /// which random bytes almost never pass.
 pub fn with_valid_checksums(bytes: &[u8], checkpoint: bool) -> Option<Vec<u8>> {
-    let (preamble, mut rest) = (bytes.get(..12)?, bytes.get(12..)?);
-    let mut frames = Vec::new();
-    while rest.len() >= 4 {
-        let len = (u32::from_le_bytes(rest[..4].try_into().ok()?) as usize).min(rest.len() - 4);
-        frames.push(&rest[4..4 + len]);
-        rest = rest.get(4 + len + 4..).unwrap_or(&[]);
-    }
+    let (preamble, mut frames) = frames_of(bytes)?;
     let mut out = preamble.to_vec();
     let end = if checkpoint { frames.pop() } else { None };
     for frame in &frames {
@@ -99,6 +93,19 @@ pub fn with_valid_checksums(bytes: &[u8], checkpoint: bool) -> Option<Vec<u8>> {
         out.extend_from_slice(&framed(blake3::hash(&out).as_bytes()));
     }
     Some(out)
+}
+
+/// The preamble of `bytes` and its frames' payloads, read leniently (lengths as written,
+/// cut at the end of the bytes; what follows a payload skipped as its checksum).
+fn frames_of(bytes: &[u8]) -> Option<(&[u8], Vec<&[u8]>)> {
+    let (preamble, mut rest) = (bytes.get(..12)?, bytes.get(12..)?);
+    let mut frames = Vec::new();
+    while rest.len() >= 4 {
+        let len = (u32::from_le_bytes(rest[..4].try_into().ok()?) as usize).min(rest.len() - 4);
+        frames.push(&rest[4..4 + len]);
+        rest = rest.get(4 + len + 4..).unwrap_or(&[]);
+    }
+    Some((preamble, frames))
 }
 
 /// One frame as the codec writes it (length, payload, CRC-32), without its file's preamble.
@@ -198,13 +205,10 @@ pub fn trace_of_raw_block(raw: &[u8]) -> Vec<u8> {
         let trace = bioxen_engine::trace::TraceWriter::new(Vec::new(), &raw_block_scenario())
             .and_then(|w| w.finish([0; 32]))
             .expect("writing to memory");
-        let mut at = 12;
-        let mut ends = vec![];
-        while at + 4 <= trace.len() {
-            at += 8 + u32::from_le_bytes(trace[at..at + 4].try_into().expect("4 bytes")) as usize;
-            ends.push(at);
-        }
-        trace[..ends[ends.len() - 2]].to_vec()
+        let (preamble, frames) = frames_of(&trace).expect("a whole trace");
+        let mut head = preamble.to_vec();
+        frames[..frames.len() - 1].iter().for_each(|f| head.extend_from_slice(&framed(f)));
+        head
     });
     let mut payload = (raw.len() as u32).to_le_bytes().to_vec();
     payload.extend(zstd::bulk::compress(raw, 1).expect("compressing in memory"));
