@@ -6,6 +6,7 @@ use crate::chassis::Chassis;
 use crate::policy::AnyPolicy;
 use crate::resources::Resources;
 use crate::rng::{Stream, scheduler_stream, serde_stream};
+use crate::rounding::floor_u64;
 use crate::scenario::{Allocation, Scenario};
 use crate::scheduler::{Request, ration};
 use serde::{Deserialize, Serialize};
@@ -82,7 +83,7 @@ impl Hypervisor {
 /// VM `vm`'s request: its demand with its allocation's caps and reservations resolved
 /// against this tick's pools.
 fn request(vm: usize, demand: Resources, a: &Allocation, pool: Resources) -> Request {
-    let percent_of = |amount: u64, pct: f64| (amount as f64 * pct / 100.0).floor() as u64;
+    let percent_of = |amount: u64, pct: f64| floor_u64(amount as f64 * pct / 100.0);
     Request {
         vm: vm as u32,
         demand,

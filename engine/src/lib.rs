@@ -97,6 +97,7 @@ pub(crate) mod proteins;
 pub mod record;
 pub mod resources;
 pub mod rng;
+pub(crate) mod rounding;
 pub mod sample;
 pub mod scenario;
 pub mod schedule;

@@ -1,7 +1,7 @@
 //! A trace frame's VM records in columns (trace format 8): each field of every record in
 //! turn, each value the difference from the same VM's record in the tick before (from
 //! zero for a VM the tick before did not record, and for the first tick), zigzagged and
-//! written as a varint ([`crate::codec::put_varint`]).
+//! written as a varint ([`crate::codec::push_varint`]).
 //!
 //! Why: tick to tick most of a record does not change (the state, the divisions, a
 //! newborn's demand) or changes by a little (mRNA, proteins, mass), so the columns are
@@ -10,7 +10,7 @@
 //! The VM column holds each index's step from the one before it less one (zero for
 //! consecutive VMs).
 
-use crate::codec::{get_varint, put_varint};
+use crate::codec::{get_varint, push_varint};
 use crate::lifecycle::Lifecycle;
 use crate::record::{VM_RECORD_FIELDS, VmRecord};
 
@@ -71,18 +71,6 @@ pub(crate) fn encode(vms: &[VmRecord], base: &[VmRecord], out: &mut Vec<u8>) {
         }
     }
     columns.iter().for_each(|c| out.extend_from_slice(c));
-}
-
-/// Appends `v` as [`put_varint`] writes it; most values here are below 251, one byte.
-#[inline]
-fn push_varint(out: &mut Vec<u8>, v: u64) {
-    if v < 251 {
-        out.push(v as u8);
-    } else {
-        let mut bytes = [0u8; 9];
-        let end = put_varint(&mut bytes, 0, v);
-        out.extend_from_slice(&bytes[..end]);
-    }
 }
 
 /// Reads `n` records written by [`encode`] against the same `base` from `bytes`, which

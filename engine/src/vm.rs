@@ -20,6 +20,7 @@ use crate::program::Program;
 use crate::proteins::Proteins;
 use crate::resources::Resources;
 use crate::rng::{Stream, StreamState};
+use crate::rounding::ceil_u64;
 use crate::sample::{below, binomial, poisson, unit};
 use crate::transcripts::Transcripts;
 
@@ -269,11 +270,9 @@ impl Vm {
     pub(crate) fn demand(&self, program: &Program, tick_seconds: f64) -> Resources {
         let profile = &program.profile;
         let scale = self.mass_aa as f64 / program.reference_mass_aa.max(1) as f64;
-        let ribosomes =
-            ((profile.active_ribosomes() * scale).ceil() as u64).min(self.mrna.total() * RIBOSOMES_PER_MRNA_MAX);
-        let rnap = (profile.active_rnap() * scale).ceil() as u64;
-        let atp =
-            (ribosomes as f64 * profile.elongation_aa_per_s * tick_seconds * ATP_PER_AMINO_ACID_ALL_IN).ceil() as u64;
+        let ribosomes = ceil_u64(profile.active_ribosomes() * scale).min(self.mrna.total() * RIBOSOMES_PER_MRNA_MAX);
+        let rnap = ceil_u64(profile.active_rnap() * scale);
+        let atp = ceil_u64(ribosomes as f64 * profile.elongation_aa_per_s * tick_seconds * ATP_PER_AMINO_ACID_ALL_IN);
         Resources { atp, ribosomes, rnap }
     }
 
