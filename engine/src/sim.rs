@@ -14,6 +14,7 @@ use crate::lifecycle::{Lifecycle, Transition};
 use crate::package::Package;
 use crate::program::Program;
 use crate::record::{EventRecord, TickRecord, VmRecord, digest_start};
+use crate::resources::Resources;
 use crate::rng::vm_stream;
 use crate::scenario::check;
 use crate::scenario::limits::EVENTS_MAX;
@@ -79,6 +80,9 @@ pub struct Simulation {
     /// Reused encodings of phase 3's blocks: allocating and freeing ~100 kB a tick costs
     /// page faults and TLB shootdowns that, being serial, limit the speed-up.
     blocks: Vec<Vec<u8>>,
+    /// Reused slots of phase 2 and 3: each VM's demand, then its grant. A vector of 32
+    /// bytes a VM made and freed every tick left the heap fragmented around it.
+    grants: Vec<Option<Resources>>,
 }
 
 impl SavedRun {
@@ -257,7 +261,15 @@ impl Simulation {
     }
 
     fn of_parts(scenario: Scenario, programs: Vec<Arc<Program>>, host: HostState, vms: Vec<Vm>) -> Simulation {
-        Simulation { scenario: Arc::new(scenario), programs, host, vms, head_bytes: Vec::new(), blocks: Vec::new() }
+        Simulation {
+            scenario: Arc::new(scenario),
+            programs,
+            host,
+            vms,
+            head_bytes: Vec::new(),
+            blocks: Vec::new(),
+            grants: Vec::new(),
+        }
     }
 
     /// Continues a run from its saved state (a checkpoint's, another runtime's). Both pass
@@ -444,12 +456,12 @@ impl Simulation {
         let mut cells = tick::LocalCells { vms: vms.as_mut_slice(), programs: self.programs.as_mut_slice() };
         tick::apply_due_events(scenario, &mut s.next_event, now, &mut cells, &mut s.allocations, &mut events)?;
         // Demands were worked out at the end of each VM's last advance (or creation).
-        let demands = vms.iter().map(|vm| tick::demand(vm.lifecycle, vm.next_demand())).collect();
-        let rationed = tick::ration(scenario, &mut s.hypervisor, now, events, demands, &s.allocations);
         // Each running VM advances on the demand it keeps (`Vm::next_demand`, what phase 2
-        // read), so phase 3 needs only the grants.
-        let tick::Rationed { head, demands, grants } = rationed;
-        drop(demands);
+        // read), so phase 3 needs only the grants: they replace the demands in place.
+        let grants = &mut self.grants;
+        grants.clear();
+        grants.extend(vms.iter().map(|vm| tick::demand(vm.lifecycle, vm.next_demand())));
+        let head = tick::ration_in_place(scenario, &mut s.hypervisor, now, events, grants, &s.allocations);
         self.blocks.resize_with(vms.len().div_ceil(VMS_PER_BLOCK), Vec::new);
         // Every VM's record is written in place, then those of VMs that do not exist dropped.
         // Every place is overwritten, so last tick's records need no clearing: when every

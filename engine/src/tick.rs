@@ -270,6 +270,22 @@ pub fn ration(
     Rationed { head: TickHead { tick, pool, atp_store: hypervisor.atp_store, events }, demands, grants }
 }
 
+/// Phase 2 as [`ration`], each running VM's demand in `slots` replaced by its grant
+/// (the engine's own loop needs no demands after phase 2: each VM keeps its own). Returns
+/// the tick's head.
+pub(crate) fn ration_in_place(
+    scenario: &Scenario,
+    hypervisor: &mut Hypervisor,
+    tick: u64,
+    events: Vec<EventRecord>,
+    slots: &mut [Option<Resources>],
+    allocations: &[Allocation],
+) -> TickHead {
+    let pool = hypervisor.offer(&scenario.chassis, scenario.tick_seconds);
+    hypervisor.ration_in_place(tick, pool, slots, allocations, scenario.chassis.atp_store_max);
+    TickHead { tick, pool, atp_store: hypervisor.atp_store, events }
+}
+
 /// Phase 3 for one running VM: advances VM `index` with its grant, works out its next
 /// demand, and returns its record. The record says `running` whatever `vm.lifecycle`
 /// holds: only running VMs are granted, and a runtime may keep lifecycles elsewhere (the
