@@ -7,10 +7,11 @@
 //! a VM-tick. Here the block holding the position is made on the first draw and the next
 //! one when it runs out (~2.4 blocks a syn3A tick, ~200 instructions each with SSE2);
 //! where the CPU has AVX2, a block and the one after it are made together for about the
-//! price of one (~190 instructions the pair; ~300 less a syn3A VM-tick). A tick that
-//! draws more (an E. coli cell's ~3,800 words, a division) takes its blocks from
-//! rand_chacha's generator after [`SINGLE_BLOCKS`]: it makes four blocks at a time on
-//! wide vectors, more than twice as cheap per word. Proptests hold the words to
+//! price of one (~190 instructions the pair; ~300 less a syn3A VM-tick), however many
+//! the tick draws. Without AVX2, a tick that draws more (an E. coli cell's ~3,800 words, a
+//! division) takes its blocks from rand_chacha's generator after [`SINGLE_BLOCKS`]: it
+//! makes four blocks at a time on wide vectors, more than twice as cheap per word as
+//! single blocks on SSE2. Proptests hold the words to
 //! rand_chacha's at random keys, streams and positions, on both sides of the change and
 //! with or without pairs, and each block function to the scalar reference.
 
@@ -114,6 +115,19 @@ impl CellStream {
         }
     }
 
+    /// The next 64-bit word, as [`Rng::next_u64`] makes it, always inlined: for the loop
+    /// that picks an mRNA per protein started (`Vm::translate`), where the call cost more
+    /// than the word (~18 instructions a pick).
+    #[inline(always)]
+    pub(crate) fn word64(&mut self) -> u64 {
+        if self.next + 2 <= self.len {
+            let (lo, hi) = (self.words[self.next], self.words[self.next + 1]);
+            self.next += 2;
+            return u64::from(hi) << 32 | u64::from(lo);
+        }
+        self.next_u64()
+    }
+
     /// The position reached.
     pub(crate) fn position(&self) -> StreamPosition {
         StreamPosition::at_word(self.seed, self.stream, self.word_pos())
@@ -148,7 +162,10 @@ impl CellStream {
             return self.words[start];
         }
         self.block = self.block.wrapping_add((self.len / BLOCK_WORDS) as u64);
-        if self.made < SINGLE_BLOCKS {
+        // Pairs made here cost ~95 instructions a block, written where they are read; the
+        // wide generator's four blocks cost ~80 a block but ~110 more to copy out word by
+        // word. Without AVX2, single blocks cost ~200 and the wide generator wins.
+        if self.pairs || self.made < SINGLE_BLOCKS {
             self.fill();
         } else {
             let (seed, stream, block) = (self.seed, self.stream, self.block);

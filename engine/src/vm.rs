@@ -21,7 +21,7 @@ use crate::proteins::Proteins;
 use crate::resources::Resources;
 use crate::rng::{Stream, StreamState};
 use crate::rounding::ceil_u64;
-use crate::sample::{below, binomial, poisson, unit};
+use crate::sample::{below, below_from, binomial, poisson, unit};
 use crate::transcripts::Transcripts;
 
 /// The mutable state of one VM, laid out for the tick loop. It crosses no boundary as it
@@ -391,7 +391,7 @@ impl Vm {
                         carry = carry.min(f64::from(program.protein_aa_max));
                         break;
                     }
-                    self.mrna.gene_at(below(rng, molecules))
+                    self.mrna.gene_at(below_from(molecules, || rng.word64()))
                 }
             };
             let aa = program.protein_aa[gene];
