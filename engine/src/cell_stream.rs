@@ -25,8 +25,9 @@ const CONSTANTS: [u32; 4] = [0x6170_7865, 0x3320_646e, 0x7962_2d32, 0x6b20_6574]
 const BLOCK_WORDS: usize = 16;
 /// Double rounds: ChaCha8 is 8 rounds.
 const DOUBLE_ROUNDS: usize = 4;
-/// Blocks made one at a time before going over to rand_chacha's wide generator: a syn3A
-/// tick draws ~23 words (two or three blocks); an E. coli tick, hundreds of blocks' worth.
+/// Blocks made before a tick's stream goes over to making more at a time: without AVX2, to
+/// rand_chacha's wide generator; with it, from pairs to two pairs at once. A syn3A tick
+/// draws ~23 words (two or three blocks); an E. coli tick, hundreds of blocks' worth.
 const SINGLE_BLOCKS: u32 = 4;
 
 /// Where a cell's stream stands between ticks: the value of a [`StreamState`] in 56 bytes
@@ -115,9 +116,10 @@ impl CellStream {
         }
     }
 
-    /// The next 64-bit word, as [`Rng::next_u64`] makes it, always inlined: for the loop
-    /// that picks an mRNA per protein started (`Vm::translate`), where the call cost more
-    /// than the word (~18 instructions a pick).
+    /// Two consecutive words, the first the low half (as rand_chacha joins them): what
+    /// [`Rng::next_u64`] hands out. Always inlined, for the loop that picks an mRNA per
+    /// protein started (`Vm::translate`), where a call cost more than the word (~18
+    /// instructions a pick).
     #[inline(always)]
     pub(crate) fn word64(&mut self) -> u64 {
         if self.next + 2 <= self.len {
@@ -125,7 +127,9 @@ impl CellStream {
             self.next += 2;
             return u64::from(hi) << 32 | u64::from(lo);
         }
-        self.next_u64()
+        let lo = self.word();
+        let hi = self.word();
+        u64::from(hi) << 32 | u64::from(lo)
     }
 
     /// The position reached.
@@ -182,8 +186,8 @@ impl CellStream {
         self.words[0]
     }
 
-    /// Makes block `self.block` here (and the one after it, where two are made at once)
-    /// and rewinds to its first word.
+    /// Makes block `self.block` here (and the one or three after it, where the CPU has
+    /// AVX2: four once the tick has drawn [`SINGLE_BLOCKS`]) and rewinds to its first word.
     fn fill(&mut self) {
         let k = &self.key;
         let input = [
@@ -229,17 +233,9 @@ impl TryRng for CellStream {
         Ok(self.word())
     }
 
-    /// Two consecutive words, the first the low half (as rand_chacha joins them).
     #[inline]
     fn try_next_u64(&mut self) -> Result<u64, Infallible> {
-        if self.next + 2 <= self.len {
-            let (lo, hi) = (self.words[self.next], self.words[self.next + 1]);
-            self.next += 2;
-            return Ok(u64::from(hi) << 32 | u64::from(lo));
-        }
-        let lo = self.word();
-        let hi = self.word();
-        Ok(u64::from(hi) << 32 | u64::from(lo))
+        Ok(self.word64())
     }
 
     fn try_fill_bytes(&mut self, bytes: &mut [u8]) -> Result<(), Infallible> {

@@ -46,7 +46,7 @@ impl Hypervisor {
     /// carried over from earlier ticks. Capping the store before the offer would starve a
     /// guest whenever one tick's use exceeds the store (a 10-second tick of an E. coli
     /// guest uses ~33 M ATP, the store holds 5.8 M), making growth depend on the tick
-    /// length; the cap applies only to what is left over ([`Hypervisor::ration`]).
+    /// length; the cap applies only to what is left over ([`Hypervisor::ration_in_place`]).
     /// Ribosomes and RNAP are counts engaged for the tick, less the host's reserve.
     pub(crate) fn offer(&mut self, chassis: &Chassis, tick_seconds: f64) -> Resources {
         let share = |amount: u64, reserve: f64| (amount as f64 * (1.0 - reserve)).floor() as u64;
@@ -62,26 +62,11 @@ impl Hypervisor {
         pool
     }
 
-    /// Rations `pool` among the running VMs: `demands[i]` is VM `i`'s demand if it runs.
-    /// Returns a grant for each running VM (same indexing); the ATP offered and not granted
-    /// carries over in the store, up to what the cell can hold (`store_max`). Requests are
-    /// built and rationed in VM order, whatever order the demands arrived in.
-    pub(crate) fn ration(
-        &mut self,
-        tick: u64,
-        pool: Resources,
-        demands: &[Option<Resources>],
-        allocations: &[Allocation],
-        store_max: u64,
-    ) -> Vec<Option<Resources>> {
-        let mut granted = demands.to_vec();
-        self.ration_in_place(tick, pool, &mut granted, allocations, store_max);
-        granted
-    }
-
-    /// [`Hypervisor::ration`], each running VM's demand in `slots` replaced by its grant:
-    /// no second vector of a slot per VM alive beside the first while the tick is rationed
-    /// (32 bytes a VM at the tick's peak of memory).
+    /// Rations `pool` among the running VMs: `slots[i]` holds VM `i`'s demand if it runs,
+    /// and is given its grant in its place (one vector of a slot per VM, not two, at the
+    /// tick's peak of memory: 32 bytes a VM). The ATP offered and not granted carries over
+    /// in the store, up to what the cell can hold (`store_max`). Requests are built and
+    /// rationed in VM order, whatever order the demands arrived in.
     pub(crate) fn ration_in_place(
         &mut self,
         tick: u64,

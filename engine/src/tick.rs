@@ -265,9 +265,9 @@ pub fn ration(
     demands: Vec<Option<Resources>>,
     allocations: &[Allocation],
 ) -> Rationed {
-    let pool = hypervisor.offer(&scenario.chassis, scenario.tick_seconds);
-    let grants = hypervisor.ration(tick, pool, &demands, allocations, scenario.chassis.atp_store_max);
-    Rationed { head: TickHead { tick, pool, atp_store: hypervisor.atp_store, events }, demands, grants }
+    let mut grants = demands.clone();
+    let head = ration_in_place(scenario, hypervisor, tick, events, &mut grants, allocations);
+    Rationed { head, demands, grants }
 }
 
 /// Phase 2 as [`ration`], each running VM's demand in `slots` replaced by its grant
