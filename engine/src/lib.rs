@@ -88,6 +88,7 @@ pub mod expression;
 pub(crate) mod fenwick;
 pub mod genbank;
 pub mod genome;
+pub(crate) mod guide;
 pub mod hypervisor;
 pub mod lifecycle;
 pub mod package;

@@ -5,6 +5,7 @@
 use crate::biology::{Organism, OrganismProfile};
 use crate::genome::GenomeSource;
 use crate::genome::{GeneKind, Genome, spread};
+use crate::guide::Guide;
 use crate::package::{InducerBinding, Package, Regulation};
 use crate::sample::Binomial;
 
@@ -36,6 +37,8 @@ pub struct Program {
     pub(crate) unit_start: Vec<u32>,
     /// Cumulative transcription rate over units, per second, at the newborn cell's RNAP.
     pub(crate) unit_rate_cumulative: Vec<f64>,
+    /// Where draws over `unit_rate_cumulative` start looking (rebuilt with it).
+    unit_guide: Guide,
     /// Protein mass of a newborn cell in amino acids: the reference for scaling demand.
     pub(crate) reference_mass_aa: u64,
     /// The tick length this program was compiled for.
@@ -130,6 +133,7 @@ impl Program {
             protein_init,
             unit_genes: units.genes,
             unit_start: units.start,
+            unit_guide: Guide::of(&units.rate_cumulative),
             unit_rate_cumulative: units.rate_cumulative,
             reference_mass_aa,
             unit_regulation: Vec::new(),
@@ -194,6 +198,7 @@ impl Program {
                 binding: package.genes[r.regulator as usize].inducer,
             }));
         }
+        self.unit_guide = Guide::of(&self.unit_rate_cumulative);
     }
 
     /// The regulation of unit `unit`, if it has one.
@@ -218,7 +223,7 @@ impl Program {
 
     /// The unit whose cumulative-rate interval holds `x` (`0 ≤ x < total rate`).
     pub(crate) fn unit_at(&self, x: f64) -> usize {
-        let i = self.unit_rate_cumulative.partition_point(|&c| c <= x);
+        let i = self.unit_guide.find(&self.unit_rate_cumulative, x);
         i.min(self.unit_rate_cumulative.len() - 1)
     }
 
