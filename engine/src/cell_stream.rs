@@ -547,8 +547,8 @@ mod avx2 {
 mod avx512 {
     use super::{BLOCK_WORDS, DOUBLE_ROUNDS, EIGHT, following};
     use std::arch::x86_64::{
-        __m512i, _mm512_add_epi32, _mm512_rol_epi32, _mm512_setzero_si512, _mm512_shuffle_epi32, _mm512_xor_si512,
-        _MM_PERM_ENUM,
+        __m512i, _MM_PERM_ENUM, _mm512_add_epi32, _mm512_rol_epi32, _mm512_setzero_si512, _mm512_shuffle_epi32,
+        _mm512_xor_si512,
     };
 
     const LEFT_1: _MM_PERM_ENUM = 0b00_11_10_01;

@@ -25,9 +25,7 @@ impl Guide {
         }
         let buckets = cumulative.len();
         let scale = buckets as f64 / total;
-        let starts = (0..buckets)
-            .map(|b| cumulative.partition_point(|&c| c * scale <= b as f64) as u32)
-            .collect();
+        let starts = (0..buckets).map(|b| cumulative.partition_point(|&c| c * scale <= b as f64) as u32).collect();
         Guide { starts, scale }
     }
 
@@ -38,8 +36,8 @@ impl Guide {
         let bucket = (x * self.scale) as usize; // saturating: NaN and negatives give 0
         let mut i = self.starts.get(bucket).map_or(cumulative.len(), |&s| s as usize);
         // The walks make the answer exact whatever the start: down while the entry before
-        // is past `x`, then up past every entry not greater than it.
-        while i > 0 && !(cumulative[i - 1] <= x) {
+        // is past `x` (every entry is, for a NaN), then up past every entry not greater.
+        while i > 0 && (cumulative[i - 1] > x || x.is_nan()) {
             i -= 1;
         }
         while i < cumulative.len() && cumulative[i] <= x {

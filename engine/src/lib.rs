@@ -91,6 +91,7 @@ pub mod genome;
 pub(crate) mod guide;
 pub mod hypervisor;
 pub mod lifecycle;
+pub mod network;
 pub mod package;
 pub mod policy;
 pub mod program;
