@@ -39,6 +39,10 @@ pub struct Program {
     pub(crate) unit_rate_cumulative: Vec<f64>,
     /// Where draws over `unit_rate_cumulative` start looking (rebuilt with it).
     unit_guide: Guide,
+    /// Whether a newborn cell draws hundreds of random blocks a tick rather than a few: 64
+    /// or more proteins started a tick (two words each) at its active ribosomes. Only how
+    /// its random stream buffers words depends on it (`CellStream`), never a draw.
+    draws_many: bool,
     /// Protein mass of a newborn cell in amino acids: the reference for scaling demand.
     pub(crate) reference_mass_aa: u64,
     /// The tick length this program was compiled for.
@@ -119,7 +123,9 @@ impl Program {
         let decay_per_s = std::f64::consts::LN_2 / profile.mrna_half_life_s;
         let units = Units::of(genome, &mrna_mean, decay_per_s);
         let decay_p = 1.0 - libm::exp(-std::f64::consts::LN_2 * tick_seconds / profile.mrna_half_life_s);
+        let aa_per_tick = profile.active_ribosomes() * profile.elongation_aa_per_s * tick_seconds;
         Program {
+            draws_many: aa_per_tick >= 64.0 * f64::from(profile.mean_protein_aa),
             organism,
             tick_seconds,
             gene_unit: units.gene_unit,
@@ -225,6 +231,13 @@ impl Program {
     pub(crate) fn unit_at(&self, x: f64) -> usize {
         let i = self.unit_guide.find(&self.unit_rate_cumulative, x);
         i.min(self.unit_rate_cumulative.len() - 1)
+    }
+
+    /// Whether a cell draws hundreds of random blocks a tick rather than a few (see the
+    /// field).
+    #[inline]
+    pub(crate) fn draws_many(&self) -> bool {
+        self.draws_many
     }
 
     /// Number of genes.

@@ -12,7 +12,7 @@
 use crate::biology::{ATP_PER_AMINO_ACID_ALL_IN, RIBOSOMES_PER_MRNA_MAX, STARVED_FRACTION};
 use crate::cell::Cell;
 pub use crate::cell::{VmStats, VmSummary};
-use crate::cell_stream::{CellStream, StreamPosition};
+use crate::cell_stream::{CellStream, EIGHT_BLOCKS, FOUR_BLOCKS, StreamPosition};
 use crate::controls::Controls;
 use crate::lifecycle::Lifecycle;
 use crate::package::{INDUCER_UM_MAX, Inducer, promoter_activity};
@@ -279,9 +279,24 @@ impl Vm {
     /// Runs one tick of biology with `grant` (which the scheduler guarantees is within
     /// `demand`).
     pub(crate) fn advance(&mut self, program: &Program, demand: Resources, grant: Resources, tick_seconds: f64) {
+        if program.draws_many() {
+            self.advance_drawing::<EIGHT_BLOCKS>(program, demand, grant, tick_seconds);
+        } else {
+            self.advance_drawing::<FOUR_BLOCKS>(program, demand, grant, tick_seconds);
+        }
+    }
+
+    /// [`Vm::advance`], its random stream buffering `W` words (see [`CellStream`]).
+    fn advance_drawing<const W: usize>(
+        &mut self,
+        program: &Program,
+        demand: Resources,
+        grant: Resources,
+        tick_seconds: f64,
+    ) {
         debug_assert!(grant.fits_within(&demand));
         self.account(demand, grant);
-        let rng = &mut CellStream::at(&self.rng);
+        let rng = &mut CellStream::<W>::at(&self.rng);
         self.decay(program, tick_seconds, rng);
         self.transcribe(program, demand, grant, tick_seconds, rng);
         if !program.protein_decay.is_empty() {
@@ -314,7 +329,7 @@ impl Vm {
 
     /// mRNA decay: each molecule survives a tick with probability 2^(−dt/half-life), so the
     /// number decaying is binomial; which ones is a uniform pick without replacement.
-    fn decay(&mut self, program: &Program, tick_seconds: f64, rng: &mut CellStream) {
+    fn decay<const W: usize>(&mut self, program: &Program, tick_seconds: f64, rng: &mut CellStream<W>) {
         let total = self.mrna.total();
         if total == 0 {
             return;
@@ -328,13 +343,13 @@ impl Vm {
 
     /// Transcription: Poisson events at the program's rate scaled by the RNAP granted
     /// (relative to a newborn's active RNAP) and by the share of ATP granted.
-    fn transcribe(
+    fn transcribe<const W: usize>(
         &mut self,
         program: &Program,
         demand: Resources,
         grant: Resources,
         tick_seconds: f64,
-        rng: &mut CellStream,
+        rng: &mut CellStream<W>,
     ) {
         let rate = program.transcription_rate_per_s();
         if rate <= 0.0 {
@@ -369,7 +384,13 @@ impl Vm {
     /// Translation: the granted ribosomes polymerise `ribosomes × elongation × dt` amino
     /// acids, limited by the ATP granted. Each protein started picks its message uniformly
     /// among the mRNAs present and completes when its length has been paid for.
-    fn translate(&mut self, program: &Program, grant: Resources, tick_seconds: f64, rng: &mut CellStream) {
+    fn translate<const W: usize>(
+        &mut self,
+        program: &Program,
+        grant: Resources,
+        tick_seconds: f64,
+        rng: &mut CellStream<W>,
+    ) {
         let by_ribosomes = grant.ribosomes as f64 * program.profile.elongation_aa_per_s * tick_seconds;
         let by_atp = grant.atp as f64 / ATP_PER_AMINO_ACID_ALL_IN;
         // The loop works on locals, written back once: an E. coli cell completes ~1,900
@@ -419,7 +440,7 @@ impl Vm {
     /// Whether a molecule of `gene` completed this tick is degraded before the tick ends
     /// (tagged proteins only; see `ProteinDecay::born_surviving`). One draw, made only for
     /// tagged genes.
-    fn degraded_when_made(program: &Program, gene: usize, rng: &mut CellStream) -> bool {
+    fn degraded_when_made<const W: usize>(program: &Program, gene: usize, rng: &mut CellStream<W>) -> bool {
         match program.protein_decay.binary_search_by_key(&(gene as u32), |d| d.gene) {
             Ok(k) => unit(rng) >= program.protein_decay[k].born_surviving,
             Err(_) => false,
@@ -429,7 +450,7 @@ impl Vm {
     /// Protein decay of actively degraded proteins (tagged ones) there at the start of the
     /// tick: per gene, the number lost is binomial in its count. Runs whatever the grant:
     /// proteases need no ribosomes.
-    fn degrade(&mut self, program: &Program, rng: &mut CellStream) {
+    fn degrade<const W: usize>(&mut self, program: &Program, rng: &mut CellStream<W>) {
         for decay in &program.protein_decay {
             let g = decay.gene as usize;
             let lost = decay.draws.sample(rng, u64::from(self.proteins.get(g))) as u32;
@@ -444,7 +465,7 @@ impl Vm {
     /// Division, once the cell has added a newborn's mass since birth: every molecule goes
     /// to the kept daughter with probability ½ (binomial partition); the VM follows that
     /// daughter.
-    fn divide(&mut self, program: &Program, rng: &mut CellStream) {
+    fn divide<const W: usize>(&mut self, program: &Program, rng: &mut CellStream<W>) {
         // Proteins, then mRNA, each gene in order: one binomial per nonzero count.
         let mut halve = |count: u32| binomial(rng, u64::from(count), 0.5) as u32;
         self.proteins.thin(&mut halve);
