@@ -32,21 +32,21 @@ fn program() -> Program {
 
 /// The network in rebop, from `counts` (mRNA then proteins, per protein gene).
 fn rebop_cell(net: &ExpressionNetwork, counts: &[isize], seed: u64) -> Gillespie {
-    let genes = net.genes.len();
+    let species = 2 * net.genes.len();
     let mut g = Gillespie::new_with_seed(counts, true, seed);
-    let unit = |i: usize| {
-        let mut v = vec![0; 2 * genes];
-        v[i] = 1;
+    // A vector over the species, `value` at `at` and 0 elsewhere.
+    fn one<T: Copy + Default>(species: usize, at: usize, value: T) -> Vec<T> {
+        let mut v = vec![T::default(); species];
+        v[at] = value;
         v
-    };
-    let none = vec![0u32; 2 * genes];
-    for i in 0..genes {
-        let mrna: Vec<u32> = unit(i).iter().map(|&x| x as u32).collect();
-        let (plus_mrna, plus_protein) = (unit(i), unit(genes + i));
-        let minus_mrna: Vec<isize> = plus_mrna.iter().map(|x| -x).collect();
-        g.add_reaction(Rate::lma(net.transcription_per_s[i], &none), &plus_mrna);
-        g.add_reaction(Rate::lma(net.mrna_decay_per_s, &mrna), minus_mrna);
-        g.add_reaction(Rate::lma(net.translation_per_mrna_per_s, &mrna), plus_protein);
+    }
+    let none = vec![0u32; species];
+    for i in 0..net.genes.len() {
+        let mrna = one(species, i, 1u32);
+        let protein = species / 2 + i;
+        g.add_reaction(Rate::lma(net.transcription_per_s[i], &none), one(species, i, 1isize));
+        g.add_reaction(Rate::lma(net.mrna_decay_per_s, &mrna), one(species, i, -1isize));
+        g.add_reaction(Rate::lma(net.translation_per_mrna_per_s, &mrna), one(species, protein, 1isize));
     }
     g
 }

@@ -108,7 +108,8 @@ impl<const WORDS: usize> CellStream<WORDS> {
     /// stream out, a memcpy per VM-tick).
     #[inline]
     pub(crate) fn at(state: &StreamPosition) -> CellStream<WORDS> {
-        CellStream::making_pairs(state, pairs_available(), eights_available())
+        // A four-block stream never asks for AVX-512 (one check fewer a syn3A VM-tick).
+        CellStream::making_pairs(state, pairs_available(), WORDS == EIGHT_BLOCKS && eights_available())
     }
 
     /// [`CellStream::at`], making two blocks at a time or not as `pairs` says, and eight
@@ -229,11 +230,11 @@ impl<const WORDS: usize> CellStream<WORDS> {
         ];
         if self.eights && self.made >= SINGLE_BLOCKS {
             eight_blocks(&input, &mut self.words[..EIGHT_BLOCKS]);
-            self.len = EIGHT * BLOCK_WORDS;
+            self.len = EIGHT_BLOCKS;
             self.made += EIGHT as u32;
         } else if self.pairs && self.made >= SINGLE_BLOCKS {
-            pairs_of_blocks::<2>(&input, &mut self.words[..4 * BLOCK_WORDS]);
-            self.len = 4 * BLOCK_WORDS;
+            pairs_of_blocks::<2>(&input, &mut self.words[..FOUR_BLOCKS]);
+            self.len = FOUR_BLOCKS;
             self.made += 4;
         } else if self.pairs {
             pairs_of_blocks::<1>(&input, &mut self.words[..2 * BLOCK_WORDS]);

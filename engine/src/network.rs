@@ -20,12 +20,10 @@
 //! The network is linear, so its means are closed-form: `m(t) = m₀e^(−kt) + (b/k)(1 −
 //! e^(−kt))` and `p(t) = p₀ + k_tl ∫₀ᵗ m`.
 
-use crate::biology::ATP_PER_AMINO_ACID_ALL_IN;
 use crate::program::Program;
 use crate::resources::Resources;
 use crate::rng::vm_stream;
-use crate::rounding::ceil_u64;
-use crate::vm::Vm;
+use crate::vm::{Vm, machinery_demand};
 
 /// The reaction network of a newborn cell of a program, one tick length's grant held.
 #[derive(Clone, Debug, PartialEq)]
@@ -112,11 +110,7 @@ impl ExpressionNetwork {
 /// What a newborn cell of `program` demands in a tick (its machinery at scale 1, no
 /// shortage of messages), which the held grant gives it.
 fn newborn_grant(program: &Program) -> Resources {
-    let profile = &program.profile;
-    let ribosomes = ceil_u64(profile.active_ribosomes());
-    let rnap = ceil_u64(profile.active_rnap());
-    let aa = ribosomes as f64 * profile.elongation_aa_per_s * program.tick_seconds;
-    Resources { atp: ceil_u64(aa * ATP_PER_AMINO_ACID_ALL_IN), ribosomes, rnap }
+    machinery_demand(program, 1.0, u64::MAX, program.tick_seconds)
 }
 
 /// Newborn cells of one program, each advanced a tick at a time with the network's grant

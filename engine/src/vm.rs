@@ -268,12 +268,8 @@ impl Vm {
     /// are limited by the mRNA there is to translate, and ATP pays for the translation
     /// those ribosomes can do (see [`ATP_PER_AMINO_ACID_ALL_IN`]).
     pub(crate) fn demand(&self, program: &Program, tick_seconds: f64) -> Resources {
-        let profile = &program.profile;
         let scale = self.mass_aa as f64 / program.reference_mass_aa.max(1) as f64;
-        let ribosomes = ceil_u64(profile.active_ribosomes() * scale).min(self.mrna.total() * RIBOSOMES_PER_MRNA_MAX);
-        let rnap = ceil_u64(profile.active_rnap() * scale);
-        let atp = ceil_u64(ribosomes as f64 * profile.elongation_aa_per_s * tick_seconds * ATP_PER_AMINO_ACID_ALL_IN);
-        Resources { atp, ribosomes, rnap }
+        machinery_demand(program, scale, self.mrna.total() * RIBOSOMES_PER_MRNA_MAX, tick_seconds)
     }
 
     /// Runs one tick of biology with `grant` (which the scheduler guarantees is within
@@ -477,6 +473,17 @@ impl Vm {
         self.stats.cycle_ticks_total += self.ticks_since_division;
         self.ticks_since_division = 0;
     }
+}
+
+/// What a cell's machinery asks for in a tick at `scale` × a newborn's, its ribosomes at
+/// most `ribosomes_max` (as many as its messages can hold): [`Vm::demand`], and a
+/// newborn's held grant in `crate::network`.
+pub(crate) fn machinery_demand(program: &Program, scale: f64, ribosomes_max: u64, tick_seconds: f64) -> Resources {
+    let profile = &program.profile;
+    let ribosomes = ceil_u64(profile.active_ribosomes() * scale).min(ribosomes_max);
+    let rnap = ceil_u64(profile.active_rnap() * scale);
+    let atp = ceil_u64(ribosomes as f64 * profile.elongation_aa_per_s * tick_seconds * ATP_PER_AMINO_ACID_ALL_IN);
+    Resources { atp, ribosomes, rnap }
 }
 
 /// Protein mass in amino acids, saturating like the running total it resets (each product
