@@ -121,10 +121,10 @@ fn build(
         let to_fanout = fanout.clone().recipient();
         let alarm = alarm.clone();
         let relay = Relay::start_in_arbiter(&w.handle(), move |_| Relay::new(r as u32, to_fanout, false, &alarm));
-        local.push((w.handle(), relay.clone(), first + block.start, members, latest));
+        local.push((relay.clone(), first + block.start, members, latest));
         relays.push(relay);
     }
-    let addresses = start_vm_actors(tick_seconds, local, alarm).into_iter().map(|(_, a)| a).collect();
+    let addresses = start_vm_actors(tick_seconds, local).into_iter().map(|(_, a)| a).collect();
     let actor = Fanout { relay, first: first as u32, relays, blocks, out, pending: None };
     if let Some(w) = workers.first() {
         w.spawn_fn(move || {

@@ -19,7 +19,7 @@
 //!    rations the running VMs' demands (phase 2, [`bioxen_engine::tick::ration`]) and
 //!    sends each arbiter's relay its VMs' grants.
 //! 3. Each VM actor advances its cell with its own stream ([`bioxen_engine::tick::advance`])
-//!    and files its record and next demand in its arbiter's thread-local inbox.
+//!    and leaves its record and next demand on its relay's board ([`board`]).
 //! 4. Each relay puts its block of VMs in VM order (idle VMs keep their last record) with
 //!    [`bioxen_engine::tick::Block::push`] and reports it; when every relay has, the
 //!    scheduler sends the blocks to the coordinator, which starts the next tick of the run
@@ -42,11 +42,11 @@
 
 #![warn(missing_docs)]
 
+mod board;
 mod coordinator;
 mod error;
 mod guard;
 pub mod hosted;
-mod inbox;
 pub mod messages;
 pub mod placement;
 mod relay;

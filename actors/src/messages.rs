@@ -3,14 +3,17 @@
 //! through the engine's codec).
 //!
 //! ```text
-//!  Coordinator ──StartTick──▶ SchedulerActor ──GrantBatch──▶ Relay ──Grant──▶ VmActor
-//!       ▲                        │   ▲                          ▲              │ Advanced / Failed
-//!       └────────TickDone────────┘   └───────ReportBatch────────┴──Collect─────┘ (via the inbox)
+//!  Coordinator ──StartTick──▶ SchedulerActor ──GrantBatch──▶ Relay ══Grant══▶ VmActor
+//!       ▲                        │   ▲                          ▲              │ record, demand
+//!       └────────TickDone────────┘   └───────ReportBatch────────┴──Collect─────┘ (on the board)
 //! ```
+//!
+//! `══▶` is not a message: the relay posts each grant on its board ([`crate::board`]), where
+//! the VM leaves its record and next demand.
 
 use actix::Message;
 use bioxen_engine::lifecycle::Lifecycle;
-use bioxen_engine::record::{EventRecord, VmRecord};
+use bioxen_engine::record::EventRecord;
 use bioxen_engine::resources::Resources;
 use bioxen_engine::scenario::Allocation;
 pub use bioxen_engine::tick::Block;
@@ -74,9 +77,9 @@ pub struct VmChange {
     pub change: CellChange,
 }
 
-/// Relay → VM: what you asked for this tick and what you get. Advance.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Message)]
-#[rtype(result = "()")]
+/// Relay → VM (posted on the relay's board, [`crate::board`]): what you asked for this
+/// tick and what you get. Advance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Grant {
     /// The tick.
     pub tick: u64,
@@ -86,19 +89,7 @@ pub struct Grant {
     pub grant: Resources,
 }
 
-/// A VM's report: it advanced; its record, and its demand for its next running tick. Filed
-/// in its arbiter's thread-local inbox, where the arbiter's relay collects it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Advanced {
-    /// The tick.
-    pub tick: u64,
-    /// The record (it names the VM).
-    pub record: VmRecord,
-    /// Next tick's demand.
-    pub next_demand: Resources,
-}
-
-/// VM → relay: the batch of this tick is complete in the inbox.
+/// VM → relay: every report of this tick is on the relay's board.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Message)]
 #[rtype(result = "()")]
 pub struct Collect {

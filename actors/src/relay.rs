@@ -5,32 +5,42 @@
 //! Measured reasons: with 10,000 VMs, one cross-thread message each way per VM spent more
 //! time waking threads than advancing cells; and assembling and encoding every record on
 //! the coordinator's thread was serial work the engine does in parallel. So each VM actor
-//! receives its own grant as a message and files its report in the arbiter's inbox
-//! ([`crate::inbox`]); the last VM of the batch sends the relay one `Collect`; the relay
-//! puts its block's records in VM order, encodes them and sends the scheduler one
-//! `ReportBatch`.
+//! takes its grant from the relay's board and leaves its report there ([`crate::board`]);
+//! the last VM of the batch sends the relay one `Collect`; the relay reads its block's
+//! records in VM order, encodes them and sends the scheduler one `ReportBatch`.
 
+use crate::board::Board;
 use crate::guard::{self, Alarm, Failure, Sabotage, Tripwire};
-use crate::inbox;
-use crate::messages::{Advanced, Block, Collect, Failed, Fault, Grant, GrantBatch, ReportBatch, Site};
+use crate::messages::{Block, Collect, Failed, Fault, Grant, GrantBatch, ReportBatch, Site};
 use crate::vm_actor::VmActor;
-use actix::{Actor, Addr, Context, Handler, Message, Recipient};
+use actix::dev::channel::AddressReceiver;
+use actix::{Actor, Addr, AsyncContext, Context, Handler, Message, Recipient};
 use bioxen_engine::lifecycle::Lifecycle;
+use bioxen_engine::program::Program;
 use bioxen_engine::record::VmRecord;
 use bioxen_engine::resources::Resources;
+use bioxen_engine::vm::Vm;
+use std::rc::Rc;
 use std::sync::Arc;
 
-/// Relay ← system thread: the VM actors this relay serves (indices `first..first+len`)
-/// and each one's latest record.
+/// Relay ← system thread: the VMs this relay serves (indices `first..first+len`), for it
+/// to start their actors on its arbiter: their cells, programs, mailboxes and addresses,
+/// and each one's latest record, all in VM order.
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct SetVms {
     /// Index of the first VM.
     pub first: u32,
-    /// Their actors.
+    /// Their cells and compiled genomes.
+    pub members: Vec<(Vm, Arc<Program>)>,
+    /// Their actors' mailboxes.
+    pub mailboxes: Vec<AddressReceiver<VmActor>>,
+    /// Their actors' addresses (the other ends of `mailboxes`).
     pub vms: Vec<Addr<VmActor>>,
-    /// Their latest records, in the same order.
+    /// Their latest records.
     pub latest: Vec<VmRecord>,
+    /// Simulated seconds per tick.
+    pub tick_seconds: f64,
 }
 
 /// The relay actor.
@@ -43,16 +53,19 @@ pub struct Relay {
     scheduler: Recipient<ReportBatch>,
     first: u32,
     vms: Vec<Addr<VmActor>>,
+    /// Where this relay's VMs take their grants.
+    board: Rc<Board>,
+    /// Where the VM actors this relay starts ring if they die.
+    alarm: Arc<Alarm>,
     /// Each VM's latest record: what a VM that does not run this tick reports (its cell
     /// cannot change while it does not run).
     latest: Vec<VmRecord>,
     /// The lifecycles of this relay's VMs in the tick in progress.
     lifecycles: Vec<Lifecycle>,
-    /// Buffers of the tick in progress, and the reports list between ticks, reused.
+    /// Buffers of the tick in progress, reused.
     block: Block,
     demands: Vec<(u32, Resources)>,
     grants: Vec<(u32, Grant)>,
-    reports: Vec<Advanced>,
     /// Whether the block's records are encoded here (a local run's) or by the coordinator
     /// they are sent to (a worker's, whose encoding would be thrown away).
     encode: bool,
@@ -69,31 +82,31 @@ impl Relay {
             scheduler,
             first: 0,
             vms: Vec::new(),
+            board: Board::empty(),
+            alarm: alarm.clone(),
             latest: Vec::new(),
             lifecycles: Vec::new(),
             block: Block::default(),
             demands: Vec::new(),
             grants: Vec::new(),
-            reports: Vec::new(),
             encode,
             _tripwire: Tripwire::new(alarm, Site::Relay(index)),
             sabotage: Sabotage::default(),
         }
     }
 
-    /// Sends the block to the scheduler if the inbox is complete for `tick`.
+    /// Sends the block to the scheduler once the board has every report of `tick`.
     fn collect(&mut self, tick: u64) {
-        let Some(mut batch) = inbox::take_complete(tick) else { return };
-        let fault = match batch.failure.take() {
+        let Some(failure) = self.board.collect(tick) else { return };
+        let fault = match failure {
             Some(f) => Some(f),
             None => {
-                let (this, reports) = (&mut *self, &mut batch.reports);
-                guard::catch(|| this.assemble(tick, reports)).unwrap_or_else(|message| {
+                let this = &mut *self;
+                guard::catch(|| this.assemble(tick)).unwrap_or_else(|message| {
                     Some(Fault::Panicked(Failed { tick, site: Site::Relay(this.index), message }))
                 })
             }
         };
-        self.reports = batch.reports;
         let (mut block, mut demands) = (std::mem::take(&mut self.block), std::mem::take(&mut self.demands));
         if fault.is_some() {
             block.clear();
@@ -107,16 +120,15 @@ impl Relay {
     /// each idle VM's latest record made idle ([`VmRecord::idle`]: the engine's record of
     /// an unchanged cell) — through the engine's [`Block::push`], and `self.demands` with
     /// the running VMs' next demands.
-    fn assemble(&mut self, tick: u64, reports: &mut [Advanced]) -> Option<Fault> {
+    fn assemble(&mut self, tick: u64) -> Option<Fault> {
         self.sabotage.strike(Failure::Caught);
-        // Reports arrive in the order the arbiter ran the VMs; the record is in VM order.
-        reports.sort_unstable_by_key(|a| a.record.vm);
-        let mut reports = reports.iter().peekable();
-        let (block, demands, encode) = (&mut self.block, &mut self.demands, self.encode);
+        let (block, demands, encode, board, first) =
+            (&mut self.block, &mut self.demands, self.encode, &self.board, self.first);
+        // The seats are read in VM order, whatever order the VMs ran in.
         let ran = |vm: u32| {
-            let report = reports.next_if(|a| a.record.vm == vm)?;
-            demands.push((vm, report.next_demand));
-            Some(report.record)
+            let (record, next_demand) = board.take_report(vm.wrapping_sub(first) as usize)?;
+            demands.push((vm, next_demand));
+            Some(record)
         };
         let push = |record| if encode { block.push(record) } else { block.push_unencoded(record) };
         assemble_records(self.first, &mut self.latest, &self.lifecycles, ran, push)
@@ -153,8 +165,19 @@ impl Actor for Relay {
 impl Handler<SetVms> for Relay {
     type Result = ();
 
-    fn handle(&mut self, m: SetVms, _: &mut Context<Self>) {
-        (self.first, self.vms, self.latest) = (m.first, m.vms, m.latest);
+    /// Starts the VM actors here, in VM order, so that each actor's allocations lie in
+    /// the order the arbiter serves them; each takes its grants from seat `k` of the board.
+    fn handle(&mut self, m: SetVms, ctx: &mut Context<Self>) {
+        let SetVms { first, members, mailboxes, vms, latest, tick_seconds } = m;
+        let board = Board::new(members.len(), ctx.address().recipient());
+        for (k, ((vm, program), mailbox)) in members.into_iter().zip(mailboxes).enumerate() {
+            let (index, seat) = (first + k as u32, k as u32);
+            let actor = VmActor::new(index, seat, vm, program, tick_seconds, board.clone(), &self.alarm);
+            let mut context = Context::with_receiver(mailbox);
+            context.add_stream(board.grants(k));
+            context.run(actor);
+        }
+        (self.first, self.vms, self.latest, self.board) = (first, vms, latest, board);
     }
 }
 
@@ -175,14 +198,11 @@ impl Handler<GrantBatch> for Relay {
         spare_block.clear();
         spare_demands.clear();
         (self.block, self.demands) = (spare_block, spare_demands);
-        inbox::open(tick, grants.len(), std::mem::take(&mut self.reports));
+        self.board.open(tick, grants.len());
         for (vm, grant) in grants.drain(..) {
-            match self.vms.get(vm.wrapping_sub(self.first) as usize) {
-                Some(a) => a.do_send(grant),
-                None => {
-                    let message = "VM not on this relay".to_string();
-                    inbox::file(tick, Err(Failed { tick, site: Site::Vm(vm), message }));
-                }
+            if !self.board.post(vm.wrapping_sub(self.first) as usize, grant) {
+                let message = "VM not on this relay".to_string();
+                self.board.fail(tick, Failed { tick, site: Site::Vm(vm), message });
             }
         }
         self.grants = grants;

@@ -11,7 +11,7 @@ use crate::scheduler_actor::{SchedulerActor, SetRelays, TakeHypervisor};
 use crate::system::SystemThread;
 use crate::vm_actor::{TakeVm, VmActor, ask_cells};
 use actix::dev::channel;
-use actix::{Actor, Addr, Arbiter, ArbiterHandle, AsyncContext, Context, Recipient};
+use actix::{Actor, Addr, Arbiter, AsyncContext, Recipient};
 use bioxen_engine::cell::Cell;
 use bioxen_engine::lifecycle::{Lifecycle, Transition};
 use bioxen_engine::program::Program;
@@ -477,7 +477,7 @@ fn build(
         let (recipients, relays, remote, local) =
             start_relays(&scenario, tick, members, slots, workers, &scheduler, alarm);
         let mut vms: Vec<Option<Addr<VmActor>>> = vec![None; count];
-        for (vm, addr) in start_vm_actors(scenario.tick_seconds, local, alarm) {
+        for (vm, addr) in start_vm_actors(scenario.tick_seconds, local) {
             vms[vm] = Some(addr);
         }
         // Sent before any tick can start (the coordinator starts ticks only when asked by
@@ -520,7 +520,7 @@ fn start_relays(
                     .map(|(vm, program, latest)| ((vm, program), latest))
                     .unzip();
                 recipients.push(relay.clone().recipient());
-                local.push((worker, relay.clone(), vms.start, block, block_latest));
+                local.push((relay.clone(), vms.start, block, block_latest));
                 relays.push(relay);
             }
             Slot::Remote { vms, block } => {
@@ -558,57 +558,21 @@ pub(crate) fn split_by<T>(mut items: Vec<T>, blocks: &[Range<usize>]) -> Vec<Vec
     out
 }
 
-/// A local relay's block: its arbiter, its relay, its first VM's index, its VMs with their
-/// programs and their latest records.
-pub(crate) type LocalBlock = (ArbiterHandle, Addr<Relay>, usize, Vec<(Vm, Arc<Program>)>, Vec<VmRecord>);
+/// A local relay's block: its relay, its first VM's index, its VMs with their programs and
+/// their latest records.
+pub(crate) type LocalBlock = (Addr<Relay>, usize, Vec<(Vm, Arc<Program>)>, Vec<VmRecord>);
 
-/// VM actors started between two [`trim`]s: at ~1.5 kB a syn3A cell, ~12 MB of the
-/// engine's cells freed each time.
-const TRIM_EVERY: usize = 8_192;
-
-/// Gives the system back the pages of memory freed but kept by the allocator. The engine
-/// built the cells on other threads than the arbiters', so the memory of the cells copied
-/// from is not reused for the copies: kept, it stays in the actors' peak (measured at
-/// 100,000 VMs: ~190 bytes a VM of peak RSS). `malloc_trim` is glibc's; elsewhere this
-/// does nothing.
-fn trim() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim takes a padding size and touches only the allocator's own state,
-    // under its locks; it is safe to call from any thread at any time.
-    unsafe {
-        libc::malloc_trim(0);
-    }
-}
-
-/// Starts every VM's actor on its block's arbiter, reporting to that block's relay, and
-/// tells each relay its VMs; returns each VM's index and address. The per-VM allocations
-/// are made in VM order — the mailboxes here, then each arbiter's actors in one go on its
-/// own thread — so that they lie in memory in the order the arbiter serves the VMs (see
-/// `VmActor`).
-pub(crate) fn start_vm_actors(
-    tick_seconds: f64,
-    blocks: Vec<LocalBlock>,
-    alarm: &Arc<Alarm>,
-) -> Vec<(usize, Addr<VmActor>)> {
+/// Has each block's relay start its VMs' actors on its arbiter, reporting to it; returns
+/// each VM's index and address. The mailboxes are made here, in VM order; the actors on
+/// their arbiter ([`SetVms`]).
+pub(crate) fn start_vm_actors(tick_seconds: f64, blocks: Vec<LocalBlock>) -> Vec<(usize, Addr<VmActor>)> {
     let mut addresses = Vec::new();
-    for (worker, relay, first, members, latest) in blocks {
-        let (senders, receivers): (Vec<_>, Vec<_>) =
+    for (relay, first, members, latest) in blocks {
+        let (senders, mailboxes): (Vec<_>, Vec<_>) =
             (0..members.len()).map(|_| channel::channel::<VmActor>(MAILBOX_CAPACITY)).unzip();
-        let (collect, alarm) = (relay.clone().recipient(), alarm.clone());
-        worker.spawn_fn(move || {
-            for (k, ((vm, program), mailbox)) in members.into_iter().zip(receivers).enumerate() {
-                // The cell is copied here, on the arbiter's thread: see `VmActor`.
-                let actor = VmActor::new((first + k) as u32, &vm, program, tick_seconds, collect.clone(), &alarm);
-                Context::with_receiver(mailbox).run(actor);
-                drop(vm);
-                if k % TRIM_EVERY == TRIM_EVERY - 1 {
-                    trim();
-                }
-            }
-            trim();
-        });
         let vms: Vec<Addr<VmActor>> = senders.into_iter().map(Addr::new).collect();
-        relay.do_send(SetVms { first: first as u32, vms: vms.clone(), latest });
+        let first_vm = first as u32;
+        relay.do_send(SetVms { first: first_vm, members, mailboxes, vms: vms.clone(), latest, tick_seconds });
         addresses.extend(vms.into_iter().enumerate().map(|(k, a)| (first + k, a)));
     }
     addresses

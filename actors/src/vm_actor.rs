@@ -1,13 +1,14 @@
 //! One VM: its engine state, its program and its random stream, advanced on each grant.
 
+use crate::board::Board;
 use crate::guard::{self, Alarm, Failure, Sabotage, Tripwire};
-use crate::inbox;
-use crate::messages::{Advanced, Collect, Failed, Grant, Site, VmChange};
-use actix::{Actor, Context, Handler, Message, Recipient};
+use crate::messages::{Failed, Grant, Site, VmChange};
+use actix::{Actor, Context, Handler, Message, StreamHandler};
 use bioxen_engine::cell::Cell;
 use bioxen_engine::program::Program;
 use bioxen_engine::tick;
 use bioxen_engine::vm::Vm;
+use std::rc::Rc;
 use std::sync::Arc;
 
 /// The actor of one VM.
@@ -18,19 +19,20 @@ pub struct VmActor {
     _tripwire: Tripwire,
     /// Index in the scenario.
     index: u32,
-    /// The cell (its stream inside). Copied on the arbiter's thread when the actor starts,
-    /// VM after VM, so that each cell — its struct, its gene vectors and then its actor —
-    /// lies in one stretch of memory, the stretches in the order the arbiter advances the
-    /// VMs. Measured at 10,000 VMs: +6 % median VM-ticks/s (+17 % on the slowest runs) over
-    /// cells left where the engine built them, and +24 % at 100,000, for ~45 % more peak
-    /// memory there (the engine's copies are freed but stay with its allocator).
+    /// Its seat on its relay's board.
+    seat: u32,
+    /// The cell (its stream inside), moved here from the engine's state: its gene vectors
+    /// stay where the engine built them, VM after VM. Copying each cell on the arbiter's
+    /// thread instead (the earlier design) measured ×0.71 at 10,000 VMs and ×0.74 at
+    /// 100,000 against this, in 4 % more peak memory (a likely reason: a copy's mRNA list,
+    /// cloned to its exact size, was reallocated at its first growth, away from the cell).
     vm: Box<Vm>,
     /// Its compiled genome.
     program: Arc<Program>,
     /// Simulated seconds per tick.
     tick_seconds: f64,
-    /// This arbiter's relay: reports go to the inbox, and the last one of a batch tells it.
-    collect: Recipient<Collect>,
+    /// Its relay's board, where its grants come and its reports go.
+    board: Rc<Board>,
     /// A change refused by the gate's rules ([`tick::check_change`]; only a remote
     /// coordinator's can be): reported as this VM's failure at its next grant.
     refused: Option<Box<str>>,
@@ -38,24 +40,26 @@ pub struct VmActor {
 }
 
 impl VmActor {
-    /// The actor of VM `index`, its cell copied here (see the field's note), reporting to
-    /// the relay behind `collect`.
-    pub fn new(
+    /// The actor of VM `index`, its cell moved in (see the field's note), in seat `seat`
+    /// of its relay's `board`.
+    pub(crate) fn new(
         index: u32,
-        vm: &Vm,
+        seat: u32,
+        vm: Vm,
         program: Arc<Program>,
         tick_seconds: f64,
-        collect: Recipient<Collect>,
+        board: Rc<Board>,
         alarm: &Arc<Alarm>,
     ) -> VmActor {
-        let vm = Box::new(vm.clone());
+        let vm = Box::new(vm);
         let tripwire = Tripwire::new(alarm, Site::Vm(index));
         VmActor {
             index,
+            seat,
             vm,
             program,
             tick_seconds,
-            collect,
+            board,
             refused: None,
             _tripwire: tripwire,
             sabotage: Sabotage::default(),
@@ -67,9 +71,9 @@ impl Actor for VmActor {
     type Context = Context<Self>;
 }
 
-impl Handler<Grant> for VmActor {
-    type Result = ();
-
+/// Grants come as the items of a stream from the relay's board ([`crate::board`]), not as
+/// messages.
+impl StreamHandler<Grant> for VmActor {
     fn handle(&mut self, g: Grant, _: &mut Context<Self>) {
         let (index, tick_seconds) = (self.index, self.tick_seconds);
         let (vm, program, sabotage) = (&mut self.vm, &self.program, &mut self.sabotage);
@@ -85,13 +89,15 @@ impl Handler<Grant> for VmActor {
             (Some(why), _) => {
                 Err(Failed { tick: g.tick, site: Site::Vm(index), message: format!("a change refused: {why}") })
             }
-            (None, Ok((record, next_demand))) => Ok(Advanced { tick: g.tick, record, next_demand }),
+            (None, Ok(report)) => Ok(report),
             (None, Err(message)) => Err(Failed { tick: g.tick, site: Site::Vm(index), message }),
         };
-        if inbox::file(g.tick, report) {
-            self.collect.do_send(Collect { tick: g.tick });
-        }
+        self.board.report(self.seat as usize, g.tick, report);
     }
+
+    /// The stream never ends while the relay holds its board; when the arbiter stops, the
+    /// actor goes with it.
+    fn finished(&mut self, _: &mut Context<Self>) {}
 }
 
 impl Handler<VmChange> for VmActor {

@@ -2,7 +2,7 @@
 //! and damaged bytes are an error, never a panic — what a remote arbiter will rely on.
 
 use bioxen_actors::messages::{
-    Advanced, Block, Collect, Failed, Fault, Grant, GrantBatch, ReportBatch, Site, StartTick, TickDone, VmChange,
+    Block, Collect, Failed, Fault, Grant, GrantBatch, ReportBatch, Site, StartTick, TickDone, VmChange,
 };
 use bioxen_engine::codec;
 use bioxen_engine::lifecycle::Lifecycle;
@@ -53,7 +53,6 @@ fn every_tick_message_survives_the_codec_and_truncation_is_an_error() {
     let grant = Grant { tick: 7, demand: Resources::new(4_000, 300, 40), grant: Resources::new(3_000, 250, 40) };
     round_trip(&grant);
     round_trip(&Collect { tick: 7 });
-    round_trip(&Advanced { tick: 7, record: record(4, Lifecycle::Running), next_demand: Resources::new(1, 2, 3) });
     round_trip(&GrantBatch {
         tick: 7,
         grants: vec![(4, grant)],
