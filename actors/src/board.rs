@@ -44,6 +44,8 @@ enum Post {
 struct Seat {
     post: Post,
     waker: Option<Waker>,
+    /// Where its cell lies ([`bioxen_engine::vm::Vm::memory`]), as of its last advance.
+    memory: [(usize, usize); 3],
 }
 
 /// The tick in progress on a board.
@@ -168,6 +170,20 @@ impl Board {
                 s.post = other;
                 None
             }
+        }
+    }
+
+    /// Notes where seat `seat`'s cell lies now.
+    pub(crate) fn note_memory(&self, seat: usize, memory: [(usize, usize); 3]) {
+        if let Some(s) = self.seats.borrow_mut().get_mut(seat) {
+            s.memory = memory;
+        }
+    }
+
+    /// Asks the processor to fetch seat `seat`'s cell into cache, ahead of its advance.
+    pub(crate) fn prefetch(&self, seat: usize) {
+        if let Some(memory) = self.seats.borrow().get(seat).map(|s| s.memory) {
+            bioxen_engine::prefetch::spans(&memory);
         }
     }
 

@@ -94,6 +94,7 @@ pub mod lifecycle;
 pub mod network;
 pub mod package;
 pub mod policy;
+pub mod prefetch;
 pub mod program;
 pub(crate) mod proteins;
 pub mod record;

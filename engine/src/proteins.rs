@@ -18,6 +18,14 @@ pub(crate) enum Proteins {
 }
 
 impl Proteins {
+    /// `(address, bytes)` of the counts (see [`crate::vm::Vm::memory`]).
+    pub(crate) fn memory(&self) -> (usize, usize) {
+        match self {
+            Proteins::Narrow(c) => (c.as_ptr() as usize, std::mem::size_of_val(&**c)),
+            Proteins::Wide(c) => (c.as_ptr() as usize, std::mem::size_of_val(&**c)),
+        }
+    }
+
     /// The counts given, narrow when they all fit.
     pub(crate) fn from_counts(counts: &[u32]) -> Proteins {
         if counts.iter().all(|&c| c <= u32::from(u16::MAX)) {

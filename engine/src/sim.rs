@@ -467,6 +467,7 @@ impl Simulation {
         // Every place is overwritten, so last tick's records need no clearing: when every
         // VM exists, the vector is already as long as it must be.
         record.vms.resize(vms.len(), VmRecord::default());
+        let prefetch = vms.len() >= crate::prefetch::FROM_VMS;
         vms.par_chunks_mut(VMS_PER_BLOCK)
             .zip(self.programs.par_chunks(VMS_PER_BLOCK))
             .zip(grants.par_chunks(VMS_PER_BLOCK))
@@ -474,7 +475,12 @@ impl Simulation {
             .enumerate()
             .for_each(|(b, (((vms, programs), grants), (records, bytes)))| {
                 let first = b * VMS_PER_BLOCK;
-                tick::advance_records(first, vms, programs, grants, scenario.tick_seconds, records, bytes)
+                let seconds = scenario.tick_seconds;
+                if prefetch {
+                    tick::advance_records::<true>(first, vms, programs, grants, seconds, records, bytes);
+                } else {
+                    tick::advance_records::<false>(first, vms, programs, grants, seconds, records, bytes);
+                }
             });
         record.vms.retain(|r| r.state.exists());
         let pieces = self.blocks.iter().map(Vec::as_slice);

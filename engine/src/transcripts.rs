@@ -24,6 +24,11 @@ pub(crate) struct Transcripts {
 }
 
 impl Transcripts {
+    /// `(address, bytes)` of the list (see [`crate::vm::Vm::memory`]).
+    pub(crate) fn memory(&self) -> (usize, usize) {
+        (self.genes.as_ptr() as usize, std::mem::size_of_val(self.genes.as_slice()))
+    }
+
     /// The molecules of `counts` (per gene, in gene order); `None` when there are more
     /// than [`MRNA_PER_CELL_MAX`] or more genes than [`GENES_MAX`] (counts from untrusted
     /// bytes), so that building the list never allocates without bound.

@@ -148,6 +148,19 @@ impl Vm {
         self.proteins.get(gene)
     }
 
+    /// Where the cell's state lies: `(address, bytes)` of the struct, of its mRNA list and
+    /// of its protein counts. Only for a runtime that holds cells apart to fetch the next
+    /// one's memory ahead of advancing it; nothing reads through these.
+    pub fn memory(&self) -> [(usize, usize); 3] {
+        let whole = (std::ptr::from_ref(self) as usize, std::mem::size_of::<Vm>());
+        [whole, self.mrna.memory(), self.proteins.memory()]
+    }
+
+    /// Asks the processor to bring this cell's state into cache, ahead of advancing it.
+    pub fn prefetch(&self) {
+        crate::prefetch::spans(&self.memory());
+    }
+
     /// What this cell asks for in its next running tick (see `Vm::demand`).
     pub fn next_demand(&self) -> Resources {
         self.next_demand
