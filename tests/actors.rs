@@ -259,3 +259,18 @@ fn a_panic_in_any_actor_ends_the_run_with_an_error_never_a_hang() {
         });
     }
 }
+
+/// Past `prefetch::FROM_VMS` VMs the engine and the actors fetch the next cell into cache
+/// while one advances. A prefetch is a hint, so the run's digest is the one computed
+/// before either runtime prefetched (at 2ee6dbb: `bioxen bench --vms 2100 --ticks 4
+/// --seed 11`), on one thread, two, and two arbiters.
+#[test]
+fn a_run_large_enough_to_prefetch_keeps_its_digest() {
+    use bioxen::engine::{biology::Organism, policy::PolicyKind, prefetch};
+    let s = bioxen::bench::scenario(2_100, 4, Organism::Syn3a, PolicyKind::Fair, 11);
+    assert!(s.vms.len() >= prefetch::FROM_VMS);
+    let before = "97d872672e7359cbdb1098b1b79afc0eac1aefdbe23c671386d9c7e999f25ad2";
+    assert_eq!(hex(&digest(&s, 1)), before, "one thread");
+    assert_eq!(hex(&digest(&s, 2)), before, "two threads");
+    assert_eq!(hex(&actor_digest(&s, 2)), before, "two arbiters");
+}

@@ -209,3 +209,85 @@ impl Stream for Grants {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::messages::Site;
+    use actix::{Actor, Context, Handler, Message};
+
+    /// Stands for the relay: keeps the ticks of the `Collect`s it is sent.
+    #[derive(Default)]
+    struct Relay(Vec<u64>);
+
+    impl Actor for Relay {
+        type Context = Context<Self>;
+    }
+
+    impl Handler<Collect> for Relay {
+        type Result = ();
+
+        fn handle(&mut self, m: Collect, _: &mut Context<Self>) {
+            self.0.push(m.tick);
+        }
+    }
+
+    /// Asks the stand-in relay what it was sent (after everything sent before: one mailbox,
+    /// first in, first out).
+    #[derive(Message)]
+    #[rtype(result = "Vec<u64>")]
+    struct Seen;
+
+    impl Handler<Seen> for Relay {
+        type Result = Vec<u64>;
+
+        fn handle(&mut self, _: Seen, _: &mut Context<Self>) -> Vec<u64> {
+            self.0.clone()
+        }
+    }
+
+    fn record(vm: u32) -> VmRecord {
+        VmRecord { vm, mrna: vm * 10, ..VmRecord::default() }
+    }
+
+    fn grant(tick: u64) -> Grant {
+        Grant { tick, demand: Resources::new(3, 2, 1), grant: Resources::new(2, 1, 1) }
+    }
+
+    /// Reports left in any order are read back by seat; the relay is told exactly once,
+    /// when the last of the tick is in; a tick's failure is the lowest VM's.
+    #[test]
+    fn reports_are_read_by_seat_whatever_order_they_came_in() {
+        let collected = actix::System::new().block_on(async {
+            let relay = Relay::default().start();
+            let board = Board::new(4, relay.clone().recipient());
+            board.open(7, 3);
+            for seat in [0, 2, 3] {
+                assert!(board.post(seat, grant(7)));
+            }
+            assert!(!board.post(4, grant(7)), "no such seat");
+            for seat in [3, 0] {
+                board.report(seat, 7, Ok((record(seat as u32), Resources::new(seat as u64, 0, 0))));
+            }
+            assert_eq!(board.collect(7), None, "one report still out");
+            board.report(2, 6, Ok((record(2), Resources::new(0, 0, 0))));
+            assert_eq!(board.collect(7), None, "a report of another tick does not count");
+            board.report(2, 7, Ok((record(2), Resources::new(2, 0, 0))));
+            assert_eq!(board.collect(7), Some(None));
+            assert_eq!(board.collect(7), None, "collected once");
+            let read: Vec<_> = (0..4).map(|seat| board.take_report(seat).map(|(r, d)| (r.vm, d.atp))).collect();
+            assert_eq!(read, [Some((0, 0)), None, Some((2, 2)), Some((3, 3))]);
+
+            board.open(8, 2);
+            let failed = |vm| Failed { tick: 8, site: Site::Vm(vm), message: format!("vm {vm}") };
+            // As the relay does: a grant with no seat fails while the grants are posted,
+            // before any report; the last report then tells the relay.
+            board.fail(8, failed(1));
+            board.report(3, 8, Err(failed(3)));
+            let Some(Some(Fault::Panicked(f))) = board.collect(8) else { panic!("the tick failed") };
+            assert_eq!(f.site, Site::Vm(1));
+            relay.send(Seen).await.expect("the relay answers")
+        });
+        assert_eq!(collected, [7, 8]);
+    }
+}

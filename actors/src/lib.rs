@@ -4,7 +4,7 @@
 //! # How a tick flows
 //!
 //! ```text
-//!  handle ──Run──▶ Coordinator ──StartTick──▶ SchedulerActor ──GrantBatch──▶ Relay ──Grant──▶ VmActor × N
+//!  handle ──Run──▶ Coordinator ──StartTick──▶ SchedulerActor ──GrantBatch──▶ Relay ══Grant══▶ VmActor × N
 //!    ▲               (timeline,   ▲            (Hypervisor:                  ▲  (block in VM     │ (advance,
 //!    └──records──────┘ digest)    └─TickDone── ration in VM order) ◀─ReportBatch  order, encoded) ◀┘ next demand)
 //! ```
@@ -17,9 +17,10 @@
 //!    and starts the tick at the scheduler.
 //! 2. The scheduler owns the engine's [`bioxen_engine::hypervisor::Hypervisor`]: it
 //!    rations the running VMs' demands (phase 2, [`bioxen_engine::tick::ration`]) and
-//!    sends each arbiter's relay its VMs' grants.
+//!    sends each arbiter's relay its VMs' grants; the relay posts each on its board
+//!    (`board.rs`, not a message per VM) and wakes the VM's actor.
 //! 3. Each VM actor advances its cell with its own stream ([`bioxen_engine::tick::advance`])
-//!    and leaves its record and next demand on its relay's board ([`board`]).
+//!    and leaves its record and next demand in its seat on the board.
 //! 4. Each relay puts its block of VMs in VM order (idle VMs keep their last record) with
 //!    [`bioxen_engine::tick::Block::push`] and reports it; when every relay has, the
 //!    scheduler sends the blocks to the coordinator, which starts the next tick of the run

@@ -8,7 +8,7 @@
 //!       └────────TickDone────────┘   └───────ReportBatch────────┴──Collect─────┘ (on the board)
 //! ```
 //!
-//! `══▶` is not a message: the relay posts each grant on its board ([`crate::board`]), where
+//! `══▶` is not a message: the relay posts each grant on its board (`board.rs`), where
 //! the VM leaves its record and next demand.
 
 use actix::Message;
@@ -77,7 +77,7 @@ pub struct VmChange {
     pub change: CellChange,
 }
 
-/// Relay → VM (posted on the relay's board, [`crate::board`]): what you asked for this
+/// Relay → VM (posted on the relay's board, `board.rs`): what you asked for this
 /// tick and what you get. Advance.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Grant {

@@ -438,8 +438,9 @@ impl ActorRuntime {
     }
 }
 
-/// Mailbox capacity of a VM actor (actix's default). Only a bound for `send`; the tick's
-/// messages use `do_send`, and a VM has at most one grant queued at a time.
+/// Mailbox capacity of a VM actor (actix's default). Only a bound for `send`; a VM's
+/// messages (cell changes, requests for its cell) use `do_send`, and its grants come on its
+/// relay's board, not through the mailbox.
 const MAILBOX_CAPACITY: usize = 16;
 
 /// Creates the actors: the coordinator and the scheduler on the system thread, the VM

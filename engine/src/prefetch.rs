@@ -16,7 +16,7 @@ pub const FROM_VMS: usize = 2_048;
 /// kilobytes, and fetching more than a page ahead only evicts what is in use.
 const SPAN_MAX: usize = 4096;
 
-/// Fetches the cache lines of each `(address, bytes)` span (at most [`SPAN_MAX`] bytes of
+/// Fetches the cache lines of each `(address, bytes)` span (at most `SPAN_MAX` bytes of
 /// each) into every level of cache.
 pub fn spans(spans: &[(usize, usize)]) {
     for &(address, bytes) in spans {

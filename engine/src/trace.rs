@@ -4,7 +4,7 @@
 //! checksummed ([`crate::codec`]). A tick is one frame, or, past [`VMS_PER_FRAME`] VM
 //! records, a frame with the first of them and continuation frames with the rest (version
 //! 7; version 6, which had no continuations, reads the same). From version 8 the frames
-//! after the scenario are gathered into zstd-compressed blocks ([`crate::blocks`]): a
+//! after the scenario are gathered into zstd-compressed blocks (`blocks.rs`): a
 //! syn3A trace shrinks from ~29 to ~7.5 bytes a VM-tick. Readers take 6, 7 and 8. The
 //! scenario is embedded, so a trace can be replayed on its own. Reading checks the scenario with the gate and each record's shape (ticks in
 //! order from 0, VMs that exist, in order), so what a reader hands on can be indexed
