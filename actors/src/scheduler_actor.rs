@@ -54,6 +54,8 @@ pub struct SchedulerActor {
     /// Per relay, the grants and demands lists it sent back, emptied, to fill again.
     spare_grants: Vec<Vec<(u32, Grant)>>,
     spare_demands: Vec<Vec<(u32, Resources)>>,
+    /// Phase 2's slots, one per VM (its demand, then its grant), reused tick after tick.
+    slots: Vec<Option<Resources>>,
     sabotage: Sabotage,
 }
 
@@ -79,6 +81,7 @@ impl SchedulerActor {
             broken: None,
             spare_grants: Vec::new(),
             spare_demands: Vec::new(),
+            slots: Vec::new(),
             _tripwire: Tripwire::new(alarm, Site::Scheduler),
             sabotage: Sabotage::default(),
         }
@@ -126,9 +129,10 @@ impl SchedulerActor {
     /// grants.
     fn start(&mut self, m: StartTick) {
         self.sabotage.strike(Failure::Caught);
-        let demands = m.lifecycles.iter().zip(&self.demands).map(|(&state, &d)| tick::demand(state, d)).collect();
-        let tick::Rationed { head, demands, grants } =
-            tick::ration(&self.scenario, &mut self.hypervisor, m.tick, m.events, demands, &m.allocations);
+        self.slots.clear();
+        self.slots.extend(m.lifecycles.iter().zip(&self.demands).map(|(&state, &d)| tick::demand(state, d)));
+        let head =
+            tick::ration(&self.scenario, &mut self.hypervisor, m.tick, m.events, &mut self.slots, &m.allocations);
         // One batch per relay, in VM order; every relay gets one, since it also records
         // its idle VMs. (There is always at least one relay, so the tick completes when
         // they have all reported.)
@@ -136,8 +140,9 @@ impl SchedulerActor {
         self.spare_grants.resize_with(relays, Vec::new);
         self.spare_demands.resize_with(relays, Vec::new);
         let mut batches: Vec<Vec<(u32, Grant)>> = self.spare_grants.iter_mut().map(std::mem::take).collect();
-        for (i, (demand, grant)) in demands.iter().zip(&grants).enumerate() {
-            if let (Some(demand), Some(grant)) = (demand, grant) {
+        // A VM that runs has a grant in its slot, for the demand it made.
+        for (i, (grant, demand)) in self.slots.iter().zip(&self.demands).enumerate() {
+            if let Some(grant) = grant {
                 batches[self.relay_of[i]].push((i as u32, Grant { tick: m.tick, demand: *demand, grant: *grant }));
             }
         }

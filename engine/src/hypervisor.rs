@@ -24,7 +24,7 @@ pub struct Hypervisor {
     /// Pools offered to the guests, summed over the ticks run (for utilisation metrics;
     /// part of the state, not of any record).
     pub offered: Resources,
-    /// The scheduler's reusable buffer of claims ([`ration`]): no state, never saved.
+    /// The scheduler's reusable buffer of claims ([`crate::tick::ration`]): no state, never saved.
     #[serde(skip)]
     claims: Vec<Claim>,
 }

@@ -461,7 +461,7 @@ impl Simulation {
         let grants = &mut self.grants;
         grants.clear();
         grants.extend(vms.iter().map(|vm| tick::demand(vm.lifecycle, vm.next_demand())));
-        let head = tick::ration_in_place(scenario, &mut s.hypervisor, now, events, grants, &s.allocations);
+        let head = tick::ration(scenario, &mut s.hypervisor, now, events, grants, &s.allocations);
         self.blocks.resize_with(vms.len().div_ceil(VMS_PER_BLOCK), Vec::new);
         // Every VM's record is written in place, then those of VMs that do not exist dropped.
         // Every place is overwritten, so last tick's records need no clearing: when every

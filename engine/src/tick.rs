@@ -242,38 +242,12 @@ pub fn demand(state: Lifecycle, next_demand: Resources) -> Option<Resources> {
     (state == Lifecycle::Running).then_some(next_demand)
 }
 
-/// Phase 2's outcome: the tick's head and, per VM, what it asked for and was granted
-/// (both `None` for a VM that does not run this tick).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Rationed {
-    /// Tick, pools offered, ATP store after the grants.
-    pub head: TickHead,
-    /// Each VM's demand, if it runs.
-    pub demands: Vec<Option<Resources>>,
-    /// Each VM's grant, if it runs.
-    pub grants: Vec<Option<Resources>>,
-}
-
-/// Phase 2: offers the guests' pools (this tick's ATP and the store's) and rations `demands` (one per
-/// VM, `None` for a VM that does not run; see [`demand`]) under the policy, in VM order.
-/// `events` are the tick's from phase 1, carried into its head.
+/// Phase 2: offers the guests' pools (this tick's ATP and the store's) and rations the
+/// demands in `slots` (one per VM, `None` for a VM that does not run; see [`demand`]) under
+/// the policy, in VM order, each running VM's demand replaced by its grant in place, so
+/// that a runtime reuses one vector tick after tick. `events` are the tick's from phase 1,
+/// carried into the returned head.
 pub fn ration(
-    scenario: &Scenario,
-    hypervisor: &mut Hypervisor,
-    tick: u64,
-    events: Vec<EventRecord>,
-    demands: Vec<Option<Resources>>,
-    allocations: &[Allocation],
-) -> Rationed {
-    let mut grants = demands.clone();
-    let head = ration_in_place(scenario, hypervisor, tick, events, &mut grants, allocations);
-    Rationed { head, demands, grants }
-}
-
-/// Phase 2 as [`ration`], each running VM's demand in `slots` replaced by its grant
-/// (the engine's own loop needs no demands after phase 2: each VM keeps its own). Returns
-/// the tick's head.
-pub(crate) fn ration_in_place(
     scenario: &Scenario,
     hypervisor: &mut Hypervisor,
     tick: u64,
