@@ -139,13 +139,10 @@ impl Board {
     }
 
     /// Records a failure of `tick` that is no VM's report (a grant for a VM not on this
-    /// board), counted as an answer.
+    /// board), counted as an answer like a VM's failure. (If it is the tick's last answer
+    /// the relay is told as well as checking itself; collecting twice is a no-op.)
     pub(crate) fn fail(&self, tick: u64, failed: Failed) {
-        let mut tally = self.tally.borrow_mut();
-        if tally.tick == tick {
-            Fault::keep_lowest(&mut tally.failure, Fault::Panicked(failed));
-            tally.answered += 1;
-        }
+        self.report(usize::MAX, tick, Err(failed));
     }
 
     /// Once every report of `tick` is in, and only the first time it is asked: `Some` of
