@@ -75,6 +75,7 @@
 
 pub mod biology;
 mod blocks;
+pub(crate) mod carry;
 pub mod cell;
 pub(crate) mod cell_stream;
 pub mod chassis;

@@ -10,6 +10,7 @@
 //! costs in proportion to its events, not to its gene count.
 
 use crate::biology::{ATP_PER_AMINO_ACID_ALL_IN, RIBOSOMES_PER_MRNA_MAX, STARVED_FRACTION};
+use crate::carry::Budget;
 use crate::cell::Cell;
 pub use crate::cell::{VmStats, VmSummary};
 use crate::cell_stream::{CellStream, EIGHT_BLOCKS, FOUR_BLOCKS, StreamPosition};
@@ -405,7 +406,8 @@ impl Vm {
         // The loop works on locals, written back once: an E. coli cell completes ~1,900
         // proteins a tick, and storing the carry and the pending gene to the cell and
         // loading them back each time stalled it on the stores.
-        let mut carry = self.aa_carry + by_ribosomes.min(by_atp);
+        // In whole amino acids, an integer, and a fraction: see `crate::carry`.
+        let mut budget = Budget::of(self.aa_carry + by_ribosomes.min(by_atp));
         let mut pending = self.pending_gene;
         let (mut made, mut total, mut mass) = (0u64, self.proteins_total, self.mass_aa);
         let decays = !program.protein_decay.is_empty();
@@ -418,18 +420,17 @@ impl Vm {
                         // Ribosomes without messages polymerise nothing; keep at most one
                         // protein's worth (the longest) so a long mRNA drought cannot bank
                         // credit. So `aa_carry` never exceeds `protein_aa_max`.
-                        carry = carry.min(f64::from(program.protein_aa_max));
+                        budget.at_most(program.protein_aa_max);
                         break;
                     }
                     self.mrna.gene_at(below_from(molecules, || rng.word64()))
                 }
             };
             let aa = program.protein_aa[gene];
-            if carry < f64::from(aa) {
+            if !budget.take(aa) {
                 pending = Some(gene as u32);
                 break;
             }
-            carry -= f64::from(aa);
             pending = None;
             made += 1;
             if decays && Self::degraded_when_made(program, gene, rng) {
@@ -442,7 +443,7 @@ impl Vm {
             total = total.saturating_add(1);
             mass = mass.saturating_add(u64::from(aa));
         }
-        (self.aa_carry, self.pending_gene, self.proteins_total, self.mass_aa) = (carry, pending, total, mass);
+        (self.aa_carry, self.pending_gene, self.proteins_total, self.mass_aa) = (budget.carry(), pending, total, mass);
         self.stats.proteins_made = self.stats.proteins_made.saturating_add(made);
     }
 
