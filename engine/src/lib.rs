@@ -92,6 +92,7 @@ pub mod genome;
 pub(crate) mod guide;
 pub mod hypervisor;
 pub mod lifecycle;
+pub(crate) mod mrna_edits;
 pub mod network;
 pub mod package;
 pub mod policy;

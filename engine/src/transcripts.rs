@@ -14,7 +14,7 @@ use crate::scenario::limits::{GENES_MAX, MRNA_PER_CELL_MAX};
 
 /// A gene's index, as the list stores it: the gate keeps genomes within [`GENES_MAX`]
 /// genes, so every index fits.
-type Gene = u16;
+pub(crate) type Gene = u16;
 const _: () = assert!(GENES_MAX - 1 <= Gene::MAX as usize);
 
 /// mRNA molecules by gene, as a sorted list of gene indices.
@@ -110,6 +110,44 @@ impl Transcripts {
             self.genes.reserve_exact(self.genes.len() / 8 + 8);
         }
         self.genes.insert(at, gene);
+    }
+
+    /// Removes the molecules at `positions` (ascending, distinct, each below `total`): one
+    /// pass over the list from the first, instead of a move of the tail per molecule.
+    pub(crate) fn remove_sorted(&mut self, positions: &[u32]) {
+        let Some(&first) = positions.first() else { return };
+        let mut kept = first as usize;
+        for (k, &at) in positions.iter().enumerate() {
+            let next = positions.get(k + 1).map_or(self.genes.len(), |&p| p as usize);
+            let run = at as usize + 1..next;
+            self.genes.copy_within(run.clone(), kept);
+            kept += run.len();
+        }
+        self.genes.truncate(kept);
+    }
+
+    /// Adds a molecule of each of `genes` (ascending), each after its gene's others: the
+    /// list's runs moved once each, from the end, instead of its tail per molecule. The
+    /// caller keeps the total within [`MRNA_PER_CELL_MAX`].
+    pub(crate) fn insert_sorted(&mut self, genes: &[Gene]) {
+        if genes.is_empty() {
+            return;
+        }
+        let old = self.genes.len();
+        if old + genes.len() > self.genes.capacity() {
+            // As `add` grows, by an eighth.
+            self.genes.reserve_exact((old / 8 + 8).max(genes.len()));
+        }
+        self.genes.resize(old + genes.len(), 0);
+        // From the last new molecule down: each one's place among the old molecules before
+        // the ones already placed, the old molecules past it moved up by the new ones left.
+        let mut end = old;
+        for (left, &gene) in genes.iter().enumerate().rev() {
+            let at = self.genes[..end].partition_point(|&g| g <= gene);
+            self.genes.copy_within(at..end, at + left + 1);
+            self.genes[at + left] = gene;
+            end = at;
+        }
     }
 
     /// Replaces each gene's count by `f(gene, count)`, called for every gene with

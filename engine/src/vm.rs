@@ -16,6 +16,7 @@ pub use crate::cell::{VmStats, VmSummary};
 use crate::cell_stream::{CellStream, EIGHT_BLOCKS, FOUR_BLOCKS, StreamPosition};
 use crate::controls::Controls;
 use crate::lifecycle::Lifecycle;
+use crate::mrna_edits::{Births, Decays};
 use crate::package::{INDUCER_UM_MAX, Inducer, promoter_activity};
 use crate::program::Program;
 use crate::proteins::Proteins;
@@ -346,9 +347,19 @@ impl Vm {
         }
         debug_assert_eq!(tick_seconds, program.tick_seconds, "a program compiled for another tick length");
         let decays = program.mrna_decay.sample(rng, total);
-        for _ in 0..decays {
-            self.mrna.remove_at(below(rng, self.mrna.total()));
+        if !program.draws_many() {
+            for _ in 0..decays {
+                self.mrna.remove_at(below(rng, self.mrna.total()));
+            }
+            return;
         }
+        // Gathered, applied in one pass (see `crate::mrna_edits`).
+        let mut gathered = Decays::new();
+        for _ in 0..decays {
+            let index = below(rng, gathered.left(&self.mrna));
+            gathered.pick(&mut self.mrna, index);
+        }
+        gathered.apply(&mut self.mrna);
     }
 
     /// Transcription: Poisson events at the program's rate scaled by the RNAP granted
@@ -371,6 +382,8 @@ impl Vm {
         // a Poisson process is a Poisson process): see `Program::mrna_born_surviving`.
         let mean = rate * rnap_scale * atp_share * tick_seconds * program.mrna_born_surviving;
         let events = poisson(rng, mean);
+        // Gathered and applied in one pass for long lists (see `crate::mrna_edits`).
+        let mut births = (program.draws_many() && events > 0).then(Births::new);
         for _ in 0..events {
             let picked = program.unit_at(unit(rng) * rate);
             if !self.controls.units_off().is_empty() && !self.transcribes(picked as u32) {
@@ -386,8 +399,14 @@ impl Vm {
                 }
             }
             for &gene in program.unit(picked) {
-                self.mrna.add(gene as usize);
+                match &mut births {
+                    Some(births) => births.add(&mut self.mrna, gene as usize),
+                    None => self.mrna.add(gene as usize),
+                }
             }
+        }
+        if let Some(mut births) = births {
+            births.apply(&mut self.mrna);
         }
     }
 
