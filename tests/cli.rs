@@ -473,7 +473,7 @@ fn truncated_corrupt_and_foreign_traces_are_clear_errors() {
     // Older traces still read: a version 7 trace (ticks in frames of their own, written by
     // the bioxen before compressed blocks) replays, exports and plots, and, as version 6 is
     // version 7 without continuation frames, so does the same file marked 6.
-    let seven = fs::read("tests/data/quickstart-20-ticks-v7.bxtr").unwrap();
+    let seven = fs::read("tests/data/quickstart-1s-20-ticks-v7.bxtr").unwrap();
     assert_eq!(seven[8], 7, "the fixture is a version 7 trace");
     for (v, content) in [(7, seven.clone()), (6, damaged(&seven, 8, 7 ^ 6))] {
         let old = dir.path().join(format!("v{v}.bxtr"));
@@ -489,9 +489,13 @@ fn truncated_corrupt_and_foreign_traces_are_clear_errors() {
         }
     }
     // The same run written now (version 8) holds the same ticks.
+    let now = dir.path().join("now.bxtr");
+    let o = bioxen(&["run", "tests/data/quickstart-1s.toml", "--ticks", "20", "--trace", now.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
     let csv = |path: &std::path::Path| bioxen(&["export", path.to_str().unwrap(), "--format", "csv"]).stdout;
-    assert_eq!(csv(&dir.path().join("v7.bxtr")), csv(&trace), "version 7 and 8 traces of one run differ");
-    assert!(bytes.len() < seven.len(), "{} bytes compressed against {} not", bytes.len(), seven.len());
+    assert_eq!(csv(&dir.path().join("v7.bxtr")), csv(&now), "version 7 and 8 traces of one run differ");
+    let compressed = fs::read(&now).unwrap().len();
+    assert!(compressed < seven.len(), "{compressed} bytes compressed against {} not", seven.len());
 }
 
 /// The offsets where each frame of a file ends (a frame is length, payload, CRC-32).

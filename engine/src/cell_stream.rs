@@ -152,6 +152,13 @@ impl<const WORDS: usize> CellStream<WORDS> {
         u64::from(hi) << 32 | u64::from(lo)
     }
 
+    /// One word: what [`Rng::next_u32`] hands out. Always inlined, for the same loop's
+    /// picks when they take one word each (`sample::below32`).
+    #[inline(always)]
+    pub(crate) fn word32(&mut self) -> u32 {
+        self.word()
+    }
+
     /// The position reached.
     pub(crate) fn position(&self) -> StreamPosition {
         StreamPosition::at_word(self.seed, self.stream, self.word_pos())

@@ -15,6 +15,9 @@
 //! - [`unit()`]: uniform on [0, 1) from the top 53 bits of one word.
 //! - [`below`]: uniform integer in [0, n), Lemire's multiply-and-reject (Lemire 2019, ACM
 //!   TOMACS 29:3).
+//! - [`below32`]: the same on one 32-bit word ([`Rng::next_u32`], half a 64-bit word, the
+//!   low half first), for n < 2³²: a translating cell's pick of an mRNA when its program
+//!   draws many words (`Program::draws_many`), exact as [`below`] is.
 //! - [`poisson`]: sequential-search inversion below a mean of 10; above, PTRS, the
 //!   transformed rejection with squeeze of Hörmann 1993 (Insurance: Mathematics and
 //!   Economics 12:39).
@@ -57,6 +60,28 @@ pub fn below_from(n: u64, mut word: impl FnMut() -> u64) -> u64 {
         }
     }
     (product >> 64) as u64
+}
+
+/// [`below`] on one 32-bit word: a uniform integer in [0, `n`), `n` ≥ 1, the high half of
+/// `word × n`, rejecting the `2³² mod n` low halves that would bias it. Half the words of
+/// [`below`] for a count below 2³², as uniform.
+pub fn below32(rng: &mut impl Rng, n: u32) -> u32 {
+    below32_from(n, || rng.next_u32())
+}
+
+/// [`below32`] on the words `word` hands out, one per call (see [`below_from`]).
+#[inline]
+pub fn below32_from(n: u32, mut word: impl FnMut() -> u32) -> u32 {
+    debug_assert!(n > 0, "below32(0)");
+    let n = n.max(1);
+    let mut product = u64::from(word()) * u64::from(n);
+    if (product as u32) < n {
+        let threshold = n.wrapping_neg() % n;
+        while (product as u32) < threshold {
+            product = u64::from(word()) * u64::from(n);
+        }
+    }
+    (product >> 32) as u32
 }
 
 /// A Poisson draw with mean `mean`; 0 for a mean that is not a positive finite number.
@@ -386,6 +411,32 @@ mod tests {
     }
 
     #[test]
+    fn below32_is_uniform() {
+        let mut rng = vm_stream(3, "below32");
+        let n = 7u32;
+        let draws: Vec<u64> = (0..DRAWS).map(|_| u64::from(below32(&mut rng, n))).collect();
+        let variance = f64::from(n * n - 1) / 12.0;
+        check("below32(7)", &draws, |k| if k < u64::from(n) { 1.0 / f64::from(n) } else { 0.0 }, 3.0, variance, 6);
+    }
+
+    /// The one word of 2³² that would bias a pick of 3 (`2³² mod 3` = 1 low half below
+    /// the threshold: the word 0) is rejected and the next word taken; every other word
+    /// is one draw, the high half of `word × n`.
+    #[test]
+    fn below32_rejects_exactly_the_biasing_words() {
+        let mut words = [0u32, u32::MAX, 7].into_iter();
+        assert_eq!(below32_from(3, || words.next().unwrap()), 2);
+        assert_eq!(words.next(), Some(7), "one rejection, one draw");
+        let mut words = [1u32 << 31, 0].into_iter();
+        assert_eq!(below32_from(3, || words.next().unwrap()), 1);
+        assert_eq!(words.next(), Some(0));
+        for n in [1u32, 2, 1000, 4_000, 1 << 22, u32::MAX] {
+            let mut words = [u32::MAX, 12345].into_iter();
+            assert!(below32_from(n, || words.next().unwrap()) < n);
+        }
+    }
+
+    #[test]
     fn the_stream_of_draws_is_pinned() {
         // The first draws of a known stream, as numbers: a change to any algorithm above
         // (or to the stream) changes them, and must be as deliberate as a golden digest.
@@ -397,9 +448,10 @@ mod tests {
             binomial(&mut rng, 300, 0.004),
             binomial(&mut rng, 5_000, 0.5),
             (unit(&mut rng) * 1e9) as u64,
+            u64::from(below32(&mut rng, 1_000_000)),
         ];
         assert_eq!(draws, PINNED, "sampler output changed: {draws:?}");
     }
 
-    const PINNED: [u64; 6] = [583_034, 5, 118, 3, 2_494, 529_872_517];
+    const PINNED: [u64; 7] = [583_034, 5, 118, 3, 2_494, 529_872_517, 841_613];
 }

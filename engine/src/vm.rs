@@ -23,7 +23,8 @@ use crate::proteins::Proteins;
 use crate::resources::Resources;
 use crate::rng::{Stream, StreamState};
 use crate::rounding::ceil_u64;
-use crate::sample::{below, below_from, binomial, poisson, unit};
+use crate::sample::{below, below_from, below32_from, binomial, poisson, unit};
+use crate::scenario::limits::MRNA_PER_CELL_MAX;
 use crate::transcripts::Transcripts;
 
 /// The mutable state of one VM, laid out for the tick loop. It crosses no boundary as it
@@ -442,7 +443,7 @@ impl Vm {
                         budget.at_most(program.protein_aa_max);
                         break;
                     }
-                    self.mrna.gene_at(below_from(molecules, || rng.word64()))
+                    self.mrna.gene_at(pick(molecules, rng))
                 }
             };
             let aa = program.protein_aa[gene];
@@ -583,6 +584,27 @@ pub enum VmStateError {
         tick: u64,
     },
 }
+
+/// A uniform pick of one of `molecules` mRNAs (at most `MRNA_PER_CELL_MAX` = 2²², so below
+/// 2³²) for translation. A cell on the eight-block stream, one whose program draws many
+/// words (`Program::draws_many`: E. coli), takes each pick from one 32-bit word
+/// ([`below32_from`]); every other cell from a 64-bit word ([`below_from`]), as all did
+/// before, so their digests stand. Both are exact. Measured: E. coli ×1.13 (1.107–1.151,
+/// 7 pairs; fewer words to make and a narrower product); syn3A would gain ×1.08 but keeps
+/// its digests. `pick_statistics` holds the two ways to each other's statistics.
+#[inline(always)]
+fn pick<const W: usize>(molecules: u64, rng: &mut CellStream<W>) -> u64 {
+    const _: () = assert!(MRNA_PER_CELL_MAX < 1 << 32);
+    if W == EIGHT_BLOCKS {
+        u64::from(below32_from(molecules as u32, || rng.word32()))
+    } else {
+        below_from(molecules, || rng.word64())
+    }
+}
+
+#[cfg(test)]
+#[path = "pick_statistics.rs"]
+mod pick_statistics;
 
 #[cfg(test)]
 mod tests {
