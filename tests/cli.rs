@@ -45,6 +45,27 @@ fn overrides_change_the_run_and_the_digest() {
     assert_eq!(base["digest"], run(&[])["digest"]);
 }
 
+/// `bench --save-scenario` writes the bench's workload: `run` on the file, on either
+/// runtime, and `resume` from a checkpoint of it end on the bench's digest.
+#[test]
+fn a_saved_bench_workload_runs_to_the_bench_digest() {
+    let dir = tempfile::tempdir().unwrap();
+    let digest_of = |args: &[&str]| -> serde_json::Value {
+        let o = bioxen_in(dir.path(), args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        serde_json::from_str::<serde_json::Value>(&stdout(&o)).unwrap()["digest"].clone()
+    };
+    let bench = ["bench", "--vms", "40", "--ticks", "12", "--organism", "minimal_cell", "--seed", "5"];
+    let expected = digest_of(&[&bench[..], &["--json"]].concat());
+    let o = bioxen_in(dir.path(), &[&bench[..], &["--save-scenario", "w.toml"]].concat());
+    assert!(o.status.success() && stdout(&o).is_empty(), "{}", stderr(&o));
+    assert_eq!(digest_of(&["run", "w.toml", "--json"]), expected);
+    assert_eq!(digest_of(&["run", "w.toml", "--json", "--runtime", "actors", "--arbiters", "2"]), expected);
+    digest_of(&["run", "w.toml", "--json", "--checkpoint-every", "5", "--checkpoint-dir", "cp"]);
+    let checkpoint = fs::read_dir(dir.path().join("cp")).unwrap().next().unwrap().unwrap().path();
+    assert_eq!(digest_of(&["resume", checkpoint.to_str().unwrap(), "--json"]), expected);
+}
+
 #[test]
 fn table_output_ends_with_the_digest() {
     let o = bioxen(&["run", "scenarios/quickstart.toml", "--ticks", "10"]);

@@ -55,6 +55,7 @@ const WRITERS: &[(&str, &str, Writer)] = &[
     ("script --save", "out.toml", |p, f| f.cli(&["script", "s.toml", "x.rhai", "--save", arg(p)])),
     ("export --out", "out.csv", |p, f| f.cli(&["export", "s.bxtr", "--format", "csv", "--out", arg(p)])),
     ("plot --out", "out.svg", |p, f| f.cli(&["plot", "s.bxtr", "--format", "svg", "--out", arg(p)])),
+    ("bench --save-scenario", "out.toml", |p, f| f.cli(&["bench", "--vms", "3", "--save-scenario", arg(p)])),
     ("BioVmManager::save_scenario", "out.toml", |p, f| {
         let scenario = bioxen::files::load_scenario(&f.path("s.toml")).map_err(|e| e.to_string())?;
         let manager = BioVmManager::from_scenario(scenario, f.dir.path()).map_err(|e| e.to_string())?;

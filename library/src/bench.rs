@@ -1,6 +1,7 @@
 //! The benchmark workload: N identical VMs on a chassis scaled so each keeps what a lone
 //! cell of its organism would have.
 
+use crate::error::{Error, Result};
 use bioxen_engine::biology::{ATP_PER_AMINO_ACID_ALL_IN, Organism};
 use bioxen_engine::chassis::{Chassis, ChassisKind};
 use bioxen_engine::policy::{PolicyKind, PolicyParams};
@@ -37,6 +38,38 @@ pub fn scenario(vms: u32, ticks: u64, organism: Organism, policy: PolicyKind, se
     }
 }
 
+/// The workload [`scenario`] makes, as scenario-file text that the parser reads back to the
+/// same scenario, so `bioxen run`, `resume` and `sweep` take the bench's workload to the
+/// bench's digest. Each VM is written as its id and organism only (its DNA space and
+/// autostart are the parser's defaults, which the bench's are): a million VMs take ~44 MB,
+/// within the [`crate::files::SCENARIO_BYTES_MAX`] a scenario file may have.
+pub fn scenario_text(vms: u32, ticks: u64, organism: Organism, policy: PolicyKind, seed: u64) -> Result<String> {
+    #[derive(serde::Serialize)]
+    struct Head {
+        format_version: u32,
+        name: String,
+        simulation: crate::api::save::Simulation,
+        chassis: crate::api::save::Chassis,
+    }
+    let s = scenario(vms, ticks, organism, policy, seed);
+    let head = Head {
+        format_version: s.format_version,
+        name: s.name.clone(),
+        simulation: crate::api::save::Simulation::of(&s),
+        chassis: crate::api::save::Chassis::of(&s.chassis),
+    };
+    let head = toml::to_string(&head).map_err(|e| Error::Failed(format!("cannot write the bench's scenario: {e}")))?;
+    let mut text = format!(
+        "# The workload of `bioxen bench --vms {vms} --ticks {ticks} --organism {} --policy {} --seed {seed}`.\n{head}",
+        organism.name(),
+        policy.name()
+    );
+    for v in &s.vms {
+        text.push_str(&format!("\n[[vm]]\nid = \"{}\"\norganism = \"{}\"\n", v.id, v.organism.name()));
+    }
+    Ok(text)
+}
+
 /// Peak resident memory of this process in bytes (Linux `VmHWM`), if known.
 pub fn peak_rss_bytes() -> Option<u64> {
     let bytes = crate::files::read_input(std::path::Path::new("/proc/self/status"), 1 << 16).ok()?;
@@ -65,4 +98,37 @@ pub fn chassis(vms: u32, organism: Organism) -> Chassis {
     chassis.dna_space_kb = n * profile.genome_kb();
     chassis.max_vms = vms;
     chassis
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::files::{GenomeDir, SCENARIO_BYTES_MAX};
+    use bioxen_engine::scenario::limits::VMS_MAX;
+    use std::path::Path;
+
+    /// The text parses back, through the scenario gate, to the very scenario the bench runs:
+    /// every organism, a policy other than the default, a seed, and sizes whose ids have
+    /// different widths.
+    #[test]
+    fn the_saved_workload_parses_to_the_bench_scenario() {
+        for (vms, organism, policy) in [
+            (1, Organism::Syn3a, PolicyKind::Fair),
+            (12, Organism::Ecoli, PolicyKind::Proportional),
+            (101, Organism::MinimalCell, PolicyKind::Priority),
+        ] {
+            let text = scenario_text(vms, 9, organism, policy, 77).unwrap();
+            let parsed = bioxen_engine::scenario::parse(&text, "bench.toml", &mut GenomeDir::new(Path::new(".")))
+                .unwrap_or_else(|e| panic!("{vms} × {}: {e}", organism.name()));
+            assert_eq!(parsed, scenario(vms, 9, organism, policy, 77), "{vms} × {}", organism.name());
+        }
+    }
+
+    /// The most VMs a scenario may have fit in the bytes a scenario file may have.
+    #[test]
+    fn the_largest_workload_fits_a_scenario_file() {
+        let text = scenario_text(VMS_MAX, 10, Organism::Syn3a, PolicyKind::Fair, 0).unwrap();
+        assert!((text.len() as u64) < SCENARIO_BYTES_MAX, "{} bytes", text.len());
+        assert_eq!(text.matches("[[vm]]").count(), VMS_MAX as usize);
+    }
 }

@@ -4,9 +4,12 @@ use super::{BenchArgs, parse_policy, print, with_threads};
 use bioxen::bench;
 use bioxen::driver::Runner;
 use bioxen::error::{Error, Result};
+use bioxen::files;
 use bioxen_engine::biology::Organism;
+use bioxen_engine::policy::PolicyKind;
 use bioxen_engine::record::hex;
 use bioxen_engine::sim::Simulation;
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -16,6 +19,9 @@ pub fn bench(a: BenchArgs) -> Result<ExitCode> {
         Error::BadInput(format!("unknown organism `{}`; expected one of: {}", a.organism, names.join(", ")))
     })?;
     let policy = parse_policy(&a.policy)?;
+    if let Some(path) = &a.save_scenario {
+        return save_scenario(&a, path, organism, policy);
+    }
     let scenario = bench::scenario(a.vms, a.ticks, organism, policy, a.seed);
     let genes = bioxen_engine::genome::Genome::builtin(organism).genes.len() as u64;
     let threads = a.threads.unwrap_or_else(rayon::current_num_threads);
@@ -71,5 +77,15 @@ pub fn bench(a: BenchArgs) -> Result<ExitCode> {
             bench::peak_rss_bytes().map_or("unknown".into(), |b| format!("{:.1} MiB", b as f64 / 1048576.0)),
         ))?;
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--save-scenario`: the workload as a scenario file, through the one output rule.
+fn save_scenario(a: &BenchArgs, path: &Path, organism: Organism, policy: PolicyKind) -> Result<ExitCode> {
+    let destination = files::destination(path, "--save-scenario")?;
+    let text = bench::scenario_text(a.vms, a.ticks, organism, policy, a.seed)?;
+    files::write_output(&destination, |w| {
+        w.write_all(text.as_bytes()).map_err(|e| Error::io("the bench's scenario", e))
+    })?;
     Ok(ExitCode::SUCCESS)
 }

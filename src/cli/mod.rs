@@ -373,6 +373,11 @@ struct BenchArgs {
     /// Print one JSON object.
     #[arg(long)]
     json: bool,
+    /// Write the workload as a scenario file (`-` for standard output) and stop, without
+    /// running it: `bioxen run` on the file gives the bench's digest, and `resume`, `sweep`
+    /// and checkpoints work on it as on any scenario.
+    #[arg(long, value_name = "FILE")]
+    save_scenario: Option<PathBuf>,
     #[command(flatten)]
     runtime: RuntimeArgs,
 }

@@ -36,7 +36,7 @@ mod error;
 pub(crate) mod host;
 mod manager;
 mod resources;
-mod save;
+pub(crate) mod save;
 mod session;
 mod types;
 mod units;

@@ -20,8 +20,9 @@ struct File {
     event: Vec<Event>,
 }
 
+/// A scenario file's `[simulation]` table.
 #[derive(Serialize)]
-struct Simulation {
+pub(crate) struct Simulation {
     seed: u64,
     ticks: u64,
     tick_seconds: f64,
@@ -29,8 +30,9 @@ struct Simulation {
     policy_params: bioxen_engine::policy::PolicyParams,
 }
 
+/// A scenario file's `[chassis]` table.
 #[derive(Serialize)]
-struct Chassis {
+pub(crate) struct Chassis {
     kind: &'static str,
     ribosomes: u64,
     rnap: u64,
@@ -40,6 +42,36 @@ struct Chassis {
     max_vms: u32,
     reserve_fraction: f64,
     ribosome_reserve_fraction: f64,
+}
+
+impl Simulation {
+    /// `scenario`'s run settings.
+    pub(crate) fn of(scenario: &Scenario) -> Simulation {
+        Simulation {
+            seed: scenario.seed,
+            ticks: scenario.ticks,
+            tick_seconds: scenario.tick_seconds,
+            policy: scenario.policy.name(),
+            policy_params: scenario.policy_params,
+        }
+    }
+}
+
+impl Chassis {
+    /// `c`, every field written out (the kind's defaults are not assumed).
+    pub(crate) fn of(c: &bioxen_engine::chassis::Chassis) -> Chassis {
+        Chassis {
+            kind: c.kind.name(),
+            ribosomes: c.ribosomes,
+            rnap: c.rnap,
+            atp_per_s: c.atp_per_s,
+            atp_store_max: c.atp_store_max,
+            dna_space_kb: c.dna_space_kb,
+            max_vms: c.max_vms,
+            reserve_fraction: c.reserve_fraction,
+            ribosome_reserve_fraction: c.ribosome_reserve_fraction,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -97,7 +129,6 @@ pub fn to_toml(
     scenario: &Scenario,
     genome_file: impl Fn(u32) -> Option<(PathBuf, Option<PathBuf>)>,
 ) -> ApiResult<String> {
-    let c = &scenario.chassis;
     let vms = scenario.vms.iter().map(|v| vm_of(v, &genome_file)).collect::<ApiResult<Vec<Vm>>>()?;
     // Each (genome, organism)'s genome and program once, however many switches name it.
     let mut compiled: BTreeMap<(GenomeSource, Organism), (Genome, Program)> = BTreeMap::new();
@@ -135,24 +166,8 @@ pub fn to_toml(
     let file = File {
         format_version: scenario.format_version,
         name: scenario.name.clone(),
-        simulation: Simulation {
-            seed: scenario.seed,
-            ticks: scenario.ticks,
-            tick_seconds: scenario.tick_seconds,
-            policy: scenario.policy.name(),
-            policy_params: scenario.policy_params,
-        },
-        chassis: Chassis {
-            kind: c.kind.name(),
-            ribosomes: c.ribosomes,
-            rnap: c.rnap,
-            atp_per_s: c.atp_per_s,
-            atp_store_max: c.atp_store_max,
-            dna_space_kb: c.dna_space_kb,
-            max_vms: c.max_vms,
-            reserve_fraction: c.reserve_fraction,
-            ribosome_reserve_fraction: c.ribosome_reserve_fraction,
-        },
+        simulation: Simulation::of(scenario),
+        chassis: Chassis::of(&scenario.chassis),
         vm: vms,
         event: events,
     };
