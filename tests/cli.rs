@@ -64,6 +64,11 @@ fn a_saved_bench_workload_runs_to_the_bench_digest() {
     digest_of(&["run", "w.toml", "--json", "--checkpoint-every", "5", "--checkpoint-dir", "cp"]);
     let checkpoint = fs::read_dir(dir.path().join("cp")).unwrap().next().unwrap().unwrap().path();
     assert_eq!(digest_of(&["resume", checkpoint.to_str().unwrap(), "--json"]), expected);
+    // Without --json, both end on the same `digest …` line.
+    let last_line = |args: &[&str]| stdout(&bioxen_in(dir.path(), args)).lines().last().map(str::to_owned);
+    let bench_line = last_line(&bench);
+    assert_eq!(bench_line, Some(format!("digest {}", expected.as_str().unwrap())));
+    assert_eq!(bench_line, last_line(&["run", "w.toml"]));
 }
 
 #[test]

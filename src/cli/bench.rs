@@ -65,7 +65,7 @@ pub fn bench(a: BenchArgs) -> Result<ExitCode> {
         print(format_args!("{result}\n"))?;
     } else {
         print(format_args!(
-            "{} × {} VMs, {} ticks, {} policy, {runtime}: {:.0} VM-ticks/s ({:.3e} gene-ticks/s); setup {:.2} s, run {:.2} s; peak RSS {}\n",
+            "{} × {} VMs, {} ticks, {} policy, {runtime}: {:.0} VM-ticks/s ({:.3e} gene-ticks/s); setup {:.2} s, run {:.2} s; peak RSS {}\ndigest {}\n",
             a.vms,
             organism.name(),
             a.ticks,
@@ -75,6 +75,7 @@ pub fn bench(a: BenchArgs) -> Result<ExitCode> {
             setup_seconds,
             run_seconds,
             bench::peak_rss_bytes().map_or("unknown".into(), |b| format!("{:.1} MiB", b as f64 / 1048576.0)),
+            hex(&digest),
         ))?;
     }
     Ok(ExitCode::SUCCESS)
