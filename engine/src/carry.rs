@@ -9,7 +9,7 @@
 //! `carry < aa` did.
 //!
 //! Measured reason: the float loop waited on each subtraction (four cycles) before the
-//! next compare. An integer takes one. E. coli ×1.034 (1.004–1.069, 7 pairs of
+//! next compare. An integer takes one. E. coli ×1.033 (1.028–1.048, 7 pairs of
 //! `benches/ab.sh before after 50 40 7 --organism ecoli --threads 1`); a syn3A cell starts
 //! a few proteins a tick and does not notice.
 

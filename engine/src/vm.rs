@@ -589,7 +589,7 @@ pub enum VmStateError {
 /// 2³²) for translation. A cell on the eight-block stream, one whose program draws many
 /// words (`Program::draws_many`: E. coli), takes each pick from one 32-bit word
 /// ([`below32_from`]); every other cell from a 64-bit word ([`below_from`]), as all did
-/// before, so their digests stand. Both are exact. Measured: E. coli ×1.13 (1.107–1.151,
+/// before, so their digests stand. Both are exact. Measured: E. coli ×1.123 (1.116–1.130,
 /// 7 pairs; fewer words to make and a narrower product); syn3A would gain ×1.08 but keeps
 /// its digests. `pick_statistics` holds the two ways to each other's statistics.
 #[inline(always)]

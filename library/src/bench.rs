@@ -6,6 +6,7 @@ use bioxen_engine::biology::{ATP_PER_AMINO_ACID_ALL_IN, Organism};
 use bioxen_engine::chassis::{Chassis, ChassisKind};
 use bioxen_engine::policy::{PolicyKind, PolicyParams};
 use bioxen_engine::scenario::{Allocation, GenomeSource, SCENARIO_FORMAT_VERSION, Scenario, VmSpec};
+use std::fmt::Write;
 
 /// A generated scenario of `vms` VMs of `organism` for `ticks` ticks, on [`chassis`].
 pub fn scenario(vms: u32, ticks: u64, organism: Organism, policy: PolicyKind, seed: u64) -> Scenario {
@@ -64,8 +65,10 @@ pub fn scenario_text(vms: u32, ticks: u64, organism: Organism, policy: PolicyKin
         organism.name(),
         policy.name()
     );
+    text.reserve(s.vms.len() * 48);
     for v in &s.vms {
-        text.push_str(&format!("\n[[vm]]\nid = \"{}\"\norganism = \"{}\"\n", v.id, v.organism.name()));
+        // Writing into a String cannot fail.
+        let _ = write!(text, "\n[[vm]]\nid = \"{}\"\norganism = \"{}\"\n", v.id, v.organism.name());
     }
     Ok(text)
 }
