@@ -272,3 +272,28 @@ fn write_the_fuzz_seeds() {
         link.run(&small).unwrap();
     });
 }
+
+/// A snapshot asks for cells a batch of 4,096 VMs at a time: with local VMs and two
+/// workers' blocks each across a batch's edge, every cell comes back in its place (the
+/// snapshot is the engine's state, cell for cell) and the run goes on to the engine's
+/// digest from it.
+#[test]
+fn a_snapshot_in_batches_has_every_cell_in_its_place() {
+    use bioxen::engine::biology::Organism;
+    use bioxen::engine::policy::PolicyKind;
+    let s = bioxen::bench::scenario(9000, 6, Organism::Syn3a, PolicyKind::Fair, 5);
+    let remote = vec![(0..2000, worker("w1")), (6000..9000, worker("w2"))]
+        .into_iter()
+        .map(|(vms, c)| (vms, Box::new(RemoteProxy::new(c, fast())) as Box<dyn RemoteBlock>))
+        .collect();
+    let mut rt = ActorRuntime::start_placed(simulation(&s), ActorConfig { arbiters: 2 }, Placement { remote }).unwrap();
+    let mut engine = simulation(&s);
+    for _ in 0..3 {
+        rt.step().unwrap();
+        engine.step().unwrap();
+    }
+    let mut snapshot = rt.snapshot().unwrap();
+    rt.stop();
+    assert_eq!(snapshot.saved().cells, engine.saved().cells);
+    assert_eq!(hex(&snapshot.run(|_, _| {}).unwrap()), hex(&engine.run(|_, _| {}).unwrap()));
+}

@@ -21,7 +21,7 @@ use actix::{Actor, Addr, Arbiter, Context, Handler};
 use bioxen_engine::cell::Cell;
 use bioxen_engine::record::VmRecord;
 use bioxen_engine::resources::Resources;
-use bioxen_engine::sim::Part;
+use bioxen_engine::restore::Part;
 use crossbeam_channel::{Receiver, Sender, select, unbounded};
 use std::ops::Range;
 use std::sync::Arc;

@@ -16,14 +16,19 @@ use bioxen_engine::cell::Cell;
 use bioxen_engine::lifecycle::{Lifecycle, Transition};
 use bioxen_engine::program::Program;
 use bioxen_engine::record::{TickRecord, VmRecord};
+use bioxen_engine::restore::Restorer;
 use bioxen_engine::scenario::Scenario;
 use bioxen_engine::schedule::Scheduled;
-use bioxen_engine::sim::{HostState, SavedRun, Simulation};
+use bioxen_engine::sim::{HostState, Simulation};
 use bioxen_engine::vm::Vm;
 use crossbeam_channel::{Receiver, bounded, select};
 use std::ops::Range;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+
+/// VMs asked for their cells at a time by [`ActorRuntime::snapshot`]: ~15 MB of syn3A
+/// cells in flight, and a few hundred round trips for a million VMs.
+const SNAPSHOT_BATCH: usize = 4096;
 
 /// How to lay the actors out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -377,45 +382,78 @@ impl ActorRuntime {
     }
 
     /// The whole run's state as an engine simulation (for checkpoints and summaries), taken
-    /// between ticks.
+    /// between ticks. The VMs are asked for their cells a batch at a time and each cell
+    /// becomes a VM as it comes ([`Restorer`]), so that the actors, the cells and the
+    /// simulation are never all held at once.
     pub fn snapshot(&mut self) -> Result<Simulation, ActorError> {
         let clock = self.clock()?;
         let (tx, rx) = bounded(1);
         self.scheduler.do_send(TakeHypervisor { reply: tx });
         let hypervisor = self.wait(&rx)?;
-        let (rx, asked) = ask_cells(self.vms.iter().flatten());
-        let mut cells: Vec<Option<Cell>> = vec![None; self.vms.len()];
-        for _ in 0..asked {
-            let (i, vm) = self.wait(&rx)?;
-            cells[i as usize] = Some(vm);
-        }
-        for k in 0..self.remote.len() {
-            let first = self.remote[k].0.start;
-            for (i, cell) in self.remote_cells(k)?.into_iter().enumerate() {
-                cells[first + i] = Some(cell);
-            }
-        }
-        let cells = cells
-            .into_iter()
-            .zip(clock.lifecycles.iter())
-            .map(|(vm, &lifecycle)| {
-                vm.map(|mut vm| {
-                    vm.lifecycle = lifecycle;
-                    vm
-                })
-            })
-            .collect::<Option<Vec<Cell>>>()
-            .ok_or_else(|| ActorError::Protocol("a VM did not report its state".into()))?;
         let host = HostState {
             tick: clock.tick,
-            allocations: (*clock.allocations).clone(),
+            allocations: Vec::new(),
             hypervisor,
             digest: clock.digest,
             next_event: clock.next_event,
             commands: clock.commands,
             origin: self.origin,
         };
-        Simulation::restore((*self.scenario).clone(), SavedRun { host, cells }).map_err(ActorError::Simulation)
+        let mut restorer = Restorer::new((*self.scenario).clone(), host);
+        let mut remote = None;
+        let n = self.vms.len();
+        for start in (0..n).step_by(SNAPSHOT_BATCH) {
+            let batch = start..(start + SNAPSHOT_BATCH).min(n);
+            let cells = self.cells_of(batch.clone(), &mut remote)?;
+            for (i, mut cell) in batch.zip(cells) {
+                cell.lifecycle = clock.lifecycles[i];
+                restorer.push(clock.allocations[i], cell);
+            }
+        }
+        restorer.finish().map_err(ActorError::Simulation)
+    }
+
+    /// The cells of the VMs in `batch`, in order: the local ones asked of their actors,
+    /// the remote ones taken from their block's cells (`remote`: the block being passed,
+    /// fetched whole when the batch reaches it).
+    fn cells_of(
+        &mut self,
+        batch: Range<usize>,
+        remote: &mut Option<(usize, std::vec::IntoIter<Cell>)>,
+    ) -> Result<Vec<Cell>, ActorError> {
+        let (rx, asked) = ask_cells(self.vms[batch.clone()].iter().flatten());
+        let mut local: Vec<Option<Cell>> = vec![None; batch.len()];
+        for _ in 0..asked {
+            let (i, cell) = self.wait(&rx)?;
+            if let Some(slot) = (i as usize).checked_sub(batch.start).and_then(|k| local.get_mut(k)) {
+                *slot = Some(cell);
+            }
+        }
+        let mut cells = Vec::with_capacity(batch.len());
+        for (i, cell) in batch.zip(local) {
+            let cell = match (cell, &self.vms[i]) {
+                (Some(cell), Some(_)) => Some(cell),
+                (_, Some(_)) => None,
+                (_, None) => self.remote_cell(i, remote)?,
+            };
+            cells.push(cell.ok_or_else(|| ActorError::Protocol("a VM did not report its state".into()))?);
+        }
+        Ok(cells)
+    }
+
+    /// The cell of remote VM `vm`, the next of its block's (`remote`, fetched when `vm`
+    /// is the first of a block not fetched yet).
+    fn remote_cell(
+        &mut self,
+        vm: usize,
+        remote: &mut Option<(usize, std::vec::IntoIter<Cell>)>,
+    ) -> Result<Option<Cell>, ActorError> {
+        let k = self.remote.iter().position(|(vms, _)| vms.contains(&vm));
+        let k = k.ok_or_else(|| ActorError::Protocol(format!("VM #{vm} is nowhere")))?;
+        if remote.as_ref().is_none_or(|(fetched, _)| *fetched != k) {
+            *remote = Some((k, self.remote_cells(k)?.into_iter()));
+        }
+        Ok(remote.as_mut().and_then(|(_, cells)| cells.next()))
     }
 
     /// Fault injection (`fault-injection` feature): the actor at `site` fails on its next

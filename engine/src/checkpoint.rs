@@ -4,7 +4,8 @@
 //! get a frame each so that no frame grows with the number of VMs. Frames are checksummed
 //! ([`crate::codec`]), and the end frame carries a BLAKE3 of every payload before it, in
 //! order, so a damaged or reassembled checkpoint is refused rather than resumed from.
-//! Reading ends with [`Simulation::restore`], which checks the state against its scenario.
+//! Reading restores each VM as its frame is read ([`Restorer`]), through the gate that
+//! checks the state against its scenario.
 //! The engine writes to and reads from any `Write`/`Read`; naming and placing the file is
 //! the caller's business.
 
@@ -12,8 +13,9 @@ use crate::cell::Cell;
 use crate::codec::{FormatError, FrameReader, FrameWriter};
 use crate::hypervisor::Hypervisor;
 use crate::record::EventRecord;
+use crate::restore::Restorer;
 use crate::scenario::{Allocation, frames};
-use crate::sim::{HostState, SavedRun, SimError, Simulation};
+use crate::sim::{HostState, SimError, Simulation};
 use serde::{Deserialize, Serialize};
 use std::io::{self, Read, Write};
 
@@ -113,14 +115,23 @@ pub fn read<R: Read>(input: R, what: &str) -> Result<Simulation, CheckpointError
     let mut frames = FrameReader::open(input, what, KIND, MAGIC, CHECKPOINT_FORMAT_VERSION)?;
     let header: Header = frames.next("the checkpoint header")?;
     let scenario = frames::read(&mut frames)?;
+    let host = HostState {
+        tick: header.tick,
+        allocations: Vec::new(),
+        hypervisor: header.hypervisor,
+        digest: header.digest,
+        next_event: usize::try_from(header.next_event).unwrap_or(usize::MAX),
+        commands: header.commands,
+        origin: header.origin,
+    };
     // The VM count comes from the scenario (bounded by the gate); each VM is read from
-    // its own bounded frame.
-    let mut allocations = Vec::with_capacity(scenario.vms.len());
-    let mut cells = Vec::with_capacity(scenario.vms.len());
-    for spec in &scenario.vms {
-        let (allocation, cell): (Allocation, Cell) = frames.next(&format!("the state of VM `{}`", spec.id))?;
-        allocations.push(allocation);
-        cells.push(cell);
+    // its own bounded frame and becomes a VM as it is read, so that the cells (a plain
+    // vector per gene) are never all held beside the VMs.
+    let mut restorer = Restorer::new(scenario, host);
+    for vm in 0..restorer.scenario().vms.len() {
+        let what = format!("the state of VM `{}`", restorer.scenario().vms[vm].id);
+        let (allocation, cell): (Allocation, Cell) = frames.next(&what)?;
+        restorer.push(allocation, cell);
     }
     let expected = *frames.get_ref().hash.finalize().as_bytes();
     let end: End = frames.next("the closing frame")?;
@@ -128,15 +139,5 @@ pub fn read<R: Read>(input: R, what: &str) -> Result<Simulation, CheckpointError
         return Err(frames.corrupt("the checksum over its frames does not match".into()).into());
     }
     frames.expect_end()?;
-    let host = HostState {
-        tick: header.tick,
-        allocations,
-        hypervisor: header.hypervisor,
-        digest: header.digest,
-        next_event: usize::try_from(header.next_event).unwrap_or(usize::MAX),
-        commands: header.commands,
-        origin: header.origin,
-    };
-    Simulation::restore(scenario, SavedRun { host, cells })
-        .map_err(|source| CheckpointError::State { path: what.to_string(), source })
+    restorer.finish().map_err(|source| CheckpointError::State { path: what.to_string(), source })
 }

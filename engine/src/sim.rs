@@ -6,26 +6,23 @@
 //! touches disjoint VMs with per-VM streams; blocks are fixed, never derived from the
 //! thread count, and hashed in VM order, so the result is the same for any thread count.
 
-use crate::cell::Cell;
 pub use crate::error::{SimError, StateError};
 use crate::genome::Genome;
 use crate::hypervisor::Hypervisor;
 use crate::lifecycle::{Lifecycle, Transition};
 use crate::package::Package;
 use crate::program::Program;
+use crate::programs::Programs;
 use crate::record::{EventRecord, TickRecord, VmRecord, digest_start};
 use crate::resources::Resources;
 use crate::rng::vm_stream;
-use crate::scenario::check;
 use crate::scenario::limits::EVENTS_MAX;
 pub use crate::scenario::with_package;
 use crate::scenario::{Action, Allocation, Event, GenomeSource, Scenario, VmSpec};
 use crate::schedule::{self, Scheduled};
 use crate::tick;
 use crate::vm::Vm;
-use crate::vm::VmStateError;
 use rayon::prelude::*;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// VMs per block of phase 3, each block one rayon task. A fixed number, so the blocks
@@ -57,17 +54,6 @@ pub struct HostState {
     pub origin: [u8; 32],
 }
 
-/// A whole run between ticks as a value: the host's side and every VM's cell, in VM
-/// order. What a checkpoint stores and a runtime's snapshot returns;
-/// [`Simulation::restore`] turns it back into a run, through the gate.
-#[derive(Clone, Debug)]
-pub struct SavedRun {
-    /// Everything but the cells.
-    pub host: HostState,
-    /// Each VM's cell, in scenario order.
-    pub cells: Vec<Cell>,
-}
-
 /// A running simulation.
 pub struct Simulation {
     scenario: Arc<Scenario>,
@@ -85,156 +71,13 @@ pub struct Simulation {
     grants: Vec<Option<Resources>>,
 }
 
-impl SavedRun {
-    /// Checks a run from untrusted bytes against its (checked) scenario: the counts, the
-    /// position in the run and the timeline, the commands, the scheduler's state and every
-    /// allocation. Each cell is checked as it becomes a VM ([`Vm::from_cell`]).
-    pub fn check(&self, scenario: &Scenario) -> Result<(), StateError> {
-        let n = scenario.vms.len();
-        let h = &self.host;
-        if self.cells.len() != n || h.allocations.len() != n {
-            return Err(StateError::VmCount { states: self.cells.len(), allocations: h.allocations.len(), vms: n });
-        }
-        // Events before `next_event` have applied (their ticks are past), the others not.
-        let events = &scenario.events;
-        // A script whose tick is past has been resolved into events and removed.
-        let position_fits = h.tick <= scenario.ticks
-            && h.next_event <= events.len()
-            && events[..h.next_event].iter().all(|e| e.tick < h.tick)
-            && events[h.next_event..].iter().all(|e| e.tick >= h.tick)
-            && scenario.scripts.iter().all(|s| s.tick >= h.tick);
-        if !position_fits {
-            return Err(StateError::Position {
-                tick: h.tick,
-                next_event: h.next_event,
-                events: events.len(),
-                ticks: scenario.ticks,
-            });
-        }
-        if h.commands.len() > EVENTS_MAX || h.commands.iter().any(|c| c.vm as usize >= n) {
-            return Err(StateError::Commands);
-        }
-        let scheduler = &h.hypervisor;
-        scheduler.policy.check(scenario.policy, &scenario.policy_params, n).map_err(StateError::Scheduler)?;
-        if scheduler.atp_store > scenario.chassis.atp_store_max {
-            return Err(StateError::Scheduler(format!(
-                "an ATP store of {}, more than the chassis' {}",
-                scheduler.atp_store, scenario.chassis.atp_store_max
-            )));
-        }
-        for (a, spec) in h.allocations.iter().zip(&scenario.vms) {
-            check::allocation(a).map_err(|message| StateError::Allocation { vm: spec.id.clone(), message })?;
-        }
-        // Each cell's packages: ones the scenario has, each once (its program is compiled
-        // from them before the cell itself is checked).
-        for (cell, spec) in self.cells.iter().zip(&scenario.vms) {
-            check_packages(cell, spec, scenario)?;
-        }
-        Ok(())
-    }
-}
-
-/// Refuses a cell whose packages are not ones the scenario has, each once.
-fn check_packages(cell: &Cell, spec: &VmSpec, scenario: &Scenario) -> Result<(), StateError> {
-    let installed = cell.installed();
-    let fits = installed
-        .iter()
-        .enumerate()
-        .all(|(k, &p)| (p as usize) < scenario.packages.len() && !installed[..k].contains(&p));
-    if !fits {
-        return Err(StateError::Vm { vm: spec.id.clone(), source: VmStateError::Packages });
-    }
-    Ok(())
-}
-
-/// Each VM's program, compiled once per (genome, organism, packages installed) and shared;
-/// `installed(i)` lists VM `i`'s packages (none in a fresh run; a restored cell's).
-fn compile_programs(scenario: &Scenario, installed: impl Fn(usize) -> Vec<u32>) -> Vec<Arc<Program>> {
-    compile_part(scenario, 0..scenario.vms.len(), installed)
-}
-
-/// [`compile_programs`] for the VMs in `vms` only.
-fn compile_part(
-    scenario: &Scenario,
-    vms: std::ops::Range<usize>,
-    installed: impl Fn(usize) -> Vec<u32>,
-) -> Vec<Arc<Program>> {
-    type Key = (GenomeSource, crate::biology::Organism, Vec<u32>);
-    let mut cache: BTreeMap<Key, Arc<Program>> = BTreeMap::new();
-    scenario.vms[vms.clone()]
-        .iter()
-        .zip(vms)
-        .map(|(v, i)| {
-            cache
-                .entry((v.genome, v.organism, installed(i)))
-                .or_insert_with_key(|(_, _, packages)| {
-                    let packages: Vec<_> = packages.iter().map(|&p| &scenario.packages[p as usize]).collect();
-                    let genome = scenario.genome_of(v);
-                    Arc::new(Program::compile_with(&genome, v.organism, v.genome, scenario.tick_seconds, &packages))
-                })
-                .clone()
-        })
-        .collect()
-}
-
-/// A contiguous part of a run's VMs, restored where they advance (a remote worker's): the
-/// VMs `first..first + vms.len()` and their compiled programs.
-pub struct Part {
-    /// The index of the first VM.
-    pub first: usize,
-    /// Each VM's compiled program.
-    pub programs: Vec<Arc<Program>>,
-    /// The VMs.
-    pub vms: Vec<Vm>,
-}
-
-impl Part {
-    /// Restores VMs `first..first + cells.len()` of `scenario` at `tick` from their cells,
-    /// through the gate [`Simulation::restore`] uses (the scenario, then each cell's
-    /// packages and the cell itself), so that cells from untrusted bytes run like any
-    /// other.
-    pub fn restore(scenario: &Scenario, first: usize, cells: Vec<Cell>, tick: u64) -> Result<Part, SimError> {
-        scenario.check()?;
-        let vms = first..first.saturating_add(cells.len());
-        let Some(specs) = scenario.vms.get(vms.clone()) else {
-            return Err(StateError::VmCount { states: vms.end, allocations: vms.end, vms: scenario.vms.len() }.into());
-        };
-        for (cell, spec) in cells.iter().zip(specs) {
-            check_packages(cell, spec, scenario)?;
-        }
-        let (programs, vms) = vms_of_cells(scenario, first, cells, tick)?;
-        Ok(Part { first, programs, vms })
-    }
-}
-
-/// The VMs `first..first + cells.len()` of `scenario` at `tick`, from cells whose packages
-/// were checked, each checked as it becomes a VM ([`Vm::from_cell`]); and their programs.
-fn vms_of_cells(
-    scenario: &Scenario,
-    first: usize,
-    cells: Vec<Cell>,
-    tick: u64,
-) -> Result<(Vec<Arc<Program>>, Vec<Vm>), StateError> {
-    let range = first..first + cells.len();
-    let programs = compile_part(scenario, range.clone(), |i| cells[i - first].installed().to_vec());
-    let vms = cells
-        .into_iter()
-        .zip(&programs)
-        .zip(&scenario.vms[range])
-        .map(|((cell, program), spec)| {
-            Vm::from_cell(cell, program, tick, scenario.tick_seconds)
-                .map_err(|source| StateError::Vm { vm: spec.id.clone(), source })
-        })
-        .collect::<Result<Vec<Vm>, StateError>>()?;
-    Ok((programs, vms))
-}
-
 impl Simulation {
     /// A fresh run of `scenario` at tick 0: newborn cells, autostarted VMs running. The
     /// scenario passes the gate ([`Scenario::check`]) first.
     pub fn new(scenario: Scenario) -> Result<Simulation, SimError> {
         scenario.check()?;
-        let programs = compile_programs(&scenario, |_| Vec::new());
+        let mut compiled = Programs::default();
+        let programs: Vec<Arc<Program>> = scenario.vms.iter().map(|v| compiled.of(&scenario, v, &[])).collect();
         let states = scenario.initial_states();
         let vms: Vec<Vm> = scenario
             .vms
@@ -260,7 +103,12 @@ impl Simulation {
         Ok(Simulation::of_parts(scenario, programs, host, vms))
     }
 
-    fn of_parts(scenario: Scenario, programs: Vec<Arc<Program>>, host: HostState, vms: Vec<Vm>) -> Simulation {
+    pub(crate) fn of_parts(
+        scenario: Scenario,
+        programs: Vec<Arc<Program>>,
+        host: HostState,
+        vms: Vec<Vm>,
+    ) -> Simulation {
         Simulation {
             scenario: Arc::new(scenario),
             programs,
@@ -270,18 +118,6 @@ impl Simulation {
             blocks: Vec::new(),
             grants: Vec::new(),
         }
-    }
-
-    /// Continues a run from its saved state (a checkpoint's, another runtime's). Both pass
-    /// the gate: the scenario ([`Scenario::check`]) and the run against it
-    /// ([`SavedRun::check`], then each cell as it becomes a VM, [`Vm::from_cell`]), so a
-    /// state from untrusted bytes runs like any other.
-    pub fn restore(scenario: Scenario, saved: SavedRun) -> Result<Simulation, SimError> {
-        scenario.check()?;
-        saved.check(&scenario)?;
-        let SavedRun { host, cells } = saved;
-        let (programs, vms) = vms_of_cells(&scenario, 0, cells, host.tick)?;
-        Ok(Simulation::of_parts(scenario, programs, host, vms))
     }
 
     /// The scenario being run.
@@ -298,11 +134,6 @@ impl Simulation {
     /// The VMs, in scenario order.
     pub fn vms(&self) -> &[Vm] {
         &self.vms
-    }
-
-    /// The whole run now as a value (for checkpoints and other runtimes).
-    pub fn saved(&self) -> SavedRun {
-        SavedRun { host: self.host.clone(), cells: self.vms.iter().map(Vm::cell).collect() }
     }
 
     /// The scenario, each VM's compiled program, the host's side and the VMs: what another

@@ -10,8 +10,8 @@ use bioxen_actors::messages::{Block, GrantBatch};
 use bioxen_engine::cell::Cell;
 use bioxen_engine::codec::FormatError;
 use bioxen_engine::lifecycle::Lifecycle;
+use bioxen_engine::restore::Part;
 use bioxen_engine::scenario::frames;
-use bioxen_engine::sim::Part;
 use std::io::{self, Read, Write};
 
 /// Why a worker stopped.
