@@ -273,14 +273,17 @@ fn write_the_fuzz_seeds() {
     });
 }
 
-/// A snapshot asks for cells a batch of 4,096 VMs at a time: with local VMs and two
-/// workers' blocks each across a batch's edge, every cell comes back in its place (the
-/// snapshot is the engine's state, cell for cell) and the run goes on to the engine's
-/// digest from it.
+/// The actors hand their cells over a batch of 4,096 VMs at a time: with local VMs and
+/// two workers' blocks each across a batch's edge, every cell comes back in its place, so
+/// a snapshot is the engine's state cell for cell and goes on to its digest, a checkpoint
+/// written as the cells come is the engine's byte for byte, and a summary made from them
+/// is the engine's.
 #[test]
-fn a_snapshot_in_batches_has_every_cell_in_its_place() {
+fn cells_handed_over_in_batches_each_come_in_their_place() {
     use bioxen::engine::biology::Organism;
+    use bioxen::engine::checkpoint;
     use bioxen::engine::policy::PolicyKind;
+    use bioxen::metrics::Outcome;
     let s = bioxen::bench::scenario(9000, 6, Organism::Syn3a, PolicyKind::Fair, 5);
     let remote = vec![(0..2000, worker("w1")), (6000..9000, worker("w2"))]
         .into_iter()
@@ -292,6 +295,18 @@ fn a_snapshot_in_batches_has_every_cell_in_its_place() {
         rt.step().unwrap();
         engine.step().unwrap();
     }
+    let host = rt.host_state().unwrap();
+    let mut written = checkpoint::Writer::start(Vec::new(), rt.scenario(), &host).unwrap();
+    let mut vms = Vec::new();
+    rt.cells(|i, cell| {
+        written.vm(&host.allocations[i], &cell).unwrap();
+        vms.push((cell.lifecycle, cell.stats().clone()));
+        Ok::<(), bioxen_actors::ActorError>(())
+    })
+    .unwrap();
+    assert!(written.finish().unwrap() == checkpoint::write(Vec::new(), &engine).unwrap(), "checkpoint bytes");
+    let outcome = Outcome { scenario: rt.scenario(), host, vms };
+    assert_eq!(bioxen::report::summarise(&outcome, 0, 0.0), bioxen::report::summarise(&engine, 0, 0.0));
     let mut snapshot = rt.snapshot().unwrap();
     rt.stop();
     assert_eq!(snapshot.saved().cells, engine.saved().cells);

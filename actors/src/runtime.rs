@@ -26,7 +26,7 @@ use std::ops::Range;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// VMs asked for their cells at a time by [`ActorRuntime::snapshot`]: ~15 MB of syn3A
+/// VMs asked for their cells at a time by [`ActorRuntime::cells`]: ~15 MB of syn3A
 /// cells in flight, and a few hundred round trips for a million VMs.
 const SNAPSHOT_BATCH: usize = 4096;
 
@@ -381,36 +381,55 @@ impl ActorRuntime {
         self.wait(&rx)
     }
 
-    /// The whole run's state as an engine simulation (for checkpoints and summaries), taken
-    /// between ticks. The VMs are asked for their cells a batch at a time and each cell
-    /// becomes a VM as it comes ([`Restorer`]), so that the actors, the cells and the
+    /// The whole run's state as an engine simulation, taken between ticks: its host's side
+    /// ([`ActorRuntime::host_state`]) and its cells ([`ActorRuntime::cells`]), each cell
+    /// becoming a VM as it comes ([`Restorer`]), so that the actors, the cells and the
     /// simulation are never all held at once.
     pub fn snapshot(&mut self) -> Result<Simulation, ActorError> {
+        let mut host = self.host_state()?;
+        let allocations = std::mem::take(&mut host.allocations);
+        let mut restorer = Restorer::new((*self.scenario).clone(), host);
+        self.cells(|i, cell| {
+            restorer.push(allocations[i], cell);
+            Ok::<(), ActorError>(())
+        })?;
+        restorer.finish().map_err(ActorError::Simulation)
+    }
+
+    /// The host's side of the run now, between ticks: the tick, each VM's allocation, the
+    /// scheduler's state, the digest, the timeline's position, the commands, the origin.
+    pub fn host_state(&mut self) -> Result<HostState, ActorError> {
         let clock = self.clock()?;
         let (tx, rx) = bounded(1);
         self.scheduler.do_send(TakeHypervisor { reply: tx });
         let hypervisor = self.wait(&rx)?;
-        let host = HostState {
+        Ok(HostState {
             tick: clock.tick,
-            allocations: Vec::new(),
+            allocations: (*clock.allocations).clone(),
             hypervisor,
             digest: clock.digest,
             next_event: clock.next_event,
             commands: clock.commands,
             origin: self.origin,
-        };
-        let mut restorer = Restorer::new((*self.scenario).clone(), host);
+        })
+    }
+
+    /// Hands each VM's cell now (between ticks), in VM order, to `each` with its index:
+    /// the VMs are asked a batch of 4,096 at a time, so that a checkpoint, a snapshot or a
+    /// summary never needs every cell at once. Stops at `each`'s first error.
+    pub fn cells<E: From<ActorError>>(&mut self, mut each: impl FnMut(usize, Cell) -> Result<(), E>) -> Result<(), E> {
+        let lifecycles = self.clock()?.lifecycles;
         let mut remote = None;
         let n = self.vms.len();
         for start in (0..n).step_by(SNAPSHOT_BATCH) {
             let batch = start..(start + SNAPSHOT_BATCH).min(n);
             let cells = self.cells_of(batch.clone(), &mut remote)?;
             for (i, mut cell) in batch.zip(cells) {
-                cell.lifecycle = clock.lifecycles[i];
-                restorer.push(clock.allocations[i], cell);
+                cell.lifecycle = lifecycles[i];
+                each(i, cell)?;
             }
         }
-        restorer.finish().map_err(ActorError::Simulation)
+        Ok(())
     }
 
     /// The cells of the VMs in `batch`, in order: the local ones asked of their actors,

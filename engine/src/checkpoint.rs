@@ -14,7 +14,7 @@ use crate::codec::{FormatError, FrameReader, FrameWriter};
 use crate::hypervisor::Hypervisor;
 use crate::record::EventRecord;
 use crate::restore::Restorer;
-use crate::scenario::{Allocation, frames};
+use crate::scenario::{Allocation, Scenario, frames};
 use crate::sim::{HostState, SimError, Simulation};
 use serde::{Deserialize, Serialize};
 use std::io::{self, Read, Write};
@@ -69,27 +69,51 @@ impl<R: Read> Read for Hashing<R> {
 
 /// Writes the simulation's state to `out` and hands it back, flushed.
 pub fn write<W: Write>(out: W, sim: &Simulation) -> io::Result<W> {
-    let s = sim.host();
-    let mut w =
-        FrameWriter::new(Hashing { inner: out, hash: blake3::Hasher::new() }, MAGIC, CHECKPOINT_FORMAT_VERSION)?;
-    w.value(&Header {
-        engine_version: crate::ENGINE_VERSION.to_string(),
-        tick: s.tick,
-        digest: s.digest,
-        next_event: s.next_event as u64,
-        commands: s.commands.clone(),
-        hypervisor: s.hypervisor.clone(),
-        origin: s.origin,
-    })?;
-    frames::write(&mut w, sim.scenario())?;
-    // Each VM as a value (its `Cell`), so that the format does not follow the in-memory
-    // layout.
-    for (allocation, vm) in s.allocations.iter().zip(sim.vms()) {
-        w.value(&(allocation, vm.cell()))?;
+    let mut w = Writer::start(out, sim.scenario(), sim.host())?;
+    for (allocation, vm) in sim.host().allocations.iter().zip(sim.vms()) {
+        w.vm(allocation, &vm.cell())?;
     }
-    let checksum = *w.get_ref().hash.finalize().as_bytes();
-    w.value(&End { checksum })?;
-    Ok(w.finish()?.inner)
+    w.finish()
+}
+
+/// A checkpoint written a VM at a time, as a runtime hands its cells over, so that no
+/// runtime needs every cell at once to write one: [`Writer::start`] with the scenario
+/// and the host's side, [`Writer::vm`] for each VM in order, then [`Writer::finish`].
+pub struct Writer<W: Write> {
+    frames: FrameWriter<Hashing<W>>,
+}
+
+impl<W: Write> Writer<W> {
+    /// Writes the preamble, the host's side (`host`'s allocations come with each VM) and
+    /// the scenario.
+    pub fn start(out: W, scenario: &Scenario, host: &HostState) -> io::Result<Writer<W>> {
+        let hashing = Hashing { inner: out, hash: blake3::Hasher::new() };
+        let mut frames = FrameWriter::new(hashing, MAGIC, CHECKPOINT_FORMAT_VERSION)?;
+        frames.value(&Header {
+            engine_version: crate::ENGINE_VERSION.to_string(),
+            tick: host.tick,
+            digest: host.digest,
+            next_event: host.next_event as u64,
+            commands: host.commands.clone(),
+            hypervisor: host.hypervisor.clone(),
+            origin: host.origin,
+        })?;
+        frames::write(&mut frames, scenario)?;
+        Ok(Writer { frames })
+    }
+
+    /// Writes the next VM's allocation and cell. Each VM is a value (its `Cell`), so that
+    /// the format does not follow the in-memory layout.
+    pub fn vm(&mut self, allocation: &Allocation, cell: &Cell) -> io::Result<()> {
+        self.frames.value(&(allocation, cell))
+    }
+
+    /// Writes the closing frame and hands the output back, flushed.
+    pub fn finish(mut self) -> io::Result<W> {
+        let checksum = *self.frames.get_ref().hash.finalize().as_bytes();
+        self.frames.value(&End { checksum })?;
+        Ok(self.frames.finish()?.inner)
+    }
 }
 
 /// Why a checkpoint cannot be resumed.

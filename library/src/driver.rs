@@ -4,7 +4,9 @@
 
 use crate::error::{Error, Result};
 use crate::files::{self, Destination, Output};
+use crate::metrics::Outcome;
 use crate::mirror::VmMirror;
+use crate::report::{self, RunSummary};
 use crate::script::{self, Snapshot};
 use crate::spool::TraceSpool;
 use crate::trace_thread::TraceThread;
@@ -173,6 +175,25 @@ impl Runner {
         Ok(vms.into_iter().zip(actions).collect())
     }
 
+    /// The run's summary now ([`report::summarise`]). The actors' VMs are summarised from
+    /// their cells as they are handed over ([`ActorRuntime::cells`]): only each VM's
+    /// counters are kept, never a copy of every VM beside the actors.
+    pub fn summary(&mut self, vm_ticks: u64, elapsed_seconds: f64) -> Result<RunSummary> {
+        match self {
+            Runner::Engine(s) => Ok(report::summarise(&**s, vm_ticks, elapsed_seconds)),
+            Runner::Actors(a) => {
+                let host = a.host_state()?;
+                let mut vms = Vec::with_capacity(a.scenario().vms.len());
+                a.cells(|_, cell| {
+                    vms.push((cell.lifecycle, cell.stats().clone()));
+                    Ok::<(), ActorError>(())
+                })?;
+                let outcome = Outcome { scenario: a.scenario(), host, vms };
+                Ok(report::summarise(&outcome, vm_ticks, elapsed_seconds))
+            }
+        }
+    }
+
     /// The run's state as an engine simulation (stopping the actors, if any).
     pub fn into_simulation(self) -> Result<Simulation> {
         Ok(match self {
@@ -276,19 +297,28 @@ fn checkpoint_prefix(scenario: &Scenario, origin: &[u8; 32]) -> String {
     format!("{name}-{}", &hex(origin)[..16])
 }
 
-/// Writes a checkpoint of the runner's state into `dir`; returns its path.
+/// Writes a checkpoint of the runner's state into `dir`; returns its path. The actors'
+/// cells are written as they are handed over ([`ActorRuntime::cells`]), never all held.
 fn write_checkpoint(runner: &mut Runner, dir: &Path) -> Result<PathBuf> {
-    let snapshot;
-    let sim: &Simulation = match runner {
-        Runner::Engine(s) => s,
-        Runner::Actors(a) => {
-            snapshot = a.snapshot()?;
-            &snapshot
+    match runner {
+        Runner::Engine(sim) => {
+            let path = dir.join(checkpoint_name(sim.scenario(), &sim.host().origin, sim.tick()));
+            let io = |e| Error::io(path.display(), e);
+            files::write_file(&path, |w| checkpoint::write(w, sim).map(drop).map_err(io))?;
+            Ok(path)
         }
-    };
-    let path = dir.join(checkpoint_name(sim.scenario(), &sim.host().origin, sim.tick()));
-    files::write_file(&path, |w| checkpoint::write(w, sim).map(drop).map_err(|e| Error::io(path.display(), e)))?;
-    Ok(path)
+        Runner::Actors(a) => {
+            let host = a.host_state()?;
+            let path = dir.join(checkpoint_name(a.scenario(), &host.origin, host.tick));
+            let io = |e| Error::io(path.display(), e);
+            files::write_file(&path, |w| {
+                let mut out = checkpoint::Writer::start(w, a.scenario(), &host).map_err(io)?;
+                a.cells(|i, cell| out.vm(&host.allocations[i], &cell).map_err(io))?;
+                out.finish().map(drop).map_err(io)
+            })?;
+            Ok(path)
+        }
+    }
 }
 
 /// Deletes the run's oldest checkpoints in `dir`, keeping the newest `keep`: only its own

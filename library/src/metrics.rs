@@ -20,8 +20,65 @@
 //!
 //! Only VMs that ran at least one tick count in the run metrics.
 
-use bioxen_engine::sim::Simulation;
+use bioxen_engine::lifecycle::Lifecycle;
+use bioxen_engine::scenario::Scenario;
+use bioxen_engine::sim::{HostState, Simulation};
+use bioxen_engine::vm::VmStats;
 use serde::{Deserialize, Serialize};
+
+/// What a run's figures are made of: its scenario, the host's side and each VM's
+/// lifecycle and counters. A [`Simulation`] is one; an [`Outcome`] is one taken off a
+/// runtime a cell at a time, without the VMs themselves.
+pub trait Finished {
+    /// The scenario run.
+    fn scenario(&self) -> &Scenario;
+    /// The host's side: the tick, the digest, each VM's allocation, the scheduler's state.
+    fn host(&self) -> &HostState;
+    /// VM `vm`'s lifecycle and counters.
+    fn vm(&self, vm: usize) -> (Lifecycle, &VmStats);
+}
+
+impl Finished for Simulation {
+    fn scenario(&self) -> &Scenario {
+        Simulation::scenario(self)
+    }
+
+    fn host(&self) -> &HostState {
+        Simulation::host(self)
+    }
+
+    fn vm(&self, vm: usize) -> (Lifecycle, &VmStats) {
+        let vm = &self.vms()[vm];
+        (vm.lifecycle, &vm.stats)
+    }
+}
+
+/// A run's figures' makings as values: each VM's lifecycle and counters (~100 bytes, of
+/// the ~2 kB a syn3A VM holds), so that a runtime that keeps its VMs elsewhere (the
+/// actors) is summarised without a copy of every VM beside its own.
+pub struct Outcome<'a> {
+    /// The scenario run.
+    pub scenario: &'a Scenario,
+    /// The host's side.
+    pub host: HostState,
+    /// Each VM's lifecycle and counters, in VM order.
+    pub vms: Vec<(Lifecycle, VmStats)>,
+}
+
+impl Finished for Outcome<'_> {
+    fn scenario(&self) -> &Scenario {
+        self.scenario
+    }
+
+    fn host(&self) -> &HostState {
+        &self.host
+    }
+
+    fn vm(&self, vm: usize) -> (Lifecycle, &VmStats) {
+        let (lifecycle, stats) = &self.vms[vm];
+        (*lifecycle, stats)
+    }
+}
 
 /// One VM's metrics.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -82,16 +139,19 @@ pub fn jain(xs: &[f64]) -> f64 {
 
 /// The metrics of `sim` as it stands (normally finished): the run's, and each VM's in id
 /// order.
-pub fn of(sim: &Simulation) -> (RunMetrics, Vec<VmMetrics>) {
-    let offered = sim.host().hypervisor.offered;
+pub fn of(run: &impl Finished) -> (RunMetrics, Vec<VmMetrics>) {
+    let offered = run.host().hypervisor.offered;
     let share = |part: u64, whole: u64| if whole == 0 { 0.0 } else { part as f64 / whole as f64 };
-    let vms: Vec<VmMetrics> = sim
+    let tick_seconds = run.scenario().tick_seconds;
+    let stats = |i: usize| run.vm(i).1;
+    let ran = |i: &usize| run.vm(*i).1.running_ticks > 0;
+    let vms: Vec<VmMetrics> = run
         .scenario()
         .vms
         .iter()
-        .zip(sim.vms())
-        .map(|(spec, vm)| {
-            let s = &vm.stats;
+        .enumerate()
+        .map(|(i, spec)| {
+            let s = stats(i);
             VmMetrics {
                 id: spec.id.clone(),
                 proteins: s.proteins_made,
@@ -102,32 +162,26 @@ pub fn of(sim: &Simulation) -> (RunMetrics, Vec<VmMetrics>) {
                         + demand_ratio(s.granted.ribosomes, s.demanded.ribosomes)),
                 starved_ticks: s.starved_ticks,
                 divisions: s.divisions,
-                mean_doubling_minutes: mean_doubling_minutes(s, sim.scenario().tick_seconds),
+                mean_doubling_minutes: mean_doubling_minutes(s, tick_seconds),
                 dominant_share: share(s.granted.atp, offered.atp).max(share(s.granted.ribosomes, offered.ribosomes)),
             }
         })
         .collect();
-    let ran: Vec<f64> =
-        sim.vms().iter().zip(&vms).filter(|(vm, _)| vm.stats.running_ticks > 0).map(|(_, m)| m.demand_met).collect();
-    let weighted_dominant: Vec<f64> = sim
-        .vms()
-        .iter()
-        .zip(&vms)
-        .zip(&sim.host().allocations)
-        .filter(|((vm, _), _)| vm.stats.running_ticks > 0)
-        .map(|((_, m), a)| m.dominant_share / f64::from(a.weight.max(1)))
-        .collect();
-    let granted =
-        bioxen_engine::resources::Resources::sum(&sim.vms().iter().map(|v| v.stats.granted).collect::<Vec<_>>());
-    let run = RunMetrics {
-        jain_fairness: jain(&ran),
+    let n = vms.len();
+    let demand_met: Vec<f64> = (0..n).filter(ran).map(|i| vms[i].demand_met).collect();
+    let allocations = &run.host().allocations;
+    let weighted_dominant: Vec<f64> =
+        (0..n).filter(ran).map(|i| vms[i].dominant_share / f64::from(allocations[i].weight.max(1))).collect();
+    let granted = bioxen_engine::resources::Resources::sum(&(0..n).map(|i| stats(i).granted).collect::<Vec<_>>());
+    let metrics = RunMetrics {
+        jain_fairness: jain(&demand_met),
         jain_dominant: jain(&weighted_dominant),
         atp_utilisation: share(granted.atp, offered.atp),
         ribosome_utilisation: share(granted.ribosomes, offered.ribosomes),
-        worst_demand_met: ran.iter().copied().fold(1.0, f64::min),
+        worst_demand_met: demand_met.iter().copied().fold(1.0, f64::min),
         proteins_total: vms.iter().map(|v| v.proteins).sum(),
     };
-    (run, vms)
+    (metrics, vms)
 }
 
 #[cfg(test)]

@@ -2,9 +2,8 @@
 //! one of [`crate::metrics`]' (one definition each); this module only adds what a report
 //! needs besides (the VM's organism and state, timing) and lays it out.
 
-use crate::metrics::{self, RunMetrics, VmMetrics};
+use crate::metrics::{self, Finished, RunMetrics, VmMetrics};
 use bioxen_engine::record::hex;
-use bioxen_engine::sim::Simulation;
 use serde::Serialize;
 
 /// One VM's line of the report: its metrics and what else a reader wants to see.
@@ -52,22 +51,23 @@ pub struct RunSummary {
     pub vms: Vec<VmReport>,
 }
 
-/// Summarises a finished (or paused) simulation. `vm_ticks` and `elapsed_seconds` are the
-/// work this process did, for the throughput figure.
-pub fn summarise(sim: &Simulation, vm_ticks: u64, elapsed_seconds: f64) -> RunSummary {
-    let scenario = sim.scenario();
-    let (run, per_vm) = metrics::of(sim);
+/// Summarises a finished (or paused) run: a simulation, or an [`Outcome`](metrics::Outcome)
+/// taken off a runtime. `vm_ticks` and `elapsed_seconds` are the work this process did,
+/// for the throughput figure.
+pub fn summarise(finished: &impl Finished, vm_ticks: u64, elapsed_seconds: f64) -> RunSummary {
+    let scenario = finished.scenario();
+    let (run, per_vm) = metrics::of(finished);
     let vms = per_vm
         .into_iter()
         .zip(&scenario.vms)
-        .zip(sim.vms())
-        .map(|((metrics, spec), vm)| {
-            let s = &vm.stats;
+        .enumerate()
+        .map(|(i, (metrics, spec))| {
+            let (lifecycle, s) = finished.vm(i);
             let ran = s.running_ticks > 0;
             VmReport {
                 metrics,
                 organism: spec.organism.name().to_string(),
-                state: vm.lifecycle.name().to_string(),
+                state: lifecycle.name().to_string(),
                 rnap_ticks: s.granted.rnap,
                 running_ticks: s.running_ticks,
                 atp_demand_met: ran.then(|| metrics::demand_ratio(s.granted.atp, s.demanded.atp)),
@@ -75,11 +75,12 @@ pub fn summarise(sim: &Simulation, vm_ticks: u64, elapsed_seconds: f64) -> RunSu
             }
         })
         .collect();
+    let host = finished.host();
     RunSummary {
         scenario: scenario.name.clone(),
-        digest: hex(&sim.digest()),
+        digest: hex(&host.digest),
         seed: scenario.seed,
-        ticks: sim.tick(),
+        ticks: host.tick,
         policy: scenario.policy.name().to_string(),
         elapsed_seconds,
         vm_ticks_per_second: if elapsed_seconds > 0.0 { vm_ticks as f64 / elapsed_seconds } else { 0.0 },

@@ -80,8 +80,7 @@ fn execute(
             bar.finish_and_clear();
             done
         };
-        let sim = runner.into_simulation()?;
-        Ok((report::summarise(&sim, done.vm_ticks, done.elapsed_seconds), done))
+        Ok((runner.summary(done.vm_ticks, done.elapsed_seconds)?, done))
     })??;
     if done.stopped {
         let resume = match done.checkpoints.last() {

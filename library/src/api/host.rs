@@ -286,17 +286,13 @@ impl Host {
 
     /// The run's summary so far — metrics, each VM's line, digest — as `bioxen run` would
     /// print it for the saved scenario, without saving or re-running it (the actors'
-    /// state is copied, not stopped). No wall-clock figures: they are the command's.
+    /// counters are read, not stopped). No wall-clock figures: they are the command's.
     pub fn summary(&mut self) -> ApiResult<crate::report::RunSummary> {
-        let copy;
-        let sim = match self.runner.as_mut().expect("a host always has its runner") {
-            Runner::Engine(sim) => &**sim,
-            Runner::Actors(actors) => {
-                copy = actors.snapshot()?;
-                &copy
-            }
-        };
-        Ok(crate::report::summarise(sim, 0, 0.0))
+        match self.runner.as_mut().expect("a host always has its runner").summary(0, 0.0) {
+            Ok(summary) => Ok(summary),
+            Err(crate::Error::Actors(e)) => Err(e.into()),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// The index of VM `id`.
