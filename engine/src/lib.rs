@@ -98,7 +98,7 @@ pub mod package;
 pub mod policy;
 pub mod prefetch;
 pub mod program;
-pub mod programs;
+mod programs;
 pub(crate) mod proteins;
 pub mod record;
 pub mod resources;

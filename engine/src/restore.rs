@@ -31,28 +31,6 @@ pub struct SavedRun {
     pub cells: Vec<Cell>,
 }
 
-impl SavedRun {
-    /// Checks a run from untrusted bytes against its (checked) scenario: the counts, the
-    /// position in the run and the timeline, the commands, the scheduler's state, every
-    /// allocation and every cell's packages. Each cell is checked as it becomes a VM
-    /// ([`Vm::from_cell`]).
-    pub fn check(&self, scenario: &Scenario) -> Result<(), StateError> {
-        let n = scenario.vms.len();
-        let h = &self.host;
-        if self.cells.len() != n || h.allocations.len() != n {
-            return Err(StateError::VmCount { states: self.cells.len(), allocations: h.allocations.len(), vms: n });
-        }
-        check_host(h, scenario)?;
-        for (a, spec) in h.allocations.iter().zip(&scenario.vms) {
-            check_allocation(a, spec)?;
-        }
-        for (cell, spec) in self.cells.iter().zip(&scenario.vms) {
-            check_packages(cell, spec, scenario)?;
-        }
-        Ok(())
-    }
-}
-
 /// The host's side against the scenario, allocations aside: its position in the run and
 /// the timeline, its commands and the scheduler's state.
 fn check_host(h: &HostState, scenario: &Scenario) -> Result<(), StateError> {
@@ -168,9 +146,8 @@ impl Simulation {
     }
 
     /// Continues a run from its saved state (a checkpoint's, another runtime's). Both pass
-    /// the gate: the scenario ([`Scenario::check`]) and the run against it
-    /// ([`SavedRun::check`], then each cell as it becomes a VM, [`Vm::from_cell`]), so a
-    /// state from untrusted bytes runs like any other.
+    /// the gate, in its one order (the module's docs), each cell as it becomes a VM
+    /// ([`Vm::from_cell`]), so a state from untrusted bytes runs like any other.
     pub fn restore(scenario: Scenario, saved: SavedRun) -> Result<Simulation, SimError> {
         let SavedRun { mut host, cells } = saved;
         let allocations = std::mem::take(&mut host.allocations);
@@ -297,12 +274,30 @@ mod tests {
         parse(&text, "four.toml", &mut NoGenomeFiles).unwrap()
     }
 
+    /// Every check over the whole saved run, in the gate's order: the counts, the host's
+    /// side, every allocation and every cell's packages.
+    fn check_whole(saved: &SavedRun, scenario: &Scenario) -> Result<(), StateError> {
+        let n = scenario.vms.len();
+        let h = &saved.host;
+        if saved.cells.len() != n || h.allocations.len() != n {
+            return Err(StateError::VmCount { states: saved.cells.len(), allocations: h.allocations.len(), vms: n });
+        }
+        check_host(h, scenario)?;
+        for (a, spec) in h.allocations.iter().zip(&scenario.vms) {
+            check_allocation(a, spec)?;
+        }
+        for (cell, spec) in saved.cells.iter().zip(&scenario.vms) {
+            check_packages(cell, spec, scenario)?;
+        }
+        Ok(())
+    }
+
     /// The gate as it was before cells were restored one at a time: every check over the
     /// whole saved run, then each cell in order.
     fn whole(scenario: &Scenario, saved: SavedRun) -> Result<usize, String> {
         let refused = |e: StateError| SimError::from(e).to_string();
         scenario.check().map_err(|e| SimError::from(e).to_string())?;
-        saved.check(scenario).map_err(refused)?;
+        check_whole(&saved, scenario).map_err(refused)?;
         let mut programs = Programs::default();
         for (cell, spec) in saved.cells.into_iter().zip(&scenario.vms) {
             let program = programs.of(scenario, spec, cell.installed());
