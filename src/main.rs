@@ -24,7 +24,9 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            // The message may quote input (a name, a value, a path, a remote host's words):
+            // shown with its control characters escaped, never acted on by the terminal.
+            eprintln!("error: {}", bioxen_engine::text::lines(&e.to_string()));
             ExitCode::from(if e.is_bad_input() { 2 } else { 1 })
         }
     }

@@ -329,6 +329,31 @@ fn bad_inputs_fail_clearly_with_status_2_and_write_nothing() {
             Some(BASE.into()),
         ),
         ("resume offers no trace", &["resume", "c.bxck", "--trace", "t.bxtr"], "unexpected argument '--trace'", None),
+        // Input's words quoted in a message are shown, never acted on by the terminal.
+        (
+            "an escape sequence in the scenario's name",
+            run,
+            "s.toml:2:8: name has an unprintable character (\\u{1b})",
+            Some(BASE.replace("[simulation]", "name = \"n\\u001b[2J\"\n[simulation]")),
+        ),
+        (
+            "an escape sequence in an unknown policy",
+            run,
+            "s.toml:5:10: unknown policy `fair\\u{1b}[2J\\u{7}`",
+            Some(BASE.replace("\"fair\"", "\"fair\\u001b[2J\\u0007\"")),
+        ),
+        (
+            "a terminal's title in an unknown key",
+            run,
+            "s.toml:11:1: unknown field `\\u{1b}]0;owned\\u{7}`",
+            Some(format!("{BASE}\"\\u001b]0;owned\\u0007\" = 1\n")),
+        ),
+        (
+            "a carriage return and a right-to-left override in a genome file's name",
+            &["validate", "s.toml"],
+            "cannot read genome file `x\\r\\u{202e}.gb`",
+            Some(format!("{BASE}genome_file = \"x\\r\\u202e.gb\"\n")),
+        ),
         (
             "ticks past the bound, with a checkpoint directory to make",
             &["run", "s.toml", "--ticks", "100000001", "--checkpoint-every", "5", "--checkpoint-dir", "ck"],
@@ -355,6 +380,8 @@ fn bad_inputs_fail_clearly_with_status_2_and_write_nothing() {
             assert_eq!(stderr(&o).lines().count(), 1, "{name}: {}", stderr(&o));
         }
         assert!(!stderr(&o).contains("root:"), "{name}: a file's lines were echoed");
+        let unprintable = stderr(&o).chars().find(|&c| bioxen_engine::text::unprintable(c) && c != '\n' && c != '\t');
+        assert_eq!(unprintable, None, "{name}: {:?}", stderr(&o));
         let left: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert!(
             left.iter().all(|n| n == "s.toml" || n == "tiny.gb" || n == "tiny + 1.gb"),

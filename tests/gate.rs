@@ -49,10 +49,30 @@ fn crafted() -> Vec<(&'static str, Scenario, &'static str)> {
     let gfp = bioxen::engine::package::shipped("gfp").unwrap();
     let mut two_of_a_name = base.clone();
     two_of_a_name.packages = vec![gfp.clone(), bioxen::engine::package::Package { copies: gfp.copies + 1, ..gfp }];
+    let mut escape_in_name = base.clone();
+    escape_in_name.name = "three\u{1b}[2J".into();
+    let mut override_in_script_name = base.clone();
+    override_in_script_name.scripts =
+        vec![TimelineScript { name: "s\u{202e}bhr.rhai".into(), ..script(5, 0, "1".into()) }];
+    let mut bell_in_description = base.clone();
+    let mut rung = bioxen::engine::package::shipped("gfp").unwrap();
+    rung.description.push('\u{7}');
+    bell_in_description.packages = vec![rung];
     let mut install_of_nothing = base.clone();
     install_of_nothing.events.push(Event { tick: 9, vm: 0, action: Action::Install { hash: [7; 32] } });
     vec![
         ("two packages of one name", two_of_a_name, "package[1]: a second package called `gfp`"),
+        ("an escape sequence in the name", escape_in_name, "name: has an unprintable character (\\u{1b})"),
+        (
+            "a right-to-left override in a script's name",
+            override_in_script_name,
+            "script[0]: its name has an unprintable character (\\u{202e})",
+        ),
+        (
+            "a bell in a package's description",
+            bell_in_description,
+            "description: has an unprintable character (\\u{7})",
+        ),
         (
             "an install of no package",
             install_of_nothing,

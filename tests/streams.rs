@@ -83,6 +83,34 @@ fn devices_and_stdout_are_written_straight_through() {
     assert_eq!(o.status.code(), Some(2), "a chart on stdout needs its format named");
 }
 
+#[test]
+fn a_full_device_is_named_in_the_error_whatever_wrote_to_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = trace_in(dir.path());
+    let t = trace.to_str().unwrap();
+    // Each encoder (CSV lines, JSON through serde, a chart, a trace's frames) fails on the
+    // output it was given, and the error names that output, not `standard output`.
+    let cases: [&[&str]; 4] = [
+        &["export", t, "--format", "csv", "--out", "/dev/full"],
+        &["export", t, "--format", "jsonl", "--out", "/dev/full"],
+        &["plot", t, "--out", "/dev/full", "--format", "svg"],
+        &["run", "scenarios/quickstart.toml", "--ticks", "20", "--trace", "/dev/full"],
+    ];
+    for args in cases {
+        let o = bioxen(args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
+        assert_eq!(stderr(&o), "error: /dev/full: No space left on device (os error 28)\n", "{args:?}");
+    }
+    // Standard output that is full is named as such.
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg(format!("'{}' export '{t}' --format jsonl > /dev/full", env!("CARGO_BIN_EXE_bioxen")))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stderr(&o), "error: standard output: No space left on device (os error 28)\n");
+}
+
 trait CharDevice {
     fn is_char_device_like(&self) -> bool;
 }

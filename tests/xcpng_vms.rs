@@ -223,6 +223,14 @@ fn the_xcpng_commands_list_make_and_destroy_and_clear_what_crashed_runs_left() {
     assert_eq!(pool.vms(), vec![]);
     assert_eq!(pool.vdis().len(), 1, "only the ISO");
 
+    // A pool's words are shown, never acted on: a template whose name would retitle the
+    // terminal and ring its bell is listed with those characters escaped.
+    pool.add_template("evil\u{1b}]0;owned\u{7}\r");
+    let (code, stdout, stderr) = out(&["xcpng", "templates", "--config", f]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("evil\\u{1b}]0;owned\\u{7}\\r\tOpaqueRef:"), "{stdout}");
+    assert!(!stdout.chars().any(|c| c.is_control() && c != '\n' && c != '\t'), "{stdout:?}");
+
     // A configuration that cannot be used: exit 2, naming the key; a pool that refuses: 1.
     let bad = dir.path().join("bad.toml");
     std::fs::write(

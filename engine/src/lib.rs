@@ -110,6 +110,7 @@ pub mod scenario;
 pub mod schedule;
 pub(crate) mod scheduler;
 pub mod sim;
+pub mod text;
 pub mod tick;
 pub mod trace;
 mod trace_columns;

@@ -28,6 +28,7 @@
 use crate::biology::Organism;
 use crate::diagnostic::{ScenarioError, excerpt, excerpt_of, locate, number};
 use crate::scenario::limits::{GENE_BP_MAX, NAME_BYTES_MAX};
+use crate::text::printable_name;
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
 use toml::Spanned;
@@ -218,9 +219,11 @@ impl Package {
         if self.version.is_empty() || self.version.len() > NAME_BYTES_MAX {
             return Err(format!("version: must be 1 to {NAME_BYTES_MAX} bytes"));
         }
+        printable_name(&self.version).map_err(|m| format!("version: {m}"))?;
         if self.description.len() > 4 * NAME_BYTES_MAX {
             return Err(format!("description: longer than {} bytes", 4 * NAME_BYTES_MAX));
         }
+        printable_name(&self.description).map_err(|m| format!("description: {m}"))?;
         if self.organisms.is_empty() {
             return Err("organisms: a package must name at least one organism".into());
         }
@@ -579,6 +582,11 @@ mod tests {
             (good.replace("organisms = [", "organisms = [\"yeast\", "), "unknown organism `yeast`"),
             (good.replace("genes = [\"gfp\"]", "genes = [\"gpf\"]"), "no gene `gpf`"),
             (format!("{good}\nsurprise = 1\n"), "unknown field"),
+            (
+                good.replacen("description = \"", "description = \"\\u001b[2J", 1),
+                "description: has an unprintable character",
+            ),
+            (good.replacen("version = \"", "version = \"\\u0008", 1), "version: has an unprintable character"),
             (
                 good.to_string() + "\n[[promoter]]\nname = \"PLtetO-1\"\ngenes = [\"gfp\"]\nper_copy_per_s = 0.1\n",
                 "promoter `PLtetO-1`: the name is used twice",

@@ -292,8 +292,14 @@ pub fn checkpoint_name(scenario: &Scenario, origin: &[u8; 32], tick: u64) -> Str
 }
 
 fn checkpoint_prefix(scenario: &Scenario, origin: &[u8; 32]) -> String {
-    let name: String =
-        scenario.name.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect();
+    // Only characters every file system takes, and no leading `.`: a name such as
+    // `../x` must not make the checkpoint a hidden file that `ls` does not show.
+    let name: String = scenario
+        .name
+        .chars()
+        .enumerate()
+        .map(|(i, c)| if c.is_ascii_alphanumeric() || "-_".contains(c) || (c == '.' && i > 0) { c } else { '_' })
+        .collect();
     format!("{name}-{}", &hex(origin)[..16])
 }
 
@@ -475,7 +481,7 @@ impl TraceOut {
             return Ok(TraceOut::Spooled(TraceSpool::new(dest.clone())?));
         }
         let out = Output::create(dest)?;
-        let what = dest.path().map_or_else(|| "standard output".to_string(), |p| p.display().to_string());
+        let what = dest.name();
         Ok(TraceOut::Direct(TraceThread::start(out, scenario, what)?))
     }
 
@@ -496,6 +502,26 @@ impl TraceOut {
                 ran.scripts.retain(|s| s.tick < ran.ticks);
                 spool.finish(&ran, digest)
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bioxen_engine::scenario::{self, NoGenomeFiles};
+
+    /// A checkpoint's name keeps what every file system takes, and never starts with a
+    /// `.`: a scenario called `../x` or `.hidden` must not write a file `ls` hides.
+    #[test]
+    fn checkpoint_names_are_plain_visible_file_names() {
+        let text = "format_version = 1\nname = \"N\"\n[simulation]\nseed = 1\nticks = 3\npolicy = \"fair\"\n\
+                    [chassis]\nkind = \"ecoli\"\n[[vm]]\nid = \"a\"\norganism = \"syn3a\"\n";
+        for (name, start) in [("../../etc/x", "_._.._etc_x-"), (".hidden", "_hidden-"), ("a b/c.d", "a_b_c.d-")] {
+            let s =
+                scenario::parse(&text.replace("\"N\"", &format!("{name:?}")), "s.toml", &mut NoGenomeFiles).unwrap();
+            let file = checkpoint_name(&s, &[0xab; 32], 7);
+            assert_eq!(file, format!("{start}abababababababab-t000000000007.bxck"), "{name}");
         }
     }
 }

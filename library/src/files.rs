@@ -302,6 +302,11 @@ impl Destination {
             Destination::Through(p) | Destination::Replace(p) => Some(p),
         }
     }
+
+    /// How errors name it: its path, or `standard output`.
+    pub fn name(&self) -> String {
+        self.path().map_or_else(|| "standard output".to_string(), |p| p.display().to_string())
+    }
 }
 
 /// Decides where an output named `path` goes, refusing what cannot be written: a
@@ -357,6 +362,9 @@ pub fn refuse_overwriting(dest: &Destination, flag: &str, given: &Path, inputs: 
 /// leaves nothing behind (its temporary is removed).
 pub struct Output {
     sink: Sink,
+    /// The first write that failed, kept so that the error names this output whatever
+    /// wrote to it (an encoder knows only that its writer failed).
+    failed: Option<io::Error>,
 }
 
 enum Sink {
@@ -387,7 +395,17 @@ impl Output {
                 Sink::Replace { out: BufWriter::with_capacity(1 << 20, file), temporary, path: p.clone() }
             }
         };
-        Ok(Output { sink })
+        Ok(Output { sink, failed: None })
+    }
+
+    /// Keeps the first write error seen (its kind and words: an `io::Error` is not `Clone`).
+    fn noted<T>(&mut self, result: io::Result<T>) -> io::Result<T> {
+        if let Err(e) = &result
+            && self.failed.is_none()
+        {
+            self.failed = Some(io::Error::new(e.kind(), e.to_string()));
+        }
+        result
     }
 
     /// Finishes the output: flushes it and, for a regular file, syncs it and moves it to
@@ -409,19 +427,21 @@ impl Output {
 
 impl Write for Output {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match &mut self.sink {
+        let result = match &mut self.sink {
             Sink::Stdout(w) => w.write(buf),
             Sink::Through(w, _) => w.write(buf),
             Sink::Replace { out, .. } => out.write(buf),
-        }
+        };
+        self.noted(result)
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        match &mut self.sink {
+        let result = match &mut self.sink {
             Sink::Stdout(w) => w.flush(),
             Sink::Through(w, _) => w.flush(),
             Sink::Replace { out, .. } => out.flush(),
-        }
+        };
+        self.noted(result)
     }
 }
 
@@ -429,7 +449,10 @@ impl Write for Output {
 /// `fill` succeeds.
 pub fn write_output(dest: &Destination, fill: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
     let mut out = Output::create(dest)?;
-    fill(&mut out)?;
+    if let Err(e) = fill(&mut out) {
+        // A failed write is this output's, named by its path, whatever `fill` called it.
+        return Err(out.failed.take().map_or(e, |io| Error::io(dest.name(), io)));
+    }
     out.commit()
 }
 

@@ -26,7 +26,7 @@ impl TraceSpool {
     /// Spools a trace bound for `destination`: beside it if it is a file, else in the
     /// system's temporary directory.
     pub fn new(destination: Destination) -> Result<TraceSpool> {
-        let what = destination.path().map_or_else(|| "standard output".to_string(), |p| p.display().to_string());
+        let what = destination.name();
         let scratch = match &destination {
             Destination::Replace(p) => Scratch::beside(p)?,
             _ => Scratch::beside(&std::env::temp_dir().join("bioxen-trace"))?,

@@ -68,8 +68,11 @@ fn cli_error(e: ApiError) -> Error {
     }
 }
 
+/// Prints a line of the answer: what a pool or a host said (a template's name, a host's
+/// error) shown with its control characters escaped.
 fn say(text: &str) -> Result<()> {
-    writeln!(std::io::stdout().lock(), "{text}").map_err(|e| Error::io("standard output", e))
+    writeln!(std::io::stdout().lock(), "{}", bioxen_engine::text::lines(text))
+        .map_err(|e| Error::io("standard output", e))
 }
 
 /// Runs an `xcpng` command.

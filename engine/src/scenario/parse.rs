@@ -20,6 +20,7 @@ use crate::package::{Inducer, Package};
 use crate::policy::{PolicyKind, PolicyParams};
 use crate::program::{NO_UNIT, Program};
 use crate::record::vm_hash;
+use crate::text::{printable_name, unprintable};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -301,7 +302,10 @@ fn simulation_header(raw: &RawScenario, file: &str, loc: &Locator) -> Result<(St
         Some(n) if n.get_ref().len() > NAME_BYTES_MAX => {
             return Err(loc.at(&n.span(), format!("name is longer than {NAME_BYTES_MAX} bytes")));
         }
-        Some(n) => n.get_ref().clone(),
+        Some(n) => {
+            printable_name(n.get_ref()).map_err(|m| loc.at(&n.span(), format!("name {m}")))?;
+            n.get_ref().clone()
+        }
         None => file_stem(file),
     };
     let sim = &raw.simulation;
@@ -358,7 +362,9 @@ fn place(
 
 fn file_stem(file: &str) -> String {
     let stem = std::path::Path::new(file).file_stem().map(|s| s.to_string_lossy().into_owned());
-    let stem = stem.unwrap_or_else(|| "scenario".into());
+    // The file's own name may hold what the gate refuses in a name: shown as `_`.
+    let stem: String =
+        stem.unwrap_or_else(|| "scenario".into()).chars().map(|c| if unprintable(c) { '_' } else { c }).collect();
     // A name is at most NAME_BYTES_MAX bytes; cut at a character boundary.
     let mut end = stem.len().min(NAME_BYTES_MAX);
     while !stem.is_char_boundary(end) {

@@ -22,7 +22,7 @@ mod layout;
 mod trace;
 
 pub use layout::Rect;
-pub use trace::{TraceLayout, trace_layout};
+pub use trace::{EVENT_ROWS_MAX, TraceLayout, trace_layout};
 
 /// Most VMs drawn in a trace chart (legend legibility); the title says when there are more.
 pub const TRACE_VMS_MAX: usize = 12;
@@ -249,7 +249,7 @@ impl Chart for Comparison<'_> {
     }
 }
 
-/// The trace chart ([`trace::Trace`]): shares of demand granted and protein mass over
+/// The trace chart: shares of demand granted and protein mass over
 /// simulated time, per VM, with a legend, every event labelled and every division marked.
 pub fn trace(dest: &Destination, format: Format, scenario: &Scenario, records: &[TickRecord]) -> Result<()> {
     render(dest, format, &trace::Trace { scenario, records })

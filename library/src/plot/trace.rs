@@ -25,7 +25,7 @@ const Y_LABELS: i32 = 70;
 /// label width (checked while drawing).
 const PLOT_X: (i32, i32) = (PANEL_MARGIN + Y_LABELS, SIZE.0 - PANEL_MARGIN);
 /// Rows of event labels at most; events beyond them are counted in the title.
-const EVENT_ROWS_MAX: i32 = 8;
+pub const EVENT_ROWS_MAX: i32 = 8;
 const EVENT_ROW: i32 = 16;
 const LEGEND_ROW: i32 = 20;
 const TEXT: u32 = 12;

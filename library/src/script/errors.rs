@@ -73,18 +73,10 @@ fn message_of(e: &EvalAltResult, limits: &ScriptLimits) -> String {
     }
 }
 
-/// `text` on one line with every control character escaped (`\n`, `\u{1b}`), so a
+/// `text` on one line with every unprintable character escaped (`\n`, `\u{1b}`), so a
 /// script's words cannot move a terminal's cursor or forge a line of output.
 pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    bioxen_engine::text::one_line(text).into_owned()
 }
 
 /// Why a script stopped.

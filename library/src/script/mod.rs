@@ -56,7 +56,7 @@ pub struct ScriptLimits {
     /// Most operations (rhai's count: every expression, statement and call): a million
     /// takes well under a second, and a loop that never ends stops there.
     pub operations: u64,
-    /// Most work: operations plus one unit per [`meter::BYTES_PER_UNIT`] bytes allocated
+    /// Most work: operations plus one unit per 256 bytes allocated (`meter::BYTES_PER_UNIT`)
     /// (with [`ScriptAllocator`] installed), so copying large values costs what it copies.
     pub work: u64,
     /// Most bytes held at once (with [`ScriptAllocator`] installed).

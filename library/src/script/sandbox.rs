@@ -1,10 +1,10 @@
 //! The script engine: an allow-list. It is built from nothing (`Engine::new_raw`) with only
 //! the language's arithmetic, logic, strings and their functions, arrays, maps and ranges, libm's float
-//! functions and BioXen's own ([`super::functions`]); no clock, no sleep, no files, no
+//! functions and BioXen's own (`script::functions`); no clock, no sleep, no files, no
 //! `eval`, no function pointers by name. Every function it can call is listed in
 //! `docs/scripts.md` (a test compares the two), and a script is compiled and checked
 //! before it runs: a call to anything else is refused at its line:column
-//! ([`compile`]), so an error surfaces before tick 0, not hours into a run.
+//! (`sandbox::compile`), so an error surfaces before tick 0, not hours into a run.
 
 use super::ScriptLimits;
 use rhai::packages::{

@@ -12,6 +12,7 @@ mod view;
 pub use view::draw;
 
 use bioxen::engine::record::TickRecord;
+use bioxen::engine::scenario::Action;
 use ratatui::crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -71,6 +72,8 @@ pub struct Dashboard {
     pub ticks: u64,
     pub tick_seconds: f64,
     pub events: VecDeque<String>,
+    /// The scenario's packages by content hash, for naming an `install`.
+    packages: Vec<([u8; 32], String)>,
     pub sort: Sort,
     pub scroll: usize,
     pub paused: bool,
@@ -80,6 +83,34 @@ pub struct Dashboard {
     started: Instant,
     ran: u64,
     drawn: Instant,
+}
+
+/// An event as the log pane shows it: the action as a scenario file names it, with what
+/// it sets (never its Debug form, whose 32-byte hashes say nothing to a reader).
+fn describe(action: &Action, packages: &[([u8; 32], String)]) -> String {
+    let name = action.name();
+    match action {
+        Action::Set(c) => {
+            let set = [
+                c.weight.map(|v| format!("weight {v}")),
+                c.priority.map(|v| format!("priority {v}")),
+                c.atp_cap_percent.map(|v| format!("atp_cap_percent {v}")),
+                c.atp_reserve_percent.map(|v| format!("atp_reserve_percent {v}")),
+                c.ribosome_cap.map(|v| format!("ribosome_cap {v}")),
+                c.ribosome_reserve.map(|v| format!("ribosome_reserve {v}")),
+            ];
+            format!("{name} {}", set.into_iter().flatten().collect::<Vec<_>>().join(", "))
+        }
+        Action::Install { hash } => {
+            format!("{name} {}", packages.iter().find(|(h, _)| h == hash).map_or("a package", |(_, n)| n))
+        }
+        Action::Inducer { inducer, micromolar } if *micromolar > 0.0 => {
+            format!("{name} {} {micromolar} µM", inducer.name())
+        }
+        Action::Inducer { inducer, .. } => format!("{name} {}", inducer.name()),
+        Action::Transcription { unit, .. } => format!("{name} (transcription unit {unit})"),
+        Action::Lifecycle(_) | Action::Create(_) => name.to_string(),
+    }
 }
 
 impl Dashboard {
@@ -105,6 +136,7 @@ impl Dashboard {
             ticks: scenario.ticks,
             tick_seconds: scenario.tick_seconds,
             events: VecDeque::new(),
+            packages: scenario.packages.iter().map(|p| (p.content_hash(), p.name.clone())).collect(),
             sort: Sort::Share,
             scroll: 0,
             // Paused until asked: the first screen shows the run before its first tick.
@@ -136,7 +168,7 @@ impl Dashboard {
         }
         for e in &record.events {
             let id = ids.get(e.vm as usize).map_or("?", String::as_str);
-            self.events.push_front(format!("tick {}: {id} {:?}", record.tick, e.action));
+            self.events.push_front(format!("tick {}: {id} {}", record.tick, describe(&e.action, &self.packages)));
             self.events.truncate(EVENTS);
         }
     }
@@ -219,6 +251,34 @@ pub fn after_tick(d: &mut Dashboard, terminal: &mut ratatui::DefaultTerminal) ->
             Ok(false) if !d.paused => return true,
             Ok(false) => {}
             Err(_) => return false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bioxen::engine::lifecycle::Transition;
+    use bioxen::engine::package::{Inducer, shipped};
+    use bioxen::engine::scenario::AllocationChange;
+
+    #[test]
+    fn the_log_pane_names_events_as_a_scenario_writes_them() {
+        let gfp = shipped("gfp").unwrap();
+        let packages = [(gfp.content_hash(), gfp.name.clone())];
+        let cap = AllocationChange { ribosome_cap: Some(150), weight: Some(256), ..AllocationChange::default() };
+        let cases = [
+            (Action::Lifecycle(Transition::Pause), "pause"),
+            (Action::Create([9; 32]), "create"),
+            (Action::Set(cap), "set weight 256, ribosome_cap 150"),
+            (Action::Install { hash: gfp.content_hash() }, "install gfp"),
+            (Action::Install { hash: [1; 32] }, "install a package"),
+            (Action::Inducer { inducer: Inducer::Iptg, micromolar: 100.0 }, "add_inducer IPTG 100 µM"),
+            (Action::Inducer { inducer: Inducer::Atc, micromolar: 0.0 }, "remove_inducer aTc"),
+            (Action::Transcription { unit: 3, on: false }, "stop_transcription (transcription unit 3)"),
+        ];
+        for (action, shown) in cases {
+            assert_eq!(describe(&action, &packages), shown, "{action:?}");
         }
     }
 }

@@ -138,7 +138,9 @@ pub fn interactive(a: InteractiveArgs) -> Result<ExitCode> {
             Ok(true) => {}
             Ok(false) => break,
             Err(Stop::Back) => {}
-            Err(Stop::Failed(message)) => println!("{} {message}", if plain { "error:" } else { "✗" }),
+            Err(Stop::Failed(message)) => {
+                println!("{} {}", if plain { "error:" } else { "✗" }, bioxen_engine::text::lines(&message))
+            }
         }
     }
     Ok(ExitCode::SUCCESS)
