@@ -355,6 +355,12 @@ fn bad_inputs_fail_clearly_with_status_2_and_write_nothing() {
             Some(format!("{BASE}genome_file = \"x\\r\\u202e.gb\"\n")),
         ),
         (
+            "a script's seeds past the bound, refused before anything is said or read",
+            &["script", "s.toml", "never-read.rhai", "--seeds", "1..100000000"],
+            "--seeds 1..100000000: more than 1000000 seeds",
+            Some(BASE.into()),
+        ),
+        (
             "ticks past the bound, with a checkpoint directory to make",
             &["run", "s.toml", "--ticks", "100000001", "--checkpoint-every", "5", "--checkpoint-dir", "ck"],
             "simulation.ticks: ticks must be in 1..=100000000",

@@ -28,7 +28,7 @@ fn replay(kind: &str, target: &str, entry: fn(&[u8])) -> usize {
 /// A fuzz target's name and its entry point.
 type Target = (&'static str, fn(&[u8]));
 
-fn targets() -> [Target; 10] {
+fn targets() -> [Target; 11] {
     [
         ("scenario", bioxen::untrusted::scenario_text),
         ("script", bioxen::untrusted::script_text),
@@ -40,6 +40,7 @@ fn targets() -> [Target; 10] {
         ("hosts", bioxen::untrusted::hosts_text),
         ("xapi", bioxen::untrusted::xapi_answer),
         ("config", bioxen::untrusted::config_text),
+        ("genome_files", bioxen::untrusted::genome_files),
     ]
 }
 

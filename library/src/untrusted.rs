@@ -77,6 +77,49 @@ pub fn package_text(bytes: &[u8]) {
     }
 }
 
+/// A GenBank file's bytes, and after a line `%%` an expression file's text → the genome of
+/// a VM of each organism, through the gate (the scenario's `genome_file` and
+/// `expression_file`) → a few ticks. What the gate lets through the engine must run.
+pub fn genome_files(bytes: &[u8]) {
+    let split = bytes.windows(4).position(|w| w == b"\n%%\n");
+    let (genbank, expression) = match split {
+        Some(i) => (&bytes[..i + 1], Some(&bytes[i + 4..])),
+        None => (bytes, None),
+    };
+    let mut files = FuzzGenomeFiles { genbank, expression };
+    let expression_line = if expression.is_some() { "expression_file = \"g.csv\"\n" } else { "" };
+    for organism in ["syn3a", "ecoli", "minimal_cell"] {
+        let text = format!(
+            "format_version = 1\n[simulation]\nseed = 1\nticks = {TICKS}\npolicy = \"fair\"\n[chassis]\nkind = \"yeast\"\n\
+             dna_space_kb = 1000000000\n[[vm]]\nid = \"g\"\norganism = \"{organism}\"\nmemory_kb = 1000000000\n\
+             genome_file = \"g.gb\"\n{expression_line}"
+        );
+        let Ok(s) = scenario::parse(&text, "fuzz.toml", &mut files) else { return };
+        let mut sim = Simulation::new(s).expect("a parsed scenario passes the gate again");
+        for _ in 0..TICKS {
+            sim.step().expect("a tick of a genome the gate took");
+        }
+    }
+}
+
+/// The genome and expression files of [`genome_files`]' input, whatever path a scenario
+/// names.
+struct FuzzGenomeFiles<'a> {
+    genbank: &'a [u8],
+    expression: Option<&'a [u8]>,
+}
+
+impl scenario::GenomeFiles for FuzzGenomeFiles<'_> {
+    fn genome(&mut self, path: &str) -> Result<bioxen_engine::genome::Genome, scenario::GenomeFileError> {
+        Ok(bioxen_engine::genbank::parse(self.genbank, path).map_err(|e| e.to_string())?)
+    }
+
+    fn expression(&mut self, path: &str) -> Result<String, scenario::GenomeFileError> {
+        let text = self.expression.and_then(|b| std::str::from_utf8(b).ok());
+        Ok(text.ok_or_else(|| format!("expression file `{path}` is not UTF-8 text"))?.to_string())
+    }
+}
+
 /// The frames of `bytes` (a file of one of our formats, read leniently: lengths as
 /// written, what follows a frame taken as its checksum whatever it is), written again with
 /// valid checksums; a checkpoint's closing frame also gets the BLAKE3 its file needs. So

@@ -53,10 +53,11 @@ pub fn script(a: ScriptArgs) -> Result<ExitCode> {
         }
         None => None,
     };
+    let seeds = a.seeds.as_deref().map(bioxen::sweep::plan::parse_seeds).transpose()?;
     let code = bioxen::files::read_text(&a.file, bioxen::files::SCRIPT_BYTES_MAX)?;
     let scenario = bioxen::files::load_scenario(&a.scenario)?;
     let base = a.scenario.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
-    let seeded = a.seeds.as_ref().map(|_| scenario.clone());
+    let seeded = seeds.as_ref().map(|_| scenario.clone());
     let manager = bioxen::api::BioVmManager::from_scenario(scenario, &base).map_err(api)?;
     let vm = match &a.vm {
         Some(id) => id.clone(),
@@ -67,8 +68,7 @@ pub fn script(a: ScriptArgs) -> Result<ExitCode> {
         eprintln!("script {} runs on VM `{vm}`, the scenario's first (choose another with --vm)", a.file.display());
     }
     let handle = manager.get_vm(&vm).ok_or_else(|| Error::BadInput(format!("--vm: the scenario has no VM `{vm}`")))?;
-    if let (Some(seeds), Some(scenario)) = (&a.seeds, seeded) {
-        let seeds = bioxen::sweep::plan::parse_seeds(seeds)?;
+    if let (Some(seeds), Some(scenario)) = (&seeds, seeded) {
         return over_seeds(&scenario, &base, &vm, (&code, &a.file.display().to_string()), &seeds, a.jobs, a.json);
     }
     let outcome = handle.execute_script(&code, &a.file.display().to_string()).map_err(api)?;
