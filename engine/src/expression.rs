@@ -71,9 +71,12 @@ pub fn apply(genome: &mut Genome, counts: &BTreeMap<String, f64>) -> Applied {
     let protein = |i: usize| genome.genes[i].kind == GeneKind::Protein;
     let measured = (0..per_gene.len()).filter(|&i| protein(i) && per_gene[i].is_some()).count();
     let unmeasured = (0..per_gene.len()).filter(|&i| protein(i) && per_gene[i].is_none()).count();
-    let known = per_gene.iter().filter(|c| c.is_some()).count();
+    // Rows counted by the ids they name, not by the genes that matched: two genes may
+    // share a locus tag (and both take its count), so matches can outnumber rows.
+    let ids: std::collections::BTreeSet<&str> = genome.genes.iter().map(|g| g.id.as_str()).collect();
+    let unknown = counts.keys().filter(|id| !ids.contains(id.as_str())).count();
     genome.expression = Some(per_gene);
-    Applied { measured, unmeasured, unknown: counts.len() - known }
+    Applied { measured, unmeasured, unknown }
 }
 
 #[cfg(test)]
@@ -97,5 +100,25 @@ mod tests {
             let e = parse(text, "m.csv").unwrap_err();
             assert!(e.contains(message), "{e}");
         }
+    }
+
+    /// Found by the `genome_files` fuzz target: two genes with one locus tag both take its
+    /// row, and the rows naming no gene are still counted right (it underflowed).
+    #[test]
+    fn a_locus_tag_shared_by_two_genes_counts_one_row() {
+        let gene = |id: &str| crate::genome::Gene {
+            id: id.into(),
+            name: id.into(),
+            length_bp: 300,
+            kind: GeneKind::Protein,
+            essential: false,
+            operon: None,
+        };
+        let mut genome = Genome::builtin(crate::biology::Organism::Syn3a);
+        genome.genes = vec![gene("A"), gene("A"), gene("B")];
+        let counts = parse("LocusTag,Count\nA,2\nZ,1\n", "m.csv").unwrap();
+        let applied = apply(&mut genome, &counts);
+        assert_eq!((applied.measured, applied.unmeasured, applied.unknown), (2, 1, 1));
+        assert_eq!(genome.expression, Some(vec![Some(2.0), Some(2.0), None]));
     }
 }
