@@ -18,10 +18,15 @@ use bioxen_engine::trace::TraceReader;
 /// Ticks each input runs: enough to go through every phase, rationing and the timeline.
 const TICKS: u64 = 3;
 
-/// Scenario text → validate → run a few ticks (`bioxen validate`, `bioxen run`).
+/// Scenario text → its placement table cut out → validate → run a few ticks (`bioxen
+/// validate`, `bioxen run`).
 pub fn scenario_text(bytes: &[u8]) {
     let Ok(text) = std::str::from_utf8(bytes) else { return };
-    let Ok(s) = scenario::parse(text, "fuzz.toml", &mut NoGenomeFiles) else { return };
+    // As a scenario file is read: the placement table first, blanked so that every other
+    // byte keeps its offset (and so every error its line:column).
+    let Ok((text, _)) = crate::placement::strip(text, "fuzz.toml") else { return };
+    assert_eq!(text.len(), bytes.len(), "cutting out the placement table moved the text");
+    let Ok(s) = scenario::parse(&text, "fuzz.toml", &mut NoGenomeFiles) else { return };
     // What parsed passed the gate: the engine must take it. The runner runs its timeline
     // scripts (in the sandbox) as `bioxen run` does.
     let sim = Simulation::new(s).expect("a parsed scenario passes the gate again");

@@ -69,7 +69,7 @@ pub fn script(a: ScriptArgs) -> Result<ExitCode> {
     }
     let handle = manager.get_vm(&vm).ok_or_else(|| Error::BadInput(format!("--vm: the scenario has no VM `{vm}`")))?;
     if let (Some(seeds), Some(scenario)) = (&seeds, seeded) {
-        return over_seeds(&scenario, &base, &vm, (&code, &a.file.display().to_string()), &seeds, a.jobs, a.json);
+        return over_seeds(&scenario, &base, &vm, (&code, &a.file.display().to_string()), seeds, a.jobs, a.json);
     }
     let outcome = handle.execute_script(&code, &a.file.display().to_string()).map_err(api)?;
     manager.run_ticks(manager.remaining_ticks()).map_err(api)?;
