@@ -58,21 +58,70 @@ pub fn strip(text: &str, file: &str) -> Result<(String, Option<PlacementTable>),
     Ok((rest, Some(PlacementTable { hosts })))
 }
 
-/// The byte range of the `[placement]` table: its header line to the next table header.
+/// The byte range of the `[placement]` table: its header's line to the next table
+/// header's. Headers are found among the document's TOML tokens, not its lines: a line
+/// that reads `[placement]` inside a multi-line string (a timeline script's code, say) is
+/// text, and cutting it out would change the script.
 fn table_region(text: &str) -> Option<std::ops::Range<usize>> {
-    let mut offset = 0;
-    let mut start = None;
-    for line in text.split_inclusive('\n') {
-        let head = line.trim_start();
-        if start.is_some() && head.starts_with('[') {
-            return start.map(|s| s..offset);
-        }
-        if start.is_none() && head.split('#').next().is_some_and(|h| h.trim_end() == "[placement]") {
-            start = Some(offset);
-        }
-        offset += line.len();
+    if !text.contains("placement") {
+        return None;
     }
-    start.map(|s| s..text.len())
+    let headers = headers(text);
+    let i = headers.iter().position(|&(_, placement)| placement)?;
+    Some(headers[i].0..headers.get(i + 1).map_or(text.len(), |&(at, _)| at))
+}
+
+/// Each table header of `text` (`[name]` or `[[name]]` first on its line, outside any
+/// value): where its line starts, and whether it is `[placement]`. A streaming pass over
+/// toml's own lexer, which never fails (what is not TOML the parsers refuse later).
+fn headers(text: &str) -> Vec<(usize, bool)> {
+    use toml_parser::lexer::TokenKind as K;
+    let mut tokens = toml_parser::Source::new(text).lex().filter(|t| t.kind() != K::Whitespace);
+    let word = |t: &toml_parser::lexer::Token| &text[t.span().start()..t.span().end()];
+    // `line`: where the current line starts, while nothing but whitespace is on it;
+    // `depth`: brackets and braces open in a value (an array may span lines).
+    let (mut out, mut line, mut depth) = (Vec::new(), Some(0usize), 0usize);
+    while let Some(t) = tokens.next() {
+        match t.kind() {
+            K::Newline => {
+                if depth == 0 {
+                    line = Some(t.span().end());
+                }
+                continue;
+            }
+            K::LeftSquareBracket if depth == 0 && line.is_some() => {
+                // The header's tokens, to the bracket that closes it (or its line's end).
+                let (mut inside, mut open, mut next_line) = (Vec::new(), 1usize, None);
+                for h in tokens.by_ref() {
+                    match h.kind() {
+                        K::Newline => {
+                            next_line = Some(h.span().end());
+                            break;
+                        }
+                        K::LeftSquareBracket => open += 1,
+                        K::RightSquareBracket => open -= 1,
+                        _ => {}
+                    }
+                    inside.push(h);
+                    if open == 0 {
+                        break;
+                    }
+                }
+                let placement = matches!(inside.as_slice(), [name, close]
+                    if name.kind() == K::Atom && word(name) == "placement" && close.kind() == K::RightSquareBracket);
+                out.extend(line.map(|at| (at, placement)));
+                if next_line.is_some() {
+                    line = next_line;
+                    continue;
+                }
+            }
+            K::LeftSquareBracket | K::LeftCurlyBracket => depth += 1,
+            K::RightSquareBracket | K::RightCurlyBracket => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        line = None;
+    }
+    out
 }
 
 #[cfg(test)]
@@ -91,6 +140,30 @@ mod tests {
         assert_eq!(hosts.get("a").map(String::as_str), Some("lab1"));
         assert_eq!(hosts.get("b").map(String::as_str), Some(LOCAL));
         assert_eq!(strip("x = 1\n", "s.toml").unwrap(), ("x = 1\n".to_string(), None));
+    }
+
+    /// A `[placement]` line inside a multi-line string is text, not the table: the
+    /// script keeps it, and the real table after it is the one cut out.
+    #[test]
+    fn headers_are_tokens_not_lines() {
+        let script = "[[event]]\ntick = 1\nvm = \"a\"\naction = \"script\"\ncode = \"\"\"\n[placement]\n\"x\" = \"y\"\n[1]\"\"\"\n";
+        let text = format!("{SCENARIO}{script}");
+        assert_eq!(strip(&text, "s.toml").unwrap().0.matches("[placement]").count(), 1, "the script's line stays");
+        let (rest, table) = strip(&text, "s.toml").unwrap();
+        assert!(rest.contains(script), "the script changed:\n{rest}");
+        assert_eq!(table.unwrap().hosts.len(), 2, "the real table, not the string's");
+        // The string alone: no table at all, nothing cut.
+        let only = format!("x = 1\n{script}");
+        assert_eq!(strip(&only, "s.toml").unwrap(), (only.clone(), None));
+        // Spaces inside the brackets, a comment after, and an array of tables after it.
+        let spaced = "[ placement ]  # where\n\"a\" = \"h\"\n  [[vm]]\nid = \"a\"\n";
+        let (rest, table) = strip(spaced, "s.toml").unwrap();
+        assert_eq!(table.unwrap().hosts.get("a").map(String::as_str), Some("h"));
+        assert!(rest.ends_with("  [[vm]]\nid = \"a\"\n") && !rest.contains("placement"), "{rest}");
+        // An array value whose lines start with `[` does not end the table before it.
+        let arrays = "[simulation]\nx = [\n[1],\n[2],\n]\n[placement]\n\"a\" = \"h\"\n";
+        let (rest, table) = strip(arrays, "s.toml").unwrap();
+        assert!(rest.starts_with("[simulation]\nx = [\n[1],\n[2],\n]\n") && table.is_some(), "{rest}");
     }
 
     #[test]
