@@ -450,8 +450,13 @@ impl Write for Output {
 pub fn write_output(dest: &Destination, fill: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
     let mut out = Output::create(dest)?;
     if let Err(e) = fill(&mut out) {
-        // A failed write is this output's, named by its path, whatever `fill` called it.
-        return Err(out.failed.take().map_or(e, |io| Error::io(dest.name(), io)));
+        // An I/O error of the kind a write to this output failed with is that write's:
+        // named by this output's path, whatever `fill` called it. Any other error (an
+        // input that could not be read, say) stays as it is.
+        return Err(match (e, out.failed.take()) {
+            (Error::Io { source, .. }, Some(io)) if source.kind() == io.kind() => Error::io(dest.name(), io),
+            (e, _) => e,
+        });
     }
     out.commit()
 }
@@ -671,6 +676,31 @@ mod tests {
         std::fs::write(dir.path().join("junk.gb"), "not genbank").unwrap();
         assert_eq!(files.genome("junk.gb").unwrap_err().kind, None);
         assert_eq!(files.expression("absent.csv").unwrap_err().kind, Some(std::io::ErrorKind::NotFound));
+    }
+
+    /// A write that fails is named by its output, whatever the encoder called it; an error
+    /// that is no write's (an input that could not be read) is left as it was.
+    #[test]
+    fn a_failed_write_is_named_by_its_output_and_nothing_else_is_renamed() {
+        let full = Destination::Through("/dev/full".into());
+        let write = |w: &mut dyn Write| {
+            w.write_all(&[0; 1 << 16])?;
+            w.flush()
+        };
+        let e = write_output(&full, |w| write(w).map_err(|e| Error::io("the encoder", e))).unwrap_err();
+        assert_eq!(e.to_string(), "/dev/full: No space left on device (os error 28)");
+        let e = write_output(&full, |w| {
+            let _ = write(w); // a writer that ignores its error, then fails on its input
+            Err(Error::io("in.bxtr", io::Error::from(io::ErrorKind::UnexpectedEof)))
+        })
+        .unwrap_err();
+        assert!(e.to_string().starts_with("in.bxtr: "), "{e}");
+        let e = write_output(&full, |w| {
+            let _ = write(w);
+            Err(Error::BadInput("in.bxtr: corrupt".into()))
+        })
+        .unwrap_err();
+        assert_eq!(e.to_string(), "in.bxtr: corrupt");
     }
 
     #[test]
