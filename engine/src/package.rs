@@ -28,7 +28,7 @@
 use crate::biology::Organism;
 use crate::diagnostic::{ScenarioError, excerpt, excerpt_of, locate, number};
 use crate::scenario::limits::{GENE_BP_MAX, NAME_BYTES_MAX};
-use crate::text::printable_name;
+use crate::text::shown_name;
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
 use toml::Spanned;
@@ -216,14 +216,11 @@ impl Package {
     /// packages decoded from untrusted bytes as for parsed ones).
     pub(crate) fn check(&self) -> Result<(), String> {
         name(&self.name).map_err(|m| format!("name: {m}"))?;
-        if self.version.is_empty() || self.version.len() > NAME_BYTES_MAX {
+        if self.version.is_empty() {
             return Err(format!("version: must be 1 to {NAME_BYTES_MAX} bytes"));
         }
-        printable_name(&self.version).map_err(|m| format!("version: {m}"))?;
-        if self.description.len() > 4 * NAME_BYTES_MAX {
-            return Err(format!("description: longer than {} bytes", 4 * NAME_BYTES_MAX));
-        }
-        printable_name(&self.description).map_err(|m| format!("description: {m}"))?;
+        shown_name(&self.version, NAME_BYTES_MAX).map_err(|m| format!("version: {m}"))?;
+        shown_name(&self.description, 4 * NAME_BYTES_MAX).map_err(|m| format!("description: {m}"))?;
         if self.organisms.is_empty() {
             return Err("organisms: a package must name at least one organism".into());
         }

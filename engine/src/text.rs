@@ -48,9 +48,12 @@ fn escaped(text: &str, escape: impl Fn(char) -> bool) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// The gate's rule for a name it keeps and shows (a scenario's, a package's version and
-/// description, a gene's, a script's): no unprintable character.
-pub(crate) fn printable_name(text: &str) -> Result<(), String> {
+/// The gate's rule for a name it keeps and shows (a scenario's, a script's, a gene's, a
+/// package's version and description): at most `max` bytes, no unprintable character.
+pub(crate) fn shown_name(text: &str, max: usize) -> Result<(), String> {
+    if text.len() > max {
+        return Err(format!("is longer than {max} bytes"));
+    }
     match text.chars().find(|&c| unprintable(c)) {
         Some(c) => Err(format!("has an unprintable character ({})", c.escape_default())),
         None => Ok(()),
@@ -79,8 +82,9 @@ mod tests {
 
     #[test]
     fn the_gate_names_the_character_it_refuses() {
-        assert_eq!(printable_name("syn3a-1 (Glass et al.)"), Ok(()));
-        assert_eq!(printable_name("x\u{1b}[31m").unwrap_err(), "has an unprintable character (\\u{1b})");
-        assert_eq!(printable_name("\u{202e}").unwrap_err(), "has an unprintable character (\\u{202e})");
+        assert_eq!(shown_name("syn3a-1 (Glass et al.)", 256), Ok(()));
+        assert_eq!(shown_name("x\u{1b}[31m", 256).unwrap_err(), "has an unprintable character (\\u{1b})");
+        assert_eq!(shown_name("\u{202e}", 256).unwrap_err(), "has an unprintable character (\\u{202e})");
+        assert_eq!(shown_name("abc\u{1b}", 3).unwrap_err(), "is longer than 3 bytes");
     }
 }

@@ -18,7 +18,7 @@ use crate::package::INDUCER_UM_MAX;
 use crate::policy::PolicyParams;
 use crate::program::Program;
 use crate::record::vm_hash;
-use crate::text::printable_name;
+use crate::text::shown_name;
 use std::collections::{BTreeMap, BTreeSet};
 
 fn fail(field: impl Into<String>, message: impl Into<String>) -> CheckError {
@@ -212,12 +212,8 @@ pub(crate) fn genome(g: &Genome) -> Result<(), String> {
         if !(1..=GENE_BP_MAX).contains(&x.length_bp) {
             return Err(format!("gene `{}` is {} bp; genes have 1 to {GENE_BP_MAX}", excerpt(&x.id), x.length_bp));
         }
-        let names = [Some(&x.id), Some(&x.name), x.operon.as_ref()];
-        if let Some(long) = names.into_iter().flatten().find(|n| n.len() > NAME_BYTES_MAX) {
-            return Err(format!("gene name `{}…` is longer than {NAME_BYTES_MAX} bytes", excerpt(long)));
-        }
-        for n in names.into_iter().flatten() {
-            printable_name(n).map_err(|m| format!("gene name `{}` {m}", excerpt(n)))?;
+        for n in [Some(&x.id), Some(&x.name), x.operon.as_ref()].into_iter().flatten() {
+            shown_name(n, NAME_BYTES_MAX).map_err(|m| format!("gene name `{}` {m}", excerpt(n)))?;
         }
     }
     Ok(())
@@ -434,10 +430,7 @@ pub(crate) fn scripts(s: &Scenario) -> Result<(), (usize, String)> {
         if script.vm as usize >= s.vms.len() {
             return Err((i, format!("script for VM #{}, but there are {} VMs", script.vm, s.vms.len())));
         }
-        if script.name.len() > NAME_BYTES_MAX {
-            return Err((i, format!("its name is longer than {NAME_BYTES_MAX} bytes")));
-        }
-        printable_name(&script.name).map_err(|m| (i, format!("its name {m}")))?;
+        shown_name(&script.name, NAME_BYTES_MAX).map_err(|m| (i, format!("its name {m}")))?;
         script_text(&script.code).map_err(|m| (i, m))?;
         total = total.saturating_add(script.code.len());
         if total > SCRIPTS_TOTAL_BYTES_MAX {
@@ -467,10 +460,7 @@ impl Scenario {
                 format!("{} is not supported; this bioxen reads {SCENARIO_FORMAT_VERSION}", self.format_version),
             ));
         }
-        if self.name.len() > NAME_BYTES_MAX {
-            return Err(fail("name", format!("is longer than {NAME_BYTES_MAX} bytes")));
-        }
-        printable_name(&self.name).map_err(|m| fail("name", m))?;
+        shown_name(&self.name, NAME_BYTES_MAX).map_err(|m| fail("name", m))?;
         ticks(self.ticks).map_err(|m| fail("simulation.ticks", m))?;
         tick_seconds(self.tick_seconds).map_err(|m| fail("simulation.tick_seconds", m))?;
         policy_params(&self.policy_params)?;

@@ -20,7 +20,7 @@ use crate::package::{Inducer, Package};
 use crate::policy::{PolicyKind, PolicyParams};
 use crate::program::{NO_UNIT, Program};
 use crate::record::vm_hash;
-use crate::text::{printable_name, unprintable};
+use crate::text::{shown_name, unprintable};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -299,11 +299,8 @@ fn simulation_header(raw: &RawScenario, file: &str, loc: &Locator) -> Result<(St
         ));
     }
     let name = match &raw.name {
-        Some(n) if n.get_ref().len() > NAME_BYTES_MAX => {
-            return Err(loc.at(&n.span(), format!("name is longer than {NAME_BYTES_MAX} bytes")));
-        }
         Some(n) => {
-            printable_name(n.get_ref()).map_err(|m| loc.at(&n.span(), format!("name {m}")))?;
+            shown_name(n.get_ref(), NAME_BYTES_MAX).map_err(|m| loc.at(&n.span(), format!("name {m}")))?;
             n.get_ref().clone()
         }
         None => file_stem(file),
